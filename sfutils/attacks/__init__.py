@@ -1,0 +1,12 @@
+"""Attacks: the paper's DeepFool and SparseFool, and the baselines it compares against.
+
+Every attack takes a model in eval mode mapping a batch (N, ...) of inputs in [0, 1] to logits
+(normalisation lives inside the model) and returns an :class:`AttackResult`.
+"""
+
+from sfutils.attacks.deepfool import deepfool
+from sfutils.attacks.linear_solver import linear_solver
+from sfutils.attacks.result import AttackResult
+from sfutils.attacks.sparsefool import bounds, sparsefool
+
+__all__ = ["AttackResult", "bounds", "deepfool", "linear_solver", "sparsefool"]

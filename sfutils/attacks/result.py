@@ -1,0 +1,61 @@
+"""The common return type of every attack in :mod:`sfutils.attacks`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import torch
+
+from sfutils import metrics
+
+
+@dataclass
+class AttackResult:
+    """Per-sample outcome of a batched attack.
+
+    ``adversarial`` has the shape of the input; ``label`` is the model's prediction on the clean
+    input, ``adv_label`` on the adversarial; ``success`` is ``adv_label != label`` (or
+    ``== target`` for targeted attacks); ``iterations`` counts the attack's outer iterations,
+    ``grad_evals`` its backward passes (input gradients) and ``forward_evals`` its forward passes
+    (those feeding a backward included), all per sample.
+    """
+
+    adversarial: torch.Tensor
+    perturbation: torch.Tensor
+    label: torch.Tensor
+    adv_label: torch.Tensor
+    success: torch.Tensor
+    iterations: torch.Tensor
+    grad_evals: torch.Tensor
+    forward_evals: torch.Tensor
+
+    @property
+    def original(self) -> torch.Tensor:
+        """The clean input, recovered as ``adversarial - perturbation``."""
+        return self.adversarial - self.perturbation
+
+    def perturbed_pixels(self) -> torch.Tensor:
+        """Perturbed pixels per sample (any channel changed; coordinates for (N, d))."""
+        return metrics.perturbed_pixels(self.perturbation)
+
+    def perturbed_pixels_pct(self) -> torch.Tensor:
+        """Perturbed pixels per sample as a percentage of the pixels of one input."""
+        return metrics.perturbed_pixels_pct(self.perturbation)
+
+    def fooling_rate(self) -> float:
+        """Percentage of successful samples."""
+        return metrics.fooling_rate(self.success)
+
+    def median_pixels_pct(self) -> float:
+        """Median perturbed-pixel percentage over the successful samples (the paper's measure)."""
+        return metrics.median_of_successes(self.perturbed_pixels_pct(), self.success)
+
+    def to(self, device: torch.device | str) -> "AttackResult":
+        """A copy with every tensor moved to ``device``."""
+        return AttackResult(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})
+
+    @staticmethod
+    def cat(results: list["AttackResult"]) -> "AttackResult":
+        """Concatenate chunk results along the batch dimension."""
+        return AttackResult(**{f.name: torch.cat([getattr(r, f.name) for r in results])
+                               for f in fields(AttackResult)})
