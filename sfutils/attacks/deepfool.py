@@ -27,14 +27,15 @@ class Boundary:
     normal: torch.Tensor
     label: torch.Tensor
     reached: torch.Tensor
+    kstar: torch.Tensor
     iterations: torch.Tensor
     grad_evals: torch.Tensor
     forward_evals: torch.Tensor
 
     @property
     def found(self) -> torch.Tensor:
-        """Samples for which DeepFool reached another class (their normal is defined)."""
-        return self.reached != self.label
+        """Samples whose normal grad(f_k* - f_label) is defined (k* differs from the label)."""
+        return self.kstar != self.label
 
 
 def _flat_norm(t: torch.Tensor) -> torch.Tensor:
@@ -111,7 +112,7 @@ def deepfool_boundary(model: nn.Module, x: torch.Tensor, num_candidates: int = 1
         g = (out.gather(1, kstar[:, None]) - out.gather(1, label[:, None])).sum()
         normal = torch.autograd.grad(g, xb)[0]
     normal = normal / _flat_norm(normal)
-    return Boundary(r_tot=r_tot, normal=normal, label=label, reached=reached, iterations=iterations,
+    return Boundary(r_tot=r_tot, normal=normal, label=label, reached=reached, kstar=kstar, iterations=iterations,
                     grad_evals=grad_evals + 1, forward_evals=forward_evals + 1)
 
 
@@ -126,7 +127,7 @@ def deepfool(model: nn.Module, x: torch.Tensor, num_candidates: int = 10, oversh
     b = deepfool_boundary(model, x, num_candidates, overshoot, max_iter)
     perturbation = (1 + overshoot) * b.r_tot
     return AttackResult(adversarial=x + perturbation, perturbation=perturbation, label=b.label,
-                        adv_label=b.reached, success=b.found, iterations=b.iterations,
+                        adv_label=b.reached, success=b.reached != b.label, iterations=b.iterations,
                         grad_evals=b.grad_evals, forward_evals=b.forward_evals)
 
 
