@@ -159,3 +159,19 @@ class TestBadInput:
     def test_deepfool_checks_too(self, gray_model):
         with pytest.raises(ValueError, match="train mode"):
             deepfool(gray_model.train(), images(2, 1, 10))
+
+
+@pytest.mark.parametrize("lam", [1.0, 3.0])
+def test_matches_reference_on_mnist_lenet(lam):
+    """Real images and the real network: the batched attack perturbs exactly the reference's pixels."""
+    import os
+
+    if not os.environ.get("SFUTILS_MIRROR"):
+        pytest.skip("SFUTILS_MIRROR is not set: no offline MNIST here")
+    from sfutils.data import load_dataset
+    from sfutils.models import get_model
+
+    x, _ = load_dataset("mnist", n=6, seed=int(lam))
+    res = _compare(get_model("lenet-mnist", device="cpu"), x, lam)
+    assert res.success.all()
+    assert res.median_pixels_pct() < 10.0

@@ -1,0 +1,168 @@
+"""Run profiles: how much work each notebook does under ``quick`` / ``default`` / ``paper``.
+
+* ``quick``   - tiny counts for CI: every notebook together within ~10 min on 2 CPU cores.
+* ``default`` - an honest reduced scale for a CPU machine: all notebooks within ~30 min.
+* ``paper``   - the paper's counts (§4.1: 10k MNIST / CIFAR-10 test images, 4000 ImageNet
+  validation images, torchvision ImageNet networks); needs a GPU and the full data sets.
+
+Notebooks read their settings with ``P = get_profile("01", profile)``; each notebook's author owns
+its entry below.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from types import SimpleNamespace
+from typing import Any
+
+PROFILE_NAMES = ("quick", "default", "paper")
+
+# Settings shared by every notebook under a profile (a notebook's own entry may override them).
+_COMMON: dict[str, dict[str, Any]] = {
+    "quick": {"seed": 0, "chunk_size": 16},
+    "default": {"seed": 0, "chunk_size": 64},
+    "paper": {"seed": 0, "chunk_size": 64},
+}
+
+# notebook number -> profile -> settings. Each notebook's author owns its entry.
+_PROFILES: dict[str, dict[str, dict[str, Any]]] = {
+    # 00: SparseFool explained on a 2-D toy classifier (course notebook).
+    # n_toy: moons the MLP trains on; n_attack: toy test points attacked; n_mnist: MNIST test images.
+    "00": {
+        "quick": {"n_toy": 600, "n_attack": 100, "n_mnist": 10},
+        "default": {"n_toy": 600, "n_attack": 400, "n_mnist": 100},
+        "paper": {"n_toy": 600, "n_attack": 1000, "n_mnist": 1000},
+    },
+    # 01: overall performance: Table 1, Table 2, Fig. 4 (lambda sweep), §2.2 l1-DeepFool.
+    # SparseFool counts n_mnist/n_cifar/n_imagenet; [ours, paper's row] model pairs; the one-pixel
+    # attack grows k up to max_k (the paper: until success) with DE popsize/max_iter (paper 400/100).
+    "01": {
+        "quick": {
+            "n_mnist": 10, "n_cifar": 3, "n_imagenet": 1, "n_jsma": {"mnist": 3, "cifar10": 1},
+            "n_one_pixel": {"mnist": 2, "cifar10": 1},
+            "one_pixel": {"mnist": {"popsize": 20, "max_iter": 5, "max_k": 2},
+                          "cifar10": {"popsize": 20, "max_iter": 5, "max_k": 1}},
+            "n_accuracy": {"mnist": 500, "cifar10": 100, "imagenet": 4},
+            "mnist_models": [["lenet-mnist", "LeNet"]], "cifar_models": [["resnet20-cifar10", "VGG-19"]],
+            "imagenet_models": [["efficientnet-lite0", "VGG-16"]],
+            "imagenet_sparsefool": {"num_candidates": 2, "max_iter": 2},
+            "sweep": {"dataset": "mnist", "model": "lenet-mnist", "n": 10, "lams": [1, 3, 6]},
+            "l1_deepfool": [["mnist", "lenet-mnist", 10], ["cifar10", "resnet20-cifar10", 3]],
+        },
+        "default": {
+            "n_mnist": 200, "n_cifar": 50, "n_imagenet": 2, "n_jsma": {"mnist": 50, "cifar10": 8},
+            "n_one_pixel": {"mnist": 6, "cifar10": 4},
+            "one_pixel": {"mnist": {"popsize": 50, "max_iter": 10, "max_k": 10},
+                          "cifar10": {"popsize": 100, "max_iter": 20, "max_k": 3}},
+            "n_accuracy": {"mnist": 10_000, "cifar10": 1000, "imagenet": 100},
+            "mnist_models": [["lenet-mnist", "LeNet"]], "cifar_models": [["resnet20-cifar10", "VGG-19"]],
+            "imagenet_models": [["efficientnet-lite0", "VGG-16"]], "imagenet_sparsefool": {},
+            "sweep": {"dataset": "mnist", "model": "lenet-mnist", "n": 100, "lams": [1, 2, 3, 4, 5, 6]},
+            "l1_deepfool": [["mnist", "lenet-mnist", 100], ["cifar10", "resnet20-cifar10", 24]],
+        },
+        "paper": {
+            "n_mnist": 10_000, "n_cifar": 10_000, "n_imagenet": 4000, "n_jsma": {"mnist": 10_000, "cifar10": 10_000},
+            "n_one_pixel": {"mnist": 100, "cifar10": 100},
+            "one_pixel": {"mnist": {"popsize": 400, "max_iter": 100, "max_k": 784},
+                          "cifar10": {"popsize": 400, "max_iter": 100, "max_k": 1024}},
+            "n_accuracy": {"mnist": 10_000, "cifar10": 10_000, "imagenet": 4000},
+            "mnist_models": [["lenet-mnist", "LeNet"]],
+            "cifar_models": [["vgg19-cifar10", "VGG-19"], ["resnet18-cifar10", "ResNet-18"]],
+            "imagenet_models": [["vgg16", "VGG-16"], ["resnet101", "ResNet-101"], ["densenet161", "DenseNet-161"],
+                                ["inception-v3", "Inception-v3"]],
+            "imagenet_sparsefool": {},
+            "sweep": {"dataset": "imagenet", "model": "inception-v3", "n": 4000, "lams": [1, 2, 3, 4, 5, 6]},
+            "l1_deepfool": [["imagenet", "vgg16", 4000]],
+        },
+    },
+    # 02: perceptibility: Figs. 1, 5, 6, 7 (the box [x - delta, x + delta]).
+    "02": {
+        "quick": {"n_mnist": 10, "n_cifar": 6, "n_imagenet": 1, "per_level": 1, "fig7": "cifar10",
+                  "models": {"mnist": "lenet-mnist", "cifar10": "resnet20-cifar10", "imagenet": "efficientnet-lite0"},
+                  "lam": {"mnist": 1.0, "cifar10": 3.0, "imagenet": 3.0},
+                  "deltas": {"mnist": [255], "cifar10": [255, 30, 10], "imagenet": [10]}},
+        "default": {"n_mnist": 30, "n_cifar": 30, "n_imagenet": 2, "per_level": 2, "fig7": "imagenet",
+                    "models": {"mnist": "lenet-mnist", "cifar10": "resnet20-cifar10", "imagenet": "efficientnet-lite0"},
+                    "lam": {"mnist": 1.0, "cifar10": 3.0, "imagenet": 3.0},
+                    "deltas": {"mnist": [255], "cifar10": [255, 100, 50, 30, 20, 10], "imagenet": [255, 30, 10]}},
+        "paper": {"n_mnist": 100, "n_cifar": 100, "n_imagenet": 100, "per_level": 2, "fig7": "imagenet",
+                  "models": {"mnist": "lenet-mnist", "cifar10": "resnet18-cifar10", "imagenet": "resnet101"},
+                  "lam": {"mnist": 1.0, "cifar10": 3.0, "imagenet": 3.0},
+                  "deltas": {"mnist": [255], "cifar10": [255, 100, 50, 30, 20, 10],
+                             "imagenet": [255, 200, 150, 100, 50, 30, 20, 10]}},
+    },
+    # 03: transferability: Table 3.
+    # Model lists: every net is a source and a target; ImageNet nets share one input size (crop).
+    "03": {
+        # quick skips ImageNet (n_imagenet=0): one EfficientNet-Lite attack takes ~20 s on 2 CPU cores.
+        "quick": {"n_imagenet": 0, "n_cifar": 3, "imagenet_models": ["efficientnet-lite0", "efficientnet-lite1"],
+                  "cifar_models": ["resnet20-cifar10", "resnet32-cifar10"], "crop": 224},
+        "default": {"n_imagenet": 2, "n_cifar": 12,
+                    "imagenet_models": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"],
+                    "cifar_models": ["resnet20-cifar10", "resnet32-cifar10", "resnet44-cifar10", "resnet56-cifar10"],
+                    "crop": 224},
+        "paper": {"n_imagenet": 4000, "n_cifar": 1000, "imagenet_models": ["vgg16", "resnet101", "densenet161"],
+                  "cifar_models": ["resnet20-cifar10", "resnet32-cifar10", "resnet44-cifar10", "resnet56-cifar10"],
+                  "crop": 224},
+    },
+    # 04: semantics: Figs. 8-9.
+    "04": {
+        "quick": {"n_cifar": 10, "n_images": 2, "n_show": 2, "lam": 3.0, "per_class": 3, "sigma": 2.0,
+                  "cifar_model": "resnet20-cifar10", "networks_dataset": "cifar10",
+                  "networks": ["resnet20-cifar10", "resnet32-cifar10"]},
+        "default": {"n_cifar": 200, "n_images": 1, "n_show": 1, "lam": 3.0, "per_class": 6, "sigma": 8.0,
+                    "cifar_model": "resnet20-cifar10", "networks_dataset": "imagenet",
+                    "networks": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"]},
+        "paper": {"n_cifar": 10_000, "n_images": 100, "n_show": 4, "lam": 3.0, "per_class": 8, "sigma": 8.0,
+                  "cifar_model": "resnet18-cifar10", "networks_dataset": "imagenet",
+                  "networks": ["vgg16", "resnet101", "densenet161"]},
+    },
+    # 05: adversarial training (§4.2, last paragraph).
+    "05": {
+        "quick": {"n_cifar": 4, "n_accuracy": 200, "n_examples": 3},
+        "default": {"n_cifar": 50, "n_accuracy": 2000, "n_examples": 4},
+        "paper": {"n_cifar": 10_000, "n_accuracy": 10_000, "n_examples": 4},
+    },
+    # 06: beyond the paper: modern sparse attacks side by side (needs the ``compare`` extra).
+    # Budgets: SparseFool's lambda sweep, steps/queries of each compared attack, Sparse-RS pixel budgets.
+    "06": {
+        "quick": {"n_mnist": 8, "n_cifar": 4, "lams": [1, 3], "sigma_zero_steps": 20,
+                  "fmn_steps": 20, "vfga_max_iter": 60, "bb_steps": 5, "ead_steps": 10, "ead_search_steps": 1,
+                  "ta_steps": 3, "rs_ks": [10], "rs_queries": 50, "k_max": 100, "k_report": 10, "chunk_size": 32},
+        "default": {"n_mnist": 100, "n_cifar": 30, "lams": [1, 2, 3], "sigma_zero_steps": 100,
+                    "fmn_steps": 100, "vfga_max_iter": 300, "bb_steps": 50, "ead_steps": 50, "ead_search_steps": 3,
+                    "ta_steps": 10, "rs_ks": [5, 10, 20], "rs_queries": 300, "k_max": 100, "k_report": 10,
+                    "chunk_size": 50},
+        "paper": {"n_mnist": 10_000, "n_cifar": 10_000, "lams": [1, 2, 3],
+                  "sigma_zero_steps": 1000, "fmn_steps": 1000, "vfga_max_iter": 3072, "bb_steps": 1000,
+                  "ead_steps": 1000, "ead_search_steps": 9, "ta_steps": 50, "rs_ks": [5, 10, 20, 50],
+                  "rs_queries": 10_000, "k_max": 100, "k_report": 10, "chunk_size": 256},
+    },
+}
+
+
+def notebook_key(notebook: str) -> str:
+    """The two-digit number of a notebook given as ``"01"``, ``"01_table1"`` or a file name."""
+    m = re.match(r"(\d\d)(?:_|\.|$)", str(notebook).rsplit("/", 1)[-1])
+    if m is None:
+        raise ValueError(f"notebook must start with a two-digit number like '01' or '01_table1', got {notebook!r}")
+    return m.group(1)
+
+
+def get_profile(notebook: str, profile: str, **overrides: Any) -> SimpleNamespace:
+    """The settings of ``notebook`` under ``profile``, with ``overrides`` of existing keys applied.
+
+    The namespace also carries ``notebook`` (two digits) and ``profile`` (its name).
+    """
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
+    key = notebook_key(notebook)
+    if key not in _PROFILES:
+        raise ValueError(f"no profiles for notebook {key!r}; known notebooks: {', '.join(sorted(_PROFILES))}")
+    settings = copy.deepcopy({**_COMMON[profile], **_PROFILES[key][profile]})
+    unknown = sorted(set(overrides) - set(settings))
+    if unknown:
+        raise ValueError(f"unknown setting(s) {unknown} for notebook {key}; known: {sorted(settings)}")
+    settings.update(overrides)
+    return SimpleNamespace(notebook=key, profile=profile, **settings)

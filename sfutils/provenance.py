@@ -1,0 +1,181 @@
+"""Provenance of every reported number: versions, device, profile, sample count, time and commit.
+
+A notebook calls :func:`start_run` once; :func:`sfutils.plotting.save_figure` / ``save_table`` and
+:func:`record_headline` then record each output in ``<figures>/index.json`` with the run's
+notebook, profile and device, and :func:`write_index_readme` turns that index into
+``<figures>/README.md`` (every figure and table, plus a "paper vs this repo" table).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+from sfutils import paths
+from sfutils.device import default_device, describe_device
+
+_PACKAGES = ("sfutils", "torch", "torchvision", "numpy")
+_current: Run | None = None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def git_commit() -> str | None:
+    """The short commit hash of the repository, or ``None`` outside a git checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], check=False, cwd=paths.repo_root(),
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() or None
+
+
+def provenance(profile: str, n: int | None = None, start_time: float | None = None,
+               device: torch.device | str | None = None, notebook: str | None = None) -> dict[str, Any]:
+    """Everything needed to judge a number: profile, n, device, threads, versions, time, commit.
+
+    ``start_time`` is a :func:`time.time` stamp; the wall time is measured from it to now.
+    """
+    info: dict[str, Any] = {
+        "notebook": notebook, "profile": profile, "n": n, "device": describe_device(device),
+        "threads": torch.get_num_threads(), "date": _now(),
+        "wall_time_s": round(time.time() - start_time, 1) if start_time is not None else None,
+        "python": platform.python_version(),
+    }
+    info.update({p: _version(p) for p in _PACKAGES})
+    info["git_commit"] = git_commit()
+    return info
+
+
+def provenance_markdown(info: dict[str, Any]) -> str:
+    """A two-column markdown table of a :func:`provenance` record (``None`` fields left out)."""
+    rows = [(k, v) for k, v in info.items() if v is not None]
+    return pd.DataFrame(rows, columns=["provenance", "value"]).to_markdown(index=False)
+
+
+@dataclass
+class Run:
+    """One notebook execution: what :func:`start_run` recorded."""
+
+    notebook: str
+    profile: str
+    start_time: float
+    device: torch.device
+
+    def provenance(self, n: int | None = None) -> dict[str, Any]:
+        """:func:`provenance` of this run so far (wall time since :func:`start_run`)."""
+        return provenance(self.profile, n=n, start_time=self.start_time, device=self.device, notebook=self.notebook)
+
+    def markdown(self, n: int | None = None) -> str:
+        """:func:`provenance_markdown` of this run so far."""
+        return provenance_markdown(self.provenance(n))
+
+
+def start_run(notebook: str, profile: str, device: torch.device | str | None = None) -> Run:
+    """Start recording a notebook run; later figures, tables and headlines are attributed to it."""
+    global _current
+    device = torch.device(device) if device is not None else default_device()
+    _current = Run(notebook=notebook, profile=profile, start_time=time.time(), device=device)
+    return _current
+
+
+def current_run() -> Run | None:
+    """The run of the last :func:`start_run`, if any."""
+    return _current
+
+
+def _index_path(root: Path | None) -> Path:
+    return (root or paths.figures_root()) / "index.json"
+
+
+def load_index(root: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The figure index: ``{"figures": {...}, "tables": {...}, "headlines": {...}}`` keyed by name."""
+    path = _index_path(root)
+    index = json.loads(path.read_text()) if path.exists() else {}
+    return {k: index.get(k, {}) for k in ("figures", "tables", "headlines")}
+
+
+def _update_index(section: str, name: str, entry: dict[str, Any], root: Path | None) -> None:
+    run = current_run()
+    entry = {"name": name, "notebook": run.notebook if run else None, "profile": run.profile if run else None,
+             "device": describe_device(run.device if run else None), "date": _now(), **entry}
+    index = load_index(root)
+    index[section][name] = entry
+    path = _index_path(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def record_output(kind: str, name: str, files: list[str], caption: str = "", n: int | None = None,
+                  root: Path | None = None) -> None:
+    """Record a written figure or table (``kind``) whose ``files`` are relative to the figures root."""
+    if kind not in ("figure", "table"):
+        raise ValueError(f"kind must be 'figure' or 'table', got {kind!r}")
+    _update_index(kind + "s", name, {"files": files, "caption": caption, "n": n}, root)
+
+
+def record_headline(name: str, paper_value: float | str, our_value: float | str, n: int | None = None,
+                    notes: str = "", root: Path | None = None) -> None:
+    """Record a number to put next to the paper's in the README's "paper vs this repo" table."""
+    _update_index("headlines", name, {"paper": paper_value, "ours": our_value, "n": n, "notes": notes}, root)
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    df = pd.DataFrame([{k: _cell(v) for k, v in r.items()} for r in rows])
+    return df.to_markdown(index=False, disable_numparse=True)
+
+
+def write_index_readme(root: Path | None = None) -> Path:
+    """Regenerate ``<figures>/README.md`` from the index; outputs whose files are gone are left out."""
+    root = root or paths.figures_root()
+    index = load_index(root)
+    prov = ("notebook", "profile", "n", "device", "date")
+    parts = ["# Figures and tables", "",
+             ("Generated from `index.json` by `sfutils.provenance.write_index_readme` (`make figures`); "
+              "do not edit by hand. Profiles: see `sfutils/profiles.py`."), ""]
+    if index["headlines"]:
+        rows = [{"quantity": h["name"], "paper": h["paper"], "this repo": h["ours"],
+                 **{k: h.get(k) for k in prov}, "notes": h.get("notes")}
+                for h in sorted(index["headlines"].values(), key=lambda h: (h["notebook"] or "", h["name"]))]
+        parts += ["## Paper vs this repo", "", _table(rows), ""]
+    for section, title in (("figures", "Figures"), ("tables", "Tables")):
+        present = [e for e in index[section].values() if all((root / f).exists() for f in e["files"])]
+        if not present:
+            continue
+        rows = [{section[:-1]: " ".join(f"[{Path(f).suffix[1:]}]({f})" for f in e["files"]) + f" `{e['name']}`",
+                 "caption": e.get("caption"), **{k: e.get(k) for k in prov}}
+                for e in sorted(present, key=lambda e: (e["notebook"] or "", e["name"]))]
+        parts += [f"## {title}", "", _table(rows), ""]
+    readme = root / "README.md"
+    root.mkdir(parents=True, exist_ok=True)
+    readme.write_text("\n".join(parts))
+    return readme

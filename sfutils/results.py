@@ -1,0 +1,231 @@
+"""A resumable per-sample result store: one JSON line per attacked sample.
+
+Results of an experiment live in ``<data>/results/<experiment>-<hash>.jsonl`` where ``<hash>`` is
+a digest of the canonical JSON of the experiment's parameters (a changed parameter starts a new
+record; ``<experiment>-<hash>.params.json`` keeps the parameters). A run killed and restarted with
+the same parameters skips every sample id already stored, so nothing is recomputed; a row counts
+only once its line is complete (ends in a newline), so a line truncated by a kill is ignored and
+overwritten. Shard ``k`` of ``n`` appends to ``<experiment>-<hash>.shard<k>of<n>.jsonl``;
+:meth:`ResultStore.load` merges every file of the record into one pandas DataFrame.
+
+One process per shard file: concurrent writers to the same shard are not supported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from sfutils import paths
+from sfutils.attacks.result import AttackResult
+
+SampleId = int | str
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as plain JSON types (dict keys as strings), rejecting anything ambiguous."""
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"parameter values must be JSON-like (numbers, strings, lists, dicts), got {type(value).__name__}")
+
+
+def canonical_json(params: Mapping[str, Any]) -> str:
+    """The canonical JSON of ``params``: sorted keys, no whitespace, tuples as lists."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping, got {type(params).__name__}")
+    return json.dumps(_canonical(params), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def params_hash(params: Mapping[str, Any]) -> str:
+    """A 12-hex-digit SHA-256 digest of :func:`canonical_json` (names the record's files)."""
+    return hashlib.sha256(canonical_json(params).encode()).hexdigest()[:12]
+
+
+def _as_id(value: Any) -> SampleId:
+    if isinstance(value, (np.integer, torch.Tensor)):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError(f"sample ids must be int or str, got {type(value).__name__}")
+    return value
+
+
+def _complete_lines(path: Path) -> list[str]:
+    """The newline-terminated lines of ``path`` (a trailing partial line is dropped)."""
+    text = path.read_text()
+    return text.split("\n")[:-1] if text else []
+
+
+class ResultStore:
+    """The per-sample record of ``experiment`` run with ``params`` (see the module docstring)."""
+
+    def __init__(self, experiment: str, params: Mapping[str, Any], *, shard: int = 0, num_shards: int = 1,
+                 root: str | Path | None = None) -> None:
+        if not isinstance(num_shards, int) or num_shards < 1:
+            raise ValueError(f"num_shards must be a positive int, got {num_shards!r}")
+        if not isinstance(shard, int) or not 0 <= shard < num_shards:
+            raise ValueError(f"shard must be an int in [0, {num_shards}), got {shard!r}")
+        self.experiment = paths.check_stem(experiment, "experiment")
+        self.params: dict[str, Any] = json.loads(canonical_json(params))
+        self.key = params_hash(params)
+        self.shard, self.num_shards = shard, num_shards
+        self.root = Path(root) if root is not None else paths.results_root()
+        stem = f"{experiment}-{self.key}"
+        suffix = f".shard{shard}of{num_shards}" if num_shards > 1 else ""
+        self.path = self.root / f"{stem}{suffix}.jsonl"
+        self.params_path = self.root / f"{stem}.params.json"
+
+    def files(self) -> list[Path]:
+        """Every result file of this record (all shards, any shard count), sorted by name."""
+        stem = f"{self.experiment}-{self.key}"
+        return sorted(p for p in self.root.glob(f"{stem}*.jsonl")
+                      if re.fullmatch(rf"{re.escape(stem)}(\.shard\d+of\d+)?\.jsonl", p.name))
+
+    def rows(self) -> list[dict[str, Any]]:
+        """All complete rows of the record, first occurrence of each id kept."""
+        seen: set[SampleId] = set()
+        out = []
+        for path in self.files():
+            for num, line in enumerate(_complete_lines(path), 1):
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise ValueError(f"{path}:{num}: corrupt result line ({err})") from err
+                if row["id"] not in seen:
+                    seen.add(row["id"])
+                    out.append(row)
+        return out
+
+    def done_ids(self) -> set[SampleId]:
+        """Ids already stored by any shard."""
+        return {row["id"] for row in self.rows()}
+
+    def pending(self, ids: Sequence[Any]) -> list[int]:
+        """Positions in ``ids`` that belong to this shard (position % num_shards) and are not stored."""
+        done = self.done_ids()
+        return [i for i in range(self.shard, len(ids), self.num_shards) if _as_id(ids[i]) not in done]
+
+    def append(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Append ``rows`` (each with an ``id``) to this shard's file as complete JSON lines."""
+        lines = []
+        for row in rows:
+            if "id" not in row:
+                raise ValueError(f"every result row needs an 'id', got keys {sorted(row)}")
+            lines.append(json.dumps(_canonical({**row, "id": _as_id(row["id"])})) + "\n")
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not self.params_path.exists():
+            record = {"experiment": self.experiment, "params": self.params}
+            self.params_path.write_text(json.dumps(record, indent=1) + "\n")
+        self._drop_partial_line()
+        with self.path.open("a") as f:
+            f.write("".join(lines))
+
+    def _drop_partial_line(self) -> None:
+        """Cut a trailing line left incomplete by a killed writer."""
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with self.path.open("r+b") as f:
+                f.truncate(data.rfind(b"\n") + 1)
+
+    def load(self) -> pd.DataFrame:
+        """Every stored row of the record (all shards merged) as a DataFrame sorted by ``id``."""
+        rows = self.rows()
+        if not rows:
+            return pd.DataFrame(columns=["id"])
+        df = pd.DataFrame(rows)
+        try:
+            df = df.sort_values("id", kind="stable")
+        except TypeError:  # mixed int / str ids keep their stored order
+            pass
+        return df.reset_index(drop=True)
+
+
+def run_rows(store: ResultStore, compute: Callable[[list[int]], list[dict[str, Any]]], ids: Sequence[Any],
+             chunk_size: int = 64, progress: bool = True) -> pd.DataFrame:
+    """Compute the missing rows of ``store`` chunk by chunk and return the stored rows of ``ids``.
+
+    ``compute(positions)`` gets positions into ``ids`` and returns one dict per position (the
+    ``id`` column is filled in here); each chunk is appended as soon as it is done.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be positive, got {chunk_size}")
+    todo = store.pending(ids)
+    with tqdm(total=len(todo), desc=store.experiment, unit="sample", disable=not progress) as bar:
+        for start in range(0, len(todo), chunk_size):
+            pos = todo[start:start + chunk_size]
+            rows = compute(pos)
+            if len(rows) != len(pos):
+                raise ValueError(f"compute returned {len(rows)} rows for {len(pos)} samples")
+            store.append({"id": _as_id(ids[p]), **row} for p, row in zip(pos, rows))
+            bar.update(len(pos))
+    df = store.load()
+    wanted = {_as_id(i) for i in ids}
+    return df[df["id"].isin(wanted)].reset_index(drop=True)
+
+
+def attack_rows(result: AttackResult, y: torch.Tensor, seconds: float) -> list[dict[str, Any]]:
+    """Per-sample rows of an attack on a chunk with true labels ``y`` taking ``seconds`` in all.
+
+    Columns: ``y`` (true label), ``label`` (clean prediction), ``correct``, ``adv_label``,
+    ``success``, ``pixels`` / ``pct`` (perturbed pixels, §4.1), ``l2`` / ``linf`` of the
+    perturbation, ``iterations``, ``grad_evals``, ``forward_evals``, ``seconds`` (the chunk's
+    wall time shared equally: batched, unlike the paper's one-image-at-a-time timings).
+    """
+    r = result.to("cpu")
+    n = r.label.shape[0]
+    if y.shape != (n,):
+        raise ValueError(f"y must have shape ({n},), got {tuple(y.shape)}")
+    delta = r.perturbation.flatten(1).double()
+    cols = {
+        "y": y.cpu(), "label": r.label, "correct": r.label == y.cpu(), "adv_label": r.adv_label,
+        "success": r.success, "pixels": r.perturbed_pixels(), "pct": r.perturbed_pixels_pct(),
+        "l2": delta.norm(dim=1), "linf": delta.abs().amax(dim=1), "iterations": r.iterations,
+        "grad_evals": r.grad_evals, "forward_evals": r.forward_evals,
+    }
+    lists = {k: v.tolist() for k, v in cols.items()}
+    return [{**{k: v[i] for k, v in lists.items()}, "seconds": seconds / n} for i in range(n)]
+
+
+def run_attack(store: ResultStore, attack_fn: Callable[[torch.Tensor], AttackResult], x: torch.Tensor,
+               y: torch.Tensor, ids: Sequence[Any] | None = None, chunk_size: int = 64, progress: bool = True,
+               device: torch.device | str | None = None) -> pd.DataFrame:
+    """Run ``attack_fn`` over the samples of ``x`` missing from ``store``, chunk by chunk.
+
+    ``ids`` (default ``0..N-1``) name the samples; each chunk (moved to ``device`` when given)
+    goes through ``attack_fn`` and its :func:`attack_rows` are appended at once, so a killed run
+    resumes where it stopped. Returns the stored rows of ``ids`` (all shards).
+    """
+    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise TypeError("x and y must be torch tensors")
+    if y.shape != (x.shape[0],):
+        raise ValueError(f"y must have shape ({x.shape[0]},), got {tuple(y.shape)}")
+    ids = list(range(x.shape[0])) if ids is None else (ids.tolist() if hasattr(ids, "tolist") else list(ids))
+    if len(ids) != x.shape[0]:
+        raise ValueError(f"got {len(ids)} ids for {x.shape[0]} samples")
+
+    def compute(pos: list[int]) -> list[dict[str, Any]]:
+        xc = x[pos] if device is None else x[pos].to(device)
+        start = time.perf_counter()
+        result = attack_fn(xc).to("cpu")
+        return attack_rows(result, y[pos], time.perf_counter() - start)
+
+    return run_rows(store, compute, ids, chunk_size, progress)

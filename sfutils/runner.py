@@ -1,0 +1,147 @@
+"""Execute the section notebooks: ``python -m sfutils.runner --profile quick|default|paper``.
+
+The source of truth of each notebook is ``notebooks/NN_*.py`` (jupytext py:percent). In order of
+NN, each is converted with jupytext, executed by papermill with ``profile`` injected after its
+cell tagged ``parameters`` (kernel ``python3``, cwd ``notebooks/``), written as ``NN_*.ipynb`` next to
+its source (or into ``--output-dir``) without volatile metadata (timings), and finally
+``<figures>/README.md`` is regenerated.
+
+Conventions a notebook source may use:
+
+* ``# requires: adv_lib, foo [compare]`` - modules it imports that are optional, and the extra
+  that installs them; when one is missing the notebook is skipped with a message, not failed.
+* ``FIGURES = [...]`` / ``TABLES = [...]`` - names it passes to ``save_figure`` / ``save_table``
+  (checked by ``tests/test_notebooks.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+
+from sfutils import paths, provenance
+from sfutils.profiles import PROFILE_NAMES, notebook_key
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+_REQUIRES = re.compile(r"^#\s*requires:\s*(?P<modules>[\w., ]+?)\s*(?:\[(?P<extra>[\w-]+)\])?\s*$", re.MULTILINE)
+_VOLATILE = ("papermill", "execution")
+
+
+def notebook_sources(root: Path | None = None, only: list[str] | None = None) -> list[Path]:
+    """The ``NN_*.py`` notebook sources in order, restricted to the numbers in ``only`` if given."""
+    sources = sorted((root or paths.notebooks_root()).glob("[0-9][0-9]_*.py"))
+    if only is None:
+        return sources
+    keys = {notebook_key(o) for o in only}
+    unknown = keys - {notebook_key(s.name) for s in sources}
+    if unknown:
+        raise ValueError(f"no notebook numbered {sorted(unknown)}; have {[s.name for s in sources]}")
+    return [s for s in sources if notebook_key(s.name) in keys]
+
+
+def skip_reason(source: Path) -> str | None:
+    """Why ``source`` cannot run here (a missing optional module), or ``None`` if it can."""
+    for m in _REQUIRES.finditer(source.read_text()):
+        missing = [mod.strip() for mod in m["modules"].split(",")
+                   if mod.strip() and importlib.util.find_spec(mod.strip()) is None]
+        if missing:
+            hint = f"pip install -e '.[{m['extra']}]'" if m["extra"] else f"pip install {' '.join(missing)}"
+            return f"{source.stem} needs {', '.join(missing)}: {hint}"
+    return None
+
+
+def declared_outputs(source: Path, variable: str) -> list[str]:
+    """The literal list assigned to a module-level ``variable`` (e.g. ``FIGURES``), or ``[]``."""
+    for node in ast.parse(source.read_text(), filename=str(source)).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == variable for t in node.targets):
+            value = ast.literal_eval(node.value)
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"{source.name}: {variable} must be a literal list of names")
+            return list(value)
+    return []
+
+
+def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop volatile metadata (papermill timings, execution timestamps, empty tags) in place."""
+    for key in _VOLATILE:
+        nb.metadata.pop(key, None)
+    for cell in nb.cells:
+        for key in _VOLATILE:
+            cell.metadata.pop(key, None)
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
+    return nb
+
+
+def execute(source: Path, profile: str, output: Path, log_output: bool = False,
+            progress: bool = False) -> nbformat.NotebookNode:
+    """Execute notebook ``source`` under ``profile`` into ``output`` (cleaned even when it fails).
+
+    Raises papermill's ``PapermillExecutionError`` (failing cell and traceback in its message).
+    """
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    nb = jupytext.read(source)
+    nb.metadata["kernelspec"] = KERNELSPEC
+    try:
+        papermill.execute_notebook(nb, output, parameters={"profile": profile}, cwd=source.parent,
+                                   log_output=log_output, progress_bar=progress)
+    finally:
+        if output.exists():
+            nbformat.write(clean(nbformat.read(output, as_version=4)), output)
+    return nbformat.read(output, as_version=4)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the notebooks; the exit status is 1 if any failed (skipped ones do not count)."""
+    parser = argparse.ArgumentParser(prog="python -m sfutils.runner",
+                                     description="Execute the section notebooks under a run profile.")
+    parser.add_argument("--profile", choices=PROFILE_NAMES, default="default")
+    parser.add_argument("--only", nargs="+", metavar="NN", help="notebook numbers to run, e.g. 01 02")
+    parser.add_argument("--output-dir", type=Path,
+                        help="write executed notebooks here and figures to OUTPUT_DIR/figures")
+    parser.add_argument("--notebooks-dir", type=Path, help="where the NN_*.py sources are (default notebooks/)")
+    parser.add_argument("--log-output", action="store_true", help="stream cell output to the terminal")
+    args = parser.parse_args(argv)
+    if args.output_dir is not None:
+        os.environ["SFUTILS_FIGURES"] = str((args.output_dir / "figures").resolve())
+    try:
+        sources = notebook_sources(args.notebooks_dir, only=args.only)
+    except ValueError as err:
+        parser.error(str(err))
+    status = {}
+    for source in sources:
+        reason = skip_reason(source)
+        if reason is not None:
+            status[source.stem] = f"skipped ({reason})"
+            print(f"skipped: {reason}", flush=True)
+            continue
+        output = (args.output_dir or source.parent) / f"{source.stem}.ipynb"
+        print(f"running {source.name} (profile {args.profile}) -> {output}", flush=True)
+        start = time.time()
+        try:
+            execute(source, args.profile, output, log_output=args.log_output, progress=True)
+            status[source.stem] = f"ok ({time.time() - start:.0f} s)"
+        except Exception as err:  # report every notebook, then fail
+            status[source.stem] = "FAILED"
+            print(f"FAILED {source.name}:\n{err}", file=sys.stderr, flush=True)
+    readme = provenance.write_index_readme()
+    print(f"\n{readme} regenerated")
+    for name, state in status.items():
+        print(f"  {name}: {state}")
+    return 1 if "FAILED" in status.values() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

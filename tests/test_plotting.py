@@ -1,0 +1,94 @@
+"""Figures, tables, the figure index / README and provenance records."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+import torch
+
+from sfutils import plotting, provenance
+
+
+@pytest.fixture
+def figures(tmp_path, monkeypatch):
+    """A temporary figures root and a started run attributed to notebook 01, profile quick."""
+    monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path))
+    monkeypatch.setattr(provenance, "_current", None)
+    provenance.start_run("01_overall", "quick", device="cpu")
+    return tmp_path
+
+
+def test_save_figure_and_table_write_files_and_index(figures):
+    plotting.set_style()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    plotting.save_figure(fig, "fig_lambda", caption="Fig. 4", n=20)
+    plt.close(fig)
+    df = pd.DataFrame({"model": ["lenet"], "fooling %": [99.5]})
+    plotting.save_table(df, "table1", caption="Table 1", n=20)
+    assert (figures / "fig_lambda.png").read_bytes().startswith(b"\x89PNG")
+    assert (figures / "fig_lambda.pdf").read_bytes().startswith(b"%PDF")
+    assert pd.read_csv(figures / "tables" / "table1.csv").equals(df)
+    md = (figures / "tables" / "table1.md").read_text()
+    assert md.startswith("Table 1") and "| lenet" in md and "99.5" in md
+    index = json.loads((figures / "index.json").read_text())
+    entry = index["figures"]["fig_lambda"]
+    assert (entry["notebook"], entry["profile"], entry["n"], entry["caption"]) == ("01_overall", "quick", 20, "Fig. 4")
+    assert entry["files"] == ["fig_lambda.png", "fig_lambda.pdf"] and entry["device"].startswith("cpu")
+    assert index["tables"]["table1"]["files"] == ["tables/table1.csv", "tables/table1.md"]
+
+
+def test_readme_lists_outputs_and_headlines(figures):
+    fig = plt.figure()
+    plotting.save_figure(fig, "fig_a", caption="kept", n=5, formats=("png",))
+    plotting.save_figure(fig, "fig_gone", caption="deleted later", formats=("png",))
+    plt.close(fig)
+    (figures / "fig_gone.png").unlink()
+    provenance.record_headline("MNIST LeNet fooling %", 99.93, 98.5, n=5, notes="a|b")
+    readme = provenance.write_index_readme().read_text()
+    assert "[png](fig_a.png)" in readme and "kept" in readme
+    assert "fig_gone" not in readme
+    assert "## Paper vs this repo" in readme
+    row = next(line for line in readme.splitlines() if "MNIST LeNet" in line)
+    assert "99.93" in row and "98.5" in row and "quick" in row and "a\\|b" in row
+
+
+def test_plot_examples_gray_and_color():
+    for c in (1, 3):
+        x = torch.rand(5, c, 8, 8)
+        adv = x.clone()
+        adv[:, :, 2, 3] = 1 - adv[:, :, 2, 3]
+        fig = plotting.plot_examples(x, adv, [0, 1, 2, 3, 4], [1, 2, 3, 4, 5], class_names=list("abcdef"),
+                                     max_examples=4)
+        axes = fig.axes
+        assert len(axes) == 12
+        assert axes[0].get_title() == "a" and axes[8].get_title() == "b"
+        assert axes[4].get_title() == "1 px (1.56%)"
+        plt.close(fig)
+
+
+def test_plot_examples_rejects_bad_input(figures):
+    x = torch.rand(2, 3, 4, 4)
+    with pytest.raises(ValueError, match="shape"):
+        plotting.plot_examples(torch.rand(2, 4, 4), x[:, :1], [0, 1], [1, 0])
+    with pytest.raises(ValueError, match="differ"):
+        plotting.plot_examples(x, x[:, :1], [0, 1], [1, 0])
+    with pytest.raises(ValueError, match="label"):
+        plotting.plot_examples(x, x, [0], [1, 0])
+    with pytest.raises(ValueError, match="file stem"):
+        plotting.save_table(pd.DataFrame({"a": [1]}), "../x")
+    with pytest.raises(TypeError, match="DataFrame"):
+        plotting.save_table([1, 2], "x")
+    assert not any(figures.iterdir())
+
+
+def test_provenance_record(figures):
+    info = provenance.current_run().provenance(n=7)
+    assert (info["notebook"], info["profile"], info["n"]) == ("01_overall", "quick", 7)
+    assert info["torch"] == torch.__version__.split("+")[0] and info["wall_time_s"] >= 0
+    assert info["device"].startswith("cpu") and info["threads"] == torch.get_num_threads()
+    md = provenance.provenance_markdown(info)
+    assert "| profile" in md and "quick" in md and "None" not in md

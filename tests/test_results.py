@@ -1,0 +1,139 @@
+"""The resumable per-sample result store (sfutils.results) and the run profiles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from sfutils import profiles
+from sfutils.attacks.result import AttackResult
+from sfutils.results import ResultStore, canonical_json, params_hash, run_attack, run_rows
+
+PARAMS = {"model": "lenet", "lam": 1.0, "n": 6}
+
+
+def fake_attack(calls: list[int]):
+    """An attack changing the first pixel of every sample; records chunk sizes in ``calls``."""
+    def attack(x: torch.Tensor) -> AttackResult:
+        calls.append(x.shape[0])
+        n = x.shape[0]
+        delta = torch.zeros_like(x)
+        delta[:, :, 0, 0] = 0.5
+        label = torch.zeros(n, dtype=torch.long)
+        ones = torch.ones(n, dtype=torch.long)
+        return AttackResult(adversarial=x + delta, perturbation=delta, label=label, adv_label=ones,
+                            success=torch.ones(n, dtype=torch.bool), iterations=ones, grad_evals=2 * ones,
+                            forward_evals=3 * ones)
+    return attack
+
+
+def test_params_hash_is_canonical():
+    assert params_hash({"a": 1, "b": (1, 2)}) == params_hash({"b": [1, 2], "a": 1})
+    assert params_hash({"a": 1}) != params_hash({"a": 2})
+    assert canonical_json({"b": 1, "a": {"y": 2, "x": 1}}) == '{"a":{"x":1,"y":2},"b":1}'
+    with pytest.raises(TypeError, match="JSON-like"):
+        params_hash({"x": torch.zeros(1)})
+
+
+def test_run_attack_rows_and_params_sidecar(tmp_path):
+    store = ResultStore("exp", PARAMS, root=tmp_path)
+    x, y = torch.rand(6, 1, 4, 4), torch.tensor([0, 1, 0, 1, 0, 1])
+    calls: list[int] = []
+    df = run_attack(store, fake_attack(calls), x, y, chunk_size=4, progress=False)
+    assert calls == [4, 2]
+    assert df["id"].tolist() == list(range(6))
+    assert df["pixels"].tolist() == [1] * 6
+    assert df["pct"].iloc[0] == pytest.approx(100 / 16)
+    assert df["correct"].tolist() == [True, False] * 3
+    assert df["grad_evals"].tolist() == [2] * 6
+    assert df["linf"].iloc[0] == pytest.approx(0.5)
+    assert json.loads(store.params_path.read_text())["params"] == PARAMS
+    assert store.path.name == f"exp-{params_hash(PARAMS)}.jsonl"
+
+
+def test_resume_after_kill_computes_only_missing_ids(tmp_path):
+    store = ResultStore("exp", PARAMS, root=tmp_path)
+    x, y = torch.rand(6, 1, 4, 4), torch.zeros(6, dtype=torch.long)
+    run_attack(store, fake_attack([]), x[:3], y[:3], ids=[0, 1, 2], chunk_size=2, progress=False)
+    # A kill in the middle of writing id 3 leaves a partial last line.
+    with store.path.open("a") as f:
+        f.write('{"id": 3, "succ')
+    assert store.done_ids() == {0, 1, 2}
+    calls: list[int] = []
+    df = run_attack(ResultStore("exp", PARAMS, root=tmp_path), fake_attack(calls), x, y, chunk_size=10,
+                    progress=False)
+    assert calls == [3]
+    assert sorted(df["id"]) == list(range(6))
+    lines = store.path.read_text().splitlines()
+    assert len(lines) == 6 and all(json.loads(line) for line in lines)
+    calls.clear()
+    run_attack(store, fake_attack(calls), x, y, progress=False)
+    assert calls == []
+
+
+def test_changed_parameter_starts_new_record(tmp_path):
+    x, y = torch.rand(2, 1, 4, 4), torch.zeros(2, dtype=torch.long)
+    run_attack(ResultStore("exp", PARAMS, root=tmp_path), fake_attack([]), x, y, progress=False)
+    other = ResultStore("exp", {**PARAMS, "lam": 3.0}, root=tmp_path)
+    assert other.path != ResultStore("exp", PARAMS, root=tmp_path).path
+    assert other.done_ids() == set()
+    calls: list[int] = []
+    run_attack(other, fake_attack(calls), x, y, progress=False)
+    assert calls == [2]
+
+
+def test_shards_write_own_files_and_merge(tmp_path):
+    ids = [f"img{i}" for i in range(7)]
+
+    def compute(pos):
+        return [{"value": p * 10} for p in pos]
+
+    for k in range(3):
+        run_rows(ResultStore("exp", PARAMS, shard=k, num_shards=3, root=tmp_path), compute, ids, 2, False)
+    names = sorted(p.name for p in tmp_path.glob("*.jsonl"))
+    assert names == [f"exp-{params_hash(PARAMS)}.shard{k}of3.jsonl" for k in range(3)]
+    merged = ResultStore("exp", PARAMS, root=tmp_path).load()
+    assert sorted(merged["id"]) == sorted(ids)
+    assert dict(zip(merged["id"], merged["value"])) == {f"img{i}": i * 10 for i in range(7)}
+    # An unsharded rerun finds everything done.
+    assert ResultStore("exp", PARAMS, root=tmp_path).pending(ids) == []
+
+
+def test_store_rejects_bad_input(tmp_path):
+    with pytest.raises(ValueError, match="shard"):
+        ResultStore("exp", PARAMS, shard=3, num_shards=3, root=tmp_path)
+    with pytest.raises(ValueError, match="experiment"):
+        ResultStore("../escape", PARAMS, root=tmp_path)
+    store = ResultStore("exp", PARAMS, root=tmp_path)
+    with pytest.raises(ValueError, match="'id'"):
+        store.append([{"value": 1}])
+    with pytest.raises(ValueError, match="ids"):
+        run_attack(store, fake_attack([]), torch.rand(2, 1, 4, 4), torch.zeros(2, dtype=torch.long), ids=[0],
+                   progress=False)
+
+
+def test_corrupt_middle_line_is_an_error(tmp_path):
+    store = ResultStore("exp", PARAMS, root=tmp_path)
+    store.append([{"id": 0}])
+    with store.path.open("a") as f:
+        f.write("garbage\n")
+    with pytest.raises(ValueError, match="corrupt"):
+        store.load()
+
+
+def test_profiles():
+    p = profiles.get_profile("01_overall", "quick", seed=7)
+    assert (p.notebook, p.profile, p.seed) == ("01", "quick", 7)
+    for nb in [f"0{i}" for i in range(7)]:
+        keys = [set(vars(profiles.get_profile(nb, prof))) for prof in profiles.PROFILE_NAMES]
+        assert keys[0] == keys[1] == keys[2], f"notebook {nb}: profiles define different settings"
+    with pytest.raises(ValueError, match="unknown profile"):
+        profiles.get_profile("01", "fast")
+    with pytest.raises(ValueError, match="no profiles for notebook"):
+        profiles.get_profile("42", "quick")
+    with pytest.raises(ValueError, match="two-digit"):
+        profiles.get_profile("overall", "quick")
+    with pytest.raises(ValueError, match="unknown setting"):
+        profiles.get_profile("01", "quick", sede=3)
