@@ -1,0 +1,315 @@
+"""A classifier one can see: the 2-D toy problem of the course notebook 00 (paper §2-3, Figs. 2-3).
+
+Two interleaved moons scaled into the valid box [0, 1]^2 (the analogue of an image's pixel range),
+a small MLP trained on them in seconds, the trajectories of Algorithms 1 and 2 recorded by calling
+the public pieces of :mod:`sfutils.attacks`, and drawing helpers that only use the ``Axes`` they
+are given (no plotting dependency in the core package).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from sfutils.attacks._checks import check_batch, check_model, resolve_bounds
+from sfutils.attacks.deepfool import deepfool_boundary
+from sfutils.attacks.linear_solver import linear_solver
+
+# The moons live in [-1, 2] x [-0.5, 1] before scaling; this affine map puts them (and most of
+# their noise) inside [0.05, 0.95]^2, so the box [0, 1]^2 is tight around the data, as for images.
+_RAW_LO = torch.tensor([-1.3, -0.8])
+_RAW_HI = torch.tensor([2.3, 1.3])
+_MARGIN = 0.05
+
+# Region colours (class 0, class 1) and point colours used by every toy figure.
+REGION_COLORS = ("#dbe7f5", "#f9e0cc")
+POINT_COLORS = ("#2c6fb7", "#d9731f")
+
+
+def make_moons(n: int, noise: float = 0.08, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two interleaved half circles, ``n`` points in [0, 1]^2 (float32) and labels 0/1, seeded.
+
+    Class 0 is the upper moon, class 1 the lower one; Gaussian noise of std ``noise`` (in the
+    moons' own units) is added before scaling, and the result is clipped to the box.
+    """
+    if not isinstance(n, int) or n < 2:
+        raise ValueError(f"n must be an int >= 2, got {n!r}")
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % 2
+    t = torch.rand(n, generator=g) * math.pi
+    upper = torch.stack([t.cos(), t.sin()], dim=1)
+    lower = torch.stack([1 - t.cos(), 0.5 - t.sin()], dim=1)
+    raw = torch.where(y[:, None] == 0, upper, lower) + noise * torch.randn(n, 2, generator=g)
+    x = _MARGIN + (1 - 2 * _MARGIN) * (raw - _RAW_LO) / (_RAW_HI - _RAW_LO)
+    return x.clamp(0.0, 1.0).float(), y
+
+
+def make_mlp(hidden: int = 32, seed: int = 0) -> nn.Module:
+    """A 2 -> hidden -> hidden -> 2 SiLU MLP (smooth, so its decision boundary is curved), seeded."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return nn.Sequential(nn.Linear(2, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
+                             nn.Linear(hidden, 2))
+
+
+@contextmanager
+def _single_thread() -> Iterator[None]:
+    """Run the block with one intra-op thread: a tiny MLP gains nothing from more, and on a busy
+    machine every step would wait for the other threads (tens of times slower)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def train_mlp(x: torch.Tensor, y: torch.Tensor, hidden: int = 32, steps: int = 600, lr: float = 0.01,
+              label_smoothing: float = 0.1, seed: int = 0) -> nn.Module:
+    """Train :func:`make_mlp` on (x, y) with full-batch Adam (seconds on a CPU); returns it in eval mode.
+
+    Label smoothing keeps the logits moderate: a saturated network is nearly flat away from its
+    boundary, and DeepFool's linear steps (§3.2) then overshoot the boundary by far.
+    """
+    check_batch(x)
+    if x.dim() != 2 or x.shape[1] != 2 or y.shape != (x.shape[0],):
+        raise ValueError(f"expected x (N, 2) and y (N,), got {tuple(x.shape)} and {tuple(y.shape)}")
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    model = make_mlp(hidden, seed).to(x.device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    with _single_thread():
+        for _ in range(steps):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y, label_smoothing=label_smoothing).backward()
+            opt.step()
+    return model.eval()
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Percentage of ``x`` that ``model`` classifies as ``y``."""
+    with torch.no_grad():
+        return 100.0 * (model(x).argmax(dim=1) == y).float().mean().item()
+
+
+@dataclass
+class Trajectory:
+    """The iterates of SparseFool (Algorithm 2) on one sample, as drawn in the paper's Fig. 3.
+
+    ``iterates`` holds x^(0) ... x^(T); for each iteration i < T, ``boundary`` is DeepFool's
+    x_B^(i) = x^(i) + r_adv, ``plane`` the point x^(i) + lam r_adv the hyperplane is put through
+    (§3.3), ``normal`` the unit w^(i) (Eq. 6). ``adversarial`` is the returned
+    clip(x^(0) + (1 + epsilon)(x^(T) - x^(0))), as :func:`sfutils.attacks.sparsefool` returns it.
+    """
+
+    iterates: torch.Tensor
+    boundary: torch.Tensor
+    plane: torch.Tensor
+    normal: torch.Tensor
+    adversarial: torch.Tensor
+    label: int
+    adv_label: int
+
+    @property
+    def success(self) -> bool:
+        """Whether the adversarial's label differs from the clean label."""
+        return self.adv_label != self.label
+
+    @property
+    def iterations(self) -> int:
+        """Number of SparseFool iterations T (DeepFool + LinearSolver rounds)."""
+        return self.boundary.shape[0]
+
+
+def sparsefool_trajectory(model: nn.Module, x: torch.Tensor, lam: float = 3.0,
+                          lb: torch.Tensor | float | None = None, ub: torch.Tensor | float | None = None,
+                          max_iter: int = 50, epsilon: float = 0.02, num_candidates: int = 10,
+                          overshoot: float = 0.02, df_max_iter: int = 50) -> Trajectory:
+    """Algorithm 2 on a single sample ``x`` (1, ...), recording every iterate.
+
+    Calls :func:`deepfool_boundary` and :func:`linear_solver` exactly as
+    :func:`sfutils.attacks.sparsefool` does (same arguments, same stopping rule), so the final
+    ``adversarial`` equals sparsefool's on that sample.
+    """
+    check_model(model)
+    check_batch(x)
+    if x.shape[0] != 1:
+        raise ValueError(f"sparsefool_trajectory follows one sample: x must have shape (1, ...), got {tuple(x.shape)}")
+    if lam < 1:
+        raise ValueError(f"lam must be >= 1 (the paper's lambda), got {lam}")
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    lb_t, ub_t = resolve_bounds(x, lb, ub)
+    x0 = x.detach()
+    with torch.no_grad():
+        label = model(x0).argmax(dim=1)
+    x_i, fool, fool_label = x0.clone(), x0.clone(), label.clone()
+    iterates, boundary, plane, normal = [x0], [], [], []
+    for _ in range(max_iter):
+        if fool_label.item() != label.item():
+            break
+        b = deepfool_boundary(model, x_i, num_candidates, overshoot, df_max_iter)
+        if not b.found.item():
+            break
+        p = x_i + lam * b.r_tot
+        boundary.append(x_i + b.r_tot)
+        plane.append(p)
+        normal.append(b.normal)
+        x_i = linear_solver(x_i, b.normal, p, lb_t, ub_t)
+        iterates.append(x_i)
+        fool = torch.minimum(torch.maximum(x0 + (1 + epsilon) * (x_i - x0), lb_t), ub_t)
+        with torch.no_grad():
+            fool_label = model(fool).argmax(dim=1)
+    return Trajectory(iterates=torch.cat(iterates), boundary=_stack(boundary, x0), plane=_stack(plane, x0),
+                      normal=_stack(normal, x0), adversarial=fool[0], label=int(label), adv_label=int(fool_label))
+
+
+def _stack(rows: list[torch.Tensor], like: torch.Tensor) -> torch.Tensor:
+    """Concatenate (1, ...) rows into (T, ...); an empty (0, ...) tensor when there are none."""
+    return torch.cat(rows) if rows else like.new_zeros((0, *like.shape[1:]))
+
+
+def linear_solver_path(x: torch.Tensor, w: torch.Tensor, p: torch.Tensor, lb: torch.Tensor,
+                       ub: torch.Tensor) -> torch.Tensor:
+    """The iterates of Algorithm 1 (LinearSolver) on one sample: x^(0), x^(1), ... (K+1, ...).
+
+    Step k is :func:`linear_solver` with only the k coordinates of largest |w_d| free (the others'
+    box shrunk to their current value): the greedy loop visits coordinates in that order, so this
+    is exactly its state after k steps. Steps that change nothing (a coordinate already at its
+    bound) are dropped. One solver call per step: meant for drawing small problems.
+    """
+    for name, t in (("w", w), ("p", p), ("lb", lb), ("ub", ub)):
+        if t.shape != x.shape:
+            raise ValueError(f"{name} must have the shape of x {tuple(x.shape)}, got {tuple(t.shape)}")
+    if x.shape[0] != 1:
+        raise ValueError(f"linear_solver_path follows one sample: x must have shape (1, ...), got {tuple(x.shape)}")
+    final = linear_solver(x, w, p, lb, ub)
+    order = w.flatten().abs().argsort(descending=True, stable=True)
+    path = [x]
+    for k in range(1, int((w != 0).sum()) + 1):
+        if torch.equal(path[-1], final):
+            break
+        frozen = torch.ones(x.numel(), dtype=torch.bool, device=x.device)
+        frozen[order[:k]] = False
+        frozen = frozen.view_as(x)
+        step = linear_solver(x, w, p, torch.where(frozen, x, lb), torch.where(frozen, x, ub))
+        if not torch.equal(step, path[-1]):
+            path.append(step)
+    return torch.cat(path)
+
+
+@dataclass
+class Grid:
+    """A model evaluated on a regular grid over a 2-D box: coordinates, logits and predictions."""
+
+    xx: torch.Tensor
+    yy: torch.Tensor
+    logits: torch.Tensor
+
+    @property
+    def pred(self) -> torch.Tensor:
+        """Predicted class at every grid point."""
+        return self.logits.argmax(dim=-1)
+
+    @property
+    def margin(self) -> torch.Tensor:
+        """f_1 - f_0 (two classes): the decision boundary is its zero level set."""
+        return self.logits[..., 1] - self.logits[..., 0]
+
+
+def decision_grid(model: nn.Module, lo: tuple[float, float] = (0.0, 0.0), hi: tuple[float, float] = (1.0, 1.0),
+                  steps: int = 300) -> Grid:
+    """Evaluate a 2-D classifier on a ``steps`` x ``steps`` grid over [lo, hi]."""
+    check_model(model)
+    if steps < 2:
+        raise ValueError(f"steps must be >= 2, got {steps}")
+    dev = next(model.parameters()).device
+    xs = torch.linspace(lo[0], hi[0], steps, device=dev)
+    ys = torch.linspace(lo[1], hi[1], steps, device=dev)
+    yy, xx = torch.meshgrid(ys, xs, indexing="ij")
+    with torch.no_grad():
+        logits = model(torch.stack([xx.flatten(), yy.flatten()], dim=1))
+    return Grid(xx.cpu(), yy.cpu(), logits.view(steps, steps, -1).cpu())
+
+
+def hyperplane_grid(w: torch.Tensor, p: torch.Tensor, label: int, lo: tuple[float, float] = (0.0, 0.0),
+                    hi: tuple[float, float] = (1.0, 1.0), steps: int = 300) -> Grid:
+    """The linearised classifier of Fig. 2 on a grid: class ``label`` where w.(z - p) < 0, the other
+    class beyond the hyperplane B = {z : w.(z - p) = 0} (w points away from ``label``)."""
+    if label not in (0, 1):
+        raise ValueError(f"label must be 0 or 1 (the toy problem's classes), got {label}")
+    w, p = w.flatten().cpu().float(), p.flatten().cpu().float()
+    yy, xx = torch.meshgrid(torch.linspace(lo[1], hi[1], steps), torch.linspace(lo[0], hi[0], steps), indexing="ij")
+    s = w[0] * (xx - p[0]) + w[1] * (yy - p[1])
+    logits = torch.stack([-s, s] if label == 0 else [s, -s], dim=-1)
+    return Grid(xx, yy, logits)
+
+
+def draw_boundary(ax: Any, grid: Grid, **kwargs: Any) -> None:
+    """The decision boundary of ``grid`` (zero level set of f_1 - f_0) as a line on ``ax``."""
+    style = {"colors": "k", "linewidths": 1.5} | kwargs
+    ax.contour(grid.xx, grid.yy, grid.margin, levels=[0.0], **style)
+
+
+def draw_regions(ax: Any, grid: Grid, x: torch.Tensor | None = None, y: torch.Tensor | None = None,
+                 box: bool = True) -> None:
+    """Decision regions (shaded), the decision boundary (black) and optionally the data on ``ax``."""
+    ax.contourf(grid.xx, grid.yy, grid.pred, levels=[-0.5, 0.5, 1.5], colors=REGION_COLORS)
+    draw_boundary(ax, grid)
+    if x is not None and y is not None:
+        for c in (0, 1):
+            sel = y == c
+            ax.scatter(x[sel, 0], x[sel, 1], s=9, color=POINT_COLORS[c], alpha=0.5, linewidths=0,
+                       label=f"class {c}")
+    if box:
+        draw_box(ax, (0.0, 0.0), (1.0, 1.0))
+    ax.set_xlim(float(grid.xx.min()), float(grid.xx.max()))
+    ax.set_ylim(float(grid.yy.min()), float(grid.yy.max()))
+    ax.set_aspect("equal")
+
+
+def draw_box(ax: Any, lb: Any, ub: Any, **kwargs: Any) -> None:
+    """The box [lb, ub] in 2-D as a dashed rectangle (the valid range l <= x + r <= u of Eq. 2)."""
+    lb, ub = torch.as_tensor(lb).flatten().tolist(), torch.as_tensor(ub).flatten().tolist()
+    style = {"color": "0.35", "linestyle": "--", "linewidth": 1.0} | kwargs
+    ax.plot([lb[0], ub[0], ub[0], lb[0], lb[0]], [lb[1], lb[1], ub[1], ub[1], lb[1]], **style)
+
+
+def draw_hyperplane(ax: Any, w: torch.Tensor, p: torch.Tensor, half_length: float = 2.0, **kwargs: Any) -> None:
+    """The line {z : w.(z - p) = 0} through ``p`` (the approximated boundary B of §2.3) on ``ax``."""
+    w, p = w.flatten().cpu(), p.flatten().cpu()
+    t = torch.tensor([-w[1], w[0]]) / w.norm()
+    ends = torch.stack([p - half_length * t, p + half_length * t])
+    style = {"color": "0.2", "linestyle": ":", "linewidth": 1.5} | kwargs
+    ax.plot(ends[:, 0], ends[:, 1], **style)
+
+
+def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_planes: int = 4) -> None:
+    """SparseFool's path as in the paper's Fig. 3: x^(i) -> x^(i+1) (``color``), DeepFool's r_adv
+    to each x_B^(i) (green), the hyperplane through x^(i) + lam r_adv (dotted, for the first
+    ``max_planes`` iterations) and the adversarial (star)."""
+    pts, xb = traj.iterates.cpu(), traj.boundary.cpu()
+    for i in range(traj.iterations):
+        ax.annotate("", xy=xb[i].tolist(), xytext=pts[i].tolist(),
+                    arrowprops={"arrowstyle": "->", "color": "#1e8449", "linestyle": "--", "lw": 1.2})
+        ax.plot(*xb[i].tolist(), "o", ms=4, mfc="white", mec="#1e8449")
+        if i < max_planes:
+            draw_hyperplane(ax, traj.normal[i], traj.plane[i], color="#1e8449", linewidth=0.9)
+        ax.annotate("", xy=pts[i + 1].tolist(), xytext=pts[i].tolist(),
+                    arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.8, "shrinkA": 0, "shrinkB": 0})
+    ax.plot(*pts[0].tolist(), "o", ms=6, color="k", zorder=5)
+    adv = traj.adversarial.cpu().tolist()
+    ax.plot(*adv, "*", ms=12, color=color, mec="k", mew=0.6, zorder=6)
+
+
+__all__ = ["POINT_COLORS", "REGION_COLORS", "Grid", "Trajectory", "accuracy", "decision_grid", "draw_boundary",
+           "draw_box", "draw_hyperplane", "draw_regions", "draw_trajectory", "hyperplane_grid", "linear_solver_path",
+           "make_mlp", "make_moons", "sparsefool_trajectory", "train_mlp"]

@@ -1,0 +1,141 @@
+"""The 2-D toy problem of notebook 00: data, MLP, and the recorded trajectories of Algorithms 1-2."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from sfutils import toy
+from sfutils.attacks import bounds, linear_solver, sparsefool
+
+
+@pytest.fixture(scope="module")
+def moons_model():
+    x, y = toy.make_moons(400, seed=0)
+    return toy.train_mlp(x, y, steps=400, seed=0)
+
+
+def test_moons_shapes_range_and_seed():
+    x, y = toy.make_moons(101, seed=3)
+    assert x.shape == (101, 2) and x.dtype == torch.float32
+    assert y.shape == (101,) and y.dtype == torch.long
+    assert set(y.tolist()) == {0, 1} and abs(int(y.sum()) - 50) <= 1
+    assert (x >= 0).all() and (x <= 1).all()
+    x2, y2 = toy.make_moons(101, seed=3)
+    assert torch.equal(x, x2) and torch.equal(y, y2)
+    assert not torch.equal(x, toy.make_moons(101, seed=4)[0])
+    # class 0 is the upper moon: on average above class 1
+    assert x[y == 0, 1].mean() > x[y == 1, 1].mean() + 0.1
+
+
+@pytest.mark.parametrize("kwargs", [{"n": 1}, {"n": 2.5}, {"n": 10, "noise": -0.1}])
+def test_moons_rejects_bad_input(kwargs):
+    with pytest.raises(ValueError):
+        toy.make_moons(**kwargs)
+
+
+def test_mlp_learns_moons(moons_model):
+    x, y = toy.make_moons(400, seed=1)
+    assert toy.accuracy(moons_model, x, y) > 95.0
+    assert not moons_model.training
+
+
+def test_mlp_training_is_seeded():
+    x, y = toy.make_moons(100, seed=0)
+    a, b = toy.train_mlp(x, y, steps=20, seed=5), toy.train_mlp(x, y, steps=20, seed=5)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.equal(pa, pb)
+
+
+def test_train_mlp_rejects_bad_shapes():
+    with pytest.raises(ValueError):
+        toy.train_mlp(torch.rand(10, 3), torch.zeros(10, dtype=torch.long))
+
+
+@pytest.mark.parametrize("lam", [1.0, 2.0, 3.0])
+def test_trajectory_ends_at_sparsefool_adversarial(moons_model, lam):
+    x, _ = toy.make_moons(12, seed=7)
+    batch = sparsefool(moons_model, x, lam=lam)
+    for i in range(x.shape[0]):
+        tr = toy.sparsefool_trajectory(moons_model, x[i:i + 1], lam=lam)
+        single = sparsefool(moons_model, x[i:i + 1], lam=lam)
+        assert torch.equal(tr.adversarial, single.adversarial[0]), f"sample {i}"
+        assert tr.iterations == int(single.iterations[0])
+        assert tr.label == int(single.label[0]) and tr.adv_label == int(single.adv_label[0])
+        assert tr.success == bool(single.success[0])
+        # the batched run agrees up to float32 batching noise
+        torch.testing.assert_close(tr.adversarial, batch.adversarial[i], rtol=0, atol=1e-3)
+        assert tr.iterates.shape == (tr.iterations + 1, 2) and torch.equal(tr.iterates[0], x[i])
+        assert tr.boundary.shape == tr.plane.shape == tr.normal.shape == (tr.iterations, 2)
+        # the hyperplane of iteration j passes through x_j + lam * (x_B - x_j)
+        torch.testing.assert_close(tr.plane, tr.iterates[:-1] + lam * (tr.boundary - tr.iterates[:-1]))
+    assert batch.success.float().mean() > 0.9
+
+
+def test_trajectory_respects_a_box(moons_model):
+    x, _ = toy.make_moons(8, seed=8)
+    lo, hi = bounds(x, 40)
+    for i in range(x.shape[0]):
+        tr = toy.sparsefool_trajectory(moons_model, x[i:i + 1], lam=3.0, lb=lo[i:i + 1], ub=hi[i:i + 1])
+        single = sparsefool(moons_model, x[i:i + 1], lam=3.0, lb=lo[i:i + 1], ub=hi[i:i + 1])
+        assert torch.equal(tr.adversarial, single.adversarial[0])
+        assert ((tr.iterates >= lo[i]) & (tr.iterates <= hi[i])).all()
+
+
+def test_trajectory_rejects_batches_and_bad_lambda(moons_model):
+    x, _ = toy.make_moons(4, seed=0)
+    with pytest.raises(ValueError, match="one sample"):
+        toy.sparsefool_trajectory(moons_model, x)
+    with pytest.raises(ValueError, match="lam"):
+        toy.sparsefool_trajectory(moons_model, x[:1], lam=0.5)
+
+
+def test_linear_solver_path_replays_algorithm_1():
+    g = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        x = torch.rand(1, 6, generator=g)
+        w = torch.randn(1, 6, generator=g)
+        p = x + 0.6 * w / w.norm()  # x on the clean side of the hyperplane
+        lb, ub = (x - 0.15).clamp(0, 1), (x + 0.15).clamp(0, 1)
+        path = toy.linear_solver_path(x, w, p, lb, ub)
+        assert torch.equal(path[0], x[0])
+        assert torch.equal(path[-1:], linear_solver(x, w, p, lb, ub))
+        order = w[0].abs().argsort(descending=True, stable=True)
+        for k in range(1, path.shape[0]):
+            moved = (path[k] != path[k - 1]).nonzero().flatten().tolist()
+            assert moved == [int(order[k - 1])], "step k moves exactly the k-th largest |w_d|"
+        assert ((path >= lb) & (path <= ub)).all()
+
+
+def test_linear_solver_path_single_step_without_box():
+    x = torch.tensor([[0.5, 0.5]])
+    w = torch.tensor([[0.8, 0.6]])
+    p = torch.tensor([[0.7, 0.6]])
+    far = torch.full_like(x, 10.0)
+    path = toy.linear_solver_path(x, w, p, -far, far)
+    assert path.shape == (2, 2), "without a box the l1 projection is a single step"
+    assert path[1, 1] == x[0, 1] and path[1, 0] > x[0, 0]
+
+
+def test_decision_grid_and_hyperplane_grid(moons_model):
+    grid = toy.decision_grid(moons_model, steps=50)
+    assert grid.xx.shape == grid.yy.shape == (50, 50) and grid.logits.shape == (50, 50, 2)
+    assert set(grid.pred.unique().tolist()) == {0, 1}
+    w, p = torch.tensor([1.0, 0.0]), torch.tensor([0.5, 0.5])
+    lin = toy.hyperplane_grid(w, p, label=0, steps=11)
+    assert (lin.pred[:, lin.xx[0] < 0.5] == 0).all() and (lin.pred[:, lin.xx[0] > 0.5] == 1).all()
+    off_plane = lin.xx != 0.5  # on B itself both logits are 0
+    assert torch.equal(toy.hyperplane_grid(w, p, label=1, steps=11).pred[off_plane], 1 - lin.pred[off_plane])
+    with pytest.raises(ValueError):
+        toy.hyperplane_grid(w, p, label=2)
+
+
+def test_linear_solver_path_skips_a_saturated_coordinate():
+    x = torch.tensor([[0.0, 0.5]])  # coordinate 0 sits at its lower bound and w asks it to go down
+    w = torch.tensor([[-0.9, 0.4]])
+    p = x + 0.1 * w / w.norm()
+    lb, ub = torch.zeros_like(x), torch.ones_like(x)
+    path = toy.linear_solver_path(x, w, p, lb, ub)
+    assert path.shape == (2, 2)
+    assert path[1, 0] == 0.0 and path[1, 1] > 0.5
+    assert torch.equal(path[-1:], linear_solver(x, w, p, lb, ub))
