@@ -1,0 +1,194 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # §4.3 Perceptibility: Figs. 1, 5, 6 and 7
+#
+# **The paper's claims.** Figs. 1 and 5 show SparseFool examples at three levels of sparsity
+# (ImageNet ResNet-101, MNIST LeNet, CIFAR-10 ResNet-18): when very few pixels change the
+# perturbation is imperceptible or so sparse (one pixel) that it is easily ignored, but as the
+# number of perturbed pixels grows the noise becomes visible. To control this, §4.3 restricts every
+# adversarial value to a box around the clean image, 0 ≤ x_i − δ ≤ x̂_i ≤ x_i + δ ≤ 255:
+#
+# * Fig. 6 (100 ImageNet images, VGG-16 / ResNet-101 / DenseNet-161): the smaller δ, the more
+#   pixels are perturbed; beyond δ ≈ 25 the median number of perturbed pixels stays almost constant
+#   (so the full dynamic range is not needed), the time per sample stays constant too, and the
+#   fooling rate is **100 % for every δ**.
+# * Fig. 7 (ResNet-101): the same image at δ = 255 / 30 / 10 becomes less perceptible but denser:
+#   "Arabian camel" at **0.169 % / 0.839 % / 3.202 %** of the pixels and "amphibian" at
+#   **0.227 % / 1.058 % / 4.296 %** (δ = 10 perturbs ~19× as many pixels as δ = 255).
+#
+# **What differs here.** `quick`/`default` use this repository's offline stand-ins: the pretrained
+# CIFAR-10 ResNet-20 on a *lossy JPEG* copy of the CIFAR-10 test set instead of ResNet-18;
+# EfficientNet-Lite0 on ImageNet *sample* images (not the validation set) instead of ResNet-101 /
+# VGG-16 / DenseNet-161; LeNet trained here for MNIST; far fewer images (ImageNet SparseFool takes
+# minutes per image on this CPU); times are batched wall time on a shared CPU. The `paper` profile
+# names the paper's models and counts (GPU, internet for the torchvision weights).
+
+# %% tags=["parameters"]
+profile = "default"
+seed = 0
+n_mnist = None
+n_cifar = None
+n_imagenet = None
+shard = 0
+num_shards = 1
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.ticker import NullFormatter, ScalarFormatter
+from IPython.display import Markdown, display
+
+from sfutils import data, plotting, provenance
+from sfutils.device import default_device
+from sfutils.experiments import overall, perceptibility
+from sfutils.experiments.overall import Setting
+from sfutils.profiles import get_profile
+
+P = get_profile("02", profile, seed=seed, **{k: v for k, v in dict(
+    n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet).items() if v is not None})
+FIGURES = ["02_fig5a_mnist_examples", "02_fig5b_cifar10_examples", "02_fig1_imagenet_examples",
+           "02_fig6_delta_sweep", "02_fig7_same_image"]
+TABLES = ["02_fig6_delta_sweep", "02_fig7_same_image"]
+run = provenance.start_run("02", profile, default_device())
+plotting.set_style()
+store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
+counts = {"mnist": P.n_mnist, "cifar10": P.n_cifar, "imagenet": P.n_imagenet}
+settings = {ds: Setting(ds, P.models[ds], counts[ds], P.seed) for ds in P.models}
+for ds in settings:
+    print(f"{ds}: {P.models[ds]}, n={counts[ds]}, lambda={P.lam[ds]}, deltas={P.deltas[ds]}; "
+          f"{data.dataset_source(ds).description}")
+print(f"profile {profile}, device {default_device()}")
+
+# %% [markdown]
+# ## The attacks: SparseFool inside [x − δ, x + δ] for every δ
+#
+# One resumable record per (model, δ) in `data/results/` (δ = 255, the plain attack, shares the
+# record of notebook 01's SparseFool runs). Rows keep the sparse perturbations, from which the
+# adversarial images of the figures are rebuilt.
+
+# %%
+rows = {ds: perceptibility.delta_sweep(s, P.deltas[ds], lam=P.lam[ds], **store) for ds, s in settings.items()}
+summary = pd.concat([perceptibility.sweep_summary(r).assign(dataset=ds, model=P.models[ds])
+                     for ds, r in rows.items()], ignore_index=True)
+display(Markdown(summary[["dataset", "model", "delta", "n", "accuracy", "fooling", "pixels_pct", "pixels",
+                          "median_linf_255", "iterations", "seconds"]].to_markdown(index=False, floatfmt=".3g")))
+
+# %% [markdown]
+# ## Figs. 5 and 1: adversarial examples at three levels of sparsity (δ = 255)
+#
+# (Under `quick` the ImageNet examples use δ = 10, the only δ that profile runs there.)
+# The fooled images, sorted by perturbed pixels, are split into three equal groups (highly
+# sparse, in between, dense); columns are taken evenly from each group, left to right. Rows: the
+# original with its label, the perturbed pixels in red (count, % of the image), the adversarial
+# with its fooling label.
+
+# %%
+titles = {"mnist": ("02_fig5a_mnist_examples", "Fig. 5a"), "cifar10": ("02_fig5b_cifar10_examples", "Fig. 5b"),
+          "imagenet": ("02_fig1_imagenet_examples", "Fig. 1")}
+for ds, setting in settings.items():
+    dmax = max(P.deltas[ds])
+    full = rows[ds][rows[ds]["delta"] == dmax].reset_index(drop=True)
+    fooled = int(full["success"].sum())
+    levels = min(3, fooled)
+    picks = perceptibility.pick_by_sparsity(full, levels=levels, per_level=max(1, min(P.per_level, fooled // 3)))
+    pos = [p for group in picks for p in group]
+    _, x, _ = overall.load_setting(setting)
+    adv = overall.adversarials(x[pos].cpu(), full.iloc[pos])
+    names = [c.split(",")[0] for c in data.class_names(ds)]
+    fig = plotting.plot_examples(x[pos], adv, full["label"].iloc[pos].tolist(), full["adv_label"].iloc[pos].tolist(),
+                                 names, max_examples=len(pos), size=2.2 if ds == "imagenet" else 1.6)
+    name, paper_fig = titles[ds]
+    fig.suptitle(f"{paper_fig}: SparseFool on {P.models[ds]}\n({ds}, lambda={P.lam[ds]:g}, x ± {dmax}; "
+                 f"sparse → dense, {fooled} fooled)", y=1 + 0.45 / fig.get_figheight())
+    plotting.save_figure(fig, name, caption=f"{paper_fig}: SparseFool examples on {P.models[ds]} at {levels} "
+                         "sparsity levels: original, perturbed pixels, adversarial.", n=len(full))
+    plt.show()
+
+# %% [markdown]
+# ## Fig. 6: sparsity, fooling rate and time against δ
+
+# %%
+sweep = summary[summary.groupby("dataset")["delta"].transform("size") > 1]
+n_sweep = int(sweep.groupby("dataset")["n"].first().sum())  # images (each attacked at every delta)
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+for (ds, model), g in sweep.groupby(["dataset", "model"], sort=False):
+    label = f"{model} ({ds}, n={g['n'].iloc[0]})"
+    axes[0].plot(g["delta"], g["pixels_pct"], "o-", label=label)
+    axes[1].plot(g["delta"], g["fooling"], "o-", label=label)
+    axes[2].plot(g["delta"], g["seconds"], "o-", label=label)
+axes[0].axvline(perceptibility.PAPER_PLATEAU_DELTA, color="grey", ls="--", lw=1, label="paper: plateau from δ≈25")
+for ax, ylabel in zip(axes, ("median perturbed pixels (% of image, fooled)", "fooling rate (%)",
+                             "seconds per image (batched, CPU)")):
+    ax.set_xlabel("δ (box x ± δ, 0-255 scale)")
+    ax.set_ylabel(ylabel)
+axes[0].set_ylim(bottom=0)
+axes[1].set_ylim(-5, 105)
+axes[2].set_yscale("log")
+axes[2].yaxis.set_major_formatter(ScalarFormatter())
+axes[2].yaxis.set_minor_formatter(NullFormatter())
+axes[0].legend()
+fig.suptitle(f"Fig. 6 ({profile} profile): SparseFool inside [x − δ, x + δ]")
+fig.tight_layout()
+plotting.save_figure(fig, "02_fig6_delta_sweep", caption="Fig. 6: median perturbed pixels, fooling rate and time "
+                     "per image against delta.", n=n_sweep)
+plt.show()
+table6 = sweep[["dataset", "model", "delta", "n", "fooling", "pixels_pct", "pixels", "median_linf_255",
+                "median_l2_255", "iterations", "seconds"]]
+plotting.save_table(table6, "02_fig6_delta_sweep", caption="Fig. 6: per delta, fooling rate (%), median perturbed "
+                    "pixels (% and count, fooled samples), median l-inf/l2 of the perturbation (0-255 scale), "
+                    "mean iterations and seconds per image (batched, CPU); n = images per delta.", n=n_sweep)
+
+# %% [markdown]
+# ## Fig. 7: the same image at δ = 255, 30, 10
+#
+# The image is the one fooled at every δ whose sparsity at δ = 255 is the median of such images.
+
+# %%
+ds7 = P.fig7
+d7 = [d for d in (255, 30, 10) if d in P.deltas[ds7]]
+sid = perceptibility.common_example(rows[ds7], d7)
+_, x, _ = overall.load_setting(settings[ds7])
+x7 = x[sid:sid + 1].cpu().repeat(len(d7), 1, 1, 1)
+r7 = pd.concat([rows[ds7][(rows[ds7]["delta"] == float(d)) & (rows[ds7]["id"] == sid)] for d in d7])
+names = [c.split(",")[0] for c in data.class_names(ds7)]
+fig = plotting.plot_examples(x7, overall.adversarials(x7, r7), r7["label"].tolist(), r7["adv_label"].tolist(), names,
+                             max_examples=len(d7), size=2.4)
+for ax, d in zip(fig.axes[:len(d7)], d7):
+    ax.set_title(f"x ± {d}\n{ax.get_title()}")
+fig.suptitle(f"Fig. 7: one {ds7} image attacked on\n{P.models[ds7]} inside x ± δ", y=1.05)
+plotting.save_figure(fig, "02_fig7_same_image", caption="Fig. 7: the same image at decreasing delta: less "
+                     "perceptible, denser perturbations.", n=1)
+plt.show()
+t7 = perceptibility.paper_fig7_table(rows[ds7], sid, names, d7)
+plotting.save_table(t7, "02_fig7_same_image", caption=f"Fig. 7: fooling label, perturbed pixels (%) and l-inf "
+                    f"of one {ds7} image ({P.models[ds7]}) per delta, beside the paper's two ResNet-101 images.", n=1)
+display(Markdown(t7.to_markdown(index=False, floatfmt=".3g")))
+
+# %% [markdown]
+# ## Headline numbers (recorded for `figures/README.md`)
+
+# %%
+for (ds, model), g in sweep.groupby(["dataset", "model"], sort=False):
+    g = g.set_index("delta")
+    lo, hi = min(g.index), max(g.index)
+    provenance.record_headline(
+        f"Fig. 6 {ds}: median px % at delta={hi:g} -> {lo:g} (fooling % min over deltas)",
+        "ImageNet ResNet-101 example (Fig. 7): 0.169 -> 3.202 (x19); fooling 100 at every delta",
+        f"{g.loc[hi, 'pixels_pct']:.3g} -> {g.loc[lo, 'pixels_pct']:.3g} "
+        f"(x{g.loc[lo, 'pixels_pct'] / g.loc[hi, 'pixels_pct']:.3g}); fooling {g['fooling'].min():.4g}",
+        n=int(g["n"].iloc[0]), notes=f"ours: {model}, lambda={P.lam[ds]:g}")
+
+# %%
+print(run.markdown(n=sum(counts[ds] for ds in settings)))

@@ -1,0 +1,139 @@
+"""§4.3 "Perceptibility": SparseFool examples at three sparsity levels (Figs. 1 and 5) and the box
+[x - delta, x + delta] (delta on the 0-255 scale) that trades sparsity for imperceptibility (Figs. 6-7).
+
+Every attack runs through the resumable per-sample store (:mod:`sfutils.results`) under
+``02-sparsefool-box``, one record per (setting, delta, lambda, attack keywords); rows carry the
+standard columns of :func:`sfutils.results.attack_rows` and the sparse perturbation of
+:func:`sfutils.experiments.overall.sparse_delta_rows`, from which
+:func:`sfutils.experiments.overall.adversarials` rebuilds the adversarial images for the figures.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from sfutils.attacks.sparsefool import bounds, sparsefool
+from sfutils.experiments.overall import Loader, Setting, attack_samples, load_setting, sparse_delta_rows, summarize
+from sfutils.results import ResultStore, attack_rows, run_rows
+
+# Fig. 7 of the paper (ResNet-101, ImageNet): perturbed pixels (%) of one image per row at each delta.
+PAPER_FIG7: dict[str, dict[int, float]] = {
+    "Arabian camel": {255: 0.169, 30: 0.839, 10: 3.202},
+    "amphibian": {255: 0.227, 30: 1.058, 10: 4.296},
+}
+# Fig. 6 / §4.3: beyond delta ~ 25 the median sparsity stays almost constant; fooling rate 100% for every delta.
+PAPER_PLATEAU_DELTA = 25
+
+
+def attack_box(setting: Setting, delta: float, *, lam: float = 3.0, shard: int = 0, num_shards: int = 1,
+               chunk_size: int = 64, progress: bool = True, root: str | Path | None = None,
+               load: Loader | None = None, **kwargs: Any) -> pd.DataFrame:
+    """Per-sample rows of SparseFool restricted to ``bounds(x, delta)`` (§4.3) on ``setting``.
+
+    ``kwargs`` go to :func:`sfutils.attacks.sparsefool`; rows are computed only when missing from
+    the store (``load``, default :func:`sfutils.experiments.overall.load_setting`, runs only then).
+    delta = 255 is the plain attack on [0, 1], so it shares the record of
+    :func:`sfutils.experiments.overall.attack_samples` (other notebooks' runs are reused). The
+    returned rows carry a ``delta`` column.
+    """
+    if not 0 < delta <= 255:
+        raise ValueError(f"delta is on the 0-255 scale and must lie in (0, 255], got {delta}")
+    if {"lb", "ub"} & set(kwargs):
+        raise ValueError("the box comes from delta; do not pass lb/ub")
+    delta = float(delta)
+    if delta == 255:
+        return attack_samples("sparsefool", setting, load=load, lam=float(lam), shard=shard, num_shards=num_shards,
+                              chunk_size=chunk_size, progress=progress, root=root, **kwargs).assign(delta=delta)
+    store = ResultStore("02-sparsefool-box", {**asdict(setting), "delta": delta, "lam": float(lam),
+                                              "kwargs": kwargs}, shard=shard, num_shards=num_shards, root=root)
+    loaded: list[tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
+
+    def compute(pos: list[int]) -> list[dict[str, Any]]:
+        if not loaded:
+            loaded.append((load or functools.partial(load_setting, setting))())
+        model, x, y = loaded[0]
+        if x.shape[0] != setting.n:
+            raise ValueError(f"the loader returned {x.shape[0]} images for a setting of n={setting.n}")
+        xc = x[pos]
+        lb, ub = bounds(xc, delta)
+        start = time.perf_counter()
+        result = sparsefool(model, xc, lam=lam, lb=lb, ub=ub, **kwargs)
+        seconds = time.perf_counter() - start
+        return [{**a, **b} for a, b in zip(attack_rows(result, y[pos], seconds), sparse_delta_rows(result))]
+
+    df = run_rows(store, compute, list(range(setting.n)), chunk_size, progress)
+    return df.assign(delta=delta)
+
+
+def delta_sweep(setting: Setting, deltas: Sequence[float], **kwargs: Any) -> pd.DataFrame:
+    """Fig. 6: the rows of :func:`attack_box` for every delta, stacked (``kwargs`` as there)."""
+    if not deltas:
+        raise ValueError("need at least one delta")
+    return pd.concat([attack_box(setting, d, **kwargs) for d in deltas], ignore_index=True)
+
+
+def sweep_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per delta (descending, as Fig. 6 reads from the full range down): the paper's measures (§4.1)
+    of :func:`sfutils.experiments.overall.summarize` plus the median l-inf / l2 norm of the
+    successful perturbations on the 0-255 scale."""
+    out = []
+    for delta, g in rows.groupby("delta", sort=True):
+        ok = g["success"].astype(bool)
+        out.append({"delta": delta, **summarize(g), "median_linf_255": 255 * float(g.loc[ok, "linf"].median()),
+                    "median_l2_255": 255 * float(g.loc[ok, "l2"].median())})
+    return pd.DataFrame(out).sort_values("delta", ascending=False, ignore_index=True)
+
+
+def pick_by_sparsity(rows: pd.DataFrame, levels: int = 3, per_level: int = 1) -> list[list[int]]:
+    """Figs. 1 and 5: positions in ``rows`` of fooled samples from ``levels`` sparsity levels.
+
+    The fooled samples, sorted by perturbed pixels, are split into ``levels`` equal groups (highly
+    sparse to dense); from each group ``per_level`` samples spread evenly over it are taken.
+    """
+    if levels < 1 or per_level < 1:
+        raise ValueError(f"levels and per_level must be positive, got {levels} and {per_level}")
+    ok = np.flatnonzero(rows["success"].to_numpy(dtype=bool))
+    if len(ok) < levels:
+        raise ValueError(f"need at least {levels} fooled samples, got {len(ok)}")
+    order = ok[np.argsort(rows["pct"].to_numpy()[ok], kind="stable")]
+    picks = []
+    for group in np.array_split(order, levels):
+        at = np.unique(np.linspace(0, len(group) - 1, min(per_level, len(group))).round().astype(int))
+        picks.append(group[at].tolist())
+    return picks
+
+
+def common_example(rows: pd.DataFrame, deltas: Sequence[float]) -> int:
+    """Fig. 7: the id of a sample fooled at every one of ``deltas`` whose sparsity at the largest
+    delta is the median among such samples (a typical image, not a lucky one)."""
+    wanted = rows[rows["delta"].isin([float(d) for d in deltas])]
+    fooled = wanted[wanted["success"].astype(bool)].groupby("id")["delta"].nunique()
+    ids = fooled.index[fooled == len(set(deltas))]
+    if len(ids) == 0:
+        raise ValueError(f"no sample is fooled at every delta of {list(deltas)}")
+    top = wanted[(wanted["delta"] == float(max(deltas))) & wanted["id"].isin(ids)].sort_values(["pct", "id"])
+    return int(top["id"].iloc[(len(top) - 1) // 2])
+
+
+def paper_fig7_table(rows: pd.DataFrame, sample_id: int, class_names: Sequence[str],
+                     deltas: Sequence[float]) -> pd.DataFrame:
+    """Fig. 7's numbers (fooling label and perturbed pixels % per delta) for ``sample_id`` beside
+    the paper's two ResNet-101 images."""
+    mine = rows[rows["id"] == sample_id].set_index("delta")
+    out = []
+    for d in deltas:
+        r = mine.loc[float(d)]
+        out.append({"delta": d, "ours: fooling label": class_names[int(r["adv_label"])],
+                    "ours: pixels %": float(r["pct"]), "ours: l-inf (0-255)": 255 * float(r["linf"]),
+                    **{f"paper {name}: pixels %": vals.get(int(d), float("nan")) for name, vals in PAPER_FIG7.items()}})
+    return pd.DataFrame(out)
