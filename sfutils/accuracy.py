@@ -1,0 +1,111 @@
+"""Clean test accuracy of every model available here, next to its reference accuracy (the paper's
+Sec. 4.1 / Table 1 numbers, or the weights' publisher's).
+
+``python -m sfutils.accuracy`` writes ``figures/tables/accuracy.csv`` and ``accuracy.md`` with the
+data source, number of test images, device and date of each measurement (rows of models not
+measured in a run are kept unless ``--fresh``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from sfutils.data import dataset_source
+from sfutils.device import default_device, describe_device
+from sfutils.paths import figures_root
+
+COLUMNS = [
+    "model", "dataset", "n", "accuracy", "reference_accuracy", "reference", "data_source",
+    "device", "date", "seconds",
+]
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 250) -> float:
+    """Fraction of ``x`` (images in [0, 1]) that ``model`` classifies as ``y``, in batches on the
+    model's device."""
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"need as many labels as images (> 0), got {len(x)} images and {len(y)} labels")
+    device = next(model.parameters()).device
+    correct = 0
+    for i in tqdm(range(0, len(x), batch_size), desc="accuracy", leave=False):
+        pred = model(x[i:i + batch_size].to(device)).argmax(1)
+        correct += (pred.cpu() == y[i:i + batch_size]).sum().item()
+    return correct / len(x)
+
+
+def measure(name: str, n: int | None = None, device: torch.device | None = None) -> dict:
+    """One table row: test accuracy of model ``name`` on (a seeded subset of) its test set."""
+    from sfutils.models import get_model, model_data, model_info
+
+    spec = model_info(name)
+    device = device or default_device()
+    t0 = time.perf_counter()
+    model = get_model(name, device=device)
+    x, y = model_data(name, n=n)
+    acc = accuracy(model, x, y)
+    return {
+        "model": name, "dataset": spec.dataset, "n": len(y), "accuracy": round(100 * acc, 2),
+        "reference_accuracy": spec.reference_accuracy, "reference": spec.reference,
+        "data_source": dataset_source(spec.dataset).description, "device": describe_device(device),
+        "date": datetime.date.today().isoformat(), "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
+def read_table(out_dir: Path) -> list[dict]:
+    """The rows of an existing ``accuracy.csv`` (empty when there is none)."""
+    path = out_dir / "accuracy.csv"
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_table(rows: list[dict], out_dir: Path) -> None:
+    """``accuracy.csv`` and a Markdown rendering ``accuracy.md`` in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "accuracy.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    cell = lambda v: "–" if v is None else str(v)  # noqa: E731
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell(row[c]) for c in COLUMNS) + " |" for row in rows]
+    (out_dir / "accuracy.md").write_text(
+        "# Clean test accuracy (%)\n\nMeasured by `python -m sfutils.accuracy`; `reference_accuracy` "
+        "is the paper's or the weights' publisher's number on the original test data.\n\n"
+        + "\n".join(lines) + "\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    from sfutils.models import list_models, weights_available
+
+    parser = argparse.ArgumentParser(prog="python -m sfutils.accuracy", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="*", help="default: every model whose weights are available here")
+    parser.add_argument("--n", type=int, help="seeded random subset of each test set (default: all of it)")
+    parser.add_argument("--out", type=Path, default=figures_root() / "tables")
+    parser.add_argument("--fresh", action="store_true", help="drop rows of models not measured in this run")
+    args = parser.parse_args(argv)
+    names = args.models or [m for m in list_models() if weights_available(m)]
+    skipped = sorted(set(list_models()) - set(names))
+    if skipped:
+        print(f"skipped (weights not available here): {', '.join(skipped)}")
+    rows = [measure(name, args.n) for name in tqdm(names, desc="models")]
+    kept = [] if args.fresh else [row for row in read_table(args.out) if row["model"] not in names]
+    order = {name: i for i, name in enumerate(list_models())}
+    write_table(sorted(kept + rows, key=lambda row: order.get(row["model"], len(order))), args.out)
+    for row in rows:
+        print(f"{row['model']:24s} {row['accuracy']:6.2f}  (reference {row['reference_accuracy']}, n={row['n']})")
+
+
+if __name__ == "__main__":
+    main()
