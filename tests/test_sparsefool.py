@@ -175,3 +175,19 @@ def test_matches_reference_on_mnist_lenet(lam):
     res = _compare(get_model("lenet-mnist", device="cpu"), x, lam)
     assert res.success.all()
     assert res.median_pixels_pct() < 10.0
+
+
+def test_constant_model_fails_cleanly_without_nan():
+    """All candidate gradients vanish: DeepFool has no hyperplane; SparseFool stops, no NaN leaks."""
+
+    class Constant(torch.nn.Module):
+        def forward(self, z):
+            return torch.arange(10.0).expand(z.shape[0], 10) + 0.0 * z.flatten(1).sum(1, keepdim=True)
+
+    x = images(3, 1, 10)
+    res = sparsefool(Constant().eval(), x, lam=1.0)
+    assert not res.success.any()
+    assert torch.isfinite(res.adversarial).all()
+    assert torch.equal(res.adversarial, x)
+    d = deepfool(Constant().eval(), x)
+    assert torch.isfinite(d.adversarial).all() and not d.success.any()

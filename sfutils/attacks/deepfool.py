@@ -59,13 +59,40 @@ def _candidate_gradients(model: nn.Module, x: torch.Tensor, label: torch.Tensor,
     return f.detach(), torch.stack(grads, dim=1)
 
 
+def _l2_step(f: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """l2 rule: candidate ratios |f_k| / ||w_k||_2 and, per candidate, the step onto its hyperplane."""
+    norm = w.flatten(2).norm(dim=2)
+    ratio = f.abs() / norm
+    view = norm.shape + (1,) * (w.dim() - 2)
+    return ratio, ratio.clamp(min=1e-4).view(view) * w / norm.view(view)
+
+
+def _l1_step(f: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """l1 rule (dual norm l-inf, §2.1): ratios |f_k| / ||w_k||_inf; the step moves only the coordinate
+    of largest |w_k,d|, by |f_k| / |w_k,d| (at least 1e-4) along sign(w_k,d)."""
+    flat = w.flatten(2)
+    w_inf, coord = flat.abs().max(dim=2)
+    ratio = f.abs() / w_inf
+    w_d = flat.gather(2, coord[..., None]).squeeze(2)
+    step = torch.zeros_like(flat)
+    step.scatter_(2, coord[..., None], (ratio.clamp(min=1e-4) * torch.sign(w_d))[..., None])
+    return ratio, step.view_as(w)
+
+
+_STEP_RULES = {"l2": _l2_step, "l1": _l1_step}
+
+
 def deepfool_boundary(model: nn.Module, x: torch.Tensor, num_candidates: int = 10, overshoot: float = 0.02,
-                      max_iter: int = 50, target: torch.Tensor | None = None) -> Boundary:
+                      max_iter: int = 50, target: torch.Tensor | None = None, norm: str = "l2",
+                      with_normal: bool = True) -> Boundary:
     """Run batched DeepFool from ``x`` (already validated) and return the boundary and its normal.
 
     With ``target`` the step always heads for the hyperplane f_target = f_label and the loop runs
-    until the overshot point is classified as the target (§3.3's targeted variant).
+    until the overshot point is classified as the target (§3.3's targeted variant). ``norm="l1"``
+    takes l1-DeepFool's single-coordinate steps (§2.1). A sample whose candidate gradients all
+    vanish has no hyperplane to step onto and stops where it is.
     """
+    step_rule = _STEP_RULES[norm]
     n = x.shape[0]
     dev = x.device
     with torch.no_grad():
@@ -74,46 +101,52 @@ def deepfool_boundary(model: nn.Module, x: torch.Tensor, num_candidates: int = 1
     top = logits.topk(k, dim=1).indices
     label = top[:, 0].clone()
     cand = target[:, None] if target is not None else top[:, 1:]
-    goal = target if target is not None else None
 
     r_tot = torch.zeros_like(x)
     pert = x.clone()
     reached = label.clone()
+    stalled = torch.zeros(n, dtype=torch.bool, device=dev)
     iterations = torch.zeros(n, dtype=torch.long, device=dev)
     grad_evals = torch.zeros(n, dtype=torch.long, device=dev)
     forward_evals = torch.ones(n, dtype=torch.long, device=dev)
-    view = (-1,) + (1,) * (x.dim() - 1)
 
     for _ in range(max_iter):
-        running = (reached != goal) if goal is not None else (reached == label)
-        act = running.nonzero().squeeze(1)
+        running = (reached != target) if target is not None else (reached == label)
+        act = (running & ~stalled).nonzero().squeeze(1)
         if act.numel() == 0 or cand.shape[1] == 0:
             break
         f, w = _candidate_gradients(model, pert[act], label[act], cand[act])
-        w_norm = w.flatten(2).norm(dim=2)
-        ratio = f.abs() / w_norm
+        grad_evals[act] += cand.shape[1]
+        forward_evals[act] += 1
+        ratio, steps = step_rule(f, w)
         ratio = torch.where(torch.isnan(ratio), torch.full_like(ratio, float("inf")), ratio)
-        best = ratio.argmin(dim=1)
+        best = ratio.argmin(dim=1)  # the first minimum wins, as with a strict "<" scan
         rows = torch.arange(act.numel(), device=dev)
-        w_best = w[rows, best]
-        step = ratio[rows, best].clamp(min=1e-4).view(view) * w_best / w_norm[rows, best].view(view)
+        ok = torch.isfinite(ratio[rows, best])
+        stalled[act[~ok]] = True
+        act, step = act[ok], steps[rows, best][ok]
+        if act.numel() == 0:
+            continue
         r_tot[act] += step
         pert[act] += step
         with torch.no_grad():
             reached[act] = model(x[act] + (1 + overshoot) * r_tot[act]).argmax(dim=1)
         iterations[act] += 1
-        grad_evals[act] += cand.shape[1]
-        forward_evals[act] += 2
+        forward_evals[act] += 1
 
     kstar = target if target is not None else reached
-    xb = pert.detach().requires_grad_(True)
-    with torch.enable_grad():
-        out = model(xb)
-        g = (out.gather(1, kstar[:, None]) - out.gather(1, label[:, None])).sum()
-        normal = torch.autograd.grad(g, xb)[0]
-    normal = normal / _flat_norm(normal)
+    normal = torch.full_like(x, float("nan"))
+    if with_normal:
+        xb = pert.detach().requires_grad_(True)
+        with torch.enable_grad():
+            out = model(xb)
+            g = (out.gather(1, kstar[:, None]) - out.gather(1, label[:, None])).sum()
+            normal = torch.autograd.grad(g, xb)[0]
+        normal = normal / _flat_norm(normal)
+        grad_evals += 1
+        forward_evals += 1
     return Boundary(r_tot=r_tot, normal=normal, label=label, reached=reached, kstar=kstar, iterations=iterations,
-                    grad_evals=grad_evals + 1, forward_evals=forward_evals + 1)
+                    grad_evals=grad_evals, forward_evals=forward_evals)
 
 
 def deepfool(model: nn.Module, x: torch.Tensor, num_candidates: int = 10, overshoot: float = 0.02,
