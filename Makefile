@@ -19,7 +19,9 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[notebooks,dev,imagenet]'
+	printf 'setuptools<81\n' > $(VENV)/build-constraints.txt  # adv-lib's visdom builds only with it
+	$(BIN)/python -m pip install -q --build-constraint $(VENV)/build-constraints.txt -e '.[notebooks,dev,imagenet,compare]'
+	$(BIN)/python -m pip install -q --no-deps torchattacks==3.5.1  # its pinned requests clashes with jupyterlab
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 

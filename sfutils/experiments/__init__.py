@@ -1,0 +1,1 @@
+"""Experiment logic behind the section notebooks (one module per notebook section)."""
