@@ -39,7 +39,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     # attack grows k up to max_k (the paper: until success) with DE popsize/max_iter (paper 400/100).
     "01": {
         "quick": {
-            "n_mnist": 10, "n_cifar": 3, "n_imagenet": 1, "n_jsma": {"mnist": 3, "cifar10": 1},
+            "n_mnist": 10, "n_cifar": 2, "n_imagenet": 1, "n_jsma": {"mnist": 3, "cifar10": 1},
             "n_one_pixel": {"mnist": 2, "cifar10": 1},
             "one_pixel": {"mnist": {"popsize": 20, "max_iter": 5, "max_k": 2},
                           "cifar10": {"popsize": 20, "max_iter": 5, "max_k": 1}},
@@ -48,18 +48,18 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "imagenet_models": [["efficientnet-lite0", "VGG-16"]],
             "imagenet_sparsefool": {"num_candidates": 2, "max_iter": 2},
             "sweep": {"dataset": "mnist", "model": "lenet-mnist", "n": 10, "lams": [1, 3, 6]},
-            "l1_deepfool": [["mnist", "lenet-mnist", 10], ["cifar10", "resnet20-cifar10", 3]],
+            "l1_deepfool": [["mnist", "lenet-mnist", 10]],
         },
         "default": {
-            "n_mnist": 200, "n_cifar": 50, "n_imagenet": 2, "n_jsma": {"mnist": 50, "cifar10": 8},
+            "n_mnist": 200, "n_cifar": 40, "n_imagenet": 2, "n_jsma": {"mnist": 50, "cifar10": 6},
             "n_one_pixel": {"mnist": 6, "cifar10": 4},
             "one_pixel": {"mnist": {"popsize": 50, "max_iter": 10, "max_k": 10},
                           "cifar10": {"popsize": 100, "max_iter": 20, "max_k": 3}},
             "n_accuracy": {"mnist": 10_000, "cifar10": 1000, "imagenet": 100},
             "mnist_models": [["lenet-mnist", "LeNet"]], "cifar_models": [["resnet20-cifar10", "VGG-19"]],
-            "imagenet_models": [["efficientnet-lite0", "VGG-16"]], "imagenet_sparsefool": {},
+            "imagenet_models": [["efficientnet-lite0", "VGG-16"]], "imagenet_sparsefool": {"num_candidates": 4},
             "sweep": {"dataset": "mnist", "model": "lenet-mnist", "n": 100, "lams": [1, 2, 3, 4, 5, 6]},
-            "l1_deepfool": [["mnist", "lenet-mnist", 100], ["cifar10", "resnet20-cifar10", 24]],
+            "l1_deepfool": [["mnist", "lenet-mnist", 100], ["cifar10", "resnet20-cifar10", 16]],
         },
         "paper": {
             "n_mnist": 10_000, "n_cifar": 10_000, "n_imagenet": 4000, "n_jsma": {"mnist": 10_000, "cifar10": 10_000},
@@ -95,10 +95,11 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     # 03: transferability: Table 3.
     # Model lists: every net is a source and a target; ImageNet nets share one input size (crop).
     "03": {
-        # quick skips ImageNet (n_imagenet=0): one EfficientNet-Lite attack takes ~20 s on 2 CPU cores.
+        # quick and default skip ImageNet (n_imagenet=0): one EfficientNet-Lite attack takes ~20 s per image
+        # on a quiet 2-core CPU (over 10 min under load); the paper profile runs it.
         "quick": {"n_imagenet": 0, "n_cifar": 3, "imagenet_models": ["efficientnet-lite0", "efficientnet-lite1"],
                   "cifar_models": ["resnet20-cifar10", "resnet32-cifar10"], "crop": 224},
-        "default": {"n_imagenet": 2, "n_cifar": 12,
+        "default": {"n_imagenet": 0, "n_cifar": 12,
                     "imagenet_models": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"],
                     "cifar_models": ["resnet20-cifar10", "resnet32-cifar10", "resnet44-cifar10", "resnet56-cifar10"],
                     "crop": 224},
@@ -109,35 +110,39 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     # 04: semantics: Figs. 8-9.
     "04": {
         "quick": {"n_cifar": 10, "n_images": 2, "n_show": 2, "lam": 3.0, "per_class": 3, "sigma": 2.0,
-                  "cifar_model": "resnet20-cifar10", "networks_dataset": "cifar10",
+                  "sigma_maps": 1.0, "cifar_model": "resnet20-cifar10", "networks_dataset": "cifar10",
                   "networks": ["resnet20-cifar10", "resnet32-cifar10"]},
         "default": {"n_cifar": 200, "n_images": 1, "n_show": 1, "lam": 3.0, "per_class": 6, "sigma": 8.0,
-                    "cifar_model": "resnet20-cifar10", "networks_dataset": "imagenet",
+                    "sigma_maps": 1.0, "cifar_model": "resnet20-cifar10", "networks_dataset": "imagenet",
                     "networks": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"]},
         "paper": {"n_cifar": 10_000, "n_images": 100, "n_show": 4, "lam": 3.0, "per_class": 8, "sigma": 8.0,
-                  "cifar_model": "resnet18-cifar10", "networks_dataset": "imagenet",
+                  "sigma_maps": 1.0, "cifar_model": "resnet18-cifar10", "networks_dataset": "imagenet",
                   "networks": ["vgg16", "resnet101", "densenet161"]},
     },
     # 05: adversarial training (§4.2, last paragraph).
     "05": {
-        "quick": {"n_cifar": 4, "n_accuracy": 200, "n_examples": 3},
+        "quick": {"n_cifar": 3, "n_accuracy": 200, "n_examples": 2},
         "default": {"n_cifar": 50, "n_accuracy": 2000, "n_examples": 4},
         "paper": {"n_cifar": 10_000, "n_accuracy": 10_000, "n_examples": 4},
     },
     # 06: beyond the paper: modern sparse attacks side by side (needs the ``compare`` extra).
-    # Budgets: SparseFool's lambda sweep, steps/queries of each compared attack, Sparse-RS pixel budgets.
+    # Budgets: SparseFool's lambda sweep, steps/queries of each compared attack, Sparse-RS pixel budgets;
+    # skip: attacks too slow for a CPU profile (CIFAR-10 JSMA / torchattacks' SparseFool ~12 / ~60 s per image
+    # here; Brendel-Bethge needs a ~2-3 min numba compile first).
     "06": {
         "quick": {"n_mnist": 8, "n_cifar": 4, "lams": [1, 3], "sigma_zero_steps": 20,
                   "fmn_steps": 20, "vfga_max_iter": 60, "bb_steps": 5, "ead_steps": 10, "ead_search_steps": 1,
-                  "ta_steps": 3, "rs_ks": [10], "rs_queries": 50, "k_max": 100, "k_report": 10, "chunk_size": 32},
+                  "ta_steps": 3, "rs_ks": [10], "rs_queries": 50, "k_max": 100, "k_report": 10, "chunk_size": 32,
+                  "skip": {"mnist": ["brendel-bethge-l0"],
+                           "cifar10": ["jsma", "brendel-bethge-l0", "torchattacks-sparsefool"]}},
         "default": {"n_mnist": 100, "n_cifar": 30, "lams": [1, 2, 3], "sigma_zero_steps": 100,
                     "fmn_steps": 100, "vfga_max_iter": 300, "bb_steps": 50, "ead_steps": 50, "ead_search_steps": 3,
                     "ta_steps": 10, "rs_ks": [5, 10, 20], "rs_queries": 300, "k_max": 100, "k_report": 10,
-                    "chunk_size": 50},
+                    "chunk_size": 50, "skip": {"cifar10": ["jsma", "brendel-bethge-l0", "torchattacks-sparsefool"]}},
         "paper": {"n_mnist": 10_000, "n_cifar": 10_000, "lams": [1, 2, 3],
                   "sigma_zero_steps": 1000, "fmn_steps": 1000, "vfga_max_iter": 3072, "bb_steps": 1000,
                   "ead_steps": 1000, "ead_search_steps": 9, "ta_steps": 50, "rs_ks": [5, 10, 20, 50],
-                  "rs_queries": 10_000, "k_max": 100, "k_report": 10, "chunk_size": 256},
+                  "rs_queries": 10_000, "k_max": 100, "k_report": 10, "chunk_size": 256, "skip": {}},
     },
 }
 

@@ -1,0 +1,270 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # §4.2 Overall performance: Table 1, Table 2, Fig. 4 and §2.2
+#
+# **The paper's claims.** SparseFool (λ = 1 on MNIST, λ = 3 on CIFAR-10 and ImageNet) fools
+# (almost) every image while changing a small fraction of the pixels, sparser and faster than
+# JSMA, and far faster than the "one-pixel attack" (Table 1; times per image on a GTX Titan X,
+# one image at a time; one-pixel on only 100 images):
+#
+# | data set, model (acc. %) | SparseFool (fool %, median px %, s) | JSMA | one-pixel |
+# |---|---|---|---|
+# | MNIST LeNet (99.14) | 99.93, 1.66, 0.14 | 100, 4.85, 0.66 | 95.73, 9.43, 310.2 |
+# | CIFAR-10 VGG-19 (92.71) | 100, 1.07, 0.34 | 100, 2.25, 6.28 | 98.12, 0.15, 102.7 |
+# | CIFAR-10 ResNet-18 (92.74) | 100, 1.27, 0.69 | 100, 3.91, 8.73 | 100, 0.2, 167.4 |
+#
+# On ImageNet (Table 2, 4000 validation images, torchvision weights) SparseFool fools 100% of the
+# images of VGG-16 / ResNet-101 / DenseNet-161 / Inception-v3 with 0.18 / 0.23 / 0.29 / 0.14 % of
+# the pixels in 5.09 / 8.07 / 10.07 / 4.94 s, while a *random* perturbation of as many elements
+# per channel (set to 0 or 255) fools only 18.2 / 13.2 / 14.5 / 9.6 %. Fig. 4 (Inception-v3,
+# ImageNet): larger λ raises the fooling rate and lowers the iterations but gives denser
+# perturbations. §2.2: l1-DeepFool fools ~100 % of VGG-16's images with 0.037 % of the pixels, but
+# its perturbations leave the valid range; clipped to [0, 255] it fools only 13 %.
+#
+# **What differs here.** `quick`/`default` run on this repository's offline stand-ins: LeNet
+# trained here on MNIST; the pretrained CIFAR-10 ResNet-20 (He et al.'s CIFAR variant; any of
+# `resnet{20,32,44,56}-cifar10` can be listed in the profile's `cifar_models`) in place of the
+# paper's VGG-19 (its ResNet-18 row needs the `paper` profile), evaluated on a *lossy JPEG* copy of
+# the CIFAR-10 test set (pretrained nets lose ~10 accuracy points on it); EfficientNet-Lite0 in
+# place of the torchvision ImageNet models, on the 500 offline ImageNet sample images (not the
+# validation set); far fewer images; the one-pixel attack with a reduced evolution budget (and,
+# where the profile says so, SparseFool on ImageNet with fewer DeepFool candidate classes); and
+# times measured batched on a shared CPU (s/image = wall time of a batch / its size), not one
+# image at a time on a GPU. The `paper` profile names the paper's models and counts (GPU).
+
+# %% tags=["parameters"]
+profile = "default"
+seed = 0
+n_mnist = None
+n_cifar = None
+n_imagenet = None
+shard = 0
+num_shards = 1
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from sfutils import data, plotting, provenance
+from sfutils.device import default_device
+from sfutils.experiments import overall
+from sfutils.experiments.overall import Setting
+from sfutils.profiles import get_profile
+
+P = get_profile("01", profile, seed=seed, **{k: v for k, v in dict(
+    n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet).items() if v is not None})
+FIGURES = ["01_table1", "01_fig4_lambda_sweep", "01_table2_imagenet", "01_l1_deepfool_clipping"]
+TABLES = ["01_table1", "01_table2", "01_fig4", "01_l1_deepfool"]
+run = provenance.start_run("01", profile, default_device())
+plotting.set_style()
+store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
+for name in ("mnist", "cifar10", "imagenet"):
+    print(f"{name}: {data.dataset_source(name).description}")
+print(f"profile {profile}, device {default_device()}, settings {vars(P)}")
+
+# %% [markdown]
+# ## Table 1: SparseFool vs JSMA vs one-pixel on MNIST and CIFAR-10
+#
+# Per-sample results go to the resumable store (`data/results/01-*.jsonl`). JSMA runs untargeted
+# as in §4.1 (random target, success = label changed); the one-pixel attack grows k from 1 until
+# it succeeds, here up to `max_k` pixels with a reduced population and generation budget.
+
+# %%
+entries = []
+accuracies = {}
+for dataset, models, lam in (("mnist", P.mnist_models, 1.0), ("cifar10", P.cifar_models, 3.0)):
+    n_sf = P.n_mnist if dataset == "mnist" else P.n_cifar
+    for model, paper_model in models:
+        acc = overall.accuracy(Setting(dataset, model, P.n_accuracy[dataset], P.seed))
+        accuracies[model] = acc
+        runs = {
+            "sparsefool": (n_sf, dict(lam=lam), f"lambda={lam:g}"),
+            "jsma": (P.n_jsma[dataset], dict(theta=1.0, gamma=0.1), "theta=+1, gamma=0.1"),
+            "one_pixel": (P.n_one_pixel[dataset], dict(P.one_pixel[dataset]),
+                          "REDUCED: popsize={popsize}, max_iter={max_iter}, k<={max_k}".format(**P.one_pixel[dataset])),
+        }
+        for attack, (n, kwargs, notes) in runs.items():
+            df = overall.attack_samples(attack, Setting(dataset, model, n, P.seed), **store, **kwargs)
+            entries.append(dict(dataset=dataset, model=model, paper_model=paper_model, attack=attack,
+                                accuracy=acc, summary=overall.summarize(df),
+                                notes=f"{notes}; acc on {P.n_accuracy[dataset]} test images"))
+t1 = overall.table1(entries)
+plotting.save_table(t1, "01_table1", caption="Table 1: fooling rate, median perturbed pixels (% of the image, "
+                    "fooled samples) and seconds per image (batched, CPU) - ours beside the paper's.",
+                    n=int(t1["n"].sum()))
+display(Markdown(t1.to_markdown(index=False, floatfmt=".3g")))
+
+# %%
+def comparison_bars(df: pd.DataFrame, row_label: pd.Series, measures: list[tuple[str, str, bool]], title: str):
+    """One panel per measure: ours (filled) beside the paper's (hatched) for each row of ``df``."""
+    fig, axes = plt.subplots(1, len(measures), figsize=(4.2 * len(measures), 0.45 * len(df) + 1.6), sharey=True)
+    y = np.arange(len(df))
+    for ax, (col, label, log) in zip(axes, measures):
+        ours = df[f"{col} (ours)"]
+        ax.barh(y - 0.2, ours, 0.4, label="this repo")
+        ax.barh(y + 0.2, df[f"{col} (paper)"], 0.4, label="paper", hatch="//", alpha=0.6)
+        for yi in y[ours.isna().to_numpy()]:  # e.g. no fooled sample: no median
+            ax.text(0.02, yi - 0.2, "n/a (none fooled)", transform=ax.get_yaxis_transform(), va="center", fontsize=7)
+        ax.set_xlabel(label)
+        if log:
+            ax.set_xscale("log")
+    axes[0].set_yticks(y, row_label)
+    axes[0].invert_yaxis()
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper right", ncol=2)
+    fig.suptitle(title, x=0.4)
+    fig.tight_layout()
+    return fig
+
+
+labels = t1["dataset"] + " " + t1["model (ours)"] + " (paper " + t1["paper model"] + ")\n" + t1["attack"] \
+    + " n=" + t1["n"].astype(str)
+fig = comparison_bars(t1, labels, [("fooling %", "fooling rate (%)", False),
+                                   ("median px %", "median perturbed pixels (% of image)", True),
+                                   ("s/image", "seconds per image (log; ours batched on CPU)", True)],
+                      f"Table 1 ({profile} profile): ours vs the paper")
+plotting.save_figure(fig, "01_table1", caption="Table 1 as bars: ours (stand-in models, batched CPU timing) "
+                     "beside the paper's (GTX Titan X, one image at a time).", n=int(t1["n"].sum()))
+plt.show()
+
+# %% [markdown]
+# ## Table 2: SparseFool on ImageNet, and the random baseline
+#
+# The random baseline changes, per colour channel, as many random elements as SparseFool's median
+# count for that channel, each set to 0 or 1 (the paper's {0, 255}).
+
+# %%
+entries2, examples = [], {}
+for model, paper_model in P.imagenet_models:
+    setting = Setting("imagenet", model, P.n_imagenet, P.seed)
+    sf = overall.attack_samples("sparsefool", setting, lam=3.0, **P.imagenet_sparsefool, **store)
+    rnd = overall.random_baseline(setting, sf, **store)
+    acc = overall.accuracy(Setting("imagenet", model, P.n_accuracy["imagenet"], P.seed))
+    reduced = f"REDUCED SparseFool {P.imagenet_sparsefool}; " if P.imagenet_sparsefool else ""
+    entries2.append(dict(model=model, paper_model=paper_model, accuracy=acc, summary=overall.summarize(sf),
+                         random=overall.summarize(rnd), notes=f"{reduced}lambda=3; ImageNet sample images (not val); "
+                         f"acc on {P.n_accuracy['imagenet']}"))
+    examples[model] = sf
+t2 = overall.table2(entries2)
+plotting.save_table(t2, "01_table2", caption="Table 2: SparseFool on ImageNet (lambda=3) and the random "
+                    "baseline's fooling rate - ours (offline stand-ins) beside the paper's.", n=int(t2["n"].sum()))
+display(Markdown(t2.to_markdown(index=False, floatfmt=".3g")))
+
+# %%
+model0 = P.imagenet_models[0][0]
+sf0 = examples[model0]
+_, x0, _ = overall.load_setting(Setting("imagenet", model0, P.n_imagenet, P.seed))
+fooled = np.flatnonzero(sf0["success"].to_numpy())[:6]
+fooled = fooled if fooled.size else np.arange(min(6, len(sf0)))  # show the attempts if none succeeded
+names = [c.split(",")[0] for c in data.class_names("imagenet")]
+fig = plotting.plot_examples(x0[fooled], overall.adversarials(x0, sf0)[fooled], sf0["label"].iloc[fooled].tolist(),
+                             sf0["adv_label"].iloc[fooled].tolist(), class_names=names, size=2.0)
+fig.suptitle(f"SparseFool (λ=3) on {model0}\n(ImageNet sample images)", y=1.07)
+plotting.save_figure(fig, "01_table2_imagenet", caption=f"SparseFool adversarial examples on {model0} "
+                     "(ImageNet sample images, lambda=3).", n=len(fooled))
+plt.show()
+
+# %% [markdown]
+# ## Fig. 4: the trade-off controlled by λ
+#
+# The paper sweeps λ on Inception-v3 (4000 ImageNet images); here on the cheaper stand-in of the
+# profile. The λ of Table 1 shares its stored results.
+
+# %%
+sweep_setting = Setting(P.sweep["dataset"], P.sweep["model"], P.sweep["n"], P.seed)
+sweep = overall.lambda_sweep(sweep_setting, P.sweep["lams"], **store)
+sweep.insert(0, "model", sweep_setting.model)
+plotting.save_table(sweep[["model", "lam", "n", "fooling", "pixels", "pixels_pct", "iterations", "seconds"]],
+                    "01_fig4", caption=f"Fig. 4: SparseFool vs lambda on {sweep_setting.model} "
+                    f"({sweep_setting.dataset}); pixels = median perturbed pixels of fooled samples.",
+                    n=sweep_setting.n)
+fig, axes = plt.subplots(1, 3, figsize=(10, 2.8))
+for ax, (col, label) in zip(axes, [("fooling", "fooling rate (%)"), ("pixels", "median number of perturbed pixels"),
+                                   ("iterations", "average number of iterations")]):
+    ax.plot(sweep["lam"], sweep[col], "o-")
+    ax.set_xlabel("λ")
+    ax.set_ylabel(label)
+axes[0].set_ylim(min(sweep["fooling"].min() - 5, 90), 101)
+fig.suptitle(f"Fig. 4 on {sweep_setting.model} ({sweep_setting.dataset}, n={sweep_setting.n}); "
+             "paper: Inception-v3, ImageNet, n=4000")
+fig.tight_layout()
+plotting.save_figure(fig, "01_fig4_lambda_sweep", caption="Fig. 4: fooling rate, sparsity and iterations of "
+                     "SparseFool against lambda.", n=sweep_setting.n)
+plt.show()
+display(Markdown(sweep.to_markdown(index=False, floatfmt=".3g")))
+
+# %% [markdown]
+# ## §2.2: l1-DeepFool leaves the valid range; clipping ruins it
+#
+# `deepfool_l1(clip=False)` is the paper's l1-DeepFool: very sparse, but the few changed values
+# are large and leave [0, 1]; `clip=True` clips its adversarial to [0, 1] afterwards.
+
+# %%
+l1_entries = []
+for dataset, model, n in P.l1_deepfool:
+    setting = Setting(dataset, model, n, P.seed)
+    l1_entries.append(dict(dataset=dataset, model=model, **{
+        key: overall.summarize(overall.attack_samples("deepfool_l1", setting, clip=clip, **store))
+        for key, clip in (("unclipped", False), ("clipped", True))}))
+l1 = overall.l1_deepfool_table(l1_entries)
+plotting.save_table(l1, "01_l1_deepfool", caption="Section 2.2: l1-DeepFool before and after clipping to [0, 1].",
+                    n=int(l1["n"].sum()))
+display(Markdown(l1.to_markdown(index=False, floatfmt=".3g")))
+
+fig, ax = plt.subplots(figsize=(6.5, 2.8))
+y = np.arange(len(l1) + 1)
+ax.barh(y - 0.2, [*l1["fooling % unclipped"], overall.PAPER_L1_DEEPFOOL["fooling"]], 0.4, label="unclipped")
+ax.barh(y + 0.2, [*l1["fooling % clipped"], overall.PAPER_L1_DEEPFOOL["fooling_clipped"]], 0.4,
+        label="clipped to [0, 1]")
+ax.set_yticks(y, [f"{d} {m} (n={n})\nmean px {p:.3g}%" for d, m, n, p in
+                  zip(l1["dataset"], l1["model"], l1["n"], l1["mean px % unclipped"])]
+              + ["paper: ImageNet VGG-16\nmean px 0.037%"])
+ax.invert_yaxis()
+ax.set_xlabel("fooling rate (%)")
+ax.set_xlim(0, 100)
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+ax.set_title("l1-DeepFool (§2.2): fooling rate before and after clipping")
+fig.tight_layout()
+plotting.save_figure(fig, "01_l1_deepfool_clipping", caption="Section 2.2: l1-DeepFool's fooling rate before "
+                     "and after clipping its adversarials to the valid range.", n=int(l1["n"].sum()))
+plt.show()
+
+# %% [markdown]
+# ## Headline numbers (recorded for `figures/README.md`)
+
+# %%
+for _, r in t1.iterrows():
+    provenance.record_headline(
+        f"Table 1 {r['dataset']} {r['paper model']} {r['attack']} (fool %, median px %, s)",
+        f"{r['fooling % (paper)']:g}, {r['median px % (paper)']:g}, {r['s/image (paper)']:g}",
+        f"{r['fooling % (ours)']:.4g}, {r['median px % (ours)']:.3g}, {r['s/image (ours)']:.3g}", n=int(r["n"]),
+        notes=f"ours: {r['model (ours)']}; {r['notes']}")
+for _, r in t2.iterrows():
+    provenance.record_headline(
+        f"Table 2 {r['paper model']} SparseFool (fool %, median px %, s; random fool %)",
+        f"{r['fooling % (paper)']:g}, {r['median px % (paper)']:g}, {r['s/image (paper)']:g}; "
+        f"{r['random fooling % (paper)']:g}",
+        f"{r['fooling % (ours)']:.4g}, {r['median px % (ours)']:.3g}, {r['s/image (ours)']:.3g}; "
+        f"{r['random fooling % (ours)']:.3g}", n=int(r["n"]), notes=f"ours: {r['model (ours)']}; {r['notes']}")
+for _, r in l1.iterrows():
+    provenance.record_headline(
+        f"§2.2 l1-DeepFool {r['dataset']} (fool % unclipped, mean px %, fool % clipped)", "100, 0.037, 13",
+        f"{r['fooling % unclipped']:.4g}, {r['mean px % unclipped']:.3g}, {r['fooling % clipped']:.3g}",
+        n=int(r["n"]), notes=f"ours: {r['model']}; paper: VGG-16 ImageNet")
+
+# %%
+print(run.markdown(n=int(t1["n"].sum() + t2["n"].sum())))

@@ -1,0 +1,167 @@
+"""§4.4 "Transferability": SparseFool adversarials computed on a source net, fed to other nets (Table 3).
+
+Each source net is attacked once per image through the resumable per-sample store
+(:mod:`sfutils.results`, experiment ``03-transfer``), keeping the sparse perturbation (see
+:func:`sfutils.experiments.overall.sparse_delta_rows`); the adversarials are rebuilt from it and
+every target net classifies clean and adversarial images. Following the paper's fooling rate
+(§4.1, |{x : f(x + r_x) != f(x)}| / |D|), a target is fooled when its prediction on the
+adversarial differs from its own prediction on the clean image; the diagonal is then the source's
+own fooling rate. Rates are over the images the source attack fooled (all of them in the paper).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+from torch import nn
+
+from sfutils.attacks import sparsefool
+from sfutils.experiments.overall import adversarials, sparse_delta_rows
+from sfutils.results import ResultStore, attack_rows, run_rows
+
+# Table 3 of the paper: fooling rate (%) of the column (target) net on adversarials of the row
+# (source) net, 4000 ImageNet validation images.
+PAPER_NETS = ("VGG-16", "ResNet-101", "DenseNet-161")
+PAPER_TABLE3 = pd.DataFrame([[100.0, 10.8, 8.2], [25.3, 100.0, 12.1], [28.2, 17.5, 100.0]],
+                            index=pd.Index(PAPER_NETS, name="source"), columns=pd.Index(PAPER_NETS, name="target"))
+# Weight-layer depth: the paper's "larger" architectures (§4.4: perturbations transfer better from
+# larger to smaller ones) are the deeper ones (by parameter count VGG-16 would be the largest).
+PAPER_DEPTH = {"VGG-16": 16, "ResNet-101": 101, "DenseNet-161": 161}
+
+
+def _check_models(models: Mapping[str, nn.Module]) -> None:
+    if not isinstance(models, Mapping) or len(models) < 2:
+        raise ValueError("transferability needs a mapping of at least two named models")
+    for name, m in models.items():
+        if not isinstance(m, nn.Module):
+            raise TypeError(f"model {name!r} must be an nn.Module, got {type(m).__name__}")
+
+
+def attack_source(source: str, model: nn.Module, x: torch.Tensor, y: torch.Tensor, params: Mapping[str, Any], *,
+                  lam: float = 3.0, chunk_size: int = 64, shard: int = 0, num_shards: int = 1, progress: bool = True,
+                  root: str | Path | None = None, **kwargs: Any) -> pd.DataFrame:
+    """Per-sample SparseFool rows (with the sparse perturbation) of ``model`` on ``x``, stored under
+    ``03-transfer`` keyed by ``params`` (what identifies ``x``: data set, n, seed, crop), the source
+    name, ``lam`` and the attack's ``kwargs``; only missing samples are computed."""
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x has {x.shape[0]} images but y {y.shape[0]} labels")
+    store = ResultStore("03-transfer", {**params, "source": source, "lam": lam, "kwargs": kwargs},
+                        shard=shard, num_shards=num_shards, root=root)
+    dev = next(model.parameters()).device
+
+    def compute(pos: list[int]) -> list[dict[str, Any]]:
+        start = time.perf_counter()
+        result = sparsefool(model, x[pos].to(dev), lam=lam, **kwargs)
+        seconds = time.perf_counter() - start
+        return [{**a, **b} for a, b in zip(attack_rows(result, y[pos], seconds), sparse_delta_rows(result))]
+
+    return run_rows(store, compute, list(range(x.shape[0])), chunk_size, progress)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
+    """Top-1 predictions of ``model`` on ``x`` (moved to the model's device batch by batch), on the CPU."""
+    dev = next(model.parameters()).device
+    return torch.cat([model(x[i:i + batch_size].to(dev)).argmax(dim=1).cpu() for i in range(0, x.shape[0], batch_size)])
+
+
+def evaluate_transfer(rows: Mapping[str, pd.DataFrame], models: Mapping[str, nn.Module], x: torch.Tensor,
+                      y: torch.Tensor, batch_size: int = 64) -> pd.DataFrame:
+    """One row per (source, target, image): the source attack's ``success`` and ``pct``, the target's
+    clean and adversarial predictions, ``correct`` (target right on the clean image) and ``fooled``.
+
+    ``rows`` maps each source name to its :func:`attack_source` rows, whose ``id`` is the image's
+    position in ``x`` (a shard's rows cover only some images; those are the ones evaluated).
+    """
+    _check_models(models)
+    clean = {t: predict(m, x, batch_size) for t, m in models.items()}
+    out = []
+    for source, df in rows.items():
+        ids = torch.tensor(df["id"].tolist(), dtype=torch.long)
+        if len(ids) and (ids.min() < 0 or ids.max() >= x.shape[0]):
+            raise ValueError(f"{source}: result ids must be positions in x (0..{x.shape[0] - 1})")
+        adv = adversarials(x[ids].cpu(), df)
+        for target, model in models.items():
+            pred, before = predict(model, adv, batch_size), clean[target][ids]
+            out.append(pd.DataFrame({
+                "source": source, "target": target, "id": ids.numpy(),
+                "success": df["success"].astype(bool).to_numpy(), "pct": df["pct"].to_numpy(dtype=float),
+                "clean_label": before.numpy(), "adv_label": pred.numpy(),
+                "correct": (before == y.cpu()[ids]).numpy(), "fooled": (pred != before).numpy(),
+            }))
+    return pd.concat(out, ignore_index=True)
+
+
+def model_size(model: nn.Module) -> tuple[int, int]:
+    """(depth, parameters): depth counts convolutional and linear layers (VGG-16: 16, CIFAR ResNet-20:
+    20), ties broken by the parameter count; it orders "larger" and "smaller" architectures in §4.4."""
+    depth = sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in model.modules())
+    return depth, sum(p.numel() for p in model.parameters())
+
+
+def run_transfer(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tensor, params: Mapping[str, Any],
+                 **kwargs: Any) -> pd.DataFrame:
+    """Attack with every model as source (:func:`attack_source`, ``kwargs`` go there) and evaluate
+    each source's adversarials on every model (:func:`evaluate_transfer`)."""
+    _check_models(models)
+    rows = {name: attack_source(name, m, x, y, params, **kwargs) for name, m in models.items()}
+    return evaluate_transfer(rows, models, x, y)
+
+
+def images_per_source(long: pd.DataFrame) -> int:
+    """The fewest images any source attacked (the ``n`` behind a fooling matrix)."""
+    own = long[long["source"] == long["target"]]
+    return int(own.groupby("source")["id"].nunique().min()) if len(own) else 0
+
+
+def clean_accuracy(long: pd.DataFrame) -> dict[str, float]:
+    """Each net's top-1 accuracy (%) on the clean images it was evaluated on."""
+    first = long.drop_duplicates(["target", "id"])
+    return {t: 100.0 * float(g["correct"].mean()) for t, g in first.groupby("target")}
+
+
+def fooling_matrix(long: pd.DataFrame, order: Sequence[str] | None = None) -> pd.DataFrame:
+    """Table 3: fooling rate (%) of each target (column) on the adversarials of each source (row),
+    over the images the source attack fooled; ``order`` fixes the row/column order."""
+    missing = {"source", "target", "success", "fooled"} - set(long.columns)
+    if missing:
+        raise ValueError(f"transfer rows lack column(s) {sorted(missing)}")
+    fooled = long[long["success"].astype(bool)]
+    m = fooled.pivot_table(index="source", columns="target", values="fooled", aggfunc="mean") * 100.0
+    names = list(order) if order is not None else sorted(set(long["source"]) | set(long["target"]))
+    return m.reindex(index=names, columns=names).rename_axis(index="source", columns="target")
+
+
+def direction_summary(matrix: pd.DataFrame, size: Mapping[str, Any]) -> pd.DataFrame:
+    """§4.4's claim "more transferable from larger to smaller architectures": the mean off-diagonal
+    fooling rate (%) of the pairs whose source is larger than its target, and of the opposite pairs.
+
+    ``size`` ranks the nets (e.g. :func:`model_size` or depth); pairs of equal size are left out.
+    """
+    unknown = (set(matrix.index) | set(matrix.columns)) - set(size)
+    if unknown:
+        raise ValueError(f"no size for {sorted(unknown)}")
+    groups: dict[str, list[float]] = {"larger → smaller": [], "smaller → larger": []}
+    for s in matrix.index:
+        for t in matrix.columns:
+            if s != t and size[s] != size[t] and pd.notna(matrix.loc[s, t]):
+                groups["larger → smaller" if size[s] > size[t] else "smaller → larger"].append(float(matrix.loc[s, t]))
+    return pd.DataFrame([{"direction": k, "pairs": len(v), "mean fooling %": sum(v) / len(v) if v else float("nan")}
+                         for k, v in groups.items()])
+
+
+def summary_row(matrix: pd.DataFrame, size: Mapping[str, Any], setting: str, n: int | None = None,
+                notes: str = "") -> dict[str, Any]:
+    """One line comparable across settings (and with the paper): the mean, min and max off-diagonal
+    fooling rate (%) and the two means of :func:`direction_summary`."""
+    off = [float(matrix.loc[s, t]) for s in matrix.index for t in matrix.columns if s != t and pd.notna(matrix.loc[s, t])]
+    d = direction_summary(matrix, size).set_index("direction")["mean fooling %"]
+    return {"setting": setting, "nets": " / ".join(matrix.index), "n per source": n,
+            "mean off-diagonal %": sum(off) / len(off) if off else float("nan"),
+            "min %": min(off, default=float("nan")), "max %": max(off, default=float("nan")),
+            "larger → smaller %": float(d["larger → smaller"]), "smaller → larger %": float(d["smaller → larger"]), "notes": notes}

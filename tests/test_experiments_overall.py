@@ -1,0 +1,143 @@
+"""Tests of the §4.2 overall-performance logic on small seeded models (no data sets needed)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+
+from conftest import images
+from sfutils.attacks.sparsefool import sparsefool
+from sfutils.experiments import overall
+from sfutils.experiments.overall import Setting, attack_samples
+
+N = 8
+
+
+@pytest.fixture
+def toy(color_model):
+    x = images(N, 3, 8, seed=3)
+    with torch.no_grad():
+        y = color_model(x).argmax(dim=1)
+    y[0] = (y[0] + 1) % 10  # one misclassified sample
+    return color_model, x, y
+
+
+def _setting(n: int = N) -> Setting:
+    return Setting("toy", "tiny", n)
+
+
+def test_rows_rebuild_the_attack_and_are_not_recomputed(toy, tmp_path):
+    model, x, y = toy
+    df = attack_samples("sparsefool", _setting(), root=tmp_path, load=lambda: toy, lam=3.0, chunk_size=3,
+                        progress=False)
+    direct = sparsefool(model, x, lam=3.0)
+    assert df["id"].tolist() == list(range(N))
+    assert df["success"].tolist() == direct.success.tolist()
+    assert df["pixels"].tolist() == direct.perturbed_pixels().tolist()
+    assert df["correct"].tolist() == (direct.label == y).tolist()
+    torch.testing.assert_close(overall.adversarials(x, df), direct.adversarial)
+    assert all(sum(c) == len(i) for c, i in zip(df["channel_counts"], df["delta_idx"]))
+    assert (df["invalid"] == 0).all()
+
+    def fail():
+        raise AssertionError("a complete record must not load the model again")
+
+    again = attack_samples("sparsefool", _setting(), root=tmp_path, load=fail, lam=3.0, progress=False)
+    pd.testing.assert_frame_equal(again, df)
+
+
+def test_killed_run_resumes_only_missing_samples(toy, tmp_path):
+    kw = dict(root=tmp_path, load=lambda: toy, lam=3.0, chunk_size=2, progress=False)
+    first = attack_samples("sparsefool", _setting(), **kw)
+    (path,) = tmp_path.glob("01-sparsefool-*.jsonl")
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:4]) + lines[4][:10])  # 4 complete rows and a torn one
+    resumed = attack_samples("sparsefool", _setting(), **kw)
+    assert resumed["id"].tolist() == list(range(N))
+    # kept rows are the stored ones (their recorded seconds unchanged), the rest recomputed identically
+    assert resumed["seconds"][:4].tolist() == first["seconds"][:4].tolist()
+    cols = ["success", "pixels", "adv_label", "delta_idx"]
+    pd.testing.assert_frame_equal(resumed[cols], first[cols])
+
+
+def test_parameters_key_the_record(toy, tmp_path):
+    kw = dict(root=tmp_path, load=lambda: toy, progress=False)
+    attack_samples("sparsefool", _setting(), lam=1.0, **kw)
+    attack_samples("sparsefool", _setting(), lam=3.0, **kw)
+    assert len(list(tmp_path.glob("01-sparsefool-*.jsonl"))) == 2
+
+
+def test_summarize_takes_the_median_over_fooled_samples_only():
+    df = pd.DataFrame({"success": [True, True, True, False], "correct": [True, True, False, True],
+                       "pct": [1.0, 2.0, 9.0, 50.0], "pixels": [1, 2, 9, 50], "iterations": [1, 2, 3, 6],
+                       "seconds": [0.5, 0.5, 0.5, 0.5], "invalid": [0, 3, 0, 0]})
+    s = overall.summarize(df)
+    assert s["fooling"] == 75.0 and s["accuracy"] == 75.0
+    assert s["pixels_pct"] == 2.0 and s["pixels"] == 2.0 and s["mean_pixels_pct"] == 4.0
+    assert s["iterations"] == 3.0 and s["seconds"] == 0.5 and s["invalid_pct"] == 25.0
+    with pytest.raises(ValueError):
+        overall.summarize(df.iloc[:0])
+
+
+def test_lambda_sweep_shares_the_store_with_single_runs(toy, tmp_path):
+    kw = dict(root=tmp_path, load=lambda: toy, progress=False)
+    sweep = overall.lambda_sweep(_setting(), [1, 3], **kw)
+    assert sweep["lam"].tolist() == [1.0, 3.0]
+    single = overall.summarize(attack_samples("sparsefool", _setting(), lam=3.0, **kw))
+    assert sweep.iloc[1]["fooling"] == single["fooling"] and sweep.iloc[1]["pixels"] == single["pixels"]
+    assert len(list(tmp_path.glob("01-sparsefool-*.jsonl"))) == 2
+
+
+def test_random_baseline_uses_sparsefools_median_channel_counts(toy, tmp_path):
+    kw = dict(root=tmp_path, load=lambda: toy, progress=False)
+    sf = attack_samples("sparsefool", _setting(), lam=3.0, **kw)
+    rnd = overall.random_baseline(_setting(), sf, **kw)
+    median = torch.tensor(sf["channel_counts"].tolist()).median(dim=0).values
+    counts = torch.tensor(rnd["channel_counts"].tolist())
+    # a random value equal to the clean one changes nothing, so at most the median per channel
+    assert (counts <= median).all() and counts.sum() > 0
+    (params,) = tmp_path.glob("01-random_sparse-*.params.json")
+    assert f"{median.tolist()}".replace(" ", "") in params.read_text().replace(" ", "").replace("\n", "")
+
+
+def test_l1_deepfool_clipping_keeps_images_valid(toy, tmp_path):
+    kw = dict(root=tmp_path, load=lambda: toy, progress=False)
+    clipped = attack_samples("deepfool_l1", _setting(), clip=True, **kw)
+    unclipped = attack_samples("deepfool_l1", _setting(), clip=False, **kw)
+    assert (clipped["invalid"] == 0).all()
+    assert unclipped["success"].all()  # unconstrained l1-DeepFool always crosses the boundary here
+    table = overall.l1_deepfool_table([{"dataset": "toy", "model": "tiny", "unclipped": overall.summarize(unclipped),
+                                        "clipped": overall.summarize(clipped)}])
+    assert table.loc[0, "fooling % unclipped"] == 100.0
+    assert "13% clipped" in table.loc[0, "paper (VGG-16 ImageNet)"]
+
+
+def test_seeded_attacks_and_accuracy(toy, tmp_path):
+    kw = dict(root=tmp_path, load=lambda: toy, progress=False)
+    df = attack_samples("jsma", _setting(), chunk_size=4, **kw)
+    assert df["success"].mean() > 0 and (df["invalid"] == 0).all()
+    assert overall.accuracy(_setting(), root=tmp_path, load=lambda: toy) == 100.0 * (N - 1) / N
+    with pytest.raises(ValueError, match="seed"):
+        attack_samples("jsma", _setting(), seed=1, **kw)
+    with pytest.raises(ValueError, match="unknown attack"):
+        attack_samples("cw", _setting(), **kw)
+    with pytest.raises(ValueError, match="n must be"):
+        Setting("toy", "tiny", 0)
+    with pytest.raises(ValueError, match="returned"):
+        attack_samples("sparsefool", _setting(N + 1), **kw)
+
+
+def test_tables_put_the_paper_beside_ours():
+    s = {"n": 10, "fooling": 90.0, "pixels_pct": 1.5, "seconds": 0.1}
+    t1 = overall.table1([{"dataset": "mnist", "model": "lenet-mnist", "paper_model": "LeNet", "attack": "jsma",
+                          "accuracy": 99.0, "summary": s}])
+    assert t1.loc[0, "fooling % (paper)"] == 100.0 and t1.loc[0, "median px % (paper)"] == 4.85
+    assert t1.loc[0, "median px % (ours)"] == 1.5
+    t2 = overall.table2([{"model": "efficientnet-lite0", "paper_model": "VGG-16", "accuracy": 70.0, "summary": s,
+                          "random": {"fooling": 10.0}}])
+    assert t2.loc[0, "random fooling % (paper)"] == 18.2 and t2.loc[0, "random fooling % (ours)"] == 10.0
+    with pytest.raises(ValueError):
+        overall.table1([{"dataset": "mnist", "paper_model": "VGG-19", "attack": "jsma", "summary": s}])
+    with pytest.raises(ValueError):
+        overall.table2([{"paper_model": "AlexNet", "summary": s}])

@@ -1,0 +1,133 @@
+"""Tests of the §4.4 transferability logic (Table 3) on small seeded models (no data sets needed)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+
+from conftest import images, tiny_cnn
+from sfutils.attacks.sparsefool import sparsefool
+from sfutils.experiments import transfer
+
+N = 6
+PARAMS = {"dataset": "toy", "n": N, "seed": 0, "crop": None}
+
+
+class Flipped(torch.nn.Module):
+    """``net`` applied to the mirrored image: a second, different classifier at no training cost."""
+
+    def __init__(self, net: torch.nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.flip(-1))
+
+
+@pytest.fixture
+def nets(color_model):
+    return {"a": color_model, "b": Flipped(color_model).eval()}
+
+
+@pytest.fixture
+def data(nets):
+    x = images(N, 3, 8, seed=5)
+    with torch.no_grad():
+        y = nets["a"](x).argmax(dim=1)
+    return x, y
+
+
+def test_matrix_follows_the_papers_fooling_rate(nets, data, tmp_path):
+    x, y = data
+    long = transfer.run_transfer(nets, x, y, PARAMS, root=tmp_path, chunk_size=4, progress=False)
+    assert len(long) == 2 * 2 * N and set(long["source"]) == set(long["target"]) == {"a", "b"}
+    for source, model in nets.items():
+        direct = sparsefool(model, x, lam=3.0)
+        own = long[(long["source"] == source) & (long["target"] == source)]
+        assert own["success"].tolist() == direct.success.tolist()
+        # the adversarial rebuilt from the stored sparse delta fools the source exactly as the attack did
+        assert own["fooled"].tolist() == direct.success.tolist()
+        assert own["adv_label"].tolist() == direct.adv_label.tolist()
+        other = "b" if source == "a" else "a"
+        with torch.no_grad():
+            clean, adv = nets[other](x).argmax(1), nets[other](direct.adversarial).argmax(1)
+        cross = long[(long["source"] == source) & (long["target"] == other)]
+        # fooled = the target's prediction changed (its own clean prediction, not the true label)
+        assert cross["fooled"].tolist() == (adv != clean).tolist()
+        assert cross["correct"].tolist() == (clean == y).tolist()
+    m = transfer.fooling_matrix(long, ["a", "b"])
+    assert list(m.index) == list(m.columns) == ["a", "b"]
+    assert m.loc["a", "a"] == m.loc["b", "b"] == 100.0
+    fooled_a = long[(long["source"] == "a") & long["success"] & (long["target"] == "b")]
+    assert m.loc["a", "b"] == pytest.approx(100.0 * fooled_a["fooled"].mean())
+    assert transfer.images_per_source(long) == N
+
+
+def test_complete_record_is_not_recomputed(nets, data, tmp_path, monkeypatch):
+    x, y = data
+    first = transfer.run_transfer(nets, x, y, PARAMS, root=tmp_path, progress=False)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("stored samples must not be attacked again")
+
+    monkeypatch.setattr(transfer, "sparsefool", fail)
+    again = transfer.run_transfer(nets, x, y, PARAMS, root=tmp_path, progress=False)
+    pd.testing.assert_frame_equal(again, first)
+
+
+def test_shards_evaluate_their_own_images(nets, data, tmp_path):
+    x, y = data
+    part = {name: transfer.attack_source(name, m, x, y, PARAMS, shard=1, num_shards=2, root=tmp_path, progress=False)
+            for name, m in nets.items()}
+    long = transfer.evaluate_transfer(part, nets, x, y)
+    assert sorted(set(long["id"])) == [1, 3, 5]
+    full = transfer.run_transfer(nets, x, y, PARAMS, root=tmp_path, progress=False)
+    merged = full.merge(long, on=["source", "target", "id"], suffixes=("", "_shard"))
+    assert len(merged) == len(long) and (merged["fooled"] == merged["fooled_shard"]).all()
+
+
+def test_matrix_counts_only_images_the_source_fooled():
+    long = pd.DataFrame({
+        "source": ["a"] * 4 + ["b"] * 4, "target": ["a", "b"] * 4,
+        "success": [True, True, True, True, False, False, True, True],
+        "fooled": [True, True, True, False, True, True, True, True],
+    })
+    m = transfer.fooling_matrix(long)
+    assert m.loc["a", "b"] == 50.0 and m.loc["a", "a"] == 100.0
+    assert m.loc["b", "a"] == 100.0
+    with pytest.raises(ValueError, match="lack"):
+        transfer.fooling_matrix(long.drop(columns="fooled"))
+
+
+def test_direction_summary_reproduces_the_papers_claim():
+    d = transfer.direction_summary(transfer.PAPER_TABLE3, transfer.PAPER_DEPTH).set_index("direction")
+    assert d.loc["larger → smaller", "mean fooling %"] == pytest.approx((25.3 + 28.2 + 17.5) / 3)
+    assert d.loc["smaller → larger", "mean fooling %"] == pytest.approx((10.8 + 8.2 + 12.1) / 3)
+    assert (d["pairs"] == 3).all()
+    row = transfer.summary_row(transfer.PAPER_TABLE3, transfer.PAPER_DEPTH, "paper", 4000)
+    assert row["mean off-diagonal %"] == pytest.approx(102.1 / 6)
+    assert (row["min %"], row["max %"]) == (8.2, 28.2)
+    with pytest.raises(ValueError, match="no size"):
+        transfer.direction_summary(transfer.PAPER_TABLE3, {"VGG-16": 16})
+
+
+def test_model_size_counts_weight_layers_then_parameters():
+    small, wide = tiny_cnn(3, 8), torch.nn.Sequential(*tiny_cnn(3, 8), torch.nn.Identity())
+    depth, params = transfer.model_size(small)
+    assert depth == 4 and params == sum(p.numel() for p in small.parameters())
+    deeper = torch.nn.Sequential(small, torch.nn.Linear(10, 10))
+    assert transfer.model_size(deeper) > transfer.model_size(small) == transfer.model_size(wide)
+
+
+def test_bad_inputs_are_rejected(nets, data, tmp_path):
+    x, y = data
+    with pytest.raises(ValueError, match="at least two"):
+        transfer.run_transfer({"a": nets["a"]}, x, y, PARAMS, root=tmp_path)
+    with pytest.raises(TypeError, match="nn.Module"):
+        transfer.evaluate_transfer({}, {"a": nets["a"], "b": "not a model"}, x, y)
+    with pytest.raises(ValueError, match="labels"):
+        transfer.attack_source("a", nets["a"], x, y[:2], PARAMS, root=tmp_path)
+    bad = pd.DataFrame({"id": [N], "success": [True], "pct": [1.0], "delta_idx": [[]], "delta_val": [[]]})
+    with pytest.raises(ValueError, match="positions"):
+        transfer.evaluate_transfer({"a": bad}, nets, x, y)
