@@ -89,7 +89,8 @@ def sparsefool(model: nn.Module, x: torch.Tensor, lam: float = 3.0, lb: torch.Te
     """Sparse adversarial examples for a batch ``x`` (N, ...) in [lb, ub] (default [0, 1]).
 
     ``lam`` >= 1 is the paper's lambda (1 for MNIST, 3 for CIFAR-10/ImageNet); ``batch_size``
-    splits the batch into chunks to bound memory (results are identical); ``target`` (an int or
+    splits the batch into chunks to bound memory (same labels, pixel sets and counts; values may
+    differ by float round-off of the batched convolutions); ``target`` (an int or
     one class per sample) gives the targeted variant of §3.3.
     """
     check_model(model)
