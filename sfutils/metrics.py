@@ -45,6 +45,10 @@ def fooling_rate(success: torch.Tensor) -> float:
 
 
 def median_of_successes(values: torch.Tensor, success: torch.Tensor) -> float:
-    """Median over fooled samples only, as the paper's "median perturbation percentage"."""
+    """Median over fooled samples only, as the paper's "median perturbation percentage".
+
+    The usual median (mean of the two middle values for an even count), as pandas computes it in
+    the notebooks' tables.
+    """
     vals = values[success.bool()].double()
-    return vals.median().item() if vals.numel() else float("nan")
+    return vals.quantile(0.5).item() if vals.numel() else float("nan")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -191,3 +193,12 @@ def test_constant_model_fails_cleanly_without_nan():
     assert torch.equal(res.adversarial, x)
     d = deepfool(Constant().eval(), x)
     assert torch.isfinite(d.adversarial).all() and not d.success.any()
+
+
+def test_median_is_the_usual_median_over_successes():
+    from sfutils.metrics import median_of_successes
+
+    values = torch.tensor([1.0, 2.0, 3.0, 4.0, 100.0])
+    success = torch.tensor([True, True, True, True, False])
+    assert median_of_successes(values, success) == 2.5
+    assert math.isnan(median_of_successes(values, torch.zeros(5, dtype=torch.bool)))
