@@ -112,33 +112,50 @@ def attack_samples(attack: str, setting: Setting, *, shard: int = 0, num_shards:
         raise ValueError("pass the seed through the Setting, not as an attack keyword")
     store = ResultStore(f"01-{attack}", {**asdict(setting), "attack": attack, "kwargs": kwargs},
                         shard=shard, num_shards=num_shards, root=root)
-    loaded: list[tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
+    get = lazy_setting(setting, load)
 
     def compute(pos: list[int]) -> list[dict[str, Any]]:
-        if not loaded:
-            loaded.append((load or functools.partial(load_setting, setting))())
-        model, x, y = loaded[0]
-        if x.shape[0] != setting.n:
-            raise ValueError(f"the loader returned {x.shape[0]} images for a setting of n={setting.n}")
+        model, x, y = get()
         extra = {"seed": setting.seed + pos[0]} if attack in _SEEDED else {}
-        start = time.perf_counter()
-        result = ATTACKS[attack](model, x[pos], **kwargs, **extra)
-        seconds = time.perf_counter() - start
-        return [{**a, **b} for a, b in zip(attack_rows(result, y[pos], seconds), sparse_delta_rows(result))]
+        return timed_rows(lambda xc: ATTACKS[attack](model, xc, **kwargs, **extra), x[pos], y[pos])
 
     return run_rows(store, compute, list(range(setting.n)), chunk_size, progress)
+
+
+def lazy_setting(setting: Setting, load: Loader | None = None) -> Callable[[], tuple[nn.Module, torch.Tensor, torch.Tensor]]:
+    """A getter for the setting's (model, x, y) that loads them on first call only (``load``, default
+    :func:`load_setting`), so a fully cached record needs neither model nor data."""
+    loaded: list[tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
+
+    def get() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+        if not loaded:
+            model, x, y = (load or functools.partial(load_setting, setting))()
+            if x.shape[0] != setting.n:
+                raise ValueError(f"the loader returned {x.shape[0]} images for a setting of n={setting.n}")
+            loaded.append((model, x, y))
+        return loaded[0]
+
+    return get
+
+
+def timed_rows(attack_fn: Callable[[torch.Tensor], AttackResult], x: torch.Tensor, y: torch.Tensor
+               ) -> list[dict[str, Any]]:
+    """Run ``attack_fn`` on the chunk ``x`` and return its per-sample rows (metrics, wall time per
+    sample and the sparse perturbation)."""
+    start = time.perf_counter()
+    result = attack_fn(x)
+    seconds = time.perf_counter() - start
+    return [{**a, **b} for a, b in zip(attack_rows(result, y, seconds), sparse_delta_rows(result))]
 
 
 def accuracy(setting: Setting, *, chunk_size: int = 256, progress: bool = False, root: str | Path | None = None,
              load: Loader | None = None) -> float:
     """Top-1 accuracy (%) of the setting's model on its ``n`` images (stored under ``01-accuracy``)."""
     store = ResultStore("01-accuracy", asdict(setting), root=root)
-    loaded: list[tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
+    get = lazy_setting(setting, load)
 
     def compute(pos: list[int]) -> list[dict[str, Any]]:
-        if not loaded:
-            loaded.append((load or functools.partial(load_setting, setting))())
-        model, x, y = loaded[0]
+        model, x, y = get()
         with torch.no_grad():
             pred = model(x[pos]).argmax(dim=1)
         return [{"correct": bool(c)} for c in (pred == y[pos]).tolist()]

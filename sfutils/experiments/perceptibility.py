@@ -10,8 +10,6 @@ standard columns of :func:`sfutils.results.attack_rows` and the sparse perturbat
 
 from __future__ import annotations
 
-import functools
-import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -19,12 +17,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
 from sfutils.attacks.sparsefool import bounds, sparsefool
-from sfutils.experiments.overall import Loader, Setting, attack_samples, load_setting, sparse_delta_rows, summarize
-from sfutils.results import ResultStore, attack_rows, run_rows
+from sfutils.experiments.overall import Loader, Setting, attack_samples, lazy_setting, summarize, timed_rows
+from sfutils.results import ResultStore, run_rows
 
 # Fig. 7 of the paper (ResNet-101, ImageNet): perturbed pixels (%) of one image per row at each delta.
 PAPER_FIG7: dict[str, dict[int, float]] = {
@@ -56,20 +52,12 @@ def attack_box(setting: Setting, delta: float, *, lam: float = 3.0, shard: int =
                               chunk_size=chunk_size, progress=progress, root=root, **kwargs).assign(delta=delta)
     store = ResultStore("02-sparsefool-box", {**asdict(setting), "delta": delta, "lam": float(lam),
                                               "kwargs": kwargs}, shard=shard, num_shards=num_shards, root=root)
-    loaded: list[tuple[nn.Module, torch.Tensor, torch.Tensor]] = []
+    get = lazy_setting(setting, load)
 
     def compute(pos: list[int]) -> list[dict[str, Any]]:
-        if not loaded:
-            loaded.append((load or functools.partial(load_setting, setting))())
-        model, x, y = loaded[0]
-        if x.shape[0] != setting.n:
-            raise ValueError(f"the loader returned {x.shape[0]} images for a setting of n={setting.n}")
-        xc = x[pos]
-        lb, ub = bounds(xc, delta)
-        start = time.perf_counter()
-        result = sparsefool(model, xc, lam=lam, lb=lb, ub=ub, **kwargs)
-        seconds = time.perf_counter() - start
-        return [{**a, **b} for a, b in zip(attack_rows(result, y[pos], seconds), sparse_delta_rows(result))]
+        model, x, y = get()
+        lb, ub = bounds(x[pos], delta)
+        return timed_rows(lambda xc: sparsefool(model, xc, lam=lam, lb=lb, ub=ub, **kwargs), x[pos], y[pos])
 
     df = run_rows(store, compute, list(range(setting.n)), chunk_size, progress)
     return df.assign(delta=delta)
