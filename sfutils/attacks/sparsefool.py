@@ -48,12 +48,11 @@ def _sparsefool_chunk(model: nn.Module, x0: torch.Tensor, lb: torch.Tensor, ub: 
     forward_evals = torch.ones(n, dtype=torch.long, device=dev)
     stuck = torch.zeros(n, dtype=torch.bool, device=dev)
 
-    def done() -> torch.Tensor:
-        hit = fool_label == target if target is not None else fool_label != label
-        return hit | stuck
+    def fooled() -> torch.Tensor:
+        return fool_label == target if target is not None else fool_label != label
 
     for _ in range(max_iter):
-        act = (~done()).nonzero().squeeze(1)
+        act = (~(fooled() | stuck)).nonzero().squeeze(1)
         if act.numel() == 0:
             break
         xa, x0a = x_i[act], x0[act]
@@ -75,9 +74,8 @@ def _sparsefool_chunk(model: nn.Module, x0: torch.Tensor, lb: torch.Tensor, ub: 
         with torch.no_grad():
             fool_label[act] = model(fa).argmax(dim=1)
 
-    success = fool_label == target if target is not None else fool_label != label
     return AttackResult(adversarial=fool, perturbation=fool - x0, label=label, adv_label=fool_label,
-                        success=success, iterations=iterations, grad_evals=grad_evals,
+                        success=fooled(), iterations=iterations, grad_evals=grad_evals,
                         forward_evals=forward_evals)
 
 
