@@ -1,4 +1,5 @@
-"""``sparsefool(..., batch_size=b)`` splits the batch to bound memory: the answers must not change.
+"""``sparsefool(..., batch_size=b)`` keeps at most b images in flight to bound memory: the answers
+must not change.
 
 Every discrete output (labels, success, iteration and pass counts, perturbed-pixel sets) is
 identical; the adversarial values agree to float round-off only (~1e-6: a batched convolution

@@ -38,25 +38,34 @@ class Boundary:
         return self.kstar != self.label
 
 
-def _flat_norm(t: torch.Tensor) -> torch.Tensor:
-    """Per-sample l2 norm, shaped to broadcast against ``t``."""
-    return t.flatten(1).norm(dim=1).view(-1, *([1] * (t.dim() - 1)))
+def unit(t: torch.Tensor) -> torch.Tensor:
+    """``t`` divided by its per-sample l2 norm (the normal of Eq. 6)."""
+    return t / t.flatten(1).norm(dim=1).view(-1, *([1] * (t.dim() - 1)))
+
+
+def candidate_margins(logits: torch.Tensor, label: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
+    """f_k - f_label (A, K) for each candidate column k of ``cand`` (A, K)."""
+    return logits.gather(1, cand) - logits.gather(1, label[:, None])
+
+
+def input_gradients(f: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """w_k = grad_x f_k (A, K, ...) for each column of ``f`` (A, K), built with a graph to ``x``.
+
+    One backward pass per column over the whole batch (the samples' gradients are independent
+    in eval mode); the profiler finds this as fast as ``is_grads_batched`` or replicating the batch.
+    """
+    k = f.shape[1]
+    return torch.stack([torch.autograd.grad(f[:, j].sum(), x, retain_graph=j < k - 1)[0] for j in range(k)], dim=1)
 
 
 def _candidate_gradients(model: nn.Module, x: torch.Tensor, label: torch.Tensor, cand: torch.Tensor
                          ) -> tuple[torch.Tensor, torch.Tensor]:
-    """f_k - f_label (A, K) and its input gradients w_k (A, K, ...) for each candidate column k.
-
-    One forward pass and one backward pass per candidate column over the whole batch (the
-    samples' gradients are independent in eval mode).
-    """
+    """f_k - f_label (A, K) at ``x`` and its input gradients w_k (A, K, ...): one forward, K backward."""
     x = x.detach().requires_grad_(True)
     with torch.enable_grad():
-        logits = model(x)
-        f = logits.gather(1, cand) - logits.gather(1, label[:, None])
-        k = cand.shape[1]
-        grads = [torch.autograd.grad(f[:, j].sum(), x, retain_graph=j < k - 1)[0] for j in range(k)]
-    return f.detach(), torch.stack(grads, dim=1)
+        f = candidate_margins(model(x), label, cand)
+        w = input_gradients(f, x)
+    return f.detach(), w
 
 
 def _l2_step(f: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -82,6 +91,20 @@ def _l1_step(f: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tens
 _STEP_RULES = {"l2": _l2_step, "l1": _l1_step}
 
 
+def closest_step(f: torch.Tensor, w: torch.Tensor, norm: str = "l2") -> tuple[torch.Tensor, torch.Tensor]:
+    """DeepFool's step onto the closest linearised boundary (Eq. 3 of the paper's §2.1).
+
+    Returns ``ok`` (A,), False where every candidate's ratio is NaN/inf (vanishing gradients: no
+    hyperplane to step onto), and the step (A, ...) of the candidate with the smallest ratio; the
+    first minimum wins, as with the authors' strict "<" scan.
+    """
+    ratio, steps = _STEP_RULES[norm](f, w)
+    ratio = torch.where(torch.isnan(ratio), torch.full_like(ratio, float("inf")), ratio)
+    best = ratio.argmin(dim=1)
+    rows = torch.arange(f.shape[0], device=f.device)
+    return torch.isfinite(ratio[rows, best]), steps[rows, best]
+
+
 def deepfool_boundary(model: nn.Module, x: torch.Tensor, num_candidates: int = 10, overshoot: float = 0.02,
                       max_iter: int = 50, target: torch.Tensor | None = None, norm: str = "l2",
                       with_normal: bool = True) -> Boundary:
@@ -92,7 +115,8 @@ def deepfool_boundary(model: nn.Module, x: torch.Tensor, num_candidates: int = 1
     takes l1-DeepFool's single-coordinate steps (§2.1). A sample whose candidate gradients all
     vanish has no hyperplane to step onto and stops where it is.
     """
-    step_rule = _STEP_RULES[norm]
+    if norm not in _STEP_RULES:
+        raise ValueError(f"unknown DeepFool norm {norm!r}; choose from {sorted(_STEP_RULES)}")
     n = x.shape[0]
     dev = x.device
     with torch.no_grad():
@@ -118,13 +142,9 @@ def deepfool_boundary(model: nn.Module, x: torch.Tensor, num_candidates: int = 1
         f, w = _candidate_gradients(model, pert[act], label[act], cand[act])
         grad_evals[act] += cand.shape[1]
         forward_evals[act] += 1
-        ratio, steps = step_rule(f, w)
-        ratio = torch.where(torch.isnan(ratio), torch.full_like(ratio, float("inf")), ratio)
-        best = ratio.argmin(dim=1)  # the first minimum wins, as with a strict "<" scan
-        rows = torch.arange(act.numel(), device=dev)
-        ok = torch.isfinite(ratio[rows, best])
+        ok, step = closest_step(f, w, norm)
         stalled[act[~ok]] = True
-        act, step = act[ok], steps[rows, best][ok]
+        act, step = act[ok], step[ok]
         if act.numel() == 0:
             continue
         r_tot[act] += step
@@ -139,10 +159,8 @@ def deepfool_boundary(model: nn.Module, x: torch.Tensor, num_candidates: int = 1
     if with_normal:
         xb = pert.detach().requires_grad_(True)
         with torch.enable_grad():
-            out = model(xb)
-            g = (out.gather(1, kstar[:, None]) - out.gather(1, label[:, None])).sum()
-            normal = torch.autograd.grad(g, xb)[0]
-        normal = normal / _flat_norm(normal)
+            normal = input_gradients(candidate_margins(model(xb), label, kstar[:, None]), xb)[:, 0]
+        normal = unit(normal)
         grad_evals += 1
         forward_evals += 1
     return Boundary(r_tot=r_tot, normal=normal, label=label, reached=reached, kstar=kstar, iterations=iterations,
@@ -164,4 +182,5 @@ def deepfool(model: nn.Module, x: torch.Tensor, num_candidates: int = 10, oversh
                         grad_evals=b.grad_evals, forward_evals=b.forward_evals)
 
 
-__all__ = ["Boundary", "deepfool", "deepfool_boundary"]
+__all__ = ["Boundary", "candidate_margins", "closest_step", "deepfool", "deepfool_boundary", "input_gradients",
+           "unit"]
