@@ -1,0 +1,68 @@
+"""The benchmark script's instruments and a tiny end-to-end run (no timing is asserted)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import images
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("bench_sparsefool", ROOT / "benchmarks" / "bench_sparsefool.py")
+bench = importlib.util.module_from_spec(_spec)
+sys.modules["bench_sparsefool"] = bench  # dataclasses look their module up there
+_spec.loader.exec_module(bench)
+
+
+def test_counted_logs_every_pass_and_matches_the_attacks_own_counts(gray_model):
+    model = bench.Counted(gray_model).eval()
+    x = images(6, 1, 10, seed=3)
+    out = bench.run_ours(model, x, lam=1.0, batch_size=2, repeats=1)
+    res = bench.sparsefool(gray_model, x, lam=1.0, batch_size=2)
+    assert out.mode == "stream" and out.n == 6
+    assert out.grad_rows == int(res.grad_evals.sum()) and out.forward_rows == int(res.forward_evals.sum())
+    assert max(rows for rows, _ in out.log) <= 2  # never more than batch_size images in flight
+    assert {b for _, b in out.log} <= {0, 1, 9}  # label checks, normals, top-10 DeepFool steps
+
+
+def test_agreement_is_per_image_label_and_pixel_set():
+    x = torch.zeros(3, 1, 2, 2)
+    d = torch.zeros_like(x)
+    d[0, 0, 0, 0] = 0.1
+    label = torch.zeros(3, dtype=torch.long)
+    a = bench.Outcome("sparsefool", "batch", 3, 3, 1.0, 0.0, label, torch.tensor([1, 1, 2]), d, 0, 0)
+    d2 = d.clone()
+    d2[0, 0, 0, 0] = 0.2  # same set, other value: agrees
+    d2[1, 0, 1, 1] = 0.3  # other set: disagrees
+    b = bench.Outcome("reference", "one at a time", 1, 3, 1.0, 0.0, label, torch.tensor([1, 1, 1]), d2, 0, 0)
+    assert bench.agreement(a, b).tolist() == [True, False, False]
+
+
+def test_targets_are_judged_from_the_rows():
+    rows = [{"impl": "sparsefool", "model": "lenet-mnist", "batch": 256, "mode": "batch", "vs_limit": 1.2,
+             "vs_replay": 1.1, "speedup_vs_reference": 5.0, "speedup_vs_torchattacks": 40.0}]
+    met = {t["target"].split(",")[0]: t["met"] for t in bench.targets(rows)}
+    assert met == {">= 4x the per-sample reference": True, ">= 50x torchattacks' SparseFool": False,
+                   "<= 1.5x the limit": True}
+
+
+@pytest.mark.skipif(not os.environ.get("SFUTILS_MIRROR"), reason="SFUTILS_MIRROR is unset (offline mirror)")
+def test_quick_run_writes_results_readme_and_figure(tmp_path):
+    bench.main(["--models", "lenet-mnist", "--sizes", "1", "4", "--stream", "2", "--ref-n", "4", "--ta-n", "1",
+                "--no-memory", "--no-profile", "--out", str(tmp_path)])
+    with open(tmp_path / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    ours = [r for r in rows if r["impl"] == "sparsefool"]
+    assert [(r["mode"], r["batch"], r["n_images"]) for r in ours] == [("batch", "1", "1"), ("batch", "4", "4"),
+                                                                     ("stream", "4", "8")]
+    assert all(float(r["agree_pct"]) == 100.0 and float(r["vs_limit"]) > 0 for r in ours)
+    assert {r["impl"] for r in rows} >= {"sparsefool", "reference"}
+    text = (tmp_path / "README.md").read_text()
+    assert "## Targets" in text and "lenet-mnist" in text
+    assert (tmp_path / "throughput.png").stat().st_size > 0
