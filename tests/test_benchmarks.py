@@ -53,6 +53,7 @@ def test_targets_are_judged_from_the_rows():
 
 
 @pytest.mark.skipif(not os.environ.get("SFUTILS_MIRROR"), reason="SFUTILS_MIRROR is unset (offline mirror)")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torchattacks' numpy-2 __array__ notice, per pixel
 def test_quick_run_writes_results_readme_and_figure(tmp_path):
     bench.main(["--models", "lenet-mnist", "--sizes", "1", "4", "--stream", "2", "--ref-n", "4", "--ta-n", "1",
                 "--no-memory", "--no-profile", "--out", str(tmp_path)])
