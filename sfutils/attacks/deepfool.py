@@ -6,6 +6,10 @@ there; every step linearises f_k - f_label for each candidate k, steps onto the 
 hyperplane (step length at least 1e-4), and checks the label at x0 + (1 + overshoot) r_tot.
 The boundary point x_B is the last iterate *without* overshoot; the normal (Eq. 6) is
 grad(f_k* - f_label) at x_B, normalised, with k* the class reached.
+
+:func:`deepfool_boundary` runs this loop on a batch (for ``deepfool``, ``deepfool_l1`` and the
+toy trajectories); :mod:`sfutils.attacks.sparsefool` interleaves the same pieces
+(``candidate_margins``, ``input_gradients``, ``closest_step``, ``unit``) with its own iterations.
 """
 
 from __future__ import annotations
