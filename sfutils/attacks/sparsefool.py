@@ -64,7 +64,6 @@ class _Engine:
         # per-slot state: sample index, phase, SparseFool iterate, DeepFool state
         self.idx = torch.full((slots,), -1, **long)
         self.phase = torch.full((slots,), _EMPTY, **long)
-        self.first = torch.zeros(slots, dtype=torch.bool, device=dev)
         self.x_i = torch.empty((slots, *x.shape[1:]), dtype=x.dtype, device=dev)
         self.pert = torch.empty_like(self.x_i)
         self.r_tot = torch.empty_like(self.x_i)
@@ -93,7 +92,6 @@ class _Engine:
 
     def _restart_deepfool(self, s: torch.Tensor) -> None:
         self.phase[s] = _STEP
-        self.first[s] = True
         self.pert[s] = self.x_i[s]
         self.r_tot[s] = 0
         self.df_iter[s] = 0
@@ -132,13 +130,12 @@ class _Engine:
         self.r_tot[s] += step
         self.pert[s] += step
         self.df_iter[s] += 1
-        self.first[s] = False
         return s, self.x_i[s] + (1 + self.overshoot) * self.r_tot[s], finished
 
     def _start_deepfool(self, s: torch.Tensor, g: torch.Tensor, logits: torch.Tensor) -> int:
         """At a DeepFool start (x_i) take its label and top-k candidates from the logits; at x0 also
         the clean label. Returns how many samples finished right away."""
-        first = self.first[s]
+        first = self.df_iter[s] == 0  # no step taken yet: at the start x_i
         if not first.any():
             return 0
         if self.cand.shape[1] == 0:
