@@ -42,6 +42,30 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     return correct / len(x)
 
 
+PGD_SETTINGS = {"eps": 8 / 255, "alpha": 2 / 255, "steps": 20, "random_start": True}
+
+
+def pgd_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float = PGD_SETTINGS["eps"],
+                 alpha: float = PGD_SETTINGS["alpha"], steps: int = PGD_SETTINGS["steps"], seed: int = 0,
+                 batch_size: int = 250) -> float:
+    """Fraction of ``x`` still classified as ``y`` under torchattacks' l-inf PGD (Madry et al.
+    2018: one uniform random start in the ``eps``-ball, ``steps`` signed-gradient steps of size
+    ``alpha``, images kept in [0, 1]); seeded, so the random starts repeat."""
+    import torchattacks  # the [compare] extra: a well-kept PGD, not a hand-written one
+
+    if model.training:
+        raise ValueError("pgd_accuracy needs a model in eval mode (call model.eval())")
+    device = next(model.parameters()).device
+    attack = torchattacks.PGD(model, eps=eps, alpha=alpha, steps=steps, random_start=True)
+    torch.manual_seed(seed)
+    correct = 0
+    for i in tqdm(range(0, len(x), batch_size), desc=f"PGD-{steps}", leave=False):
+        xb, yb = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
+        with torch.no_grad():
+            correct += (model(attack(xb, yb)).argmax(1) == yb).sum().item()
+    return correct / len(x)
+
+
 def measure(name: str, n: int | None = None, device: torch.device | None = None) -> dict:
     """One table row: test accuracy of model ``name`` on (a seeded subset of) its test set."""
     from sfutils.models import get_model, model_data, model_info

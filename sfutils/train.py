@@ -47,7 +47,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from sfutils.accuracy import accuracy
+from sfutils.accuracy import PGD_SETTINGS, accuracy, pgd_accuracy
 from sfutils.checksum import load_checkpoint, sha256_file
 from sfutils.data import dataset_source, get_dataset, load_dataset
 from sfutils.device import default_device, describe_device
@@ -58,7 +58,10 @@ from sfutils.models.loading import PACKAGE_WEIGHTS
 @dataclass(frozen=True)
 class Recipe:
     """How one model is trained (``adv="linf"``: fast adversarial training with radius ``eps``;
-    ``init``: fine-tune from that registered pretrained model; ``n_train``: random training subset)."""
+    ``init``: fine-tune from that registered pretrained model; ``n_train``: random training subset;
+    ``schedule``: ``cosine`` annealing or ``cyclic`` (linear up to ``lr`` over the first 40 % of the
+    steps, then linear down to 0, as in fast adversarial training); ``amp``: mixed precision, bfloat16
+    on a CPU and float16 on CUDA)."""
 
     epochs: int
     batch_size: int
@@ -70,6 +73,9 @@ class Recipe:
     eps: float = 8 / 255
     init: str | None = None
     n_train: int | None = None
+    schedule: str = "cosine"
+    amp: bool = False
+    label_smoothing: float = 0.0
 
 
 _GPU_RECIPE = Recipe(epochs=200, batch_size=128, lr=0.1, weight_decay=5e-4, augment=True)
@@ -78,8 +84,12 @@ RECIPES: dict[str, Recipe] = {
     "vgg19-cifar10": _GPU_RECIPE,
     "resnet18-cifar10": _GPU_RECIPE,
     "resnet20-cifar10-linf": Recipe(
-        epochs=2, batch_size=128, lr=0.02, weight_decay=5e-4, augment=True, adv="linf",
-        init="resnet20-cifar10", n_train=10_000,
+        epochs=15, batch_size=128, lr=0.1, weight_decay=5e-4, augment=True, adv="linf",
+        init="resnet20-cifar10", schedule="cyclic", amp=True,
+    ),
+    "vgg19half-cifar10": Recipe(
+        epochs=25, batch_size=128, lr=0.1, weight_decay=5e-4, augment=True, schedule="cyclic", amp=True,
+        label_smoothing=0.1,
     ),
 }
 
@@ -106,6 +116,20 @@ def augment(x: torch.Tensor, pad: int = 4) -> torch.Tensor:
     out = torch.stack([padded[k, :, i[k]:i[k] + h, j[k]:j[k] + w] for k in range(n)])
     flip = torch.rand(n, device=x.device) < 0.5
     return torch.where(flip.view(-1, 1, 1, 1), out.flip(3), out)
+
+
+def _scheduler(recipe: Recipe, opt: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LRScheduler:
+    if recipe.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    if recipe.schedule == "cyclic":
+        peak = max(1, int(0.4 * steps))
+        return torch.optim.lr_scheduler.LambdaLR(opt, lambda t: t / peak if t < peak else max(0.0, (steps - t) / (steps - peak)))
+    raise ValueError(f"unknown schedule {recipe.schedule!r} (cosine or cyclic)")
+
+
+def _autocast(recipe: Recipe, device: torch.device) -> torch.autocast:
+    dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
+    return torch.autocast(device.type, dtype=dtype, enabled=recipe.amp)
 
 
 def _optimizer(recipe: Recipe, params) -> torch.optim.Optimizer:
@@ -139,7 +163,8 @@ def train(
     opt = _optimizer(recipe, model.parameters())
     data = get_dataset(spec.dataset, "train", n=recipe.n_train, seed=seed)
     steps = recipe.epochs * -(-len(data) // recipe.batch_size)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    sched = _scheduler(recipe, opt, steps)
+    scaler = torch.amp.GradScaler(device.type, enabled=recipe.amp and device.type == "cuda")
     start, seconds = 0, 0.0
     if last.is_file() and not restart:
         state = load_checkpoint(last, None)
@@ -156,20 +181,30 @@ def train(
         torch.manual_seed(seed + epoch)
         loader = DataLoader(data, batch_size=recipe.batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed + epoch))
         model.train()
-        bar = tqdm(loader, desc=f"{name} epoch {epoch + 1}/{recipe.epochs}", leave=False)
+        bar = tqdm(loader, desc=f"{name} epoch {epoch + 1}/{recipe.epochs}", mininterval=10)
+        seen = correct = 0
         for x, y in bar:
             x, y = x.to(device), y.to(device)
             if recipe.augment:
                 x = augment(x)
-            if recipe.adv == "linf":
-                x = linf_attack(model, x, y, recipe.eps, 1.25 * recipe.eps, steps=1)
-            loss = F.cross_entropy(model(x), y)
+            with _autocast(recipe, device):
+                if recipe.adv == "linf":
+                    x = linf_attack(model, x, y, recipe.eps, 1.25 * recipe.eps, steps=1)
+                logits = model(x)
+                loss = F.cross_entropy(logits, y, label_smoothing=recipe.label_smoothing)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
             sched.step()
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            seen += len(y)
+            correct += (logits.argmax(1) == y).sum().item()
+            bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{100 * correct / seen:.1f}%")
         seconds += time.perf_counter() - t0
+        eta = seconds / (epoch + 1) * (end - epoch - 1)
+        print(f"{name} epoch {epoch + 1}/{recipe.epochs}: train accuracy {100 * correct / seen:.2f} % "
+              f"({'adversarial' if recipe.adv else 'clean'}), {seconds / 60:.1f} min so far, "
+              f"about {eta / 60:.0f} min left", flush=True)
         torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                     "epoch": epoch, "seconds": seconds, "config": config}, last)
 
@@ -184,12 +219,10 @@ def train(
         "data_source": dataset_source(spec.dataset, "test").description,
         "test_images": len(y_test), "test_accuracy": round(100 * accuracy(model, x_test, y_test), 2),
     }
-    if recipe.adv == "linf":
-        torch.manual_seed(seed)  # PGD's random start
+    if spec.dataset == "cifar10":
         pick = torch.randperm(len(y_test), generator=torch.Generator().manual_seed(seed))[:1000]
-        x_adv = linf_attack(model, x_test[pick].to(device), y_test[pick].to(device), recipe.eps, 2 / 255, steps=10)
-        record["pgd10_images"] = len(pick)
-        record["pgd10_accuracy"] = round(100 * accuracy(model, x_adv, y_test[pick]), 2)
+        record["pgd20"] = dict(PGD_SETTINGS, implementation="torchattacks.PGD", images=len(pick))
+        record["pgd20_accuracy"] = round(100 * pgd_accuracy(model, x_test[pick], y_test[pick], seed=seed), 2)
     weights = out_dir / f"{name}.pt"
     torch.save(model.net.state_dict(), weights)
     record["sha256"] = sha256_file(weights)
