@@ -1,7 +1,7 @@
 """Clean test accuracy of every model available here, next to its reference accuracy (the paper's
 Sec. 4.1 / Table 1 numbers, or the weights' publisher's).
 
-``python -m sfutils.accuracy`` writes ``figures/tables/accuracy.csv`` and ``accuracy.md`` with the
+``python -m sfutils.accuracy`` writes ``figures/<headline profile>/tables/accuracy.csv`` and ``accuracy.md`` with the
 data source, number of test images, device and date of each measurement (rows of models not
 measured in a run are kept unless ``--fresh``).
 """
@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from sfutils.data import dataset_source
 from sfutils.device import default_device, describe_device
-from sfutils.paths import figures_root
+from sfutils.paths import HEADLINE_PROFILE, tables_dir
 
 COLUMNS = [
     "model", "dataset", "n", "accuracy", "reference_accuracy", "reference", "data_source",
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sfutils.accuracy", description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="*", help="default: every model whose weights are available here")
     parser.add_argument("--n", type=int, help="seeded random subset of each test set (default: all of it)")
-    parser.add_argument("--out", type=Path, default=figures_root() / "tables")
+    parser.add_argument("--out", type=Path, default=tables_dir(HEADLINE_PROFILE))
     parser.add_argument("--fresh", action="store_true", help="drop rows of models not measured in this run")
     args = parser.parse_args(argv)
     names = args.models or [m for m in list_models() if weights_available(m)]

@@ -29,10 +29,33 @@ def results_root() -> Path:
     return data_root() / "results"
 
 
-def figures_root() -> Path:
-    """Figures, tables and their index: ``$SFUTILS_FIGURES`` or ``<repo>/figures``."""
+# The profile whose outputs are committed and linked from README.md: its executed notebooks sit
+# next to their sources in notebooks/, every other profile's in figures/<profile>/notebooks/.
+HEADLINE_PROFILE = "default"
+
+
+def figures_base() -> Path:
+    """Where every profile's outputs live: ``$SFUTILS_FIGURES`` or ``<repo>/figures``."""
     env = os.environ.get("SFUTILS_FIGURES")
     return Path(env) if env else repo_root() / "figures"
+
+
+def figures_root(profile: str) -> Path:
+    """Figures and ``index.json`` of one run profile: ``<figures base>/<profile>``. Profiles never
+    share a folder, so a run in one profile cannot overwrite another's outputs."""
+    return figures_base() / check_stem(profile, "profile")
+
+
+def tables_dir(profile: str) -> Path:
+    """The CSV/Markdown tables of one run profile: ``<figures base>/<profile>/tables``."""
+    return figures_root(profile) / "tables"
+
+
+def executed_notebook(source: Path, profile: str) -> Path:
+    """Where the runner writes the executed copy of notebook ``source`` run in ``profile``: next to
+    the source for :data:`HEADLINE_PROFILE`, else ``<figures base>/<profile>/notebooks/``."""
+    folder = source.parent if profile == HEADLINE_PROFILE else figures_root(profile) / "notebooks"
+    return folder / f"{source.stem}.ipynb"
 
 
 def notebooks_root() -> Path:

@@ -38,7 +38,7 @@ def save_figure(fig: Figure, name: str, caption: str = "", n: int | None = None,
                 formats: Sequence[str] = ("png", "pdf")) -> None:
     """Write ``fig`` as ``<figures>/<name>.<fmt>`` for each format and record it in the index."""
     paths.check_stem(name, "figure name")
-    root = paths.figures_root()
+    root = provenance.output_root()
     root.mkdir(parents=True, exist_ok=True)
     files = [f"{name}.{fmt}" for fmt in formats]
     for f in files:
@@ -53,7 +53,7 @@ def save_table(df: pd.DataFrame, name: str, caption: str = "", n: int | None = N
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"save_table needs a pandas DataFrame, got {type(df).__name__}")
     paths.check_stem(name, "table name")
-    root = paths.figures_root()
+    root = provenance.output_root()
     (root / "tables").mkdir(parents=True, exist_ok=True)
     files = [f"tables/{name}.csv", f"tables/{name}.md"]
     df.to_csv(root / files[0], index=False)

@@ -2,9 +2,11 @@
 
 The source of truth of each notebook is ``notebooks/NN_*.py`` (jupytext py:percent). In order of
 NN, each is converted with jupytext, executed by papermill with ``profile`` injected after its
-cell tagged ``parameters`` (kernel ``python3``, cwd ``notebooks/``), written as ``NN_*.ipynb`` next to
-its source (or into ``--output-dir``) without volatile metadata (timings), and finally
-``<figures>/README.md`` is regenerated.
+cell tagged ``parameters`` (kernel ``python3``, cwd ``notebooks/``), written without volatile metadata (timings) as ``NN_*.ipynb`` next to its
+source for the headline profile (``paths.HEADLINE_PROFILE``), into ``figures/<profile>/notebooks/``
+for any other (or into ``--output-dir``); figures and tables go to ``figures/<profile>/``, and
+finally ``figures/<profile>/README.md`` and ``figures/README.md`` are regenerated. Profiles never
+overwrite each other's outputs.
 
 Conventions a notebook source may use:
 
@@ -110,10 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=PROFILE_NAMES, default="default")
     parser.add_argument("--only", nargs="+", metavar="NN", help="notebook numbers to run, e.g. 01 02")
     parser.add_argument("--output-dir", type=Path,
-                        help="write executed notebooks here and figures to OUTPUT_DIR/figures")
+                        help="write executed notebooks here and figures to OUTPUT_DIR/figures/PROFILE")
     parser.add_argument("--notebooks-dir", type=Path, help="where the NN_*.py sources are (default notebooks/)")
     parser.add_argument("--log-output", action="store_true", help="stream cell output to the terminal")
     args = parser.parse_args(argv)
+    os.environ[provenance.RUNNER_ENV] = "1"  # the kernels inherit it: write figures/<profile>/
     if args.output_dir is not None:
         os.environ["SFUTILS_FIGURES"] = str((args.output_dir / "figures").resolve())
     try:
@@ -127,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             status[source.stem] = f"skipped ({reason})"
             print(f"skipped: {reason}", flush=True)
             continue
-        output = (args.output_dir or source.parent) / f"{source.stem}.ipynb"
+        output = (args.output_dir / f"{source.stem}.ipynb" if args.output_dir is not None
+                  else paths.executed_notebook(source, args.profile))
         print(f"running {source.name} (profile {args.profile}) -> {output}", flush=True)
         start = time.time()
         try:
@@ -136,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as err:  # report every notebook, then fail
             status[source.stem] = "FAILED"
             print(f"FAILED {source.name}:\n{err}", file=sys.stderr, flush=True)
-    readme = provenance.write_index_readme()
+    readme = provenance.write_index_readme(paths.figures_root(args.profile))
+    provenance.write_front_readme()
     print(f"\n{readme} regenerated")
     for name, state in status.items():
         print(f"  {name}: {state}")

@@ -6,6 +6,7 @@ copy written by ``python -m sfutils.runner`` (``make figures`` / ``make notebook
 
 from __future__ import annotations
 
+import subprocess
 import textwrap
 
 import jupytext
@@ -13,7 +14,7 @@ import nbformat
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from sfutils import paths, runner
+from sfutils import paths, provenance, runner
 
 SOURCES = runner.notebook_sources()
 
@@ -33,22 +34,38 @@ def test_executed_notebook_matches_source(source):
         f"{executed.name} is out of date with {source.name}: {hint}")
 
 
+def git_state() -> str:
+    """``git status`` of the tracked files plus a digest of their unstaged and staged changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=paths.repo_root(), capture_output=True, text=True, check=True).stdout
+    return git("status", "--porcelain", "--untracked-files=no") + git("diff", "--stat") + git("diff", "--cached", "--stat")
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
-def test_notebook_runs_in_quick_profile(source, tmp_path, monkeypatch):
+def test_notebook_runs_in_quick_profile_without_touching_tracked_files(source, monkeypatch):
+    """Each notebook runs in the quick profile through the runner, into the real (git-ignored)
+    ``figures/quick/``, and leaves every tracked file as it was."""
     reason = runner.skip_reason(source)
     if reason is not None:
         pytest.skip(reason)
-    figures = tmp_path / "figures"
-    monkeypatch.setenv("SFUTILS_FIGURES", str(figures))
+    monkeypatch.delenv("SFUTILS_FIGURES", raising=False)
+    monkeypatch.setenv(provenance.RUNNER_ENV, "1")
+    figures = paths.figures_root("quick")
+    output = paths.executed_notebook(source, "quick")
+    before = git_state()
     failure = None
     try:
-        runner.execute(source, "quick", tmp_path / f"{source.stem}.ipynb")
+        runner.execute(source, "quick", output)
     except PapermillExecutionError as err:  # its message holds the failing cell and traceback
         failure = f"{source.name} failed in the quick profile:\n{err}"
     if failure:
         pytest.fail(failure, pytrace=False)
-    assert list(figures.glob("*.png")), f"{source.name} wrote no figure"
+    provenance.write_index_readme(figures)
+    provenance.write_front_readme()
+    assert git_state() == before, f"a quick-profile run of {source.name} changed tracked files"
+    assert output.parent == figures / "notebooks"
+    assert list(figures.glob(f"{source.stem[:2]}_*.png")), f"{source.name} wrote no figure"
     for name in runner.declared_outputs(source, "FIGURES"):
         assert (figures / f"{name}.png").exists(), f"{source.name} declares figure {name!r} but did not write it"
     for name in runner.declared_outputs(source, "TABLES"):
@@ -78,6 +95,7 @@ plotting.save_figure(fig, "demo", caption="a line", n=2)
 @pytest.mark.notebook
 def test_runner_runs_skips_and_reports_failures(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path / "unused"))  # restored after the runner sets it
+    monkeypatch.setenv(provenance.RUNNER_ENV, "")
     src = tmp_path / "src"
     src.mkdir()
     (src / "01_demo.py").write_text(DEMO)
@@ -101,8 +119,28 @@ def test_runner_runs_skips_and_reports_failures(tmp_path, capsys, monkeypatch):
     assert injected and 'profile = "quick"' in injected[0]
     assert "papermill" not in nb.metadata
     assert not any(k in c.metadata for c in nb.cells for k in ("papermill", "execution"))
-    assert (out / "figures" / "demo.png").exists()
-    readme = (out / "figures" / "README.md").read_text()
+    assert (out / "figures" / "quick" / "demo.png").exists()
+    readme = (out / "figures" / "quick" / "README.md").read_text()
     assert "[png](demo.png)" in readme and "quick" in readme
     assert not (out / "02_optional.ipynb").exists() and (out / "03_broken.ipynb").exists()
-    assert paths.figures_root() == out.resolve() / "figures"
+    assert paths.figures_root("quick") == out.resolve() / "figures" / "quick"
+
+
+def test_profiles_write_apart_and_hand_runs_go_to_scratch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path))
+    monkeypatch.setattr(provenance, "_current", None)
+    source = paths.notebooks_root() / "01_overall_performance.py"
+    assert paths.executed_notebook(source, paths.HEADLINE_PROFILE) == source.with_suffix(".ipynb")
+    assert paths.executed_notebook(source, "quick") == tmp_path / "quick" / "notebooks" / f"{source.stem}.ipynb"
+    with pytest.raises(RuntimeError, match="start_run"):
+        provenance.output_root()
+    with pytest.raises(ValueError, match="unknown profile"):
+        provenance.start_run("01", "fast")
+    provenance.start_run("01", "default", device="cpu")
+    monkeypatch.delenv(provenance.RUNNER_ENV, raising=False)
+    assert provenance.output_root() == tmp_path / "scratch" / "default"  # by hand: never the committed folder
+    monkeypatch.setenv(provenance.RUNNER_ENV, "1")
+    assert provenance.output_root() == tmp_path / "default"
+    provenance.start_run("01", "quick", device="cpu")
+    monkeypatch.delenv(provenance.RUNNER_ENV)
+    assert provenance.output_root() == tmp_path / "quick"  # git-ignored whoever runs it
