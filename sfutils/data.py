@@ -3,13 +3,19 @@
 Every loader returns ``(x, y)``: ``x`` a float tensor (N, C, H, W) in [0, 1] (normalisation lives
 inside the models), ``y`` long labels. Sources, the first one found wins:
 
-1. the offline mirror ``$SFUTILS_MIRROR`` (MNIST idx files; CIFAR-10 re-encoded as JPEG, which is
-   lossy and costs pretrained nets ~10 points of accuracy; 500 ImageNet sample images, one per
-   even class, *not* the validation set),
-2. the local cache ``data/`` (``$SFUTILS_DATA`` overrides it),
-3. the real online source through torchvision (``download=True``); ImageNet has no download: pass
+1. the offline mirror ``$SFUTILS_MIRROR`` (MNIST idx files; CIFAR-10 as lossless PNG when the
+   mirror was built by ``python -m sfutils.data mirror``, else re-encoded as JPEG, which is lossy and
+   costs pretrained nets ~10 points of accuracy; 500 ImageNet sample images, one per even class,
+   *not* the validation set),
+2. the local cache ``data/`` (``$SFUTILS_DATA`` overrides it) in the layout torchvision's download
+   leaves (``MNIST/raw/``, ``cifar-10-batches-py/``),
+3. the real online source through torchvision (``download=True``). ImageNet has no download: pass
    ``root=`` or set ``$SFUTILS_IMAGENET_VAL`` to a validation folder in torchvision's ImageFolder
-   layout (one sub-folder per wnid).
+   layout (one sub-folder per wnid); without either, the 20 ImageNet test images that the PyPI
+   package ``foolbox`` ships (``foolbox/data/imagenet_NN_<label>.jpg``) stand in.
+
+:mod:`sfutils.mirror` builds the offline mirror from the online sources
+(``python -m sfutils.data mirror --out DIR``, for air-gapped machines).
 
 :func:`dataset_source` says which source a call reads and :func:`load_dataset` warns when it is a
 lossy or partial stand-in, so that notebooks can print what the data really is.
@@ -17,11 +23,15 @@ lossy or partial stand-in, so that notebooks can print what the data really is.
 
 from __future__ import annotations
 
+import argparse
 import gzip
+import importlib.util
 import io
 import json
 import os
+import pickle
 import shutil
+import sys
 import tarfile
 import warnings
 from collections.abc import Callable, Sequence
@@ -43,6 +53,7 @@ CIFAR10_CLASSES = (
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
 )
 _WNIDS_FILE = Path(__file__).with_name("imagenet_wnids.json")
+_CIFAR10_BATCHES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
 _MNIST_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
@@ -73,6 +84,16 @@ def mirror_dir() -> Path | None:
     if not path.is_dir():
         raise ValueError(f"SFUTILS_MIRROR={env!r} is not a directory")
     return path
+
+
+def foolbox_samples_dir() -> Path | None:
+    """The folder of ImageNet test images that the installed ``foolbox`` package ships, or None
+    (found without importing foolbox)."""
+    spec = importlib.util.find_spec("foolbox")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return folder if any(folder.glob("imagenet_*.jpg")) else None
 
 
 def imagenet_wnids() -> list[str]:
@@ -109,6 +130,9 @@ def dataset_source(name: str, split: str = "test", root: str | Path | None = Non
             return Source("cache", raw, f"MNIST cached in {raw} (lossless)")
         return Source("online", data_root(), "MNIST downloaded by torchvision (lossless)")
     if name == "cifar10":
+        if mirror is not None and (mirror / "cifar10-png" / f"{split}.tar").is_file():
+            return Source("mirror", mirror / "cifar10-png" / f"{split}.tar",
+                          "CIFAR-10 as PNG from the offline mirror (lossless)")
         if mirror is not None and (mirror / "cifar10-jpeg" / f"{split}.tar").is_file():
             return Source(
                 "mirror", mirror / "cifar10-jpeg" / f"{split}.tar",
@@ -116,7 +140,7 @@ def dataset_source(name: str, split: str = "test", root: str | Path | None = Non
                 "nets lose ~10 points of accuracy on it", lossy=True,
             )
         cached = data_root() / "cifar-10-batches-py"
-        if cached.is_dir():
+        if all((cached / f).is_file() for f in _CIFAR10_BATCHES[split]):
             return Source("cache", cached, f"CIFAR-10 cached in {cached} (lossless)")
         return Source("online", data_root(), "CIFAR-10 downloaded by torchvision (lossless)")
     if root is not None:
@@ -130,9 +154,18 @@ def dataset_source(name: str, split: str = "test", root: str | Path | None = Non
     env = os.environ.get("SFUTILS_IMAGENET_VAL")
     if env:
         return Source("folder", Path(env), f"ImageNet images from $SFUTILS_IMAGENET_VAL={env}")
+    samples = foolbox_samples_dir() if split == "test" else None
+    if samples is not None:
+        return Source(
+            "samples", samples,
+            f"the {len(list(samples.glob('imagenet_*.jpg')))} ImageNet test images shipped by the "
+            "foolbox package (its JPEG files as distributed, decoded once; NOT the validation set the "
+            "paper samples 4000 images from)", partial=True,
+        )
     raise FileNotFoundError(
         "no ImageNet images: pass root=<folder> or set SFUTILS_IMAGENET_VAL to the validation set "
-        "in torchvision's ImageFolder layout (one sub-folder per wnid, e.g. val/n01440764/*.JPEG)"
+        "in torchvision's ImageFolder layout (one sub-folder per wnid, e.g. val/n01440764/*.JPEG), "
+        "or pip install foolbox==3.3.4 (20 sample images; part of the 'compare' extra)"
     )
 
 
@@ -191,16 +224,31 @@ def _mnist(split: str, source: Source) -> tuple[torch.Tensor, torch.Tensor]:
     return ds.data.unsqueeze(1), ds.targets.long()
 
 
+def read_cifar10_batches(folder: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """CIFAR-10 from torchvision's ``cifar-10-batches-py`` pickles (rows of 3072 uint8: R, G, B planes)."""
+    xs, ys = [], []
+    for name in _CIFAR10_BATCHES[split]:
+        with open(folder / name, "rb") as f:
+            batch = pickle.load(f, encoding="latin1")
+        xs.append(torch.as_tensor(batch["data"], dtype=torch.uint8).reshape(-1, 3, 32, 32))
+        ys.append(torch.as_tensor(batch["labels"], dtype=torch.long))
+    return torch.cat(xs), torch.cat(ys)
+
+
 def _cifar10(split: str, source: Source) -> tuple[torch.Tensor, torch.Tensor]:
-    """CIFAR-10 from the mirror's JPEG tar (decoded once, then cached) or torchvision's pickles."""
+    """CIFAR-10 from the mirror's PNG/JPEG tar (decoded once, then cached) or torchvision's pickles
+    (downloaded and md5-checked by torchvision when not cached yet)."""
     if source.kind == "mirror":
+        fmt = source.path.parent.name.split("-")[-1]
+
         def build() -> tuple[torch.Tensor, torch.Tensor]:
             with tarfile.open(source.path) as tar:
                 items = _tar_items(tar, lambda n: CIFAR10_CLASSES.index(n.split("/")[-2]))
-                return _decode(items, transforms.PILToTensor(), f"decoding CIFAR-10 {split} JPEGs")
-        return _cached(f"cifar10-jpeg-{split}", source.path, build)
-    ds = torchvision.datasets.CIFAR10(data_root(), train=split == "train", download=True)
-    return torch.from_numpy(ds.data).permute(0, 3, 1, 2).contiguous(), torch.tensor(ds.targets, dtype=torch.long)
+                return _decode(items, transforms.PILToTensor(), f"decoding CIFAR-10 {split} {fmt} files")
+        return _cached(f"cifar10-{fmt}-{split}", source.path, build)
+    if source.kind == "online":
+        torchvision.datasets.CIFAR10(data_root(), train=split == "train", download=True)
+    return read_cifar10_batches(data_root() / "cifar-10-batches-py", split)
 
 
 def imagenet_transform(crop: int = 224, resize: int | None = None) -> transforms.Compose:
@@ -216,7 +264,8 @@ def imagenet_transform(crop: int = 224, resize: int | None = None) -> transforms
 
 
 def _imagenet(source: Source, n: int | None, seed: int, crop: int, resize: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """ImageNet images from the mirror's samples tar or an ImageFolder: subset first, then decode."""
+    """ImageNet images from the mirror's samples tar, foolbox's sample files or an ImageFolder:
+    subset first, then decode."""
     index = {w: i for i, w in enumerate(imagenet_wnids())}
     transform = imagenet_transform(crop, resize)
     if source.kind == "mirror":
@@ -224,6 +273,11 @@ def _imagenet(source: Source, n: int | None, seed: int, crop: int, resize: int |
             items = _tar_items(tar, lambda name: index[Path(name).name.split("_")[0]])
             keep = _subset_indices(len(items), n, seed).tolist()
             return _decode([items[i] for i in keep], transform, "decoding ImageNet samples")
+    if source.kind == "samples":  # imagenet_NN_<class index>.jpg
+        files = sorted(source.path.glob("imagenet_*.jpg"))
+        keep = _subset_indices(len(files), n, seed).tolist()
+        items = [((lambda p=p: p.read_bytes()), int(p.stem.split("_")[-1])) for p in (files[i] for i in keep)]
+        return _decode(items, transform, "decoding foolbox's ImageNet samples")
     folder = torchvision.datasets.ImageFolder(source.path)
     unknown = sorted(set(folder.classes) - set(index))
     if unknown:
@@ -284,3 +338,21 @@ def get_dataset(name: str, split: str = "train", n: int | None = None, seed: int
     if name == "imagenet":
         raise ValueError("get_dataset serves MNIST and CIFAR-10; ImageNet training is out of scope")
     return ImageTensorDataset(*load_uint8(name, split, n, seed))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sfutils.data mirror --out DIR``: build the offline mirror (see :mod:`sfutils.mirror`)."""
+    parser = argparse.ArgumentParser(prog="python -m sfutils.data", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("mirror", help="download the online sources into an offline mirror folder")
+    cmd.add_argument("--out", type=Path, required=True, help="the mirror folder (then: export SFUTILS_MIRROR=DIR)")
+    args = parser.parse_args(argv)
+    from sfutils.mirror import build_mirror  # lazy: it imports the model registry, which imports this module
+    for path in build_mirror(args.out):
+        print(path)
+    print(f"done: export SFUTILS_MIRROR={args.out.resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,13 +1,23 @@
-"""Data loaders: the offline mirror (skipped without $SFUTILS_MIRROR) and an ImageFolder built here."""
+"""Data loaders: the offline mirror (skipped without $SFUTILS_MIRROR), the local cache and the
+foolbox ImageNet samples a new user gets without the mirror, the mirror builder (fed from local
+file:// sources), and the quick profile of a notebook run with no mirror at all."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import os
+import pickle
+import shutil
+import tarfile
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+from sfutils import data, mirror, runner
 from sfutils.data import (
     _subset_indices, class_names, dataset_source, get_dataset, imagenet_wnids, load_dataset,
 )
@@ -92,6 +102,7 @@ def test_bad_arguments_fail_clearly(monkeypatch):
         load_dataset("mnist", crop=224)
     monkeypatch.delenv("SFUTILS_MIRROR", raising=False)
     monkeypatch.delenv("SFUTILS_IMAGENET_VAL", raising=False)
+    monkeypatch.setattr(data, "foolbox_samples_dir", lambda: None)
     with pytest.raises(FileNotFoundError, match="SFUTILS_IMAGENET_VAL"):
         dataset_source("imagenet")
     monkeypatch.setenv("SFUTILS_MIRROR", "/no/such/dir")
@@ -106,3 +117,146 @@ def test_training_dataset_yields_float_images():
     assert len(ds) == 100 and ds.x.dtype == torch.uint8
     assert x.shape == (3, 32, 32) and x.dtype == torch.float32 and 0 <= x.min() and x.max() <= 1
     assert 0 <= int(y) < 10
+
+
+def _write_cifar_batches(folder: Path, x: np.ndarray, y: list[int], per_batch: int) -> None:
+    """CIFAR-10 in torchvision's ``cifar-10-batches-py`` layout: five train batches and the test batch,
+    each a pickled dict of rows of 3072 uint8 (R, G, B planes) and labels."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for k, name in enumerate(names):
+        rows = slice(k * per_batch, (k + 1) * per_batch) if name != "test_batch" else slice(0, len(y))
+        blob = {"data": x[rows].reshape(-1, 3072), "labels": list(y[rows]), "batch_label": name}
+        with open(folder / name, "wb") as f:
+            pickle.dump(blob, f)
+
+
+def _fake_cifar(n: int = 12, seed: int = 0) -> tuple[np.ndarray, list[int]]:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 3, 32, 32), dtype=np.uint8), [int(v) for v in rng.integers(0, 10, n)]
+
+
+def test_cifar10_cache_in_torchvision_layout_is_read_losslessly(tmp_path, monkeypatch):
+    monkeypatch.delenv("SFUTILS_MIRROR", raising=False)
+    monkeypatch.setenv("SFUTILS_DATA", str(tmp_path))
+    x, y = _fake_cifar(12)
+    _write_cifar_batches(tmp_path / "cifar-10-batches-py", x, y, per_batch=2)
+    src = dataset_source("cifar10")
+    assert src.kind == "cache" and not src.lossy
+    xt, yt = load_dataset("cifar10")
+    assert torch.equal((xt * 255).round().to(torch.uint8), torch.from_numpy(x)) and yt.tolist() == y
+    assert len(get_dataset("cifar10", "train")) == 10  # five batches of two
+
+
+def test_imagenet_falls_back_to_foolbox_samples(monkeypatch):
+    monkeypatch.delenv("SFUTILS_MIRROR", raising=False)
+    monkeypatch.delenv("SFUTILS_IMAGENET_VAL", raising=False)
+    folder = data.foolbox_samples_dir()
+    if folder is None:
+        pytest.skip("foolbox is not installed (the 'compare' extra)")
+    src = dataset_source("imagenet")
+    assert src.kind == "samples" and src.partial and "foolbox" in src.description
+    assert "NOT the validation set" in str(src)
+    with pytest.warns(UserWarning, match="foolbox"):
+        x, y = load_dataset("imagenet", crop=64, resize=73)
+    files = sorted(folder.glob("imagenet_*.jpg"))
+    assert x.shape == (len(files), 3, 64, 64) == (20, 3, 64, 64)
+    assert y.tolist() == [int(f.stem.split("_")[-1]) for f in files] and y[0] == 243
+    _check_images(x, y, (20, 3, 64, 64), 1000)
+
+
+def _local(path: Path, **checksum: str) -> mirror.Download:
+    return mirror.Download(path.name, ("file://" + str(path.resolve()),), **checksum)
+
+
+def test_mirror_builder_lays_out_what_the_loaders_read(tmp_path, monkeypatch):
+    """`python -m sfutils.data mirror` on local file:// sources: fetched, checksum-checked, laid out."""
+    src = tmp_path / "online"
+    src.mkdir()
+    mnist_items = []
+    for name, shape in [("train-images-idx3-ubyte", (3, 28, 28)), ("train-labels-idx1-ubyte", (3,)),
+                        ("t10k-images-idx3-ubyte", (2, 28, 28)), ("t10k-labels-idx1-ubyte", (2,))]:
+        arr = (np.arange(np.prod(shape)) % (10 if len(shape) == 1 else 256)).astype(np.uint8).reshape(shape)
+        header = (2051 if len(shape) == 3 else 2049).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in shape)
+        gz = src / f"{name}.gz"
+        gz.write_bytes(gzip.compress(header + arr.tobytes()))
+        item = _local(gz, md5=hashlib.md5(gz.read_bytes()).hexdigest())
+        mnist_items.append(mirror.Download(f"mnist/{gz.name}", item.urls, md5=item.md5))
+    x, y = _fake_cifar(12, seed=1)
+    _write_cifar_batches(tmp_path / "tgz" / "cifar-10-batches-py", x, y, per_batch=2)
+    archive = src / "cifar-10-python.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "tgz" / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    weights = src / "resnet20-fake.th"
+    weights.write_bytes(b"not really a checkpoint")
+    sha = hashlib.sha256(weights.read_bytes()).hexdigest()
+    monkeypatch.setattr(mirror, "mnist_downloads", lambda: mnist_items)
+    monkeypatch.setattr(mirror, "cifar10_download", lambda: _local(archive, md5=hashlib.md5(archive.read_bytes()).hexdigest()))
+    monkeypatch.setattr(mirror, "weight_downloads", lambda: [
+        mirror.Download("cifar10-resnets/resnet20-fake.th", _local(weights).urls, sha256=sha[:8])])
+
+    out = tmp_path / "mirror"
+    assert data.main(["mirror", "--out", str(out)]) == 0
+    sums = (out / "SHA256SUMS").read_text().splitlines()
+    assert len(sums) == 4 + 1 + 2 and f"{sha}  cifar10-resnets/resnet20-fake.th" in sums
+    monkeypatch.setenv("SFUTILS_MIRROR", str(out))
+    monkeypatch.setenv("SFUTILS_DATA", str(tmp_path / "cache"))
+    cifar = dataset_source("cifar10")
+    assert cifar.kind == "mirror" and not cifar.lossy and "PNG" in str(cifar)
+    xt, yt = load_dataset("cifar10", "test")
+    order = sorted(range(len(y)), key=lambda i: (data.CIFAR10_CLASSES[y[i]], i))  # tar members by name
+    assert torch.equal((xt * 255).round().to(torch.uint8), torch.from_numpy(x[order]))
+    assert yt.tolist() == [y[i] for i in order]
+    assert dataset_source("mnist").kind == "mirror"
+    xm, ym = load_dataset("mnist", "test")
+    assert xm.shape == (2, 1, 28, 28) and ym.tolist() == [0, 1]
+
+    bad = mirror.Download("mnist/x.gz", mnist_items[0].urls, md5="0" * 32)
+    with pytest.raises(OSError, match="checksum mismatch"):
+        mirror.fetch(bad, tmp_path / "bad.gz")
+    assert not (tmp_path / "bad.gz").exists()
+
+
+def _prefill_caches(cache: Path, mirror_root: Path) -> None:
+    """The local cache as torchvision's downloads would leave it, filled from the offline mirror:
+    MNIST's raw idx files, CIFAR-10 pickles (from the mirror's JPEGs: only the file layout matters
+    here) and the CIFAR ResNet-20 checkpoint in data/checkpoints/."""
+    raw = cache / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for gz in (mirror_root / "mnist").glob("*.gz"):
+        with gzip.open(gz) as f_in, open(raw / gz.stem, "wb") as f_out:
+            shutil.copyfileobj(f_in, f_out)
+    xs, ys = [], []
+    with tarfile.open(mirror_root / "cifar10-jpeg" / "test.tar") as tar:
+        members = sorted((m for m in tar.getmembers() if m.isfile()), key=lambda m: m.name)[::20]
+        for m in members:
+            with Image.open(tar.extractfile(m)) as im:
+                xs.append(np.asarray(im.convert("RGB")).transpose(2, 0, 1))
+            ys.append(data.CIFAR10_CLASSES.index(m.name.split("/")[-2]))
+    _write_cifar_batches(cache / "cifar-10-batches-py", np.stack(xs), ys, per_batch=len(ys) // 5)
+    (cache / "checkpoints").mkdir()
+    for th in (mirror_root / "cifar10-resnets").glob("resnet20-*.th"):
+        shutil.copy(th, cache / "checkpoints" / th.name)
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_quick_profile_runs_without_the_mirror(tmp_path, monkeypatch):
+    """A new user's machine: no $SFUTILS_MIRROR, caches as torchvision leaves them, ImageNet from
+    foolbox's samples. Notebook 02 reads all three data sets in the quick profile."""
+    mirror_env = os.environ.get("SFUTILS_MIRROR")
+    if not mirror_env:
+        pytest.skip("fills the caches from the offline mirror (SFUTILS_MIRROR is unset)")
+    if data.foolbox_samples_dir() is None:
+        pytest.skip("foolbox is not installed (the 'compare' extra)")
+    _prefill_caches(tmp_path / "data", Path(mirror_env))
+    for var in ("SFUTILS_MIRROR", "SFUTILS_IMAGENET_VAL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SFUTILS_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path / "figures"))
+    assert {n: dataset_source(n).kind for n in data.DATASETS} == {"mnist": "cache", "cifar10": "cache", "imagenet": "samples"}
+    source = runner.notebook_sources(only=["02"])[0]
+    nb = runner.execute(source, "quick", tmp_path / f"{source.stem}.ipynb")
+    text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "foolbox" in text, "the notebook does not say that ImageNet comes from foolbox's samples"
+    assert list((tmp_path / "figures").rglob("*.png"))
