@@ -1,0 +1,177 @@
+"""Build the course site (``make book``) and the student notebooks (``make student``).
+
+``python book/build.py site`` lays out the pages the committed ``book/_config.yml`` expects, then
+runs Jupyter Book 1.x (Sphinx) into ``book/_build/html``:
+
+* the committed executed notebooks ``notebooks/NN_*.ipynb`` (never re-executed), in the course
+  order of the table in ``notebooks/README.md``, copied to ``book/notebooks/`` without their
+  progress-bar widgets (they need scripts from a CDN) and with the Colab/Binder badge images
+  pointed at local copies, so the site works offline;
+* the reproduction report ``figures/<profile>/report.md`` (written by ``python -m sfutils.claims``)
+  with the figures it links, or a page saying it is not generated yet;
+* the student versions (solution cells removed) as downloads;
+* MathJax 3 from the npm package ``mathjax`` (``npm ci --prefix book``), copied to ``_static``;
+* the API reference, generated from the ``sfutils`` docstrings by ``api.md`` (autosummary).
+
+``python book/build.py student --out DIR`` writes every notebook with its cells tagged
+``solution`` removed (nbconvert's TagRemovePreprocessor), outputs kept.
+Everything written here is git-ignored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+BOOK = Path(__file__).resolve().parent
+REPO = BOOK.parent
+NOTEBOOKS = REPO / "notebooks"
+WIDGET = "application/vnd.jupyter.widget-view+json"
+BADGES = {  # canonical badge image -> local copy in _static (the site must not need the internet)
+    "https://colab.research.google.com/assets/colab-badge.svg": "../_static/badges/colab.svg",
+    "https://mybinder.org/badge_logo.svg": "../_static/badges/binder.svg",
+}
+SOLUTION_TAG = "solution"
+
+
+def course_order(readme: Path = NOTEBOOKS / "README.md") -> list[str]:
+    """Notebook stems in the order of the "Course order" table of ``notebooks/README.md``."""
+    stems = re.findall(r"^\|\s*\d\d\s*\|\s*`(\d\d_\w+)`", readme.read_text(), flags=re.MULTILINE)
+    if not stems:
+        raise ValueError(f"{readme} has no course-order table rows like '| 00 | `00_name` | ...'")
+    missing = [s for s in stems if not (NOTEBOOKS / f"{s}.ipynb").is_file()]
+    if missing:
+        raise FileNotFoundError(f"executed notebooks missing (run `make figures`): {missing}")
+    return stems
+
+
+def student_version(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` without the cells tagged ``solution``."""
+    remover = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True)
+    nb, _ = remover.preprocess(nb, {})
+    return nb
+
+
+def write_student_versions(out: Path) -> list[Path]:
+    """Every notebook of the course without its solution cells, as ``out/NN_*.ipynb``."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stem in course_order():
+        nb = student_version(nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4))
+        nbformat.write(nb, out / f"{stem}.ipynb")
+        written.append(out / f"{stem}.ipynb")
+    return written
+
+
+def site_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The page version of an executed notebook: widget outputs dropped, badges served locally."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if WIDGET not in o.get("data", {})]
+        elif cell.cell_type == "markdown":
+            for remote, local in BADGES.items():
+                cell.source = cell.source.replace(remote, local)
+    return nb
+
+
+def write_report(profile: str) -> str:
+    """``report.md`` from ``figures/<profile>/report.md`` (with its folder's figures), or a placeholder."""
+    from sfutils.paths import figures_root
+
+    source = figures_root(profile) / "report.md"
+    target = BOOK / "report.md"
+    if not source.is_file():
+        target.write_text(
+            f"# Reproduction report\n\nNot generated yet for the profile `{profile}`: run "
+            f"`python -m sfutils.claims --profile {profile}` (after `make figures`) to write "
+            f"`figures/{profile}/report.md`, then `make book` again.\n")
+        return "placeholder"
+    shutil.copytree(source.parent, BOOK / "report_files", ignore=shutil.ignore_patterns("notebooks", "*.pdf"))
+    text = source.read_text()
+    text = re.sub(r"\]\((?!https?:|#|/)([^)\s]+)\)", r"](report_files/\1)", text)  # links relative to it
+    target.write_text(text)
+    return str(source)
+
+
+def downloads_page(stems: list[str]) -> str:
+    """``downloads.md``: the student notebooks (solutions removed) and the executed ones."""
+    rows = "\n".join(
+        f"| {s[:2]} | {{download}}`{s}.ipynb <student/{s}.ipynb>` | {{download}}`{s}.ipynb <notebooks/{s}.ipynb>` |"
+        for s in stems)
+    return ("# Downloads\n\nThe student versions are the executed notebooks without the cells tagged "
+            "`solution` (the worked answers to the exercises); `make student` writes them into "
+            "`build/student/`.\n\n| # | student version | with solutions |\n|---|---|---|\n" + rows + "\n")
+
+
+def toc(stems: list[str]) -> str:
+    """``_toc.yml``: the intro page, the notebooks in course order, then report, downloads and API."""
+    chapters = "\n".join(f"      - file: notebooks/{s}" for s in stems)
+    return ("format: jb-book\nroot: intro\nparts:\n  - caption: The course\n    chapters:\n" + chapters +
+            "\n  - caption: Reference\n    chapters:\n      - file: report\n      - file: downloads\n"
+            "      - file: api\n")
+
+
+def install_mathjax() -> None:
+    """Copy MathJax 3 (npm package ``mathjax``, installed by ``npm ci --prefix book``) to ``_static``."""
+    target = BOOK / "_static" / "mathjax"
+    source = BOOK / "node_modules" / "mathjax" / "es5"
+    if not (source / "tex-chtml.js").is_file():
+        if shutil.which("npm") is None:
+            raise FileNotFoundError("MathJax is not installed and npm is missing: install Node.js/npm")
+        subprocess.run(["npm", "ci", "--prefix", str(BOOK), "--no-audit", "--no-fund"], check=True)
+    if not (target / "tex-chtml.js").is_file():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+
+
+def prepare(profile: str) -> list[str]:
+    """Lay out every generated page of the site (see the module docstring); returns the notebooks."""
+    for generated in ("notebooks", "student", "report_files", "api"):
+        shutil.rmtree(BOOK / generated, ignore_errors=True)
+    stems = course_order()
+    (BOOK / "notebooks").mkdir()
+    for stem in stems:
+        nb = site_notebook(nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4))
+        nbformat.write(nb, BOOK / "notebooks" / f"{stem}.ipynb")
+    write_student_versions(BOOK / "student")
+    write_report(profile)
+    (BOOK / "downloads.md").write_text(downloads_page(stems))
+    (BOOK / "_toc.yml").write_text(toc(stems))
+    install_mathjax()
+    return stems
+
+
+def build_site(profile: str) -> Path:
+    """Prepare the pages and run ``jupyter-book build``; returns ``book/_build/html``."""
+    prepare(profile)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    subprocess.run([str(jb), "build", str(BOOK), "--builder", "html", "--keep-going"], check=True)
+    return BOOK / "_build" / "html"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sfutils.paths import HEADLINE_PROFILE
+
+    parser = argparse.ArgumentParser(prog="python book/build.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    site = sub.add_parser("site", help="build the course site into book/_build/html")
+    site.add_argument("--profile", default=HEADLINE_PROFILE, help="whose reproduction report to show")
+    student = sub.add_parser("student", help="write the notebooks without their solution cells")
+    student.add_argument("--out", type=Path, default=REPO / "build" / "student")
+    args = parser.parse_args(argv)
+    if args.command == "site":
+        print(f"site: {build_site(args.profile) / 'index.html'}")
+    else:
+        for path in write_student_versions(args.out):
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
