@@ -12,6 +12,19 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/02_perceptibility.ipynb)
+# [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F02_perceptibility.ipynb)
+
+# %% tags=["remove-cell"]
+# On Colab only: install this project with its extras (elsewhere `make install` did; here nothing happens).
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+
+# %% [markdown]
 # # §4.3 Perceptibility: Figs. 1, 5, 6 and 7
 #
 # **The paper's claims.** Figs. 1 and 5 show SparseFool examples at three levels of sparsity

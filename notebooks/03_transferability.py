@@ -12,6 +12,19 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/03_transferability.ipynb)
+# [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F03_transferability.ipynb)
+
+# %% tags=["remove-cell"]
+# On Colab only: install this project with its extras (elsewhere `make install` did; here nothing happens).
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+
+# %% [markdown]
 # # §4.4 Transferability: Table 3
 #
 # **The paper's claim.** SparseFool perturbations computed on one ImageNet network are fed to
