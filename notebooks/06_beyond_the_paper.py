@@ -12,6 +12,19 @@
 # ---
 
 # %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/06_beyond_the_paper.ipynb)
+# [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F06_beyond_the_paper.ipynb)
+
+# %% tags=["remove-cell"]
+# On Colab only: install this project with its extras (elsewhere `make install` did; here nothing happens).
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+
+# %% [markdown]
 # # 06 · Beyond the paper: SparseFool next to the sparse attacks that came after it
 #
 # **The paper's claim (Modas et al., CVPR 2019, §4.2, Table 1).** SparseFool finds sparse
