@@ -35,6 +35,8 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
         raise ValueError(f"n must be a positive int, got {n!r}")
     if not 0 <= successes <= n:
         raise ValueError(f"successes must lie in [0, n={n}], got {successes!r}")
+    if successes in (0, n):  # the closed forms: z^2 / (n + z^2) and n / (n + z^2)
+        return (0.0, z * z / (n + z * z)) if successes == 0 else (n / (n + z * z), 1.0)
     p = successes / n
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
@@ -110,6 +112,15 @@ def _statistic(statistic: Callable[[np.ndarray], np.ndarray] | str) -> Callable[
     if callable(statistic):
         return statistic
     raise ValueError(f"statistic must be 'median', 'mean' or a function, got {statistic!r}")
+
+
+def interval_columns(column: str, values: Sequence[float] | np.ndarray,
+                     statistic: Callable[[np.ndarray], np.ndarray] | str = "median") -> dict[str, float]:
+    """``{"<column> lo": ..., "<column> hi": ...}``: the bootstrap interval of ``statistic`` of
+    ``values`` under the names of :func:`ci_columns` (NaN for an empty sample), for a table row."""
+    arr = np.asarray(values, dtype=float).ravel()
+    lo, hi = bootstrap_interval(arr, statistic) if arr.size else (math.nan, math.nan)
+    return dict(zip(ci_columns(column), (lo, hi)))
 
 
 def ratio_bounds(num: tuple[float, float], den: tuple[float, float]) -> tuple[float, float]:
