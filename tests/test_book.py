@@ -1,0 +1,223 @@
+"""The course site (``make book``) built and opened in headless Chromium; the notebooks' first cells
+(badges, Colab-only install) and the student versions without solutions.
+
+The site test skips, with the reason, where jupyter-book (the ``book`` extra), Chromium (Debian
+package ``chromium``) or npm is missing; ``make test`` installs all three (target ``tools``).
+It writes screenshots of the index and notebook 00 to ``book/_build/screenshots/`` for review.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import jupytext
+import nbformat
+import pytest
+
+from sfutils import runner
+from sfutils.paths import repo_root
+
+ROOT = repo_root()
+sys.path.insert(0, str(ROOT / "book"))
+import build as book  # noqa: E402  (book/build.py: the site and student builder)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = ROOT / "book" / "_build" / "screenshots"
+# Injected into a copy of each page: once MathJax has typeset and every image has settled (lazy
+# images forced to load), record the images that did not load and MathJax's output on <body>.
+PROBE = """<script>
+window.addEventListener("load", async () => {
+  const imgs = [...document.images];
+  imgs.forEach((i) => { i.loading = "eager"; });
+  const settled = (i) => new Promise((done) => {
+    if (i.complete) { done(); } else { i.addEventListener("load", done); i.addEventListener("error", done); }
+  });
+  await Promise.race([Promise.all(imgs.map(settled)), new Promise((done) => setTimeout(done, 10000))]);
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  const broken = imgs.filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.getAttribute("src"));
+  document.body.setAttribute("data-probe", JSON.stringify({images: imgs.length, broken,
+    math: document.querySelectorAll("mjx-container").length}));
+});
+</script></body>"""
+
+
+class _Page(HTMLParser):
+    """Links, resources and the visible text (outside code, scripts and MathJax output) of a page."""
+
+    SKIP = {"script", "style", "pre", "code", "textarea", "mjx-container", "svg"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.resources: list[str] = []
+        self.text: list[str] = []
+        self.probe: dict | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag in ("img", "script") and a.get("src"):
+            self.resources.append(a["src"])
+        if tag == "link" and a.get("href") and a.get("rel") in ("stylesheet", "preload"):
+            self.resources.append(a["href"])
+        if tag == "body" and a.get("data-probe"):
+            self.probe = json.loads(a["data-probe"])
+        if tag in self.SKIP:
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.text.append(data)
+
+
+def parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+def chromium(*args: str, timeout: int = 120) -> str:
+    """Run headless Chromium (offline-friendly flags) and return its stdout."""
+    profile = SCREENSHOTS.parent / "chromium-profile"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+           "--window-size=1400,1000", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True).stdout
+
+
+def rendered(page: Path) -> _Page:
+    """``page`` as Chromium leaves it after its scripts ran (a probed copy next to it)."""
+    probed = page.with_name(page.stem + ".probe.html")
+    probed.write_text(page.read_text().replace("</body>", PROBE, 1))
+    try:
+        return parse(chromium("--virtual-time-budget=20000", "--dump-dom", probed.as_uri()))
+    finally:
+        probed.unlink()
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    """The site built by book/build.py (what `make book` runs) into book/_build/html."""
+    if importlib.util.find_spec("jupyter_book") is None:
+        pytest.skip("jupyter-book is not installed: pip install -e '.[book]' (make install does)")
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium is not installed: apt-get install chromium (make test does)")
+    if shutil.which("npm") is None and not (ROOT / "book" / "node_modules" / "mathjax").is_dir():
+        pytest.skip("npm is missing: MathJax (npm package mathjax) cannot be installed")
+    html = book.build_site(book_profile())
+    assert (html / "index.html").is_file()
+    return html
+
+
+def book_profile() -> str:
+    from sfutils.paths import HEADLINE_PROFILE
+
+    return HEADLINE_PROFILE
+
+
+def _local_target(page: Path, ref: str) -> Path | None:
+    """The file a relative link/resource of ``page`` points to, or None for external/in-page ones."""
+    parts = urlsplit(ref)
+    if parts.scheme or ref.startswith(("#", "//")) or not parts.path:
+        return None
+    return (page.parent / unquote(parts.path)).resolve()
+
+
+@pytest.mark.slow
+def test_notebook_pages_load_with_their_images_and_rendered_math(site):
+    pages = [site / "notebooks" / f"{s}.html" for s in book.course_order()]
+    assert pages and all(p.is_file() for p in pages), "a notebook page is missing"
+    for page in pages + [site / "intro.html", site / "report.html", site / "downloads.html"]:
+        dom = rendered(page)
+        assert dom.probe is not None, f"{page.name}: the page did not finish loading"
+        assert dom.probe["broken"] == [], f"{page.name}: images that did not load: {dom.probe['broken']}"
+        text = "".join(dom.text)
+        for raw in ("\\(", "\\)", "$$", "\\["):
+            assert raw not in text, f"{page.name}: raw math {raw!r} left after MathJax: ...{text[text.find(raw) - 80:][:160]}..."
+        if page.parent.name == "notebooks":
+            assert dom.probe["images"] > 0, f"{page.name} shows no image"
+    nb00 = rendered(pages[0])
+    assert nb00.probe["math"] > 10, "MathJax rendered (almost) no math on notebook 00"
+
+
+@pytest.mark.slow
+def test_no_link_points_to_a_missing_page_and_nothing_loads_from_the_internet(site):
+    pages = sorted(p for p in site.rglob("*.html") if p.relative_to(site).parts[0] != "_static")  # theme templates
+    missing, online = [], []
+    for page in pages:
+        parsed = parse(page.read_text())
+        for ref in parsed.links + parsed.resources:
+            target = _local_target(page, ref)
+            if target is not None and not target.exists():
+                missing.append(f"{page.relative_to(site)} -> {ref}")
+        online += [f"{page.relative_to(site)}: {r}" for r in parsed.resources if urlsplit(r).scheme in ("http", "https")]
+    assert len(pages) > 20 and not missing, "links to missing pages:\n" + "\n".join(missing[:20])
+    assert not online, "resources loaded from the internet:\n" + "\n".join(online[:20])
+    downloads = parse((site / "downloads.html").read_text()).links
+    n = len(book.course_order())
+    assert sum(d.endswith(".ipynb") for d in downloads) == 2 * n, "student and full notebooks, one each"
+
+
+@pytest.mark.slow
+def test_screenshots_of_the_index_and_notebook_00(site):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    first = book.course_order()[0]
+    for name, page in [("index", site / "intro.html"), (first, site / "notebooks" / f"{first}.html")]:
+        shot = SCREENSHOTS / f"{name}.png"
+        shot.unlink(missing_ok=True)
+        chromium("--virtual-time-budget=20000", f"--screenshot={shot}", page.as_uri())
+        assert shot.is_file() and shot.stat().st_size > 20_000, f"{shot} was not written"
+
+
+def test_course_order_follows_the_notebooks_readme():
+    order = book.course_order()
+    assert order == [s.stem for s in runner.notebook_sources()]
+    toc = book.toc(order)
+    assert [line.split("notebooks/")[1] for line in toc.splitlines() if "notebooks/" in line] == order
+
+
+@pytest.mark.parametrize("source", runner.notebook_sources(), ids=lambda p: p.stem)
+def test_notebook_starts_with_badges_and_a_colab_only_install_cell(source, monkeypatch):
+    cells = jupytext.read(source).cells
+    assert cells[0].cell_type == "markdown"
+    assert "colab.research.google.com/github/" in cells[0].source and f"{source.stem}.ipynb" in cells[0].source
+    assert "mybinder.org/v2/gh/" in cells[0].source
+    install = cells[1]
+    assert install.cell_type == "code" and "google.colab" in install.source
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    exec(compile(install.source, f"{source.name}:install", "exec"), {})
+    assert calls == [], "the install cell ran something outside Colab"
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    exec(compile(install.source, f"{source.name}:install", "exec"), {})
+    assert len(calls) == 1 and "pip" in calls[0][0] and any("sfutils[" in arg for arg in calls[0][0])
+
+
+def test_student_versions_drop_exactly_the_solution_cells(tmp_path):
+    written = book.write_student_versions(tmp_path)
+    assert [p.stem for p in written] == book.course_order()
+    for path in written:
+        full = nbformat.read(ROOT / "notebooks" / path.name, as_version=4)
+        student = nbformat.read(path, as_version=4)
+        kept = [c.source for c in full.cells if book.SOLUTION_TAG not in c.metadata.get("tags", [])]
+        assert [c.source for c in student.cells] == kept
+    full00 = nbformat.read(ROOT / "notebooks" / written[0].name, as_version=4).cells
+    solutions = [c for c in full00 if book.SOLUTION_TAG in c.metadata.get("tags", [])]
+    student00 = nbformat.read(written[0], as_version=4).cells
+    assert len(solutions) >= 4 and len(student00) == len(full00) - len(solutions)
+    assert any(re.search(r"\*\*Exercise \d", c.source) for c in student00)
