@@ -80,8 +80,10 @@ def _show(ax: plt.Axes, img: np.ndarray, title: str) -> None:
 def plot_examples(x: torch.Tensor | np.ndarray, x_adv: torch.Tensor | np.ndarray, labels: Sequence[int],
                   adv_labels: Sequence[int], class_names: Sequence[str] | None = None, max_examples: int = 8,
                   size: float = 1.6) -> Figure:
-    """A grid with one column per example: the original (its label), the perturbed pixels in red
-    over the faded original (count and % of pixels, §4.1), and the adversarial (its label).
+    """A grid with one column per example: the original titled with the model's *prediction* on it
+    (``labels``; a misclassified image shows the wrong class, the row label says so), the perturbed
+    pixels in red over the faded original (count and % of pixels, §4.1), and the adversarial titled
+    with its prediction.
 
     ``x`` and ``x_adv`` are (N, 1|3, H, W) in [0, 1]; at most ``max_examples`` columns are drawn.
     """
@@ -108,7 +110,7 @@ def plot_examples(x: torch.Tensor | np.ndarray, x_adv: torch.Tensor | np.ndarray
         _show(axes[0, j], orig.squeeze(2) if orig.shape[2] == 1 else orig, name(labels[j]))
         _show(axes[1, j], marked, f"{pixels[j]} px ({pct[j]:.2f}%)")
         _show(axes[2, j], adv.squeeze(2) if adv.shape[2] == 1 else adv, name(adv_labels[j]))
-    for row, text in enumerate(("original", "perturbed pixels", "adversarial")):
+    for row, text in enumerate(("original\n(title: predicted)", "perturbed pixels", "adversarial\n(title: predicted)")):
         axes[row, 0].set_ylabel(text)
     fig.tight_layout()
     return fig

@@ -187,6 +187,10 @@ def write_index_readme(root: Path | None = None) -> Path:
     parts = ["# Figures and tables", "",
              ("Generated from `index.json` by `sfutils.provenance.write_index_readme` (`make figures`); "
               "do not edit by hand. Profiles: see `sfutils/profiles.py`."), ""]
+    if root.name in PROFILE_NAMES and (root / "tables").is_dir():  # the verdict on every claim first
+        from sfutils.claims import render_report
+
+        parts += [render_report(root.name, level=2), ""]
     if index["headlines"]:
         rows = [{"quantity": h["name"], "paper": h["paper"], "this repo": h["ours"],
                  **{k: h.get(k) for k in prov}, "notes": h.get("notes")}

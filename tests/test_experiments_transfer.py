@@ -1,4 +1,4 @@
-"""Tests of the §4.4 transferability logic (Table 3) on small seeded models (no data sets needed)."""
+"""Tests of the §4.2 transferability logic (Table 3) on small seeded models (no data sets needed)."""
 
 from __future__ import annotations
 
