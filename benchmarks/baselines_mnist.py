@@ -17,24 +17,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import torch
 from torch import nn
 
+from sfutils.accuracy import accuracy
 from sfutils.attacks import (AttackResult, deepfool_l1, jsma, median_channel_counts, one_pixel, random_sparse,
                              sparsefool)
 from sfutils.device import default_device, describe_device
-
-
-def timed(attack: Callable[[], AttackResult]) -> tuple[AttackResult, float]:
-    """Run ``attack`` and return its result and wall time in seconds (device synchronised)."""
-    start = time.perf_counter()
-    res = attack()
-    if res.adversarial.is_cuda:
-        torch.cuda.synchronize()
-    return res, time.perf_counter() - start
+from sfutils.experiments.common import timed
 
 
 def row(name: str, res: AttackResult, seconds: float) -> dict[str, float | str]:
@@ -47,7 +39,7 @@ def row(name: str, res: AttackResult, seconds: float) -> dict[str, float | str]:
 def run(model: nn.Module, x: torch.Tensor, popsize: int, max_iter: int, max_k: int, seed: int = 0
         ) -> Iterator[dict[str, float | str]]:
     """Every attack on ``x`` with ``model``, yielding one table row as each finishes."""
-    sf, t = timed(lambda: sparsefool(model, x, lam=1.0))
+    sf, t = timed(lambda: sparsefool(model, x, lam=1.0), x.device)
     yield row("SparseFool (lambda=1)", sf, t)
     counts = median_channel_counts(sf.perturbation)
     attacks = {
@@ -56,12 +48,12 @@ def run(model: nn.Module, x: torch.Tensor, popsize: int, max_iter: int, max_k: i
         f"one-pixel (k<={max_k}, pop {popsize}, {max_iter} gen)":
             lambda: one_pixel(model, x, k=1, max_k=max_k, popsize=popsize, max_iter=max_iter, seed=seed,
                               progress=True),
-        f"random sparse ({counts} el./channel)": lambda: random_sparse(model, x, counts, seed=seed),
+        f"random sparse ({counts} el./channel)": lambda: random_sparse(model, x, per_channel_counts=counts, seed=seed),
         "l1-DeepFool (unclipped)": lambda: deepfool_l1(model, x),
         "l1-DeepFool (clipped)": lambda: deepfool_l1(model, x, clip=True),
     }
     for name, attack in attacks.items():
-        res, t = timed(attack)
+        res, t = timed(attack, x.device)
         yield row(name, res, t)
 
 
@@ -92,8 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     model = get_model("lenet-mnist").to(device)
     x, y = load_dataset("mnist", n=args.n, seed=args.seed)
     x, y = x.to(device), y.to(device)
-    with torch.no_grad():
-        acc = (model(x).argmax(1) == y).double().mean().item() * 100
+    acc = 100 * accuracy(model, x, y)
     print(f"MNIST test subset n={args.n} seed={args.seed}, LeNet accuracy {acc:.1f}%, "
           f"{describe_device(device)}, torch {torch.__version__}, {dt.datetime.now():%Y-%m-%d %H:%M}")
     rows = []

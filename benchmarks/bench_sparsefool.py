@@ -3,7 +3,7 @@
 One run, one machine, side by side (project issue 6). For every model and batch size N it reports
 images/s, fooling rate, median perturbed pixels (the paper's §4.1 measures), gradient and forward
 evaluations per image, the agreement of this repo's pixel sets with the per-sample reference of
-Algorithms 1-2 (``tests/reference_sparsefool.py``), peak memory, and two ratios:
+Algorithms 1-2 (:mod:`sfutils.testing.reference`), peak memory, and two ratios:
 
 * ``vs_limit``: time over *the limit*, the bare cost of the forward and input-gradient passes the
   attack performed, priced at batch N (``grad_evals * t_backward(N) + forward_evals * t_forward(N)``
@@ -46,15 +46,14 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from sfutils import metrics
+from sfutils.attacks import sparsefool
+from sfutils.device import default_device, describe_device
+from sfutils.experiments.common import CountingModel
+from sfutils.models import get_model, model_data, model_info
+from sfutils.testing.reference import ref_sparsefool
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
-
-from reference_sparsefool import ref_sparsefool  # noqa: E402
-
-from sfutils import metrics  # noqa: E402
-from sfutils.attacks import sparsefool  # noqa: E402
-from sfutils.device import default_device, describe_device  # noqa: E402
-from sfutils.models import get_model, model_data, model_info  # noqa: E402
 
 LAMBDA = {"mnist": 1.0, "cifar10": 3.0, "imagenet": 3.0}  # §4.2
 CANDIDATES = 10  # num_candidates of DeepFool (the authors' default)
@@ -83,35 +82,7 @@ PROFILES = {
 
 
 # ----------------------------------------------------------------------------------------------
-# Instruments: a log of every model pass, peak memory, timing.
-
-class Counted(nn.Module):
-    """Wraps a model and logs every forward pass as [rows, backward passes through it]."""
-
-    def __init__(self, net: nn.Module) -> None:
-        super().__init__()
-        self.net = net
-        self.log: list[list[int]] = []
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.net(x)
-        entry = [out.shape[0], 0]
-        self.log.append(entry)
-        if out.requires_grad:
-            out.register_hook(lambda g: entry.__setitem__(1, entry[1] + 1))
-        return out
-
-    @property
-    def forward_rows(self) -> int:
-        return sum(rows for rows, _ in self.log)
-
-    @property
-    def backward_rows(self) -> int:
-        return sum(rows * backward for rows, backward in self.log)
-
-    def reset(self) -> None:
-        self.log = []
-
+# Instruments: peak memory and timing (every model pass is logged by sfutils' CountingModel).
 
 def _rss_bytes() -> int:
     """Current resident set size of this process (Linux /proc; 0 elsewhere)."""
@@ -211,7 +182,7 @@ class Outcome:
         }
 
 
-def run_ours(model: Counted, x: torch.Tensor, lam: float, batch_size: int, repeats: int) -> Outcome:
+def run_ours(model: CountingModel, x: torch.Tensor, lam: float, batch_size: int, repeats: int) -> Outcome:
     """This repo's batched ``sparsefool`` on ``x`` with at most ``batch_size`` images in flight."""
     model.reset()
     res, sec, mem = timed(lambda: sparsefool(model, x, lam=lam, num_candidates=CANDIDATES, batch_size=batch_size),
@@ -225,7 +196,7 @@ def run_ours(model: Counted, x: torch.Tensor, lam: float, batch_size: int, repea
                    bwd, sum(rows for rows, _ in log), log)
 
 
-def run_reference(model: Counted, x: torch.Tensor, lam: float) -> Outcome:
+def run_reference(model: CountingModel, x: torch.Tensor, lam: float) -> Outcome:
     """The per-sample reference of Algorithms 1-2, one image at a time."""
     lb, ub = torch.zeros_like(x[:1]), torch.ones_like(x[:1])
 
@@ -246,8 +217,8 @@ def run_reference(model: Counted, x: torch.Tensor, lam: float) -> Outcome:
     fool = torch.cat([o[0] for o in outs])
     label = torch.tensor([o[1] for o in outs], device=x.device)
     adv = torch.tensor([o[2] for o in outs], device=x.device)
-    return Outcome("reference", "one at a time", 1, len(x), sec, mem, label, adv, fool - x, model.backward_rows,
-                   model.forward_rows, per_image_s=seconds)
+    return Outcome("reference", "one at a time", 1, len(x), sec, mem, label, adv, fool - x, model.backwards,
+                   model.forwards, per_image_s=seconds)
 
 
 def torchattacks_sparsefool() -> type | None:
@@ -260,7 +231,7 @@ def torchattacks_sparsefool() -> type | None:
     return SparseFool
 
 
-def run_torchattacks(model: Counted, x: torch.Tensor, attack_cls: type) -> Outcome:
+def run_torchattacks(model: CountingModel, x: torch.Tensor, attack_cls: type) -> Outcome:
     """torchattacks' SparseFool at its own defaults (lam=3, steps=10, overshoot=0.02; per-image
     loops) against the model's own clean predictions."""
     with torch.no_grad():
@@ -268,7 +239,7 @@ def run_torchattacks(model: Counted, x: torch.Tensor, attack_cls: type) -> Outco
     attack = attack_cls(model)
     model.reset()
     adv, sec, mem = timed(lambda: attack(x, label), x.device)
-    fwd, bwd = model.forward_rows, model.backward_rows
+    fwd, bwd = model.forwards, model.backwards
     with torch.no_grad():
         adv_label = model(adv).argmax(1)
     return Outcome("torchattacks", "one at a time", 1, len(x), sec, mem, label, adv_label, adv - x, bwd, fwd)
@@ -326,7 +297,7 @@ def agreement(ours: Outcome, ref: Outcome) -> torch.Tensor:
 def float64_agreement(net: nn.Module, x: torch.Tensor, lam: float) -> int:
     """How many of the images ``x`` get the same answer from this repo and the reference when both
     run in float64."""
-    model = Counted(net).double().eval()
+    model = CountingModel(net).double().eval()
     x = x.double()
     try:
         ours = run_ours(model, x, lam, x.shape[0], 1)
@@ -379,7 +350,7 @@ def bench_model(name: str, prof: Profile, device: torch.device, ta_cls: type | N
     ds = _dataset(name)
     lam = LAMBDA[ds]
     sizes = prof.imagenet_sizes if ds == "imagenet" else prof.sizes
-    model = Counted(get_model(name).to(device)).eval()
+    model = CountingModel(get_model(name).to(device)).eval()
     n_all = max(max(sizes) * max(prof.stream, 1), prof.ref_n, prof.ta_n)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the data module warns about lossy/partial mirrors
@@ -589,7 +560,7 @@ percent of noise; a `vs_replay` slightly below 1 is such noise.
 * **sparsefool**: this repo's batched `sfutils.attacks.sparsefool` with `batch_size=N`, in two modes.
   `batch`: N images at once. `stream`: {stream} x N images through N slots; a finished image hands its
   slot to the next one, so the passes stay full (this is how the notebooks call it).
-* **reference**: the per-sample reference of Algorithms 1-2 (`tests/reference_sparsefool.py`), one image at
+* **reference**: the per-sample reference of Algorithms 1-2 (`sfutils/testing/reference.py`), one image at
   a time, timed on the first `n_images` images. `speedup_vs_reference` compares the same images where
   N <= that count (the reference's time on the first N images), else its mean over all of them. `agree_pct` is the share of the first `agree_n` images where
   both give the same adversarial label and the same set of perturbed coordinates: speed only counts at equal answers.

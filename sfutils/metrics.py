@@ -1,4 +1,5 @@
-"""Sparsity and success metrics used throughout the paper (§4.1).
+"""Sparsity and success metrics used throughout the paper (§4.1), and the model's predictions
+they are measured against (:func:`predict`, behind every accuracy of the package).
 
 All sparsity measures take a perturbation ``delta = x_adv - x`` (for finite floats
 ``x_adv != x`` exactly when ``delta != 0``). A *pixel* counts as perturbed when any of its
@@ -11,6 +12,8 @@ from __future__ import annotations
 import math
 
 import torch
+from torch import nn
+from tqdm.auto import tqdm
 
 
 def changed_pixels(delta: torch.Tensor) -> torch.Tensor:
@@ -52,3 +55,12 @@ def median_of_successes(values: torch.Tensor, success: torch.Tensor) -> float:
     """
     vals = values[success.bool()].double()
     return vals.quantile(0.5).item() if vals.numel() else float("nan")
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 250, progress: bool = False) -> torch.Tensor:
+    """Top-1 predictions of ``model`` on ``x`` (inputs in [0, 1], moved to the model's device
+    ``batch_size`` at a time), as a long tensor on the CPU."""
+    device = next(model.parameters()).device
+    batches = tqdm(range(0, len(x), batch_size), desc="predict", leave=False, disable=not progress)
+    return torch.cat([model(x[i:i + batch_size].to(device)).argmax(1).cpu() for i in batches])

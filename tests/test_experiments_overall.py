@@ -8,8 +8,8 @@ import torch
 
 from conftest import images
 from sfutils.attacks.sparsefool import sparsefool
-from sfutils.experiments import overall
-from sfutils.experiments.overall import Setting, attack_samples
+from sfutils.experiments import common, overall
+from sfutils.experiments.common import Setting, attack_samples
 
 N = 8
 
@@ -36,7 +36,7 @@ def test_rows_rebuild_the_attack_and_are_not_recomputed(toy, tmp_path):
     assert df["success"].tolist() == direct.success.tolist()
     assert df["pixels"].tolist() == direct.perturbed_pixels().tolist()
     assert df["correct"].tolist() == (direct.label == y).tolist()
-    torch.testing.assert_close(overall.adversarials(x, df), direct.adversarial)
+    torch.testing.assert_close(common.rebuild_adversarials(x, df), direct.adversarial)
     assert all(sum(c) == len(i) for c, i in zip(df["channel_counts"], df["delta_idx"]))
     assert (df["invalid"] == 0).all()
 
@@ -72,19 +72,19 @@ def test_summarize_takes_the_median_over_fooled_samples_only():
     df = pd.DataFrame({"success": [True, True, True, False], "correct": [True, True, False, True],
                        "pct": [1.0, 2.0, 9.0, 50.0], "pixels": [1, 2, 9, 50], "iterations": [1, 2, 3, 6],
                        "seconds": [0.5, 0.5, 0.5, 0.5], "invalid": [0, 3, 0, 0]})
-    s = overall.summarize(df)
+    s = common.summarize(df)
     assert s["fooling"] == 75.0 and s["accuracy"] == 75.0
     assert s["pixels_pct"] == 2.0 and s["pixels"] == 2.0 and s["mean_pixels_pct"] == 4.0
     assert s["iterations"] == 3.0 and s["seconds"] == 0.5 and s["invalid_pct"] == 25.0
     with pytest.raises(ValueError):
-        overall.summarize(df.iloc[:0])
+        common.summarize(df.iloc[:0])
 
 
 def test_lambda_sweep_shares_the_store_with_single_runs(toy, tmp_path):
     kw = dict(root=tmp_path, load=lambda: toy, progress=False)
     sweep = overall.lambda_sweep(_setting(), [1, 3], **kw)
     assert sweep["lam"].tolist() == [1.0, 3.0]
-    single = overall.summarize(attack_samples("sparsefool", _setting(), lam=3.0, **kw))
+    single = common.summarize(attack_samples("sparsefool", _setting(), lam=3.0, **kw))
     assert sweep.iloc[1]["fooling"] == single["fooling"] and sweep.iloc[1]["pixels"] == single["pixels"]
     assert len(list(tmp_path.glob("01-sparsefool-*.jsonl"))) == 2
 
@@ -107,8 +107,8 @@ def test_l1_deepfool_clipping_keeps_images_valid(toy, tmp_path):
     unclipped = attack_samples("deepfool_l1", _setting(), clip=False, **kw)
     assert (clipped["invalid"] == 0).all()
     assert unclipped["success"].all()  # unconstrained l1-DeepFool always crosses the boundary here
-    table = overall.l1_deepfool_table([{"dataset": "toy", "model": "tiny", "unclipped": overall.summarize(unclipped),
-                                        "clipped": overall.summarize(clipped)}])
+    table = overall.l1_deepfool_table([{"dataset": "toy", "model": "tiny", "unclipped": common.summarize(unclipped),
+                                        "clipped": common.summarize(clipped)}])
     assert table.loc[0, "fooling % unclipped"] == 100.0
     assert "13% clipped" in table.loc[0, "paper (VGG-16 ImageNet)"]
 
@@ -117,7 +117,7 @@ def test_seeded_attacks_and_accuracy(toy, tmp_path):
     kw = dict(root=tmp_path, load=lambda: toy, progress=False)
     df = attack_samples("jsma", _setting(), chunk_size=4, **kw)
     assert df["success"].mean() > 0 and (df["invalid"] == 0).all()
-    assert overall.accuracy(_setting(), root=tmp_path, load=lambda: toy) == 100.0 * (N - 1) / N
+    assert common.accuracy(_setting(), root=tmp_path, load=lambda: toy) == (N - 1) / N
     with pytest.raises(ValueError, match="seed"):
         attack_samples("jsma", _setting(), seed=1, **kw)
     with pytest.raises(ValueError, match="unknown attack"):

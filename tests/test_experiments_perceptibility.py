@@ -1,4 +1,4 @@
-"""Tests of the §4.3 perceptibility logic (the box x ± delta, Figs. 1 and 5-7) on small seeded models."""
+"""Tests of the §4.2 perceptibility logic (the box x ± delta, Figs. 1 and 5-7) on small seeded models."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import torch
 
 from conftest import images
 from sfutils.attacks.sparsefool import bounds, sparsefool
-from sfutils.experiments import overall, perceptibility
-from sfutils.experiments.overall import Setting
+from sfutils.experiments import common, perceptibility
+from sfutils.experiments.common import Setting
 
 N = 6
 
@@ -34,7 +34,7 @@ def test_box_attack_matches_sparsefool_in_the_box_and_resumes(toy, tmp_path):
     assert (df["delta"] == 30.0).all()
     assert df["success"].tolist() == direct.success.tolist()
     assert df["pixels"].tolist() == direct.perturbed_pixels().tolist()
-    adv = overall.adversarials(x, df)
+    adv = common.rebuild_adversarials(x, df)
     torch.testing.assert_close(adv, direct.adversarial)
     assert (df["linf"] <= 30 / 255 + 1e-6).all()  # never leaves the box
 
@@ -47,7 +47,7 @@ def test_box_attack_matches_sparsefool_in_the_box_and_resumes(toy, tmp_path):
 
 def test_full_range_shares_the_plain_sparsefool_record(toy, tmp_path):
     setting = Setting("toy", "tiny", N)
-    plain = overall.attack_samples("sparsefool", setting, lam=3.0, **_kw(toy, tmp_path))
+    plain = common.attack_samples("sparsefool", setting, lam=3.0, **_kw(toy, tmp_path))
     box = perceptibility.attack_box(setting, 255, lam=3.0, root=tmp_path, load=None, progress=False)
     assert not list(tmp_path.glob("02-*.jsonl"))  # nothing new was computed
     pd.testing.assert_frame_equal(box.drop(columns="delta"), plain)

@@ -39,7 +39,7 @@ def test_attack_models_matches_sparsefool_and_table_reports_it(color_model, tmp_
     assert table.loc["standard", "acc % (ours)"] == pytest.approx(100.0 * (N - 1) / N)
     assert table.loc["standard", "fooling % (ours)"] == pytest.approx(direct.fooling_rate())
     fooled_pct = direct.perturbed_pixels_pct()[direct.success]
-    # the median over fooled images (overall.summarize: the mean of the two middle values for even counts)
+    # the median over fooled images (common.summarize: the mean of the two middle values for even counts)
     assert table.loc["standard", "median px % (ours)"] == pytest.approx(pd.Series(fooled_pct.numpy()).median())
     assert table.loc["standard", "mean iterations (ours)"] == pytest.approx(direct.iterations.double().mean().item())
     assert table.loc["standard", "median px % (paper)"] == 1.27

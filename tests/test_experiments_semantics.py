@@ -1,4 +1,4 @@
-"""Tests of the §4.5 semantics logic (where SparseFool's pixels fall, Figs. 8-9)."""
+"""Tests of the §4.2 semantics logic (where SparseFool's pixels fall, Figs. 8-9)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import torch
 from conftest import images
 from sfutils import metrics
 from sfutils.experiments import semantics
-from sfutils.experiments.overall import Setting, adversarials, attack_samples
+from sfutils.experiments.common import Setting, attack_samples, rebuild_adversarials
 
 NAMES = ["a", "b", "c"]
 
@@ -23,7 +23,7 @@ def test_masks_from_stored_rows_are_the_perturbed_pixels(color_model, tmp_path):
     df = attack_samples("sparsefool", Setting("toy", "tiny", 5), root=tmp_path, load=lambda: (color_model, x, y),
                         lam=3.0, progress=False)
     masks = semantics.perturbation_masks(df, x.shape[1:])
-    expected = metrics.changed_pixels(adversarials(x, df) - x)
+    expected = metrics.changed_pixels(rebuild_adversarials(x, df) - x)
     assert masks.shape == (5, 8, 8) and masks.dtype == torch.bool
     assert torch.equal(masks, expected)
     assert masks.flatten(1).sum(1).tolist() == df["pixels"].tolist()

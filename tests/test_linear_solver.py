@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from reference_sparsefool import ref_linear_solver
+from sfutils.testing.reference import ref_linear_solver
 from sfutils.attacks import linear_solver
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from conftest import images, tiny_cnn, tiny_mlp
-from reference_sparsefool import ref_deepfool, ref_sparsefool
+from sfutils.testing.reference import ref_deepfool, ref_sparsefool
 from sfutils.attacks import bounds, deepfool, sparsefool
 
 

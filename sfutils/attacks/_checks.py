@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -64,3 +66,40 @@ def check_target(target: torch.Tensor | int | None, n: int, num_classes: int, de
     if (t < 0).any() or (t >= num_classes).any():
         raise ValueError(f"unknown target class: targets must lie in [0, {num_classes}), got {t.tolist()[:10]}")
     return t
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated attack input: ``x`` detached, its box [lb, ub] broadcast to x's shape (``None``
+    for an attack that ignores the valid range) and, when asked for, the model's clean label."""
+
+    x: torch.Tensor
+    lb: torch.Tensor | None
+    ub: torch.Tensor | None
+    label: torch.Tensor | None
+
+
+def prepare(model: nn.Module, x: torch.Tensor, *, lb: torch.Tensor | float | None = None,
+            ub: torch.Tensor | float | None = None, box: bool = True, label: bool = True) -> Prepared:
+    """The opening every attack shares: check the model and the batch; with ``box`` resolve the box
+    [lb, ub] (default [0, 1]) and check ``x`` lies in it; detach ``x``; with ``label`` classify it
+    (one forward pass)."""
+    check_model(model)
+    check_batch(x)
+    lb_t, ub_t = resolve_bounds(x, lb, ub) if box else (None, None)
+    x = x.detach()
+    clean = None
+    if label:
+        with torch.no_grad():
+            clean = model(x).argmax(dim=1)
+    return Prepared(x=x, lb=lb_t, ub=ub_t, label=clean)
+
+
+def check_int(name: str, value: object, low: int, high: int | None = None) -> int:
+    """``value`` if it is an int (not a bool) in [low, high], else a TypeError / ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f"[{low}, {high}]" if high is not None else f">= {low}"
+        raise ValueError(f"{name} must be {'in ' if high is not None else ''}{bound}, got {value}")
+    return value

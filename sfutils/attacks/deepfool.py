@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from sfutils.attacks._checks import check_batch, check_model
+from sfutils.attacks._checks import check_int, prepare
 from sfutils.attacks.result import AttackResult
 
 
@@ -109,7 +109,7 @@ def closest_step(f: torch.Tensor, w: torch.Tensor, norm: str = "l2") -> tuple[to
     return torch.isfinite(ratio[rows, best]), steps[rows, best]
 
 
-def deepfool_boundary(model: nn.Module, x: torch.Tensor, num_candidates: int = 10, overshoot: float = 0.02,
+def deepfool_boundary(model: nn.Module, x: torch.Tensor, *, num_candidates: int = 10, overshoot: float = 0.02,
                       max_iter: int = 50, target: torch.Tensor | None = None, norm: str = "l2",
                       with_normal: bool = True) -> Boundary:
     """Run batched DeepFool from ``x`` (already validated) and return the boundary and its normal.
@@ -171,20 +171,29 @@ def deepfool_boundary(model: nn.Module, x: torch.Tensor, num_candidates: int = 1
                     grad_evals=grad_evals, forward_evals=forward_evals)
 
 
-def deepfool(model: nn.Module, x: torch.Tensor, num_candidates: int = 10, overshoot: float = 0.02,
+def check_deepfool_args(num_candidates: int, overshoot: float, max_iter: int) -> None:
+    """DeepFool's budget: at least 2 candidate classes, one iteration and a non-negative overshoot."""
+    check_int("num_candidates", num_candidates, 2)
+    check_int("max_iter", max_iter, 1)
+    if not overshoot >= 0:
+        raise ValueError(f"overshoot must be >= 0, got {overshoot}")
+
+
+def deepfool(model: nn.Module, x: torch.Tensor, *, num_candidates: int = 10, overshoot: float = 0.02,
              max_iter: int = 50) -> AttackResult:
     """Untargeted l2-DeepFool on a batch ``x`` (N, ...); the adversarial is x + (1 + overshoot) r_tot.
 
-    Like the original DeepFool this ignores the valid range (§2.2): the adversarial is not clipped.
+    Like the original DeepFool this ignores the valid range (§2.2): ``x`` may lie anywhere and the
+    adversarial is not clipped. ``adv_label`` is the label DeepFool's last check found at exactly
+    that point, so no extra pass is made.
     """
-    check_model(model)
-    check_batch(x)
-    b = deepfool_boundary(model, x, num_candidates, overshoot, max_iter)
-    perturbation = (1 + overshoot) * b.r_tot
-    return AttackResult(adversarial=x + perturbation, perturbation=perturbation, label=b.label,
-                        adv_label=b.reached, success=b.reached != b.label, iterations=b.iterations,
-                        grad_evals=b.grad_evals, forward_evals=b.forward_evals)
+    check_deepfool_args(num_candidates, overshoot, max_iter)
+    start = prepare(model, x, box=False, label=False)
+    b = deepfool_boundary(model, start.x, num_candidates=num_candidates, overshoot=overshoot, max_iter=max_iter)
+    return AttackResult.from_adversarial(model, start.x, start.x + (1 + overshoot) * b.r_tot, b.label,
+                                         adv_label=b.reached, iterations=b.iterations, grad_evals=b.grad_evals,
+                                         forward_evals=b.forward_evals)
 
 
-__all__ = ["Boundary", "candidate_margins", "closest_step", "deepfool", "deepfool_boundary", "input_gradients",
+__all__ = ["Boundary", "candidate_margins", "check_deepfool_args", "closest_step", "deepfool", "deepfool_boundary", "input_gradients",
            "unit"]

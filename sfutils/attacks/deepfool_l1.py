@@ -15,12 +15,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from sfutils.attacks._checks import check_batch, check_model, resolve_bounds
-from sfutils.attacks.deepfool import deepfool_boundary
+from sfutils.attacks._checks import prepare
+from sfutils.attacks.deepfool import check_deepfool_args, deepfool_boundary
 from sfutils.attacks.result import AttackResult
 
 
-def deepfool_l1(model: nn.Module, x: torch.Tensor, clip: bool = False, num_candidates: int = 10,
+def deepfool_l1(model: nn.Module, x: torch.Tensor, *, clip: bool = False, num_candidates: int = 10,
                 overshoot: float = 0.02, max_iter: int = 50) -> AttackResult:
     """l1-DeepFool on a batch ``x`` (N, ...) in [0, 1]; the adversarial is x + (1 + overshoot) r_tot.
 
@@ -28,23 +28,15 @@ def deepfool_l1(model: nn.Module, x: torch.Tensor, clip: bool = False, num_candi
     adversarial to [0, 1]. ``adv_label``/``success`` always come from a forward pass on the
     returned adversarial.
     """
-    check_model(model)
-    check_batch(x)
-    resolve_bounds(x, None, None)
-    if max_iter < 1 or num_candidates < 2:
-        raise ValueError("max_iter must be >= 1 and num_candidates >= 2")
-    if overshoot < 0:
-        raise ValueError(f"overshoot must be >= 0, got {overshoot}")
-    x = x.detach()
-    b = deepfool_boundary(model, x, num_candidates, overshoot, max_iter, norm="l1", with_normal=False)
-    adversarial = x + (1 + overshoot) * b.r_tot
+    check_deepfool_args(num_candidates, overshoot, max_iter)
+    start = prepare(model, x, label=False)
+    b = deepfool_boundary(model, start.x, num_candidates=num_candidates, overshoot=overshoot, max_iter=max_iter,
+                          norm="l1", with_normal=False)
+    adversarial = start.x + (1 + overshoot) * b.r_tot
     if clip:
-        adversarial = adversarial.clamp(0.0, 1.0)
-    with torch.no_grad():
-        adv_label = model(adversarial).argmax(dim=1)
-    return AttackResult(adversarial=adversarial, perturbation=adversarial - x, label=b.label,
-                        adv_label=adv_label, success=adv_label != b.label, iterations=b.iterations,
-                        grad_evals=b.grad_evals, forward_evals=b.forward_evals + 1)
+        adversarial = torch.minimum(torch.maximum(adversarial, start.lb), start.ub)
+    return AttackResult.from_adversarial(model, start.x, adversarial, b.label, iterations=b.iterations,
+                                         grad_evals=b.grad_evals, forward_evals=b.forward_evals)
 
 
 __all__ = ["deepfool_l1"]

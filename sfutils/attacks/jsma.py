@@ -26,7 +26,7 @@ import math
 import torch
 from torch import nn
 
-from sfutils.attacks._checks import check_batch, check_model, check_target, resolve_bounds
+from sfutils.attacks._checks import check_target, prepare
 from sfutils.attacks.result import AttackResult
 
 _PAIR_BUDGET = 2 ** 24  # pairwise-score elements materialised at once (bounds memory for large d)
@@ -80,7 +80,7 @@ def _target_other_gradients(logits: torch.Tensor, x: torch.Tensor, target: torch
     return g_t.flatten(1), g_o.flatten(1)
 
 
-def jsma(model: nn.Module, x: torch.Tensor, target: torch.Tensor | int | None = None, theta: float = 1.0,
+def jsma(model: nn.Module, x: torch.Tensor, *, target: torch.Tensor | int | None = None, theta: float = 1.0,
          gamma: float = 0.1, seed: int = 0) -> AttackResult:
     """Untargeted-as-in-the-paper JSMA on a batch ``x`` (N, ...) in [0, 1]; adversarials stay in [0, 1].
 
@@ -88,17 +88,16 @@ def jsma(model: nn.Module, x: torch.Tensor, target: torch.Tensor | int | None = 
     ``seed``; pass it explicitly to know it); success is ``adv_label != label`` either way (§4.1).
     ``theta`` > 0 increases elements (cleverhans' default +1), < 0 decreases them; ``gamma`` is
     the maximal fraction of elements changed. ``iterations`` counts changed pairs; every
-    iteration costs one forward and two backward passes.
+    iteration costs one forward and two backward passes, and the last forward of each sample
+    classifies its returned adversarial.
     """
-    check_model(model)
-    check_batch(x)
-    resolve_bounds(x, None, None)
     if not (math.isfinite(theta) and theta != 0 and abs(theta) <= 1):
         raise ValueError(f"theta must be a nonzero value in [-1, 1], got {theta}")
     if not 0 < gamma <= 1:
         raise ValueError(f"gamma (max fraction of changed elements) must lie in (0, 1], got {gamma}")
+    start = prepare(model, x, label=False)
+    x = start.x
     increase = theta > 0
-    x = x.detach()
     n, dev = x.shape[0], x.device
     adv = x.clone()
     flat = adv.view(n, -1)
@@ -116,7 +115,7 @@ def jsma(model: nn.Module, x: torch.Tensor, target: torch.Tensor | int | None = 
             logits = model(xa)
             forward_evals[active] += 1
             pred = logits.detach().argmax(dim=1)
-            if label is None:
+            if label is None:  # the first pass is at the clean input
                 label, adv_label = pred.clone(), pred.clone()
                 tgt = random_targets(label, logits.shape[1], seed) if target is None else \
                     check_target(target, n, logits.shape[1], dev)
@@ -138,9 +137,8 @@ def jsma(model: nn.Module, x: torch.Tensor, target: torch.Tensor | int | None = 
         iterations[sub] += 1
         active = sub
 
-    return AttackResult(adversarial=adv, perturbation=adv - x, label=label, adv_label=adv_label,
-                        success=adv_label != label, iterations=iterations, grad_evals=grad_evals,
-                        forward_evals=forward_evals)
+    return AttackResult.from_adversarial(model, x, adv, label, adv_label=adv_label, iterations=iterations,
+                                         grad_evals=grad_evals, forward_evals=forward_evals)
 
 
 __all__ = ["best_pairs", "jsma", "random_targets"]

@@ -13,7 +13,7 @@ Why not ``scipy.optimize.differential_evolution`` (what Su et al.'s code wraps):
 one image at a time on the CPU and calls the objective once per generation for one population.
 Here every generation of *all* still-running samples is one batched tensor program: all
 candidates of all samples are rendered and classified in a few large forward passes (chunked
-by ``chunk_size`` images), on any device. ``forward_evals`` counts queries: images classified.
+by ``batch_size`` images), on any device. ``forward_evals`` counts queries: images classified.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from sfutils.attacks._checks import check_batch, check_model, resolve_bounds
+from sfutils.attacks._checks import check_int, prepare
 from sfutils.attacks.result import AttackResult
 
 F_SCALE = 0.5
@@ -76,16 +76,16 @@ class _Evaluator:
     """Fitness (softmax probability of the clean label) and labels of candidates, in chunks."""
 
     def __init__(self, model: nn.Module, xs: torch.Tensor, shape: tuple[int, ...], layout: _Layout,
-                 chunk_size: int):
-        self.model, self.xs, self.shape, self.layout, self.chunk = model, xs, shape, layout, chunk_size
+                 batch_size: int):
+        self.model, self.xs, self.shape, self.layout, self.batch_size = model, xs, shape, layout, batch_size
 
     @torch.no_grad()
     def __call__(self, owner: torch.Tensor, label: torch.Tensor, cand: torch.Tensor
                  ) -> tuple[torch.Tensor, torch.Tensor]:
         """``owner`` (M,) sample index of each candidate row of ``cand`` (M, genes) -> (prob, pred)."""
         probs, preds = [], []
-        for s in range(0, cand.shape[0], self.chunk):
-            sl = slice(s, s + self.chunk)
+        for s in range(0, cand.shape[0], self.batch_size):
+            sl = slice(s, s + self.batch_size)
             imgs = self.layout.render(self.xs[owner[sl]], cand[sl])
             logits = self.model(imgs.view(-1, *self.shape))
             probs.append(logits.softmax(dim=1).gather(1, label[owner[sl], None]).squeeze(1))
@@ -150,41 +150,38 @@ def _evolve(evaluate: _Evaluator, layout: _Layout, idx: torch.Tensor, label: tor
     return found, best, gens, queries
 
 
-def one_pixel(model: nn.Module, x: torch.Tensor, k: int = 1, max_k: int | None = None, popsize: int = 400,
-              max_iter: int = 100, seed: int = 0, chunk_size: int = 4096, progress: bool = False
+def one_pixel(model: nn.Module, x: torch.Tensor, *, k: int = 1, max_k: int | None = None, popsize: int = 400,
+              max_iter: int = 100, seed: int = 0, batch_size: int = 4096, progress: bool = False
               ) -> AttackResult:
     """The k-pixel DE attack on a batch ``x`` (N, ...) in [0, 1], growing k until success (§4.1).
 
     k runs from ``k`` to ``max_k`` (default: ``k``, a single k; the paper grows it without bound,
-    which costs up to ``popsize * (max_iter + 1)`` queries per sample and k). Adversarials stay
-    in [0, 1]; a failed sample returns the fittest candidate of its last k. ``iterations`` counts
-    DE generations over all k. Randomness is drawn on the CPU from ``seed``: results are
-    reproducible for a given batch (they depend on which samples are still running).
+    which costs up to ``popsize * (max_iter + 1)`` queries per sample and k). ``max_iter`` is the
+    number of DE generations per k; ``batch_size`` bounds the candidate images classified in one
+    forward pass (memory only). Adversarials stay in [0, 1]; a failed sample returns the fittest
+    candidate of its last k. ``iterations`` counts DE generations over all k. Randomness is drawn
+    on the CPU from ``seed``: results are reproducible for a given batch (they depend on which
+    samples are still running).
     """
-    check_model(model)
-    check_batch(x)
-    resolve_bounds(x, None, None)
-    layout = _Layout(x)
     max_k = k if max_k is None else max_k
-    for name, v in (("k", k), ("max_k", max_k), ("popsize", popsize), ("max_iter", max_iter),
-                    ("chunk_size", chunk_size)):
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise TypeError(f"{name} must be an int, got {v!r}")
+    check_int("k", k, 0)
+    check_int("max_k", max_k, 0)
+    check_int("popsize", popsize, 4)
+    check_int("max_iter", max_iter, 0)
+    check_int("batch_size", batch_size, 1)
+    start = prepare(model, x)
+    x, label = start.x, start.label
+    layout = _Layout(x)
     if not 1 <= k <= max_k <= layout.pixels:
         raise ValueError(f"need 1 <= k <= max_k <= pixels per input ({layout.pixels}), got k={k}, max_k={max_k}")
-    if popsize < 4 or max_iter < 0 or chunk_size < 1:
-        raise ValueError("popsize must be >= 4 (DE/rand/1), max_iter >= 0 and chunk_size >= 1")
-    x = x.detach()
     n, dev = x.shape[0], x.device
-    with torch.no_grad():
-        label = model(x).argmax(dim=1)
     xs = x.reshape(n, layout.channels, layout.pixels)
-    evaluate = _Evaluator(model, xs, tuple(x.shape[1:]), layout, chunk_size)
+    evaluate = _Evaluator(model, xs, tuple(x.shape[1:]), layout, batch_size)
     g = torch.Generator().manual_seed(seed)
     adversarial = x.clone()
     done = torch.zeros(n, dtype=torch.bool, device=dev)
     iterations = torch.zeros(n, dtype=torch.long, device=dev)
-    forward_evals = torch.ones(n, dtype=torch.long, device=dev)
+    forward_evals = torch.ones(n, dtype=torch.long, device=dev)  # the clean label
     for kk in tqdm(range(k, max_k + 1), desc="one-pixel k", disable=not progress):
         idx = (~done).nonzero().squeeze(1)
         if idx.numel() == 0:
@@ -194,11 +191,9 @@ def one_pixel(model: nn.Module, x: torch.Tensor, k: int = 1, max_k: int | None =
         done[idx] = found
         iterations[idx] += gens
         forward_evals[idx] += queries
-    with torch.no_grad():  # the reported labels come from the returned adversarials themselves
-        adv_label = model(adversarial).argmax(dim=1)
-    return AttackResult(adversarial=adversarial, perturbation=adversarial - x, label=label, adv_label=adv_label,
-                        success=adv_label != label, iterations=iterations,
-                        grad_evals=torch.zeros_like(iterations), forward_evals=forward_evals + 1)
+    # the reported labels come from the returned adversarials themselves
+    return AttackResult.from_adversarial(model, x, adversarial, label, iterations=iterations,
+                                         grad_evals=torch.zeros_like(iterations), forward_evals=forward_evals)
 
 
 __all__ = ["one_pixel"]

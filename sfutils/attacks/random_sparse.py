@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from sfutils.attacks._checks import check_batch, check_model, resolve_bounds
+from sfutils.attacks._checks import check_batch, prepare
 from sfutils.attacks.result import AttackResult
 
 
@@ -24,19 +24,27 @@ def _channels(x: torch.Tensor) -> tuple[int, int]:
     return (x.shape[1], math.prod(x.shape[2:])) if x.dim() == 4 else (1, math.prod(x.shape[1:]))
 
 
-def median_channel_counts(perturbation: torch.Tensor, mask: torch.Tensor | None = None) -> list[int]:
-    """Per channel, the median over samples (those in ``mask``, default all) of changed elements.
-
-    The (lower) median, as an int per channel: the subset sizes of the random baseline (§4.2).
-    """
-    check_batch(perturbation, "perturbation")
+def channel_counts(perturbation: torch.Tensor) -> torch.Tensor:
+    """Changed elements per channel of each sample, (N, C) (one channel for non-image inputs)."""
     c, s = _channels(perturbation)
-    counts = (perturbation.reshape(perturbation.shape[0], c, s) != 0).sum(dim=2)
+    return (perturbation.reshape(perturbation.shape[0], c, s) != 0).sum(dim=2)
+
+
+def median_counts(counts: torch.Tensor, mask: torch.Tensor | None = None) -> list[int]:
+    """Per channel, the (lower) median over samples (those in ``mask``, default all) of ``counts``
+    (N, C): the subset sizes of the random baseline (§4.2), as one int per channel."""
+    counts = torch.as_tensor(counts)
     if mask is not None:
-        counts = counts[mask.bool()]
+        counts = counts[torch.as_tensor(mask).bool()]
     if counts.shape[0] == 0:
         raise ValueError("no samples selected to take the median over")
     return [int(v) for v in counts.median(dim=0).values.tolist()]
+
+
+def median_channel_counts(perturbation: torch.Tensor, mask: torch.Tensor | None = None) -> list[int]:
+    """:func:`median_counts` of the :func:`channel_counts` of ``perturbation``."""
+    check_batch(perturbation, "perturbation")
+    return median_counts(channel_counts(perturbation), mask)
 
 
 def _check_counts(per_channel_counts: int | Sequence[int], c: int, s: int) -> torch.Tensor:
@@ -50,16 +58,16 @@ def _check_counts(per_channel_counts: int | Sequence[int], c: int, s: int) -> to
     return torch.tensor(counts)
 
 
-def random_sparse(model: nn.Module, x: torch.Tensor, per_channel_counts: int | Sequence[int],
+def random_sparse(model: nn.Module, x: torch.Tensor, *, per_channel_counts: int | Sequence[int],
                   values: Sequence[float] = (0.0, 1.0), seed: int = 0) -> AttackResult:
     """Set ``per_channel_counts`` random elements of each channel of each sample to a random value of ``values``.
 
     ``x`` is (N, C, H, W) (counts per channel) or any other (N, ...) batch (one channel); inputs and
     ``values`` lie in [0, 1]. Randomness is drawn on the CPU from ``seed`` (device-independent).
+    One draw per sample (``iterations`` = 1), no gradient, two forward passes (clean and adversarial).
     """
-    check_model(model)
-    check_batch(x)
-    resolve_bounds(x, None, None)
+    start = prepare(model, x)
+    x = start.x
     c, s = _channels(x)
     counts = _check_counts(per_channel_counts, c, s)
     vals = torch.as_tensor(list(values), dtype=x.dtype)
@@ -70,15 +78,10 @@ def random_sparse(model: nn.Module, x: torch.Tensor, per_channel_counts: int | S
     rank = torch.rand(n, c, s, generator=g).argsort(dim=2).argsort(dim=2)
     chosen = rank < counts[None, :, None]
     new = vals[torch.randint(vals.numel(), (n, c, s), generator=g)]
-    x = x.detach()
     adversarial = torch.where(chosen.to(x.device), new.to(x.device), x.reshape(n, c, s)).reshape(x.shape)
-    with torch.no_grad():
-        label = model(x).argmax(dim=1)
-        adv_label = model(adversarial).argmax(dim=1)
     ones = torch.ones(n, dtype=torch.long, device=x.device)
-    return AttackResult(adversarial=adversarial, perturbation=adversarial - x, label=label,
-                        adv_label=adv_label, success=adv_label != label, iterations=ones,
-                        grad_evals=torch.zeros_like(ones), forward_evals=2 * ones)
+    return AttackResult.from_adversarial(model, x, adversarial, start.label, iterations=ones,
+                                         grad_evals=torch.zeros_like(ones), forward_evals=ones)
 
 
-__all__ = ["median_channel_counts", "random_sparse"]
+__all__ = ["channel_counts", "median_channel_counts", "median_counts", "random_sparse"]

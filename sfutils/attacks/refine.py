@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from sfutils.attacks._checks import check_batch, check_model
+from sfutils.attacks._checks import prepare
 from sfutils.attacks.result import AttackResult
 
 
@@ -33,18 +33,17 @@ def _pixel_order(delta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return order, counts
 
 
-def refine_sparse(model: nn.Module, x: torch.Tensor, result: AttackResult) -> AttackResult:
+def refine_sparse(model: nn.Module, x: torch.Tensor, *, result: AttackResult) -> AttackResult:
     """Greedily undo unneeded pixels of ``result`` (an untargeted attack on clean inputs ``x``).
 
     Only successful samples change; a pixel is restored (all its channels set back to ``x``)
     when the label stays different from ``result.label``. ``forward_evals`` adds the refinement's
-    forward passes; ``iterations`` and ``grad_evals`` are those of the attack.
+    forward passes (one per tried pixel and one for the final label); ``iterations`` and
+    ``grad_evals`` are those of the attack.
     """
-    check_model(model)
-    check_batch(x)
+    x = prepare(model, x, label=False).x
     if result.adversarial.shape != x.shape:
         raise ValueError(f"result is for inputs of shape {tuple(result.adversarial.shape)}, x has {tuple(x.shape)}")
-    x = x.detach()
     adv = result.adversarial.detach().clone().to(x.device)
     label = result.label.to(x.device)
     success = result.success.to(x.device).bool()
@@ -75,12 +74,9 @@ def refine_sparse(model: nn.Module, x: torch.Tensor, result: AttackResult) -> At
                 flat_adv[kept, :, kpix] = flat_x[kept, :, kpix]
             else:
                 flat_adv[kept, kpix] = flat_x[kept, kpix]
-    with torch.no_grad():
-        adv_label = model(adv).argmax(dim=1)
-    refined_success = adv_label != label
-    return AttackResult(
-        adversarial=adv, perturbation=adv - x, label=label, adv_label=adv_label, success=refined_success,
-        iterations=result.iterations.to(x.device), grad_evals=result.grad_evals.to(x.device),
-        forward_evals=result.forward_evals.to(x.device) + extra + 1,
-    )
+    return AttackResult.from_adversarial(model, x, adv, label, iterations=result.iterations.to(x.device),
+                                         grad_evals=result.grad_evals.to(x.device),
+                                         forward_evals=result.forward_evals.to(x.device) + extra)
 
+
+__all__ = ["refine_sparse"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import torch
+from torch import nn
 
 from sfutils import metrics
 
@@ -28,6 +29,27 @@ class AttackResult:
     iterations: torch.Tensor
     grad_evals: torch.Tensor
     forward_evals: torch.Tensor
+
+    @classmethod
+    def from_adversarial(cls, model: nn.Module, x: torch.Tensor, adversarial: torch.Tensor, label: torch.Tensor, *,
+                         iterations: torch.Tensor, grad_evals: torch.Tensor, forward_evals: torch.Tensor,
+                         adv_label: torch.Tensor | None = None, target: torch.Tensor | None = None
+                         ) -> "AttackResult":
+        """The closing every attack shares: the result of moving clean inputs ``x`` (clean labels
+        ``label``) to ``adversarial``.
+
+        Without ``adv_label`` the adversarial is classified here, one more forward pass added to
+        ``forward_evals``; pass ``adv_label`` when the attack's last pass already classified exactly
+        ``adversarial``. ``success`` is ``adv_label != label``, or ``adv_label == target`` for a
+        targeted attack.
+        """
+        if adv_label is None:
+            with torch.no_grad():
+                adv_label = model(adversarial).argmax(dim=1)
+            forward_evals = forward_evals + 1
+        success = adv_label != label if target is None else adv_label == target
+        return cls(adversarial=adversarial, perturbation=adversarial - x, label=label, adv_label=adv_label,
+                   success=success, iterations=iterations, grad_evals=grad_evals, forward_evals=forward_evals)
 
     @property
     def original(self) -> torch.Tensor:

@@ -2,12 +2,13 @@
 
 Every attack runs on the same models, images and machine, through one harness:
 
-* the model is wrapped in :class:`CountingModel`, which counts samples forwarded and samples
-  back-propagated, so library attacks get the same forward/backward accounting as ours;
+* the model is wrapped in :class:`sfutils.experiments.common.CountingModel`, which counts samples
+  forwarded and samples back-propagated, so library attacks get the same forward/backward
+  accounting as ours;
 * only images the model classifies correctly are attacked (the others are broken at k = 0);
 * one L0 definition for all, recomputed by :func:`check_adversarials` from ``x_adv - x``:
   perturbed pixels (any channel changed, :func:`sfutils.metrics.perturbed_pixels`) and
-  perturbed elements; values outside [0, 1] are counted (``out_of_range``) and then *clipped*,
+  perturbed elements; values outside [0, 1] are counted (``invalid``) and then *clipped*,
   and the clipped image is re-classified: an "adversarial" that does not change the label is a
   failure, and failures count as L0 = infinity.
 
@@ -21,10 +22,7 @@ machine), unlike the paper's one image at a time on a GPU.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
-import math
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,14 +33,11 @@ import pandas as pd
 import torch
 from torch import nn
 
-from sfutils import metrics
-from sfutils.device import default_device
-from sfutils.attacks.deepfool_l1 import deepfool_l1
-from sfutils.attacks.jsma import jsma
-from sfutils.attacks.refine import refine_sparse
-from sfutils.attacks.result import AttackResult
-from sfutils.attacks.sparse_rs import sparse_rs
-from sfutils.attacks.sparsefool import sparsefool
+from sfutils import metrics, stats
+from sfutils.metrics import predict
+from sfutils.attacks import AttackResult, deepfool_l1, jsma, refine_sparse, sparse_rs, sparsefool
+from sfutils.experiments.common import (CountingModel, Loader, Setting, lazy_setting, rebuild_adversarials,
+                                        sparse_delta_rows, summarize, timed)
 from sfutils.results import ResultStore, run_rows
 
 # The paper's lambda per data set (§4.1): 1 for MNIST, 3 for CIFAR-10.
@@ -50,28 +45,6 @@ PAPER_LAMBDA = {"mnist": 1.0, "cifar10": 3.0}
 MODEL_DATASET = {"lenet-mnist": "mnist", "resnet20-cifar10": "cifar10", "resnet20-cifar10-linf": "cifar10"}
 
 AttackFn = Callable[[nn.Module, torch.Tensor, torch.Tensor, int], torch.Tensor]
-
-
-class CountingModel(nn.Module):
-    """``model`` unchanged, counting samples forwarded (``forwards``) and back-propagated
-    (``backwards``: a gradient reaching the logits of a batch counts its samples once)."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-        self.forwards = 0
-        self.backwards = 0
-        self.train(model.training)
-
-    def _count_backward(self, grad: torch.Tensor) -> None:
-        self.backwards += grad.shape[0]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.model(x)
-        self.forwards += x.shape[0]
-        if out.requires_grad:
-            out.register_hook(self._count_backward)
-        return out
 
 
 @dataclass(frozen=True)
@@ -111,8 +84,9 @@ def _jsma(model: nn.Module, x: torch.Tensor, y: torch.Tensor, seed: int) -> torc
     return jsma(model, x, seed=seed).adversarial
 
 
-def _sparse_rs(k: int, n_queries: int) -> AttackFn:
-    return lambda model, x, y, seed: sparse_rs(model, x, y, k=k, n_queries=n_queries, seed=seed).adversarial
+def _sparse_rs(k: int, queries: int) -> AttackFn:
+    """Sparse-RS with a budget of ``queries`` queries: the start and ``queries - 1`` iterations."""
+    return lambda model, x, y, seed: sparse_rs(model, x, k=k, max_iter=queries - 1, seed=seed).adversarial
 
 
 def _adv_lib(name: str, **kwargs: Any) -> AttackFn:
@@ -227,155 +201,142 @@ def attack_specs(dataset: str, budgets: Mapping[str, Any]) -> list[AttackSpec]:
 
 # --- evaluation: one L0 definition for every attack --------------------------------------------
 
-def check_adversarials(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_adv: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Clip ``x_adv`` to [0, 1] (non-finite values restored to ``x``), re-classify it and measure L0.
+def check_adversarials(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_adv: torch.Tensor
+                       ) -> tuple[AttackResult, torch.Tensor]:
+    """Clip ``x_adv`` to [0, 1] (non-finite values restored to ``x``) and re-classify it.
 
-    Returns ``adversarial`` (clipped), ``out_of_range`` (elements outside [0, 1] before
-    clipping), ``success`` (label != ``y`` after clipping), ``pixels`` and ``elements`` changed.
+    Returns the :class:`AttackResult` of the clipped adversarials against the labels ``y`` (the
+    attacked images are classified correctly, so ``y`` is their clean label and ``success`` means
+    the label changed) and, per image, the elements outside [0, 1] before clipping. The result's
+    iteration and pass counts are zero: the harness counts passes with a :class:`CountingModel`.
     """
     if x_adv.shape != x.shape:
         raise ValueError(f"x_adv has shape {tuple(x_adv.shape)}, x has {tuple(x.shape)}")
     x_adv = x_adv.detach().to(x.device, x.dtype)
     finite = torch.isfinite(x_adv)
-    out_of_range = (~finite | (x_adv < 0) | (x_adv > 1)).flatten(1).sum(dim=1)
+    invalid = (~finite | (x_adv < 0) | (x_adv > 1)).flatten(1).sum(dim=1)
     adv = torch.where(finite, x_adv, x).clamp(0, 1)
-    with torch.no_grad():
-        pred = model(adv).argmax(dim=1)
-    delta = adv - x
-    return {"adversarial": adv, "out_of_range": out_of_range, "success": pred != y.to(x.device),
-            "pixels": metrics.perturbed_pixels(delta), "elements": metrics.perturbed_elements(delta)}
+    zeros = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
+    result = AttackResult.from_adversarial(model, x, adv, y.to(x.device), iterations=zeros, grad_evals=zeros,
+                                           forward_evals=zeros)
+    return result, invalid
 
 
-def _sparse_values(adv: torch.Tensor, x: torch.Tensor) -> list[dict[str, Any]]:
-    """Per sample the flat indices where ``adv`` differs from ``x`` and ``adv``'s values there."""
-    flat_a, flat_x = adv.detach().cpu().flatten(1), x.detach().cpu().flatten(1)
-    out = []
-    for a, b in zip(flat_a, flat_x):
-        idx = (a != b).nonzero().squeeze(1)
-        out.append({"adv_idx": idx.tolist(), "adv_val": a[idx].tolist()})
-    return out
-
-
-def rebuild_adversarials(x: torch.Tensor, df: pd.DataFrame) -> torch.Tensor:
-    """The stored adversarials of rows ``df`` (one per image of ``x``): ``x`` with ``adv_val`` at ``adv_idx``."""
-    if len(df) != x.shape[0]:
-        raise ValueError(f"need one row per image: {len(df)} rows for {x.shape[0]} images")
-    adv = x.detach().clone().flatten(1)
-    for i, (idx, val) in enumerate(zip(df["adv_idx"], df["adv_val"])):
-        if isinstance(idx, list) and idx:
-            adv[i, torch.tensor(idx, dtype=torch.long, device=x.device)] = torch.tensor(val, dtype=x.dtype,
-                                                                                     device=x.device)
-    return adv.view_as(x)
-
-
-def _rows(checked: dict[str, torch.Tensor], x: torch.Tensor, keep: bool) -> list[dict[str, Any]]:
-    cols = {k: checked[k].cpu().tolist() for k in ("success", "pixels", "elements", "out_of_range")}
-    rows = [{k: v[i] for k, v in cols.items()} for i in range(x.shape[0])]
+def _rows(result: AttackResult, invalid: torch.Tensor, keep: bool) -> list[dict[str, Any]]:
+    """Per attacked image: ``success``, ``pixels``, ``elements``, ``invalid`` and, with ``keep``, the
+    sparse perturbation of :func:`sfutils.experiments.common.sparse_delta_rows`."""
+    cols = {"success": result.success, "pixels": result.perturbed_pixels(),
+            "elements": metrics.perturbed_elements(result.perturbation), "invalid": invalid}
+    lists = {k: v.cpu().tolist() for k, v in cols.items()}
+    rows = [{k: v[i] for k, v in lists.items()} for i in range(len(lists["success"]))]
     if keep:
-        for row, extra in zip(rows, _sparse_values(checked["adversarial"], x)):
-            row.update(extra)
+        for row, delta in zip(rows, sparse_delta_rows(result)):
+            row.update(delta_idx=delta["delta_idx"], delta_val=delta["delta_val"])
     return rows
 
 
 def _chunk_rows(correct: torch.Tensor, pos: list[int], attacked_rows: list[dict[str, Any]], seconds: float,
-                counter: CountingModel, extra: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
+                counter: CountingModel) -> list[dict[str, Any]]:
     """Rows of a chunk: attacked ones get the shared time and evaluation counts, the others none."""
     n_att = len(attacked_rows)
     shared = {"seconds": seconds / n_att, "forwards": counter.forwards / n_att,
-              "backwards": counter.backwards / n_att, **(extra or {})} if n_att else {}
+              "backwards": counter.backwards / n_att} if n_att else {}
     it = iter(attacked_rows)
     return [{"correct": True, **next(it), **shared} if correct[p] else {"correct": False} for p in pos]
 
 
-def _store(spec: AttackSpec, model_name: str, n: int, seed: int, root: str | Path | None, shard: int,
-           num_shards: int) -> ResultStore:
-    return ResultStore(f"06-{spec.name}", {"model": model_name, "n": n, "seed": seed, "attack": spec.name,
-                                           "params": dict(spec.params)}, shard=shard, num_shards=num_shards, root=root)
+def _store(spec: AttackSpec, setting: Setting, root: str | Path | None, shard: int, num_shards: int) -> ResultStore:
+    return ResultStore(f"06-{spec.name}", {"model": setting.model, "n": setting.n, "seed": setting.seed,
+                                           "attack": spec.name, "params": dict(spec.params)},
+                       shard=shard, num_shards=num_shards, root=root)
 
 
-def attack_rows(spec: AttackSpec, model_name: str, model: nn.Module, x: torch.Tensor, y: torch.Tensor, *,
-                seed: int = 0, chunk_size: int = 32, root: str | Path | None = None, shard: int = 0,
-                num_shards: int = 1, progress: bool = True) -> pd.DataFrame:
-    """Per-image rows of ``spec`` on ``model`` (named ``model_name``) for images ``x`` / labels ``y``.
+ChunkAttack = Callable[[CountingModel, torch.Tensor, torch.Tensor, list[int], list[int]], torch.Tensor]
+
+
+def _harness(spec: AttackSpec, setting: Setting, attack: ChunkAttack, load: Loader | None, chunk_size: int,
+             root: str | Path | None, shard: int, num_shards: int, progress: bool) -> pd.DataFrame:
+    """The store loop of every attack of the comparison: per chunk (positions ``pos`` into the
+    setting), ``attack(counter, x, y, pos, attacked)`` returns adversarials of the correctly
+    classified images ``attacked`` through a :class:`CountingModel`; they are timed, checked by
+    :func:`check_adversarials` and stored as rows."""
+    get = lazy_setting(setting, load)
+    correct: list[torch.Tensor] = []
+
+    def compute(pos: list[int]) -> list[dict[str, Any]]:
+        model, x, y = get()
+        if not correct:
+            correct.append(predict(model, x) == y.cpu())
+        att = [p for p in pos if correct[0][p]]
+        counter = CountingModel(model)
+        rows: list[dict[str, Any]] = []
+        seconds = 0.0
+        if att:
+            x_adv, seconds = timed(lambda: attack(counter, x, y, pos, att), x.device)
+            rows = _rows(*check_adversarials(model, x[att], y[att], x_adv), spec.keep_adversarials)
+        return _chunk_rows(correct[0], pos, rows, seconds, counter)
+
+    return run_rows(_store(spec, setting, root, shard, num_shards), compute, list(range(setting.n)), chunk_size,
+                    progress)
+
+
+def attack_spec_rows(spec: AttackSpec, setting: Setting, *, load: Loader | None = None, chunk_size: int = 32,
+                     root: str | Path | None = None, shard: int = 0, num_shards: int = 1,
+                     progress: bool = True) -> pd.DataFrame:
+    """Per-image rows of ``spec`` on ``setting`` (``load``, default
+    :func:`sfutils.experiments.common.load_setting`, runs only when rows are missing).
 
     Stored under ``06-<spec.name>`` keyed by model, n, seed and the attack's parameters; only
     missing rows are computed. Columns: ``correct`` (clean), then for attacked images
-    ``success``, ``pixels``, ``elements``, ``out_of_range``, ``seconds``, ``forwards`` and
-    ``backwards`` (per image, shared within a chunk) and, if kept, ``adv_idx`` / ``adv_val``.
-    Each chunk is seeded with ``seed + position of its first image`` (torch's global RNG too,
-    for library attacks that draw from it).
+    ``success``, ``pixels``, ``elements``, ``invalid``, ``seconds``, ``forwards`` and
+    ``backwards`` (per image, shared within a chunk) and, if kept, ``delta_idx`` / ``delta_val``.
+    Each chunk is seeded with ``setting.seed + position of its first image`` (torch's global RNG
+    too, for library attacks that draw from it).
     """
     if spec.refines is not None:
-        raise ValueError(f"{spec.name} refines {spec.refines}: use refine_rows")
+        raise ValueError(f"{spec.name} refines {spec.refines}: use refined_rows")
     if not spec.available():
         raise ImportError(f"{spec.label} needs the modules {', '.join(spec.requires)}: pip install -e '.[compare]'")
-    store = _store(spec, model_name, x.shape[0], seed, root, shard, num_shards)
-    with torch.no_grad():
-        correct = (model(x).argmax(dim=1) == y).cpu()
 
-    def compute(pos: list[int]) -> list[dict[str, Any]]:
-        att = [p for p in pos if correct[p]]
-        rows: list[dict[str, Any]] = []
-        counter = CountingModel(model)
-        seconds = 0.0
-        if att:
-            start = time.perf_counter()
-            torch.manual_seed(seed + pos[0])
-            x_adv = spec.run(counter, x[att], y[att], seed + pos[0])
-            seconds = time.perf_counter() - start
-            rows = _rows(check_adversarials(model, x[att], y[att], x_adv), x[att], spec.keep_adversarials)
-        return _chunk_rows(correct, pos, rows, seconds, counter)
+    def attack(counter: CountingModel, x: torch.Tensor, y: torch.Tensor, pos: list[int], att: list[int]
+               ) -> torch.Tensor:
+        torch.manual_seed(setting.seed + pos[0])
+        return spec.run(counter, x[att], y[att], setting.seed + pos[0])
 
-    return run_rows(store, compute, list(range(x.shape[0])), chunk_size, progress)
+    return _harness(spec, setting, attack, load, chunk_size, root, shard, num_shards, progress)
 
 
-def refine_rows(spec: AttackSpec, base: AttackSpec, base_rows: pd.DataFrame, model_name: str, model: nn.Module,
-                x: torch.Tensor, y: torch.Tensor, *, seed: int = 0, chunk_size: int = 32,
-                root: str | Path | None = None, shard: int = 0, num_shards: int = 1,
-                progress: bool = True) -> pd.DataFrame:
-    """Rows of :func:`sfutils.attacks.refine.refine_sparse` applied to ``base``'s stored adversarials.
+def refined_rows(spec: AttackSpec, base: AttackSpec, base_rows: pd.DataFrame, setting: Setting, *,
+                 load: Loader | None = None, chunk_size: int = 32, root: str | Path | None = None, shard: int = 0,
+                 num_shards: int = 1, progress: bool = True) -> pd.DataFrame:
+    """Rows of :func:`sfutils.attacks.refine_sparse` applied to ``base``'s stored adversarials.
 
     ``seconds`` / ``forwards`` / ``backwards`` are the base attack's plus the refinement's
     (``refine_seconds`` alone beside them).
     """
     if spec.refines != base.name or not base.keep_adversarials:
         raise ValueError(f"{spec.name} must refine an attack that keeps its adversarials, got {base.name}")
-    if len(base_rows) != x.shape[0]:
-        raise ValueError(f"need the base attack's rows for all {x.shape[0]} images, got {len(base_rows)}")
-    store = _store(spec, model_name, x.shape[0], seed, root, shard, num_shards)
+    if len(base_rows) != setting.n:
+        raise ValueError(f"need the base attack's rows for all {setting.n} images, got {len(base_rows)}")
     base_rows = base_rows.reset_index(drop=True)
-    correct = torch.tensor(base_rows["correct"].astype(bool).to_numpy())
 
-    def compute(pos: list[int]) -> list[dict[str, Any]]:
-        att = [p for p in pos if correct[p]]
-        rows: list[dict[str, Any]] = []
-        counter = CountingModel(model)
-        seconds = 0.0
-        if att:
-            b = base_rows.iloc[att]
-            xa, ya = x[att], y[att]
-            adv = rebuild_adversarials(xa, b)
-            start = time.perf_counter()
-            prior = AttackResult(
-                adversarial=adv, perturbation=adv - xa, label=ya, adv_label=ya,
-                success=torch.tensor(b["success"].astype(bool).to_numpy(), device=x.device),
-                iterations=torch.zeros_like(ya), grad_evals=torch.zeros_like(ya), forward_evals=torch.zeros_like(ya))
-            refined = refine_sparse(counter, xa, prior)
-            seconds = time.perf_counter() - start
-            rows = _rows(check_adversarials(model, xa, ya, refined.adversarial), xa, False)
-            for row, (_, r) in zip(rows, b.iterrows()):
-                row["base_seconds"], row["base_forwards"], row["base_backwards"] = (
-                    r["seconds"], r["forwards"], r["backwards"])
-        out = _chunk_rows(correct, pos, rows, seconds, counter)
-        for row in out:
-            if row["correct"]:
-                row["refine_seconds"] = row["seconds"]
-                row["seconds"] += row.pop("base_seconds")
-                row["forwards"] += row.pop("base_forwards")
-                row["backwards"] += row.pop("base_backwards")
-        return out
+    def attack(counter: CountingModel, x: torch.Tensor, y: torch.Tensor, pos: list[int], att: list[int]
+               ) -> torch.Tensor:
+        b = base_rows.iloc[att]
+        xa, ya = x[att], y[att]
+        adv = rebuild_adversarials(xa, b)
+        zeros = torch.zeros_like(ya)
+        prior = AttackResult(adversarial=adv, perturbation=adv - xa, label=ya, adv_label=ya,
+                             success=torch.tensor(b["success"].astype(bool).to_numpy(), device=x.device),
+                             iterations=zeros, grad_evals=zeros, forward_evals=zeros)
+        return refine_sparse(counter, xa, result=prior).adversarial
 
-    return run_rows(store, compute, list(range(x.shape[0])), chunk_size, progress)
+    rows = _harness(spec, setting, attack, load, chunk_size, root, shard, num_shards, progress)
+    ok = rows["correct"].astype(bool)
+    rows.loc[ok, "refine_seconds"] = rows.loc[ok, "seconds"]
+    for column in ("seconds", "forwards", "backwards"):
+        rows.loc[ok, column] += base_rows.loc[ok, column]
+    return rows
 
 
 # --- summaries ------------------------------------------------------------------------------
@@ -394,24 +355,25 @@ def robust_accuracy(df: pd.DataFrame, ks: Sequence[int]) -> np.ndarray:
     return np.array([100.0 * (l0 > k).sum() / len(df) for k in ks])
 
 
-def summarize(df: pd.DataFrame, spec: AttackSpec, k_report: int) -> dict[str, Any]:
-    """One row of the comparison table for ``spec``'s rows ``df`` (see :func:`comparison_table`);
-    robust accuracy at ``k_report`` pixels, or at its own budget for a fixed-budget attack."""
+def comparison_row(df: pd.DataFrame, spec: AttackSpec, k_report: int) -> dict[str, Any]:
+    """One row of the comparison table for ``spec``'s rows ``df`` (see :func:`comparison_table`): the
+    measures of :func:`sfutils.experiments.common.summarize` over the attacked images, the L0 with
+    failures as infinity and robust accuracy at ``k_report`` pixels, or at its own budget for a
+    fixed-budget attack."""
     att = df[df["correct"].astype(bool)]
     if att.empty:
         raise ValueError(f"{spec.name}: no correctly classified image was attacked")
-    px, el = l0_with_failures(df), l0_with_failures(df, "elements")
-    ok = att["success"].astype(bool)
+    s = summarize(att)
     k = spec.k if spec.k is not None else k_report
     return {
         "attack": spec.label, "source": spec.source, "kind": spec.kind, "budget": spec.budget,
-        "attacked": int(len(att)), "success %": 100.0 * ok.mean(),
-        "median px": float(np.median(px)), "median elements": float(np.median(el)),
-        "mean px (successes)": float(att.loc[ok, "pixels"].mean()) if ok.any() else math.nan,
-        "robust acc %": float(robust_accuracy(df, [k])[0]), "at k px": k,
-        "s/image": float(att["seconds"].mean()), "forwards/image": float(att["forwards"].mean()),
-        "backwards/image": float(att["backwards"].mean()),
-        "out of [0,1] %": 100.0 * (att["out_of_range"] > 0).mean(), "notes": spec.notes,
+        "attacked": s["n"], "success %": s["fooling"],
+        "median px": float(np.median(l0_with_failures(df))),
+        **stats.interval_columns("median px", l0_with_failures(df)),  # seeded bootstrap, read by sfutils.claims
+        "median elements": float(np.median(l0_with_failures(df, "elements"))),
+        "mean px (successes)": s["mean_pixels"], "robust acc %": float(robust_accuracy(df, [k])[0]), "at k px": k,
+        "s/image": s["seconds"], "forwards/image": float(att["forwards"].mean()),
+        "backwards/image": float(att["backwards"].mean()), "out of [0,1] %": s["invalid_pct"], "notes": spec.notes,
     }
 
 
@@ -420,7 +382,7 @@ def comparison_table(results: Mapping[str, Mapping[str, pd.DataFrame]], specs: M
     """Per model and attack: success %, median L0 (pixels and elements; failures = inf), robust
     accuracy at ``k_report`` pixels, s/image, forwards/backwards per image, budget and source.
 
-    ``results[model][attack name]`` are rows of :func:`attack_rows` / :func:`refine_rows`;
+    ``results[model][attack name]`` are rows of :func:`attack_spec_rows` / :func:`refined_rows`;
     ``specs[model]`` the attack specs run on that model.
     """
     rows = []
@@ -429,18 +391,13 @@ def comparison_table(results: Mapping[str, Mapping[str, pd.DataFrame]], specs: M
             if spec.name in per_attack:
                 df = per_attack[spec.name]
                 clean = 100.0 * df["correct"].astype(bool).mean()
-                rows.append({"model": model_name, "n": len(df), "clean acc %": clean, **summarize(df, spec, k_report)})
+                rows.append({"model": model_name, "n": len(df), "clean acc %": clean,
+                             **comparison_row(df, spec, k_report)})
     return pd.DataFrame(rows)
 
 
-@functools.lru_cache(maxsize=4)
-def load_model_data(model_name: str, n: int, seed: int = 0) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
-    """Model ``model_name`` and ``n`` test images of its data set drawn with ``seed`` (default device)."""
-    from sfutils import data, models  # heavy imports only when real data is needed
-
+def setting(model_name: str, n: int, seed: int = 0) -> Setting:
+    """The :class:`~sfutils.experiments.common.Setting` of ``n`` test images of ``model_name``'s data set."""
     if model_name not in MODEL_DATASET:
         raise ValueError(f"unknown model {model_name!r} for this comparison; known: {', '.join(MODEL_DATASET)}")
-    dev = default_device()
-    model = models.get_model(model_name, device=dev)
-    x, y = data.load_dataset(MODEL_DATASET[model_name], "test", n=n, seed=seed)
-    return model, x.to(dev), y.to(dev)
+    return Setting(MODEL_DATASET[model_name], model_name, n, seed)

@@ -1,11 +1,10 @@
-"""§4.3 "Perceptibility": SparseFool examples at three sparsity levels (Figs. 1 and 5) and the box
+"""§4.2 "Perceptibility": SparseFool examples at three sparsity levels (Figs. 1 and 5) and the box
 [x - delta, x + delta] (delta on the 0-255 scale) that trades sparsity for imperceptibility (Figs. 6-7).
 
 Every attack runs through the resumable per-sample store (:mod:`sfutils.results`) under
 ``02-sparsefool-box``, one record per (setting, delta, lambda, attack keywords); rows carry the
-standard columns of :func:`sfutils.results.attack_rows` and the sparse perturbation of
-:func:`sfutils.experiments.overall.sparse_delta_rows`, from which
-:func:`sfutils.experiments.overall.adversarials` rebuilds the adversarial images for the figures.
+format of :func:`sfutils.experiments.common.timed_rows`, whose sparse perturbation
+:func:`sfutils.experiments.common.rebuild_adversarials` turns back into the images of the figures.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sfutils.attacks.sparsefool import bounds, sparsefool
-from sfutils.experiments.overall import Loader, Setting, attack_samples, lazy_setting, summarize, timed_rows
+from sfutils.experiments.common import Loader, Setting, attack_samples, lazy_setting, summarize, timed_rows
 from sfutils.results import ResultStore, run_rows
 
 # Fig. 7 of the paper (ResNet-101, ImageNet): perturbed pixels (%) of one image per row at each delta.
@@ -27,19 +26,19 @@ PAPER_FIG7: dict[str, dict[int, float]] = {
     "Arabian camel": {255: 0.169, 30: 0.839, 10: 3.202},
     "amphibian": {255: 0.227, 30: 1.058, 10: 4.296},
 }
-# Fig. 6 / §4.3: beyond delta ~ 25 the median sparsity stays almost constant; fooling rate 100% for every delta.
+# Fig. 6 / §4.2 "Perceptibility": beyond delta ~ 25 the median sparsity stays almost constant; fooling rate 100% for every delta.
 PAPER_PLATEAU_DELTA = 25
 
 
 def attack_box(setting: Setting, delta: float, *, lam: float = 3.0, shard: int = 0, num_shards: int = 1,
                chunk_size: int = 64, progress: bool = True, root: str | Path | None = None,
                load: Loader | None = None, **kwargs: Any) -> pd.DataFrame:
-    """Per-sample rows of SparseFool restricted to ``bounds(x, delta)`` (§4.3) on ``setting``.
+    """Per-sample rows of SparseFool restricted to ``bounds(x, delta)`` (§4.2, "Perceptibility") on ``setting``.
 
     ``kwargs`` go to :func:`sfutils.attacks.sparsefool`; rows are computed only when missing from
-    the store (``load``, default :func:`sfutils.experiments.overall.load_setting`, runs only then).
+    the store (``load``, default :func:`sfutils.experiments.common.load_setting`, runs only then).
     delta = 255 is the plain attack on [0, 1], so it shares the record of
-    :func:`sfutils.experiments.overall.attack_samples` (other notebooks' runs are reused). The
+    :func:`sfutils.experiments.common.attack_samples` (other notebooks' runs are reused). The
     returned rows carry a ``delta`` column.
     """
     if not 0 < delta <= 255:
@@ -72,7 +71,7 @@ def delta_sweep(setting: Setting, deltas: Sequence[float], **kwargs: Any) -> pd.
 
 def sweep_summary(rows: pd.DataFrame) -> pd.DataFrame:
     """Per delta (descending, as Fig. 6 reads from the full range down): the paper's measures (§4.1)
-    of :func:`sfutils.experiments.overall.summarize` plus the median l-inf / l2 norm of the
+    of :func:`sfutils.experiments.common.summarize` plus the median l-inf / l2 norm of the
     successful perturbations on the 0-255 scale."""
     out = []
     for delta, g in rows.groupby("delta", sort=True):

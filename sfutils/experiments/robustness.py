@@ -4,7 +4,7 @@ The paper attacks an l∞ adversarially trained CIFAR-10 ResNet-18 (82.17 % accu
 perturbations only slightly less sparse (2.44 % of the pixels vs 1.27 %) and faster to find
 (0.3 s vs 0.69 s per image): l∞ training barely helps against sparse perturbations. Here both
 nets go through the same resumable SparseFool runs as Table 1
-(:func:`sfutils.experiments.overall.attack_samples`, stored under ``01-sparsefool``), so the
+(:func:`sfutils.experiments.common.attack_samples`, stored under ``01-sparsefool``), so the
 standard net's rows are shared with notebook 01 when its settings match.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sfutils.experiments.overall import Setting, attack_samples, summarize
+from sfutils.experiments.common import Setting, attack_samples, interval_columns, summarize
 
 # §4.2: the paper's standard ResNet-18 (Table 1) and its l∞ adversarially trained one (no fooling
 # rate is given for the latter).
@@ -56,7 +56,7 @@ def attack_models(nets: Mapping[str, str], n: int, seed: int = 0, lam: float = 3
     """SparseFool rows (one per image) for each role → registered CIFAR-10 model name in ``nets``
     (e.g. ``{"standard": "resnet20-cifar10", "linf": "resnet20-cifar10-linf"}``) on the same ``n``
     test images; ``kwargs`` (``chunk_size``, ``shard``, ``num_shards``, ``root``, ...) go to
-    :func:`~sfutils.experiments.overall.attack_samples`."""
+    :func:`~sfutils.experiments.common.attack_samples`."""
     if not nets:
         raise ValueError("give at least one model to attack")
     return {role: attack_samples("sparsefool", Setting("cifar10", name, n, seed), lam=lam, **kwargs)
@@ -86,7 +86,7 @@ def robustness_table(rows: Mapping[str, pd.DataFrame], nets: Mapping[str, str], 
             "fooling % (ours)": s["fooling"], "fooling % (paper)": p["fooling"],
             "median px % (ours)": s["pixels_pct"], "median px % (paper)": p["pixels_pct"],
             "mean iterations (ours)": s["iterations"],
-            "s/image (ours)": s["seconds"], "s/image (paper)": p["seconds"], "notes": notes,
+            "s/image (ours)": s["seconds"], "s/image (paper)": p["seconds"], **interval_columns(s), "notes": notes,
         })
     return pd.DataFrame(out)
 

@@ -1,6 +1,6 @@
-"""§4.5 "Transferability and semantic information": where SparseFool puts its pixels (Figs. 8-9).
+"""§4.2 "Transferability and semantic information": where SparseFool puts its pixels (Figs. 8-9).
 
-The attacks are the plain SparseFool runs of :func:`sfutils.experiments.overall.attack_samples`
+The attacks are the plain SparseFool runs of :func:`sfutils.experiments.common.attack_samples`
 (shared with the other notebooks through the result store); this module turns their stored
 sparse perturbations into per-pixel masks and summarises them: overlays of the perturbed pixels
 (Fig. 8), the average perturbation-location map per fooling class and the source -> fooling class
@@ -132,7 +132,7 @@ def location_agreement(masks: Mapping[str, torch.Tensor], sigma: float = 8.0, si
     perturbation-location maps on the same image (mean over images), next to two baselines: B's map
     of a *different* image (the next one; NaN with a single image) and B's pixel count placed
     uniformly at random (seeded). Same-image similarity above the baselines means the networks
-    perturb shared regions of the image (§4.5: "the noise consistently lies around the important
+    perturb shared regions of the image (§4.2: "the noise consistently lies around the important
     areas of the image"); near the baselines, no shared location beyond generic image bias."""
     names = list(masks)
     if len(names) < 2:
@@ -154,7 +154,7 @@ def location_agreement(masks: Mapping[str, torch.Tensor], sigma: float = 8.0, si
 
 def centre_of_mass_spread(masks: torch.Tensor) -> np.ndarray:
     """Per mask, the root-mean-square distance (in pixels) of the perturbed pixels from their centre
-    of mass: small when the perturbation concentrates on one region, large when it spreads (§4.5);
+    of mass: small when the perturbation concentrates on one region, large when it spreads (§4.2);
     NaN for an empty mask."""
     n, h, w = masks.shape
     yy, xx = torch.meshgrid(torch.arange(h, dtype=torch.float64), torch.arange(w, dtype=torch.float64), indexing="ij")

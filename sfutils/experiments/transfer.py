@@ -1,8 +1,8 @@
-"""§4.4 "Transferability": SparseFool adversarials computed on a source net, fed to other nets (Table 3).
+"""§4.2 "Transferability and semantic information": SparseFool adversarials computed on a source net, fed to other nets (Table 3).
 
 Each source net is attacked once per image through the resumable per-sample store
-(:mod:`sfutils.results`, experiment ``03-transfer``), keeping the sparse perturbation (see
-:func:`sfutils.experiments.overall.sparse_delta_rows`); the adversarials are rebuilt from it and
+(:mod:`sfutils.results`, experiment ``03-transfer``) in the row format of
+:func:`sfutils.experiments.common.timed_rows`; the adversarials are rebuilt from it and
 every target net classifies clean and adversarial images. Following the paper's fooling rate
 (§4.1, |{x : f(x + r_x) != f(x)}| / |D|), a target is fooled when its prediction on the
 adversarial differs from its own prediction on the clean image; the diagonal is then the source's
@@ -11,7 +11,6 @@ own fooling rate. Rates are over the images the source attack fooled (all of the
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,16 +19,17 @@ import pandas as pd
 import torch
 from torch import nn
 
+from sfutils.metrics import predict
 from sfutils.attacks import sparsefool
-from sfutils.experiments.overall import adversarials, sparse_delta_rows
-from sfutils.results import ResultStore, attack_rows, run_rows
+from sfutils.experiments.common import rebuild_adversarials, timed_rows
+from sfutils.results import ResultStore, run_rows
 
 # Table 3 of the paper: fooling rate (%) of the column (target) net on adversarials of the row
 # (source) net, 4000 ImageNet validation images.
 PAPER_NETS = ("VGG-16", "ResNet-101", "DenseNet-161")
 PAPER_TABLE3 = pd.DataFrame([[100.0, 10.8, 8.2], [25.3, 100.0, 12.1], [28.2, 17.5, 100.0]],
                             index=pd.Index(PAPER_NETS, name="source"), columns=pd.Index(PAPER_NETS, name="target"))
-# Weight-layer depth: the paper's "larger" architectures (§4.4: perturbations transfer better from
+# Weight-layer depth: the paper's "larger" architectures (§4.2: perturbations transfer better from
 # larger to smaller ones) are the deeper ones (by parameter count VGG-16 would be the largest).
 PAPER_DEPTH = {"VGG-16": 16, "ResNet-101": 101, "DenseNet-161": 161}
 
@@ -55,19 +55,9 @@ def attack_source(source: str, model: nn.Module, x: torch.Tensor, y: torch.Tenso
     dev = next(model.parameters()).device
 
     def compute(pos: list[int]) -> list[dict[str, Any]]:
-        start = time.perf_counter()
-        result = sparsefool(model, x[pos].to(dev), lam=lam, **kwargs)
-        seconds = time.perf_counter() - start
-        return [{**a, **b} for a, b in zip(attack_rows(result, y[pos], seconds), sparse_delta_rows(result))]
+        return timed_rows(lambda xc: sparsefool(model, xc, lam=lam, **kwargs), x[pos].to(dev), y[pos])
 
     return run_rows(store, compute, list(range(x.shape[0])), chunk_size, progress)
-
-
-@torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
-    """Top-1 predictions of ``model`` on ``x`` (moved to the model's device batch by batch), on the CPU."""
-    dev = next(model.parameters()).device
-    return torch.cat([model(x[i:i + batch_size].to(dev)).argmax(dim=1).cpu() for i in range(0, x.shape[0], batch_size)])
 
 
 def evaluate_transfer(rows: Mapping[str, pd.DataFrame], models: Mapping[str, nn.Module], x: torch.Tensor,
@@ -85,7 +75,7 @@ def evaluate_transfer(rows: Mapping[str, pd.DataFrame], models: Mapping[str, nn.
         ids = torch.tensor(df["id"].tolist(), dtype=torch.long)
         if len(ids) and (ids.min() < 0 or ids.max() >= x.shape[0]):
             raise ValueError(f"{source}: result ids must be positions in x (0..{x.shape[0] - 1})")
-        adv = adversarials(x[ids].cpu(), df)
+        adv = rebuild_adversarials(x[ids].cpu(), df)
         for target, model in models.items():
             pred, before = predict(model, adv, batch_size), clean[target][ids]
             out.append(pd.DataFrame({
@@ -99,7 +89,7 @@ def evaluate_transfer(rows: Mapping[str, pd.DataFrame], models: Mapping[str, nn.
 
 def model_size(model: nn.Module) -> tuple[int, int]:
     """(depth, parameters): depth counts convolutional and linear layers (VGG-16: 16, CIFAR ResNet-20:
-    20), ties broken by the parameter count; it orders "larger" and "smaller" architectures in §4.4."""
+    20), ties broken by the parameter count; it orders "larger" and "smaller" architectures in §4.2."""
     depth = sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in model.modules())
     return depth, sum(p.numel() for p in model.parameters())
 
@@ -138,7 +128,7 @@ def fooling_matrix(long: pd.DataFrame, order: Sequence[str] | None = None) -> pd
 
 
 def direction_summary(matrix: pd.DataFrame, size: Mapping[str, Any]) -> pd.DataFrame:
-    """§4.4's claim "more transferable from larger to smaller architectures": the mean off-diagonal
+    """§4.2's claim "more transferable from larger to smaller architectures": the mean off-diagonal
     fooling rate (%) of the pairs whose source is larger than its target, and of the opposite pairs.
 
     ``size`` ranks the nets (e.g. :func:`model_size` or depth); pairs of equal size are left out.

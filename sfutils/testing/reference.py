@@ -2,7 +2,9 @@
 
 Written straight from the paper (§3, Algorithms 1 and 2) with the details of the authors'
 public implementation spelled out in the comments, one image at a time, loops and all. The
-batched ``sfutils.attacks`` must reproduce it: same perturbed-pixel sets, same labels.
+batched ``sfutils.attacks`` must reproduce it: same perturbed-pixel sets, same labels
+(``tests/test_sparsefool.py``), and ``benchmarks/bench_sparsefool.py`` times it as the baseline.
+Deliberately untyped and unvectorised: it is the oracle, not a second implementation to maintain.
 """
 
 from __future__ import annotations
