@@ -1,8 +1,8 @@
 """A classifier one can see: the 2-D toy problem of the course notebook 00 (paper §2-3, Figs. 2-3).
 
 Two interleaved moons scaled into the valid box [0, 1]^2 (the analogue of an image's pixel range),
-a small MLP trained on them in seconds, the trajectories of Algorithms 1 and 2 recorded by calling
-the public pieces of :mod:`sfutils.attacks`, and drawing helpers that only use the ``Axes`` they
+a small MLP trained on them in seconds, the trajectories of Algorithms 1 and 2 as
+:mod:`sfutils.attacks` computes them (SparseFool's through its ``trace`` hook), and drawing helpers that only use the ``Axes`` they
 are given (no plotting dependency in the core package).
 """
 
@@ -17,9 +17,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from sfutils.attacks._checks import check_batch, check_model, resolve_bounds
-from sfutils.attacks.deepfool import deepfool_boundary
-from sfutils.attacks.linear_solver import linear_solver
+from sfutils.attacks import SparseFoolStep, linear_solver, sparsefool
+from sfutils.attacks._checks import check_batch, check_model
 
 # The moons live in [-1, 2] x [-0.5, 1] before scaling; this affine map puts them (and most of
 # their noise) inside [0.05, 0.95]^2, so the box [0, 1]^2 is tight around the data, as for images.
@@ -94,12 +93,6 @@ def train_mlp(x: torch.Tensor, y: torch.Tensor, hidden: int = 32, steps: int = 6
     return model.eval()
 
 
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Percentage of ``x`` that ``model`` classifies as ``y``."""
-    with torch.no_grad():
-        return 100.0 * (model(x).argmax(dim=1) == y).float().mean().item()
-
-
 @dataclass
 class Trajectory:
     """The iterates of SparseFool (Algorithm 2) on one sample, as drawn in the paper's Fig. 3.
@@ -129,52 +122,28 @@ class Trajectory:
         return self.boundary.shape[0]
 
 
-def sparsefool_trajectory(model: nn.Module, x: torch.Tensor, lam: float = 3.0,
+def sparsefool_trajectory(model: nn.Module, x: torch.Tensor, *, lam: float = 3.0,
                           lb: torch.Tensor | float | None = None, ub: torch.Tensor | float | None = None,
-                          max_iter: int = 50, epsilon: float = 0.02, num_candidates: int = 10,
-                          overshoot: float = 0.02, df_max_iter: int = 50) -> Trajectory:
+                          **kwargs: Any) -> Trajectory:
     """Algorithm 2 on a single sample ``x`` (1, ...), recording every iterate.
 
-    Calls :func:`deepfool_boundary` and :func:`linear_solver` exactly as
-    :func:`sfutils.attacks.sparsefool` does (same arguments, same stopping rule), so the final
-    ``adversarial`` equals sparsefool's on that sample.
+    Runs :func:`sfutils.attacks.sparsefool` itself (``kwargs`` go there) and records its iterations
+    through the ``trace`` hook, so the path drawn is the one the attack takes and ``adversarial``
+    is its result.
     """
-    check_model(model)
     check_batch(x)
     if x.shape[0] != 1:
         raise ValueError(f"sparsefool_trajectory follows one sample: x must have shape (1, ...), got {tuple(x.shape)}")
-    if lam < 1:
-        raise ValueError(f"lam must be >= 1 (the paper's lambda), got {lam}")
-    if max_iter < 1:
-        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
-    lb_t, ub_t = resolve_bounds(x, lb, ub)
+    steps: list[SparseFoolStep] = []
+    result = sparsefool(model, x, lam=lam, lb=lb, ub=ub, trace=steps.append, **kwargs)
     x0 = x.detach()
-    with torch.no_grad():
-        label = model(x0).argmax(dim=1)
-    x_i, fool, fool_label = x0.clone(), x0.clone(), label.clone()
-    iterates, boundary, plane, normal = [x0], [], [], []
-    for _ in range(max_iter):
-        if fool_label.item() != label.item():
-            break
-        b = deepfool_boundary(model, x_i, num_candidates, overshoot, df_max_iter)
-        if not b.found.item():
-            break
-        p = x_i + lam * b.r_tot
-        boundary.append(x_i + b.r_tot)
-        plane.append(p)
-        normal.append(b.normal)
-        x_i = linear_solver(x_i, b.normal, p, lb_t, ub_t)
-        iterates.append(x_i)
-        fool = torch.minimum(torch.maximum(x0 + (1 + epsilon) * (x_i - x0), lb_t), ub_t)
-        with torch.no_grad():
-            fool_label = model(fool).argmax(dim=1)
-    return Trajectory(iterates=torch.cat(iterates), boundary=_stack(boundary, x0), plane=_stack(plane, x0),
-                      normal=_stack(normal, x0), adversarial=fool[0], label=int(label), adv_label=int(fool_label))
 
+    def stack(name: str) -> torch.Tensor:
+        return torch.cat([getattr(step, name) for step in steps]) if steps else x0.new_zeros((0, *x0.shape[1:]))
 
-def _stack(rows: list[torch.Tensor], like: torch.Tensor) -> torch.Tensor:
-    """Concatenate (1, ...) rows into (T, ...); an empty (0, ...) tensor when there are none."""
-    return torch.cat(rows) if rows else like.new_zeros((0, *like.shape[1:]))
+    return Trajectory(iterates=torch.cat([x0, stack("x_next")]), boundary=stack("boundary"), plane=stack("plane"),
+                      normal=stack("normal"), adversarial=result.adversarial[0], label=int(result.label),
+                      adv_label=int(result.adv_label))
 
 
 def linear_solver_path(x: torch.Tensor, w: torch.Tensor, p: torch.Tensor, lb: torch.Tensor,
@@ -310,6 +279,6 @@ def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_plane
     ax.plot(*adv, "*", ms=12, color=color, mec="k", mew=0.6, zorder=6)
 
 
-__all__ = ["POINT_COLORS", "REGION_COLORS", "Grid", "Trajectory", "accuracy", "decision_grid", "draw_boundary",
+__all__ = ["POINT_COLORS", "REGION_COLORS", "Grid", "Trajectory", "decision_grid", "draw_boundary",
            "draw_box", "draw_hyperplane", "draw_regions", "draw_trajectory", "hyperplane_grid", "linear_solver_path",
            "make_mlp", "make_moons", "sparsefool_trajectory", "train_mlp"]
