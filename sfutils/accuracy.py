@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from sfutils.data import dataset_source
 from sfutils.device import default_device, describe_device
+from sfutils.metrics import predict
 from sfutils.paths import HEADLINE_PROFILE, tables_dir
 
 COLUMNS = [
@@ -28,18 +29,12 @@ COLUMNS = [
 ]
 
 
-@torch.no_grad()
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 250) -> float:
-    """Fraction of ``x`` (images in [0, 1]) that ``model`` classifies as ``y``, in batches on the
-    model's device."""
+    """Fraction (in [0, 1]; every accuracy of the package has this unit) of ``x`` that ``model``
+    classifies as ``y``, through :func:`predict`."""
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"need as many labels as images (> 0), got {len(x)} images and {len(y)} labels")
-    device = next(model.parameters()).device
-    correct = 0
-    for i in tqdm(range(0, len(x), batch_size), desc="accuracy", leave=False):
-        pred = model(x[i:i + batch_size].to(device)).argmax(1)
-        correct += (pred.cpu() == y[i:i + batch_size]).sum().item()
-    return correct / len(x)
+    return (predict(model, x, batch_size, progress=True) == torch.as_tensor(y).cpu()).double().mean().item()
 
 
 PGD_SETTINGS = {"eps": 8 / 255, "alpha": 2 / 255, "steps": 20, "random_start": True}
