@@ -41,6 +41,27 @@ if "google.colab" in sys.modules:
 # `sfutils.attacks`: the same code the section notebooks 01–06 run.
 #
 # Course order: this notebook first, then 01 → 06 (see `notebooks/README.md`).
+#
+# **Learning goals.** After this notebook you can (1) explain why the $\ell_1$ projection onto a
+# hyperplane is sparse and why clipping it to the valid range fails (§2.1–2.2); (2) say how
+# DeepFool's boundary point $x_B$ and the normal $w$ of Eq. (6) linearise the classifier (§3.2);
+# (3) run Algorithm 1 (LinearSolver) by hand and write it in a few lines (§3.1); (4) assemble
+# Algorithm 2 (SparseFool) from its two building blocks and predict what $\lambda$ and the box
+# $[x - \delta, x + \delta]$ change (§3.3, §4.2).
+#
+# **Prerequisites.** Gradients and the first-order Taylor expansion; the $\ell_1$, $\ell_2$ and
+# $\ell_0$ norms; what a classifier's logits $f_k(x)$ and predicted label
+# $\hat k(x) = \arg\max_k f_k(x)$ are; reading PyTorch tensor code. No GPU: everything here runs
+# on a CPU in a couple of minutes.
+#
+# **Two measures used throughout the course.** The *fooling rate* of an attack is the percentage of
+# the attacked inputs whose predicted label it changes, $100 \cdot |\{x : \hat k(x + r_x) \ne
+# \hat k(x)\}| / N$ (`AttackResult.fooling_rate()`; the section notebooks give it with a confidence
+# interval). The *perturbed pixels* of an adversarial image are the pixels where $x + r$ differs from
+# $x$, i.e. $\|r\|_0$ counted per pixel (a colour pixel counts once if any of its channels changed;
+# on the 2-D toy problem: the changed coordinates); the paper reports their percentage of all the
+# image's pixels, as a median over the successful attacks (`perturbed_pixels()`,
+# `median_pixels_pct()`).
 
 # %% tags=["parameters"]
 profile = "default"
@@ -102,6 +123,24 @@ plt.show()
 # ways: $x_B = x + r_{adv}$ approximates the closest boundary point, and
 # $w = \nabla f_{k(x_B)}(x_B) - \nabla f_{k(x)}(x_B)$ (Eq. 6) is the boundary's normal there. Together
 # they define the hyperplane $\mathcal{B} = \{z : w^\top (z - x_B) = 0\}$ that SparseFool attacks.
+#
+# **How multi-class DeepFool picks the class to cross.** DeepFool [33] linearises, around the
+# current iterate $x^{(i)}$, the logit difference $f_k - f_{\hat k(x)}$ of every candidate class
+# $k \ne \hat k(x)$. Each candidate gives a hyperplane at $\ell_2$ distance
+# $|f_k(x^{(i)}) - f_{\hat k(x)}(x^{(i)})| \,/\, \|\nabla f_k(x^{(i)}) - \nabla f_{\hat k(x)}(x^{(i)})\|_2$;
+# DeepFool steps onto the *closest* one (the class with the smallest such distance), a little past
+# it (overshoot 0.02), and repeats from there until the label changes. The SparseFool paper uses
+# DeepFool as a building block (Algorithm 2, line 3; §3.2) without numbering these formulas; like
+# the DeepFool code, `sfutils` restricts the candidates to the `num_candidates` = 10 classes with the
+# largest logits at $x$ (here there are only two classes, so the other class is the candidate).
+#
+# **Why Eq. (6) gives the normal.** At $x_B$ the clean class $\hat k(x)$ and the class
+# $\hat k(x_B)$ that DeepFool reached (nearly) tie: locally the decision boundary is the level set
+# $\{z : g(z) = 0\}$ of $g = f_{\hat k(x_B)} - f_{\hat k(x)}$. A gradient is orthogonal to the
+# level sets of its function, so $w = \nabla g(x_B)$, which is Eq. (6), is normal to the boundary at
+# $x_B$ and points to the adversarial side; the first-order Taylor expansion
+# $g(z) \approx g(x_B) + w^\top (z - x_B)$ with $g(x_B) \approx 0$ is exactly the hyperplane
+# $\mathcal{B}$.
 #
 # We follow one test point through §2–4, picked by rules you can check in the next cell: correctly
 # classified; DeepFool ends close to the true boundary ($x + 0.9\,r_{adv}$ keeps the clean label)
@@ -531,6 +570,75 @@ lam_table = pd.DataFrame(rows)
 plotting.save_table(lam_table, "00_toy_lambda_sweep", n=len(x_test),
                     caption="SparseFool on the toy test set: the lambda trade-off of the paper's Fig. 4.")
 display(lam_table.round(3))
+
+# %% [markdown]
+# **Exercise 4 — assemble Algorithm 2.** Using only `deepfool_boundary` (line 3–5 of Algorithm 2:
+# `r_tot` is $r_{adv}$, `normal` is $w^{(i)}$ of Eq. 6) and `linear_solver` (line 6, Algorithm 1),
+# write SparseFool for one sample: from $x^{(i)}$, put the hyperplane through
+# $x^{(i)} + \lambda\, r_{adv}$, step with LinearSolver in the box, and stop when
+# $Q(x + (1 + \epsilon)(x^{(i)} - x))$, $\epsilon = 0.02$, changes the label (or after 50
+# iterations). Self-check: your adversarial must equal `sfutils.attacks.sparsefool`'s on the toy
+# points.
+
+# %% tags=["solution", "hide-input"]
+def my_sparsefool(x, lam=3.0, lb=0.0, ub=1.0, max_iter=50, epsilon=0.02):
+    """Algorithm 2 for one sample x (1, d), from the public building blocks."""
+    lo, hi = torch.full_like(x, lb), torch.full_like(x, ub)
+    with torch.no_grad():
+        label = model(x).argmax(1)
+    x_i, adv = x.clone(), x.clone()
+    for _ in range(max_iter):
+        with torch.no_grad():
+            if model(adv).argmax(1) != label:  # line 2: stop once the label changed
+                break
+        bd = deepfool_boundary(model, x_i)  # lines 3-5: x_B = x_i + r_adv and w (Eq. 6)
+        if not bool(bd.found):
+            break
+        x_i = linear_solver(x_i, bd.normal, x_i + lam * bd.r_tot, lo, hi)  # line 6
+        adv = torch.minimum(torch.maximum(x + (1 + epsilon) * (x_i - x), lo), hi)  # Q(x + (1+eps) r)
+    return adv
+
+
+picks = range(0, len(x_test), max(1, len(x_test) // 10))
+for lam in (1.0, 3.0):
+    reference = sparsefool(model, x_test, lam=lam).adversarial
+    for i in picks:
+        torch.testing.assert_close(my_sparsefool(x_test[i:i + 1], lam=lam), reference[i:i + 1], rtol=0, atol=1e-6)
+print(f"my_sparsefool matches sfutils.attacks.sparsefool on {len(picks)} toy points for lambda = 1 and 3")
+
+# %% [markdown]
+# **Exercise 5 — in words.** (a) Why does SparseFool need several iterations on the moons but one on
+# a linear classifier? (b) Why does clipping the $\ell_1$-DeepFool perturbation fail more often on
+# MNIST than on the toy problem? (c) What does a smaller $\delta$ cost, and why?
+
+# %% [markdown] tags=["solution"]
+# *Answers.* **(a)** LinearSolver lands on the tangent hyperplane $\mathcal{B}$ of Eq. (6). On a
+# linear classifier $\mathcal{B}$ *is* the boundary, so the first step (pushed $\epsilon$ past it)
+# already flips the label; on the curved moons boundary the tangent plane lies on the clean side of
+# the true boundary wherever it bends away from it, so the step falls short and DeepFool must
+# re-linearise from the new iterate (§3.3, Fig. 3). $\lambda > 1$ moves the plane beyond $x_B$ to
+# compensate, fewer iterations for a slightly larger $\|r\|_1$ (Fig. 4).
+# **(b)** The $\ell_1$ projection puts the whole step on the one coordinate with the largest
+# $|w_d|$, usually a step far larger than the pixel's room: MNIST pixels sit at 0 or 1, so almost
+# any large step leaves $[0, 1]$, and clipping removes most of it, leaving the point short of the
+# boundary (§2.2). The toy moons sit inside the box, so only the tight $\delta$-box of §3 makes the
+# same happen there.
+# **(c)** Each coordinate may move at most $\delta$, so LinearSolver saturates coordinates sooner and
+# needs more of them (less sparse) and SparseFool more iterations; with a very small $\delta$ the
+# reachable set may not cross the boundary within `max_iter` and the fooling rate drops (§4.2,
+# Figs. 6–7: sparsity traded for imperceptibility).
+#
+# *Exercise 1, in words.* LinearSolver first moves the coordinate with the largest $|w_d|$ (Eq. 5),
+# in the direction of $\mathrm{sign}(w_d)$ times the side of $\mathcal{B}$ to reach; it is clipped
+# when the step of Eq. (4) exceeds the room left to the box wall in that direction.
+# *Exercise 2, in words.* Sorting $|w|$ once gives the order of Eq. (5) (the forbidden set $S$ grows
+# by one coordinate per step); each step is Eq. (4), followed by $Q$.
+# *Exercise 3, in words.* Larger $\lambda$: fewer iterations and a fooling rate that stays high, at
+# the price of a larger $\|r\|_1$: the trade-off of Fig. 4. In two dimensions, one coordinate is
+# enough whenever the first step of Algorithm 1 is not clipped.
+# *Exercise 4, in words.* Algorithm 2 is a loop around the two building blocks: DeepFool for the
+# plane, LinearSolver for the sparse step, and the $\epsilon$-extended, box-projected point for the
+# stopping test.
 
 # %% [markdown]
 # ## Provenance
