@@ -26,8 +26,9 @@ from sfutils import runner
 from sfutils.paths import repo_root
 
 ROOT = repo_root()
-sys.path.insert(0, str(ROOT / "book"))
-import build as book  # noqa: E402  (book/build.py: the site and student builder)
+_spec = importlib.util.spec_from_file_location("course_book_build", ROOT / "book" / "build.py")
+book = importlib.util.module_from_spec(_spec)  # book/build.py: the site and student builder
+_spec.loader.exec_module(book)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = ROOT / "book" / "_build" / "screenshots"
