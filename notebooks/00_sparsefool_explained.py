@@ -76,6 +76,7 @@ import torch
 from IPython.display import Markdown, display
 
 from sfutils import plotting, provenance, toy
+from sfutils.accuracy import accuracy
 from sfutils.attacks import bounds, deepfool, deepfool_l1, linear_solver, sparsefool
 from sfutils.attacks.deepfool import deepfool_boundary
 from sfutils.profiles import get_profile
@@ -103,7 +104,7 @@ print(P)
 x_train, y_train = toy.make_moons(P.n_toy, seed=P.seed)
 x_test, y_test = toy.make_moons(P.n_attack, seed=P.seed + 1)
 model = toy.train_mlp(x_train, y_train, seed=P.seed)
-train_acc, test_acc = toy.accuracy(model, x_train, y_train), toy.accuracy(model, x_test, y_test)
+train_acc, test_acc = 100 * accuracy(model, x_train, y_train), 100 * accuracy(model, x_test, y_test)
 print(f"MLP accuracy: train {train_acc:.1f}%, test {test_acc:.1f}% ({P.n_toy} / {P.n_attack} points)")
 grid = toy.decision_grid(model, lo=(-0.1, -0.1), hi=(1.1, 1.1))
 
@@ -111,7 +112,7 @@ fig, ax = plt.subplots(figsize=(4.2, 4.2))
 toy.draw_regions(ax, grid, x_train, y_train)
 ax.set_title(f"MLP on two moons (test accuracy {test_acc:.1f}%)\nshaded: decision regions; dashed: valid box")
 ax.legend(loc="lower left")
-plotting.save_figure(fig, "00_toy_problem", caption="The toy problem: a SiLU MLP's decision regions on two moons "
+plotting.save_figure(run, fig, "00_toy_problem", caption="The toy problem: a SiLU MLP's decision regions on two moons "
                      "inside the valid box [0,1]^2.", n=P.n_toy)
 plt.show()
 
@@ -215,7 +216,7 @@ ax.annotate(r"$x_B$", x_b[0].tolist(), textcoords="offset points", xytext=(6, -1
 zoom(ax, x_star, x_b, pad=1.2 * float(b.r_tot.norm()))
 ax.legend(loc="lower left", fontsize=7)
 ax.set_title(r"DeepFool: the closest boundary point $x_B$ and the normal $w$")
-plotting.save_figure(fig, "00_deepfool_l2", caption="l2-DeepFool on the toy MLP: x_B = x + r_adv, the normal w "
+plotting.save_figure(run, fig, "00_deepfool_l2", caption="l2-DeepFool on the toy MLP: x_B = x + r_adv, the normal w "
                      "(Eq. 6) and the linearised boundary B (paper Fig. 2).")
 plt.show()
 
@@ -294,7 +295,7 @@ ax.plot(*(x_star + r_l1)[0].tolist(), "X", ms=9, color="#c0392b", zorder=6)
 ax.plot(*x_clip[0].tolist(), "X", ms=9, color="0.2", zorder=6, label="clipped back into the box")
 ax.legend(loc="lower left", fontsize=6.5)
 fig.tight_layout()
-plotting.save_figure(fig, "00_l1_projection", caption="The linearised problem (Eq. 3). Left: the l1 projection onto B "
+plotting.save_figure(run, fig, "00_l1_projection", caption="The linearised problem (Eq. 3). Left: the l1 projection onto B "
                      "moves one coordinate, the l2 projection both. Right: the l1 step leaves the box; clipped back, "
                      "the point no longer reaches B (§2.2).")
 plt.show()
@@ -329,7 +330,7 @@ if lenet is not None:
         "pixels outside [0,1] per image": float(((res.adversarial < 0) | (res.adversarial > 1)).flatten(1).sum(1).float().mean()),
         "largest |r|": float(res.perturbation.abs().max())} for name, res in attacks.items()])
     display(mnist_table.round(3))
-    plotting.save_table(mnist_table, "00_mnist_l1_clipping", n=len(y_mnist),
+    plotting.save_table(run, mnist_table, "00_mnist_l1_clipping", n=len(y_mnist),
                         caption="§2.2 on MNIST/LeNet: l1-DeepFool before and after clipping to [0,1], and SparseFool.")
 
     undone = attacks["l1-DeepFool"].success & ~attacks["l1-DeepFool, clipped"].success
@@ -352,7 +353,7 @@ if lenet is not None:
         ax.set_yticks([])
         ax.grid(False)
     fig.tight_layout()
-    plotting.save_figure(fig, "00_mnist_l1_clipping", n=len(y_mnist),
+    plotting.save_figure(run, fig, "00_mnist_l1_clipping", n=len(y_mnist),
                          caption="An MNIST digit (label in each title): l1-DeepFool changes a few pixels (circled) "
                                  "to values far outside [0,1]; clipped, the label comes back; SparseFool stays valid.")
     FIGURES.append("00_mnist_l1_clipping")
@@ -387,7 +388,7 @@ for k in range(len(path) - 1):
     arrow(ax, path[k], path[k + 1], "#2c3e50", label="LinearSolver steps" if k == 0 else None)
     ax.annotate(rf"$x^{{({k + 1})}}$", path[k + 1].tolist(), textcoords="offset points", xytext=(5, 5))
 ax.legend(loc="lower left", fontsize=6.5)
-plotting.save_figure(fig, "00_linear_solver", caption="Algorithm 1 on the linearised problem: the first coordinate is "
+plotting.save_figure(run, fig, "00_linear_solver", caption="Algorithm 1 on the linearised problem: the first coordinate is "
                      "clipped at the box wall, the next one completes the step onto B, inside the box.")
 plt.show()
 
@@ -436,7 +437,7 @@ axes[0].plot([], [], color="#c0392b", label="LinearSolver step")
 axes[0].plot([], [], "*", color="#c0392b", mec="k", ms=10, label="adversarial")
 axes[0].legend(loc="lower left", fontsize=7)
 fig.tight_layout()
-plotting.save_figure(fig, "00_sparsefool_lambda", caption="SparseFool's iterations on the curved toy boundary for "
+plotting.save_figure(run, fig, "00_sparsefool_lambda", caption="SparseFool's iterations on the curved toy boundary for "
                      "lambda = 1, 2, 3 (paper Fig. 3): larger lambda, fewer iterations.")
 plt.show()
 
@@ -477,7 +478,7 @@ zoom(axes[0], *[torch.cat([t.iterates, t.boundary]) for t in drawn], pad=0.08)
 axes[0].plot([], [], color="#8e44ad", label=r"box $[x-\delta, x+\delta]\cap[0,1]^2$")
 axes[0].legend(loc="lower left", fontsize=7)
 fig.tight_layout()
-plotting.save_figure(fig, "00_lambda_delta", caption="SparseFool (lambda = 3) on the toy point with the perceptibility "
+plotting.save_figure(run, fig, "00_lambda_delta", caption="SparseFool (lambda = 3) on the toy point with the perceptibility "
                      "box of §4.2 shrinking (delta = 255, 100, 40 on the 0-255 scale).")
 plt.show()
 
@@ -567,7 +568,7 @@ for lam in (1.0, 1.5, 2.0, 3.0, 5.0):
                  "mean ||r||_1 (fooled)": float(res.perturbation[ok].abs().sum(1).mean()),
                  "one coordinate %": float(100 * (res.perturbed_pixels()[ok] == 1).float().mean())})
 lam_table = pd.DataFrame(rows)
-plotting.save_table(lam_table, "00_toy_lambda_sweep", n=len(x_test),
+plotting.save_table(run, lam_table, "00_toy_lambda_sweep", n=len(x_test),
                     caption="SparseFool on the toy test set: the lambda trade-off of the paper's Fig. 4.")
 display(lam_table.round(3))
 

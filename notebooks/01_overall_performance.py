@@ -74,12 +74,11 @@ from IPython.display import Markdown, display
 
 from sfutils import data, plotting, provenance
 from sfutils.device import default_device
-from sfutils.experiments import overall
-from sfutils.experiments.overall import Setting
+from sfutils.experiments import common, overall
+from sfutils.experiments.common import Setting
 from sfutils.profiles import get_profile
 
-P = get_profile("01", profile, seed=seed, **{k: v for k, v in dict(
-    n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet).items() if v is not None})
+P = get_profile("01", profile, seed=seed, n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet)
 FIGURES = ["01_table1", "01_fig4_lambda_sweep", "01_table2_imagenet", "01_l1_deepfool_clipping"]
 TABLES = ["01_table1", "01_table2", "01_fig4", "01_l1_deepfool"]
 run = provenance.start_run("01", profile, default_device())
@@ -102,7 +101,7 @@ accuracies = {}
 for dataset, models, lam in (("mnist", P.mnist_models, 1.0), ("cifar10", P.cifar_models, 3.0)):
     n_sf = P.n_mnist if dataset == "mnist" else P.n_cifar
     for model, paper_model in models:
-        acc = overall.accuracy(Setting(dataset, model, P.n_accuracy[dataset], P.seed))
+        acc = 100 * common.accuracy(Setting(dataset, model, P.n_accuracy[dataset], P.seed))
         accuracies[model] = acc
         runs = {
             "sparsefool": (n_sf, dict(lam=lam), f"lambda={lam:g}"),
@@ -111,12 +110,12 @@ for dataset, models, lam in (("mnist", P.mnist_models, 1.0), ("cifar10", P.cifar
                           "REDUCED: popsize={popsize}, max_iter={max_iter}, k<={max_k}".format(**P.one_pixel[dataset])),
         }
         for attack, (n, kwargs, notes) in runs.items():
-            df = overall.attack_samples(attack, Setting(dataset, model, n, P.seed), **store, **kwargs)
+            df = common.attack_samples(attack, Setting(dataset, model, n, P.seed), **store, **kwargs)
             entries.append(dict(dataset=dataset, model=model, paper_model=paper_model, attack=attack,
-                                accuracy=acc, summary=overall.summarize(df),
+                                accuracy=acc, summary=common.summarize(df),
                                 notes=f"{notes}; acc on {P.n_accuracy[dataset]} test images"))
 t1 = overall.table1(entries)
-plotting.save_table(t1, "01_table1", caption="Table 1: fooling rate, median perturbed pixels (% of the image, "
+plotting.save_table(run, t1, "01_table1", caption="Table 1: fooling rate, median perturbed pixels (% of the image, "
                     "fooled samples) and seconds per image (batched, CPU) - ours beside the paper's.",
                     n=int(t1["n"].sum()))
 display(Markdown(t1.to_markdown(index=False, floatfmt=".3g")))
@@ -150,7 +149,7 @@ fig = comparison_bars(t1, labels, [("fooling %", "fooling rate (%)", False),
                                    ("median px %", "median perturbed pixels (% of image)", True),
                                    ("s/image", "seconds per image (log; ours batched on CPU)", True)],
                       f"Table 1 ({profile} profile): ours vs the paper")
-plotting.save_figure(fig, "01_table1", caption="Table 1 as bars: ours (stand-in models, batched CPU timing) "
+plotting.save_figure(run, fig, "01_table1", caption="Table 1 as bars: ours (stand-in models, batched CPU timing) "
                      "beside the paper's (GTX Titan X, one image at a time).", n=int(t1["n"].sum()))
 plt.show()
 
@@ -164,30 +163,30 @@ plt.show()
 entries2, examples = [], {}
 for model, paper_model in P.imagenet_models:
     setting = Setting("imagenet", model, P.n_imagenet, P.seed)
-    sf = overall.attack_samples("sparsefool", setting, lam=3.0, **P.imagenet_sparsefool, **store)
+    sf = common.attack_samples("sparsefool", setting, lam=3.0, **P.imagenet_sparsefool, **store)
     rnd = overall.random_baseline(setting, sf, **store)
-    acc = overall.accuracy(Setting("imagenet", model, P.n_accuracy["imagenet"], P.seed))
+    acc = 100 * common.accuracy(Setting("imagenet", model, P.n_accuracy["imagenet"], P.seed))
     reduced = f"REDUCED SparseFool {P.imagenet_sparsefool}; " if P.imagenet_sparsefool else ""
-    entries2.append(dict(model=model, paper_model=paper_model, accuracy=acc, summary=overall.summarize(sf),
-                         random=overall.summarize(rnd), notes=f"{reduced}lambda=3; ImageNet sample images (not val); "
+    entries2.append(dict(model=model, paper_model=paper_model, accuracy=acc, summary=common.summarize(sf),
+                         random=common.summarize(rnd), notes=f"{reduced}lambda=3; ImageNet sample images (not val); "
                          f"acc on {P.n_accuracy['imagenet']}"))
     examples[model] = sf
 t2 = overall.table2(entries2)
-plotting.save_table(t2, "01_table2", caption="Table 2: SparseFool on ImageNet (lambda=3) and the random "
+plotting.save_table(run, t2, "01_table2", caption="Table 2: SparseFool on ImageNet (lambda=3) and the random "
                     "baseline's fooling rate - ours (offline stand-ins) beside the paper's.", n=int(t2["n"].sum()))
 display(Markdown(t2.to_markdown(index=False, floatfmt=".3g")))
 
 # %%
 model0 = P.imagenet_models[0][0]
 sf0 = examples[model0]
-_, x0, _ = overall.load_setting(Setting("imagenet", model0, P.n_imagenet, P.seed))
+_, x0, _ = common.load_setting(Setting("imagenet", model0, P.n_imagenet, P.seed))
 fooled = np.flatnonzero(sf0["success"].to_numpy())[:6]
 fooled = fooled if fooled.size else np.arange(min(6, len(sf0)))  # show the attempts if none succeeded
 names = [c.split(",")[0] for c in data.class_names("imagenet")]
-fig = plotting.plot_examples(x0[fooled], overall.adversarials(x0, sf0)[fooled], sf0["label"].iloc[fooled].tolist(),
+fig = plotting.plot_examples(x0[fooled], common.rebuild_adversarials(x0, sf0)[fooled], sf0["label"].iloc[fooled].tolist(),
                              sf0["adv_label"].iloc[fooled].tolist(), class_names=names, size=2.0)
 fig.suptitle(f"SparseFool (λ=3) on {model0}\n(ImageNet sample images)", y=1.07)
-plotting.save_figure(fig, "01_table2_imagenet", caption=f"SparseFool adversarial examples on {model0} "
+plotting.save_figure(run, fig, "01_table2_imagenet", caption=f"SparseFool adversarial examples on {model0} "
                      "(ImageNet sample images, lambda=3).", n=len(fooled))
 plt.show()
 
@@ -201,7 +200,7 @@ plt.show()
 sweep_setting = Setting(P.sweep["dataset"], P.sweep["model"], P.sweep["n"], P.seed)
 sweep = overall.lambda_sweep(sweep_setting, P.sweep["lams"], **store)
 sweep.insert(0, "model", sweep_setting.model)
-plotting.save_table(sweep[["model", "lam", "n", "fooling", "pixels", "pixels_pct", "iterations", "seconds"]],
+plotting.save_table(run, sweep[["model", "lam", "n", "fooling", "pixels", "pixels_pct", "iterations", "seconds"]],
                     "01_fig4", caption=f"Fig. 4: SparseFool vs lambda on {sweep_setting.model} "
                     f"({sweep_setting.dataset}); pixels = median perturbed pixels of fooled samples.",
                     n=sweep_setting.n)
@@ -215,7 +214,7 @@ axes[0].set_ylim(min(sweep["fooling"].min() - 5, 90), 101)
 fig.suptitle(f"Fig. 4 on {sweep_setting.model} ({sweep_setting.dataset}, n={sweep_setting.n}); "
              "paper: Inception-v3, ImageNet, n=4000")
 fig.tight_layout()
-plotting.save_figure(fig, "01_fig4_lambda_sweep", caption="Fig. 4: fooling rate, sparsity and iterations of "
+plotting.save_figure(run, fig, "01_fig4_lambda_sweep", caption="Fig. 4: fooling rate, sparsity and iterations of "
                      "SparseFool against lambda.", n=sweep_setting.n)
 plt.show()
 display(Markdown(sweep.to_markdown(index=False, floatfmt=".3g")))
@@ -231,10 +230,10 @@ l1_entries = []
 for dataset, model, n in P.l1_deepfool:
     setting = Setting(dataset, model, n, P.seed)
     l1_entries.append(dict(dataset=dataset, model=model, **{
-        key: overall.summarize(overall.attack_samples("deepfool_l1", setting, clip=clip, **store))
+        key: common.summarize(common.attack_samples("deepfool_l1", setting, clip=clip, **store))
         for key, clip in (("unclipped", False), ("clipped", True))}))
 l1 = overall.l1_deepfool_table(l1_entries)
-plotting.save_table(l1, "01_l1_deepfool", caption="Section 2.2: l1-DeepFool before and after clipping to [0, 1].",
+plotting.save_table(run, l1, "01_l1_deepfool", caption="Section 2.2: l1-DeepFool before and after clipping to [0, 1].",
                     n=int(l1["n"].sum()))
 display(Markdown(l1.to_markdown(index=False, floatfmt=".3g")))
 
@@ -252,7 +251,7 @@ ax.set_xlim(0, 100)
 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
 ax.set_title("l1-DeepFool (§2.2): fooling rate before and after clipping")
 fig.tight_layout()
-plotting.save_figure(fig, "01_l1_deepfool_clipping", caption="Section 2.2: l1-DeepFool's fooling rate before "
+plotting.save_figure(run, fig, "01_l1_deepfool_clipping", caption="Section 2.2: l1-DeepFool's fooling rate before "
                      "and after clipping its adversarials to the valid range.", n=int(l1["n"].sum()))
 plt.show()
 

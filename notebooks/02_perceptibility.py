@@ -65,12 +65,11 @@ from IPython.display import Markdown, display
 
 from sfutils import data, plotting, provenance
 from sfutils.device import default_device
-from sfutils.experiments import overall, perceptibility
-from sfutils.experiments.overall import Setting
+from sfutils.experiments import common, perceptibility
+from sfutils.experiments.common import Setting
 from sfutils.profiles import get_profile
 
-P = get_profile("02", profile, seed=seed, **{k: v for k, v in dict(
-    n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet).items() if v is not None})
+P = get_profile("02", profile, seed=seed, n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet)
 FIGURES = ["02_fig5a_mnist_examples", "02_fig5b_cifar10_examples", "02_fig1_imagenet_examples",
            "02_fig6_delta_sweep", "02_fig7_same_image"]
 TABLES = ["02_fig6_delta_sweep", "02_fig7_same_image"]
@@ -117,15 +116,15 @@ for ds, setting in settings.items():
     levels = min(3, fooled)
     picks = perceptibility.pick_by_sparsity(full, levels=levels, per_level=max(1, min(P.per_level, fooled // 3)))
     pos = [p for group in picks for p in group]
-    _, x, _ = overall.load_setting(setting)
-    adv = overall.adversarials(x[pos].cpu(), full.iloc[pos])
+    _, x, _ = common.load_setting(setting)
+    adv = common.rebuild_adversarials(x[pos].cpu(), full.iloc[pos])
     names = [c.split(",")[0] for c in data.class_names(ds)]
     fig = plotting.plot_examples(x[pos], adv, full["label"].iloc[pos].tolist(), full["adv_label"].iloc[pos].tolist(),
                                  names, max_examples=len(pos), size=2.2 if ds == "imagenet" else 1.6)
     name, paper_fig = titles[ds]
     fig.suptitle(f"{paper_fig}: SparseFool on {P.models[ds]}\n({ds}, lambda={P.lam[ds]:g}, x ± {dmax}; "
                  f"sparse → dense, {fooled} fooled)", y=1 + 0.45 / fig.get_figheight())
-    plotting.save_figure(fig, name, caption=f"{paper_fig}: SparseFool examples on {P.models[ds]} at {levels} "
+    plotting.save_figure(run, fig, name, caption=f"{paper_fig}: SparseFool examples on {P.models[ds]} at {levels} "
                          "sparsity levels: original, perturbed pixels, adversarial.", n=len(full))
     plt.show()
 
@@ -154,12 +153,12 @@ axes[2].yaxis.set_minor_formatter(NullFormatter())
 axes[0].legend()
 fig.suptitle(f"Fig. 6 ({profile} profile): SparseFool inside [x − δ, x + δ]")
 fig.tight_layout()
-plotting.save_figure(fig, "02_fig6_delta_sweep", caption="Fig. 6: median perturbed pixels, fooling rate and time "
+plotting.save_figure(run, fig, "02_fig6_delta_sweep", caption="Fig. 6: median perturbed pixels, fooling rate and time "
                      "per image against delta.", n=n_sweep)
 plt.show()
 table6 = sweep[["dataset", "model", "delta", "n", "fooling", "pixels_pct", "pixels", "median_linf_255",
                 "median_l2_255", "iterations", "seconds"]]
-plotting.save_table(table6, "02_fig6_delta_sweep", caption="Fig. 6: per delta, fooling rate (%), median perturbed "
+plotting.save_table(run, table6, "02_fig6_delta_sweep", caption="Fig. 6: per delta, fooling rate (%), median perturbed "
                     "pixels (% and count, fooled samples), median l-inf/l2 of the perturbation (0-255 scale), "
                     "mean iterations and seconds per image (batched, CPU); n = images per delta.", n=n_sweep)
 
@@ -172,20 +171,20 @@ plotting.save_table(table6, "02_fig6_delta_sweep", caption="Fig. 6: per delta, f
 ds7 = P.fig7
 d7 = [d for d in (255, 30, 10) if d in P.deltas[ds7]]
 sid = perceptibility.common_example(rows[ds7], d7)
-_, x, _ = overall.load_setting(settings[ds7])
+_, x, _ = common.load_setting(settings[ds7])
 x7 = x[sid:sid + 1].cpu().repeat(len(d7), 1, 1, 1)
 r7 = pd.concat([rows[ds7][(rows[ds7]["delta"] == float(d)) & (rows[ds7]["id"] == sid)] for d in d7])
 names = [c.split(",")[0] for c in data.class_names(ds7)]
-fig = plotting.plot_examples(x7, overall.adversarials(x7, r7), r7["label"].tolist(), r7["adv_label"].tolist(), names,
+fig = plotting.plot_examples(x7, common.rebuild_adversarials(x7, r7), r7["label"].tolist(), r7["adv_label"].tolist(), names,
                              max_examples=len(d7), size=2.4)
 for ax, d in zip(fig.axes[:len(d7)], d7):
     ax.set_title(f"x ± {d}\n{ax.get_title()}")
 fig.suptitle(f"Fig. 7: one {ds7} image attacked on\n{P.models[ds7]} inside x ± δ", y=1.05)
-plotting.save_figure(fig, "02_fig7_same_image", caption="Fig. 7: the same image at decreasing delta: less "
+plotting.save_figure(run, fig, "02_fig7_same_image", caption="Fig. 7: the same image at decreasing delta: less "
                      "perceptible, denser perturbations.", n=1)
 plt.show()
 t7 = perceptibility.paper_fig7_table(rows[ds7], sid, names, d7)
-plotting.save_table(t7, "02_fig7_same_image", caption=f"Fig. 7: fooling label, perturbed pixels (%) and l-inf "
+plotting.save_table(run, t7, "02_fig7_same_image", caption=f"Fig. 7: fooling label, perturbed pixels (%) and l-inf "
                     f"of one {ds7} image ({P.models[ds7]}) per delta, beside the paper's two ResNet-101 images.", n=1)
 display(Markdown(t7.to_markdown(index=False, floatfmt=".3g")))
 

@@ -81,8 +81,7 @@ from sfutils.device import default_device
 from sfutils.experiments import transfer
 from sfutils.profiles import get_profile
 
-P = get_profile("03", profile, seed=seed, **{k: v for k, v in dict(
-    n_imagenet=n_imagenet, n_cifar=n_cifar).items() if v is not None})
+P = get_profile("03", profile, seed=seed, n_imagenet=n_imagenet, n_cifar=n_cifar)
 FIGURES = ["03_table3_transfer"]
 TABLES = ["03_table3_matrices", "03_table3_summary"]
 device = default_device()
@@ -147,7 +146,7 @@ for ax, (title, m) in zip(axes, panels):
     ax.tick_params(axis="y", rotation=0)
 fig.suptitle(f"Table 3: transferability of SparseFool perturbations ({profile} profile; nets ordered small → large)")
 fig.tight_layout()
-plotting.save_figure(fig, "03_table3_transfer", caption="Table 3 as heatmaps: fooling rate (%) of each target "
+plotting.save_figure(run, fig, "03_table3_transfer", caption="Table 3 as heatmaps: fooling rate (%) of each target "
                      "net (column) on SparseFool adversarials of each source net (row), over the images the source "
                      "fooled; the paper's ImageNet numbers beside ours (stand-in nets).",
                      n=int(sum(len(long) for _, long, _ in results.values())))
@@ -158,7 +157,7 @@ matrices = pd.concat(
     [transfer.PAPER_TABLE3.stack().rename("fooling %").reset_index().assign(setting="paper (ImageNet, n=4000)")]
     + [m.stack().rename("fooling %").reset_index().assign(setting=f"ours ({label})")
        for label, (m, _, _) in results.items()], ignore_index=True)[["setting", "source", "target", "fooling %"]]
-plotting.save_table(matrices, "03_table3_matrices", caption="Table 3: fooling rate (%) of the target net on "
+plotting.save_table(run, matrices, "03_table3_matrices", caption="Table 3: fooling rate (%) of the target net on "
                     "SparseFool adversarials of the source net (paper and ours).", n=len(matrices))
 
 acc = {k: v for _, long, _ in results.values() for k, v in transfer.clean_accuracy(long).items()}
@@ -169,7 +168,7 @@ summary = pd.DataFrame(
                             "clean acc on this slice: " + ", ".join(f"{short(k)} {acc[k]:.0f}%" for k in m.index)
                             + f"; {data.dataset_source(settings[label][0]).description}")
        for label, (m, long, size) in results.items()])
-plotting.save_table(summary, "03_table3_summary", caption="Table 3 summarised: mean / min / max off-diagonal "
+plotting.save_table(run, summary, "03_table3_summary", caption="Table 3 summarised: mean / min / max off-diagonal "
                     "fooling rate and the means of the larger → smaller and smaller → larger pairs.",
                     n=int(summary["n per source"].sum()))
 display(Markdown(summary.to_markdown(index=False, floatfmt=".3g")))

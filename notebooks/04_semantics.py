@@ -70,12 +70,11 @@ from IPython.display import Markdown, display
 
 from sfutils import data, plotting, provenance
 from sfutils.device import default_device
-from sfutils.experiments import overall, semantics
-from sfutils.experiments.overall import Setting
+from sfutils.experiments import common, semantics
+from sfutils.experiments.common import Setting
 from sfutils.profiles import get_profile
 
-P = get_profile("04", profile, seed=seed, **{k: v for k, v in dict(
-    n_cifar=n_cifar, n_images=n_images).items() if v is not None})
+P = get_profile("04", profile, seed=seed, n_cifar=n_cifar, n_images=n_images)
 FIGURES = ["04_fig8_networks", "04_fig9_cifar10_by_fooling_class", "04_fig9_location_maps",
            "04_class_pairs"]
 TABLES = ["04_networks", "04_location_agreement", "04_class_pairs", "04_top_pairs"]
@@ -101,8 +100,8 @@ grow = 1 if ds8 == "imagenet" else 0
 nets = {}
 for model in P.networks:
     setting = Setting(ds8, model, P.n_images, P.seed)
-    df = overall.attack_samples("sparsefool", setting, lam=P.lam, **store)
-    _, x, _ = overall.load_setting(setting)
+    df = common.attack_samples("sparsefool", setting, lam=P.lam, **store)
+    _, x, _ = common.load_setting(setting)
     nets[model] = (x.cpu(), df, semantics.perturbation_masks(df, x.shape[1:]))
 x0, df0, _ = nets[P.networks[0]]
 cells, titles = [], []
@@ -114,7 +113,7 @@ for i in range(min(P.n_show, P.n_images)):
                      for model, (_, df, _) in nets.items()])
 fig = semantics.image_grid(cells, titles, size=2.6,
                            title=f"Fig. 8: SparseFool (lambda={P.lam:g}) on the same {ds8} images, per network")
-plotting.save_figure(fig, "04_fig8_networks", caption=f"Fig. 8: perturbed pixels of SparseFool on the same {ds8} "
+plotting.save_figure(run, fig, "04_fig8_networks", caption=f"Fig. 8: perturbed pixels of SparseFool on the same {ds8} "
                      "images for several networks (red).", n=P.n_images)
 plt.show()
 per_net = []
@@ -124,11 +123,11 @@ for model, (x, df, m) in nets.items():
                     "rms spread of pixels (px)": float(np.nanmean(semantics.centre_of_mass_spread(m))),
                     "mean s/image": float(df["seconds"].mean())})
 t_net = pd.DataFrame(per_net)
-plotting.save_table(t_net, "04_networks", caption="Fig. 8 networks: fooled images, median perturbed "
+plotting.save_table(run, t_net, "04_networks", caption="Fig. 8 networks: fooled images, median perturbed "
                     "pixels (%), mean RMS distance of the perturbed pixels from their centre of mass, time "
                     "(batched CPU).", n=P.n_images)
 agree = semantics.location_agreement({m: v[2] for m, v in nets.items()}, sigma=P.sigma, size=x0.shape[-1])
-plotting.save_table(agree, "04_location_agreement", caption="Fig. 8 quantified: cosine similarity of smoothed "
+plotting.save_table(run, agree, "04_location_agreement", caption="Fig. 8 quantified: cosine similarity of smoothed "
                     f"(sigma={P.sigma} px) perturbation-location maps of two networks on the same image vs on "
                     "different images (NaN with one image) and vs randomly placed pixels.", n=P.n_images)
 display(Markdown(t_net.to_markdown(index=False, floatfmt=".3g")))
@@ -144,8 +143,8 @@ display(Markdown(agree.to_markdown(index=False, floatfmt=".3g")))
 
 # %%
 setting = Setting("cifar10", P.cifar_model, P.n_cifar, P.seed)
-cdf = overall.attack_samples("sparsefool", setting, lam=P.lam, **store)
-_, xc, _ = overall.load_setting(setting)
+cdf = common.attack_samples("sparsefool", setting, lam=P.lam, **store)
+_, xc, _ = common.load_setting(setting)
 xc = xc.cpu()
 names = data.class_names("cifar10")
 cmask = semantics.perturbation_masks(cdf, xc.shape[1:])
@@ -166,7 +165,7 @@ for k, name in enumerate(names):
 fig = semantics.image_grid(cells, titles, labels, size=1.3,
                            title=f"Fig. 9: CIFAR-10 {P.cifar_model} SparseFool perturbations (red)\n"
                                  "grouped by fooling class")
-plotting.save_figure(fig, "04_fig9_cifar10_by_fooling_class", caption="Fig. 9: perturbed pixels of fooled CIFAR-10 "
+plotting.save_figure(run, fig, "04_fig9_cifar10_by_fooling_class", caption="Fig. 9: perturbed pixels of fooled CIFAR-10 "
                      "images, one row per fooling class (clean label in each title).", n=int(ok.sum()))
 plt.show()
 
@@ -180,7 +179,7 @@ fig = semantics.image_grid(
     title=f"Average perturbation-location maps (share of fooled images perturbed at each pixel, "
           f"smoothed sigma={P.sigma_maps} px)")
 fig.colorbar(fig.axes[0].images[0], ax=fig.axes, shrink=0.8, label="share of images")
-plotting.save_figure(fig, "04_fig9_location_maps", caption="Fig. 9 quantified: share of fooled CIFAR-10 images "
+plotting.save_figure(run, fig, "04_fig9_location_maps", caption="Fig. 9 quantified: share of fooled CIFAR-10 images "
                      "perturbed at each pixel, per clean class and per fooling class.", n=int(ok.sum()))
 plt.show()
 
@@ -195,13 +194,13 @@ ax.set_xlabel("fooling (adversarial) class")
 ax.set_ylabel("source class (clean prediction)")
 ax.set_title(f"CIFAR-10 {P.cifar_model}: SparseFool source → fooling class (n={int(ok.sum())} fooled)")
 fig.tight_layout()
-plotting.save_figure(fig, "04_class_pairs", caption="Counts of source -> fooling class pairs of SparseFool on "
+plotting.save_figure(run, fig, "04_class_pairs", caption="Counts of source -> fooling class pairs of SparseFool on "
                      "CIFAR-10.", n=int(ok.sum()))
 plt.show()
-plotting.save_table(pairs.reset_index(), "04_class_pairs", caption="Source (clean prediction) -> fooling class "
+plotting.save_table(run, pairs.reset_index(), "04_class_pairs", caption="Source (clean prediction) -> fooling class "
                     "counts of SparseFool on CIFAR-10, with totals.", n=int(ok.sum()))
 top = semantics.top_pairs(cdf, names, k=10)
-plotting.save_table(top, "04_top_pairs", caption="The most frequent source -> fooling class pairs.", n=int(ok.sum()))
+plotting.save_table(run, top, "04_top_pairs", caption="The most frequent source -> fooling class pairs.", n=int(ok.sum()))
 display(Markdown(top.to_markdown(index=False, floatfmt=".3g")))
 
 # %% [markdown]

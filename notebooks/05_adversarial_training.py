@@ -70,11 +70,11 @@ from IPython.display import Markdown, display
 
 from sfutils import data, plotting, provenance
 from sfutils.device import default_device
-from sfutils.experiments import overall, robustness
-from sfutils.experiments.overall import Setting
+from sfutils.experiments import common, robustness
+from sfutils.experiments.common import Setting
 from sfutils.profiles import get_profile
 
-P = get_profile("05", profile, seed=seed, **{k: v for k, v in dict(n_cifar=n_cifar).items() if v is not None})
+P = get_profile("05", profile, seed=seed, n_cifar=n_cifar)
 FIGURES = ["05_pixels_distribution", "05_examples"]
 TABLES = ["05_robustness"]
 run = provenance.start_run("05", profile, default_device())
@@ -102,11 +102,11 @@ else:
 # %%
 rows = robustness.attack_models(NETS, n=P.n_cifar, seed=P.seed, lam=3.0, chunk_size=P.chunk_size,
                                 shard=shard, num_shards=num_shards)
-accuracy = {role: overall.accuracy(Setting("cifar10", name, P.n_accuracy, P.seed)) for role, name in NETS.items()}
+accuracy = {role: 100 * common.accuracy(Setting("cifar10", name, P.n_accuracy, P.seed)) for role, name in NETS.items()}
 table = robustness.robustness_table(
     rows, NETS, notes=f"JPEG CIFAR-10 test slice, λ=3, batched CPU timing ({default_device()})")
 table.insert(5, f"acc % on {P.n_accuracy} images (ours)", table["role"].map(accuracy))
-plotting.save_table(table, "05_robustness", caption="SparseFool against the standard and the l-inf adversarially "
+plotting.save_table(run, table, "05_robustness", caption="SparseFool against the standard and the l-inf adversarially "
                     "trained net: ours (ResNet-20 stand-ins) beside the paper's ResNet-18 (§4.2).", n=int(table["n"].sum()))
 display(Markdown(table.to_markdown(index=False, floatfmt=".3g")))
 
@@ -149,7 +149,7 @@ if "linf" not in rows:
     title += "\n(l∞ net not trained yet: standard only)"
 fig.suptitle(f"{title}; dashed: paper's medians (standard 1.27 %, l∞ 2.44 %)")
 fig.tight_layout()
-plotting.save_figure(fig, "05_pixels_distribution", caption="Histogram and ECDF of the perturbed pixels (%) per "
+plotting.save_figure(run, fig, "05_pixels_distribution", caption="Histogram and ECDF of the perturbed pixels (%) per "
                      "fooled image for the standard and the l-inf adversarially trained net.", n=len(fooled))
 plt.show()
 
@@ -163,7 +163,7 @@ x, _ = data.load_dataset("cifar10", "test", n=P.n_cifar, seed=P.seed)
 ids = robustness.common_fooled(rows, P.n_examples)
 cols = [(role, i) for i in ids for role in rows]
 sel = {role: df.set_index("id").loc[ids].reset_index() for role, df in rows.items()}
-adv = {role: overall.adversarials(x[ids], df) for role, df in sel.items()}
+adv = {role: common.rebuild_adversarials(x[ids], df) for role, df in sel.items()}
 fig = plotting.plot_examples(
     torch.stack([x[i] for _, i in cols]), torch.stack([adv[role][ids.index(i)] for role, i in cols]),
     [int(sel[role].loc[ids.index(i), "label"]) for role, i in cols],
@@ -173,7 +173,7 @@ for j, (role, _) in enumerate(cols):
     fig.axes[j].set_title(f"{role}\n{fig.axes[j].get_title()}")
 fig.suptitle("SparseFool on CIFAR-10 (λ=3)\n" + ("standard vs l∞-trained ResNet-20, same image in adjacent columns"
              if "linf" in rows else "standard ResNet-20 only (l∞ net not trained yet)"), y=1.07)
-plotting.save_figure(fig, "05_examples", caption="The same CIFAR-10 test images attacked on the standard and the "
+plotting.save_figure(run, fig, "05_examples", caption="The same CIFAR-10 test images attacked on the standard and the "
                      "l-inf adversarially trained net: original, perturbed pixels, adversarial.", n=len(cols))
 plt.show()
 

@@ -77,10 +77,10 @@ from tqdm.auto import tqdm
 
 from sfutils import data, models, plotting, provenance
 from sfutils.experiments import beyond
+from sfutils.experiments.common import load_setting
 from sfutils.profiles import get_profile
 
-P = get_profile("06", profile, seed=seed,
-                **{k: v for k, v in dict(n_mnist=n_mnist, n_cifar=n_cifar).items() if v is not None})
+P = get_profile("06", profile, seed=seed, n_mnist=n_mnist, n_cifar=n_cifar)
 FIGURES = ["06_robust_accuracy", "06_sparsity_vs_time", "06_comparison_table"]
 TABLES = ["06_comparison", "06_lambda_sweep", "06_refinement"]
 MODELS = ["lenet-mnist", "resnet20-cifar10", "resnet20-cifar10-linf"]
@@ -108,7 +108,7 @@ for m in available:
     dataset = beyond.MODEL_DATASET[m]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the lossy-mirror warning: printed below instead
-        loaded[m] = beyond.load_model_data(m, sizes[dataset], P.seed)
+        loaded[m] = load_setting(beyond.setting(m, sizes[dataset], P.seed))
     print(f"{m}: {sizes[dataset]} test images; {data.dataset_source(dataset).description}")
 
 specs = {}
@@ -130,22 +130,22 @@ budget_table
 # %%
 results = {}
 for m in available:
-    model, x, y = loaded[m]
+    setting = beyond.setting(m, sizes[beyond.MODEL_DATASET[m]], P.seed)
     results[m] = {}
     for spec in tqdm(specs[m], desc=m):
         if not spec.available():
             print(f"skipped {spec.label}: needs {', '.join(spec.requires)} (see the `compare` extra in pyproject.toml)")
             continue
-        kw = dict(seed=P.seed, chunk_size=P.chunk_size, shard=shard, num_shards=num_shards, progress=False)
+        kw = dict(chunk_size=P.chunk_size, shard=shard, num_shards=num_shards, progress=False)
         if spec.refines is not None:
             base = next(s for s in specs[m] if s.name == spec.refines)
-            results[m][spec.name] = beyond.refine_rows(spec, base, results[m][base.name], m, model, x, y, **kw)
+            results[m][spec.name] = beyond.refined_rows(spec, base, results[m][base.name], setting, **kw)
         else:
-            results[m][spec.name] = beyond.attack_rows(spec, m, model, x, y, **kw)
+            results[m][spec.name] = beyond.attack_spec_rows(spec, setting, **kw)
 
 # %%
 table = beyond.comparison_table(results, specs, k_report=P.k_report)
-plotting.save_table(table, "06_comparison", n=int(table["n"].sum()) if len(table) else 0,
+plotting.save_table(run, table, "06_comparison", n=int(table["n"].sum()) if len(table) else 0,
                     caption=f"Sparse attacks side by side ({profile} profile): success %, median L0 (failures = inf), "
                             f"robust accuracy at k={P.k_report} px (fixed-budget attacks at their own k), time and "
                             "forward/backward evaluations per attacked image, on this machine's CPU.")
@@ -185,7 +185,7 @@ fig.legend([handles[k] for k in labels if k in handles], [k for k in labels if k
            bbox_to_anchor=(1.0, 0.5), frameon=False)
 fig.suptitle("Robust accuracy vs pixel budget (solid: this repo, dashed: libraries, triangles: Sparse-RS at its k)")
 fig.tight_layout()
-plotting.save_figure(fig, "06_robust_accuracy", n=sum(len(v[2]) for v in loaded.values()),
+plotting.save_figure(run, fig, "06_robust_accuracy", n=sum(len(v[2]) for v in loaded.values()),
                      caption="Robust accuracy (%) vs pixel budget k for every minimum-norm attack (curves) and "
                              "Sparse-RS (points), per model; failures count as L0 = inf.")
 plt.show()
@@ -217,7 +217,7 @@ handles = {h.get_label(): h for ax in axes[0] for h in ax.get_legend_handles_lab
 fig.legend([handles[k] for k in labels if k in handles], [k for k in labels if k in handles], loc="center left",
            bbox_to_anchor=(1.0, 0.5), frameon=False)
 fig.tight_layout()
-plotting.save_figure(fig, "06_sparsity_vs_time", n=sum(len(v[2]) for v in loaded.values()),
+plotting.save_figure(run, fig, "06_sparsity_vs_time", n=sum(len(v[2]) for v in loaded.values()),
                      caption="Median perturbed pixels vs seconds per image (both log scale) for every minimum-norm "
                              "attack with a finite median, per model.")
 plt.show()
@@ -244,7 +244,7 @@ for ax, (col, title, fmt, cmap, log) in zip(axes, cols):
     ax.grid(False)
     ax.set_title(title)
 fig.tight_layout()
-plotting.save_figure(fig, "06_comparison_table", n=int(table["n"].sum()) if len(table) else 0,
+plotting.save_figure(run, fig, "06_comparison_table", n=int(table["n"].sum()) if len(table) else 0,
                      caption="Median perturbed pixels, success rate and seconds per image of every attack and model "
                              "(colour: darker is worse).")
 plt.show()
@@ -261,7 +261,7 @@ sf = table[table["attack"].str.startswith("SparseFool λ")]
 lam_table = sf[["model", "attack", "success %", "median px", "median elements",
                                                       "robust acc %", "s/image", "forwards/image",
                                                       "backwards/image"]]
-plotting.save_table(lam_table, "06_lambda_sweep", n=int(sf["n"].sum()) if len(sf) else 0,
+plotting.save_table(run, lam_table, "06_lambda_sweep", n=int(sf["n"].sum()) if len(sf) else 0,
                     caption="SparseFool's lambda sweep on every model (this repo's implementation).")
 display(lam_table.round(2))
 
@@ -282,7 +282,7 @@ for m in available:
             "refine s/image": float(r.loc[ok, "refine_seconds"].mean()),
         })
 refine_table = pd.DataFrame(refine_rows)
-plotting.save_table(refine_table, "06_refinement", n=int(sum(len(v[2]) for v in loaded.values())),
+plotting.save_table(run, refine_table, "06_refinement", n=int(sum(len(v[2]) for v in loaded.values())),
                     caption="Greedy refinement after SparseFool (NOT the paper's algorithm): sparsity and time.")
 display(refine_table.round(2))
 

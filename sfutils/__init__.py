@@ -1,7 +1,21 @@
 """sfutils: a reference reproduction of SparseFool (Modas et al., CVPR 2019).
 
-Sub-modules: ``attacks`` (DeepFool, SparseFool and the paper's baselines), ``data``,
-``models``, ``metrics``, ``results`` (resumable per-sample store), ``plotting``.
+Sub-modules:
+
+* ``attacks``: DeepFool, SparseFool (Algorithms 1-2), the paper's baselines, Sparse-RS and a greedy
+  refinement, all of one shape ``attack(model, x, *, ...) -> AttackResult``;
+* ``experiments``: the logic behind the section notebooks, on one core (``experiments.common``);
+* ``models`` (registry, loading, architectures) and ``data`` (MNIST, CIFAR-10, ImageNet in [0, 1]);
+* ``metrics`` (perturbed pixels, fooling rate, predictions) and ``accuracy`` (clean and PGD accuracy);
+* ``stats`` (the confidence intervals of every reported number) and ``claims`` (the paper's claims
+  checked against the tables);
+* ``results`` (the resumable per-sample store), ``profiles`` (how much work each notebook does),
+  ``runner`` (executes the notebooks), ``plotting`` and ``provenance`` (figures, tables and their
+  index);
+* ``toy`` (the 2-D problem of notebook 00), ``train`` (training the shipped models), ``testing``
+  (the per-sample reference oracle);
+* ``paths``, ``device``, ``checksum`` and ``mirror`` (where things live, which device, verified
+  weights, the offline data mirror).
 """
 
 from sfutils.device import default_device

@@ -1,9 +1,10 @@
 """One plotting style for every notebook, figure/table writers that keep an index, and an
 adversarial-example grid in the manner of the paper's Figs. 1 and 5.
 
-Outputs go to ``$SFUTILS_FIGURES`` (default ``<repo>/figures``): figures as ``<name>.png`` and
-``.pdf``, tables as ``tables/<name>.csv`` and ``.md``; each is recorded in ``index.json`` (see
-:mod:`sfutils.provenance`) with the current run's notebook, profile and device.
+The writers take the notebook's run (:func:`sfutils.provenance.start_run`) as their first argument:
+outputs go to that run's profile folder (:func:`sfutils.provenance.output_root`), figures as
+``<name>.png`` and ``.pdf``, tables as ``tables/<name>.csv`` and ``.md``; each is recorded in that
+folder's ``index.json`` with the run's notebook, profile and device.
 """
 
 from __future__ import annotations
@@ -34,32 +35,35 @@ def set_style() -> None:
     sns.set_theme(context="paper", style="whitegrid", palette="colorblind", rc=_RC)
 
 
-def save_figure(fig: Figure, name: str, caption: str = "", n: int | None = None,
+def save_figure(run: provenance.Run, fig: Figure, name: str, caption: str = "", n: int | None = None,
                 formats: Sequence[str] = ("png", "pdf")) -> None:
-    """Write ``fig`` as ``<figures>/<name>.<fmt>`` for each format and record it in the index."""
+    """Write ``fig`` as ``<figures>/<name>.<fmt>`` for each format (the figures folder of ``run``'s
+    profile, :func:`sfutils.provenance.output_root`) and record it in that folder's index as an
+    output of ``run``."""
     paths.check_stem(name, "figure name")
-    root = provenance.output_root()
+    root = provenance.output_root(run)
     root.mkdir(parents=True, exist_ok=True)
     files = [f"{name}.{fmt}" for fmt in formats]
     for f in files:
         # No creation date in PDFs, so unchanged figures give unchanged files.
         fig.savefig(root / f, metadata={"CreationDate": None} if f.endswith(".pdf") else None)
-    provenance.record_output("figure", name, files, caption=caption, n=n, root=root)
+    provenance.record_output("figure", name, files, caption=caption, n=n, root=root, run=run)
 
 
-def save_table(df: pd.DataFrame, name: str, caption: str = "", n: int | None = None,
+def save_table(run: provenance.Run, df: pd.DataFrame, name: str, caption: str = "", n: int | None = None,
                floatfmt: str = ".4g") -> None:
-    """Write ``df`` as ``<figures>/tables/<name>.csv`` and ``.md`` and record it in the index."""
+    """Write ``df`` as ``<figures>/tables/<name>.csv`` and ``.md`` (the figures folder of ``run``'s
+    profile) and record it in that folder's index as an output of ``run``."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"save_table needs a pandas DataFrame, got {type(df).__name__}")
     paths.check_stem(name, "table name")
-    root = provenance.output_root()
+    root = provenance.output_root(run)
     (root / "tables").mkdir(parents=True, exist_ok=True)
     files = [f"tables/{name}.csv", f"tables/{name}.md"]
     df.to_csv(root / files[0], index=False)
     md = df.to_markdown(index=False, floatfmt=floatfmt)
     (root / files[1]).write_text((f"{caption}\n\n" if caption else "") + md + "\n")
-    provenance.record_output("table", name, files, caption=caption, n=n, root=root)
+    provenance.record_output("table", name, files, caption=caption, n=n, root=root, run=run)
 
 
 def _images(x: torch.Tensor | np.ndarray, what: str) -> torch.Tensor:

@@ -156,7 +156,8 @@ def notebook_key(notebook: str) -> str:
 
 
 def get_profile(notebook: str, profile: str, **overrides: Any) -> SimpleNamespace:
-    """The settings of ``notebook`` under ``profile``, with ``overrides`` of existing keys applied.
+    """The settings of ``notebook`` under ``profile``, with ``overrides`` of existing keys applied;
+    an override of ``None`` keeps the profile's value (a notebook passes its parameter cell as is).
 
     The namespace also carries ``notebook`` (two digits) and ``profile`` (its name).
     """
@@ -169,5 +170,5 @@ def get_profile(notebook: str, profile: str, **overrides: Any) -> SimpleNamespac
     unknown = sorted(set(overrides) - set(settings))
     if unknown:
         raise ValueError(f"unknown setting(s) {unknown} for notebook {key}; known: {sorted(settings)}")
-    settings.update(overrides)
+    settings.update({k: v for k, v in overrides.items() if v is not None})
     return SimpleNamespace(notebook=key, profile=profile, **settings)

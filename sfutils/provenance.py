@@ -112,8 +112,9 @@ def current_run() -> Run | None:
 RUNNER_ENV = "SFUTILS_RUNNER"
 
 
-def output_root() -> Path:
-    """The figures folder of the current run's profile (see :func:`sfutils.paths.figures_root`).
+def output_root(run: Run | None = None) -> Path:
+    """The figures folder of ``run``'s profile (default: the current run; see
+    :func:`sfutils.paths.figures_root`).
 
     Outputs need a run, so that each is filed under the profile that made it. Only the runner
     (which sets ``$SFUTILS_RUNNER=1`` for its kernels) writes the folders that are committed; a
@@ -121,7 +122,7 @@ def output_root() -> Path:
     git-ignored ``<figures base>/scratch/<profile>/`` instead, so it never overwrites a committed
     result.
     """
-    run = current_run()
+    run = run or current_run()
     if run is None:
         raise RuntimeError("no run started: call sfutils.provenance.start_run(notebook, profile) first, "
                            "so that outputs go to figures/<profile>/")
@@ -141,8 +142,8 @@ def load_index(root: Path | None = None) -> dict[str, dict[str, Any]]:
     return {k: index.get(k, {}) for k in ("figures", "tables", "headlines")}
 
 
-def _update_index(section: str, name: str, entry: dict[str, Any], root: Path | None) -> None:
-    run = current_run()
+def _update_index(section: str, name: str, entry: dict[str, Any], root: Path | None, run: Run | None = None) -> None:
+    run = run or current_run()
     entry = {"name": name, "notebook": run.notebook if run else None, "profile": run.profile if run else None,
              "device": describe_device(run.device if run else None), "date": _now(), **entry}
     index = load_index(root)
@@ -155,11 +156,12 @@ def _update_index(section: str, name: str, entry: dict[str, Any], root: Path | N
 
 
 def record_output(kind: str, name: str, files: list[str], caption: str = "", n: int | None = None,
-                  root: Path | None = None) -> None:
-    """Record a written figure or table (``kind``) whose ``files`` are relative to the figures root."""
+                  root: Path | None = None, run: Run | None = None) -> None:
+    """Record a written figure or table (``kind``) of ``run`` (default: the current run) whose
+    ``files`` are relative to the figures root."""
     if kind not in ("figure", "table"):
         raise ValueError(f"kind must be 'figure' or 'table', got {kind!r}")
-    _update_index(kind + "s", name, {"files": files, "caption": caption, "n": n}, root)
+    _update_index(kind + "s", name, {"files": files, "caption": caption, "n": n}, root, run)
 
 
 def record_headline(name: str, paper_value: float | str, our_value: float | str, n: int | None = None,

@@ -141,3 +141,14 @@ def test_tables_put_the_paper_beside_ours():
         overall.table1([{"dataset": "mnist", "paper_model": "VGG-19", "attack": "jsma", "summary": s}])
     with pytest.raises(ValueError):
         overall.table2([{"paper_model": "AlexNet", "summary": s}])
+
+
+def test_profile_overrides_of_none_keep_the_profile_value():
+    """A notebook passes its parameter cell as is: None leaves the profile's setting alone."""
+    from sfutils.profiles import get_profile
+
+    base = get_profile("01", "quick")
+    p = get_profile("01", "quick", n_mnist=None, n_cifar=7)
+    assert p.n_mnist == base.n_mnist and p.n_cifar == 7
+    with pytest.raises(ValueError, match="unknown setting"):
+        get_profile("01", "quick", n_nothing=None)

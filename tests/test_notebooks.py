@@ -88,7 +88,7 @@ FIGURES = ["demo"]
 run = provenance.start_run("01_demo", profile)
 fig, ax = plt.subplots()
 ax.plot([1, 2])
-plotting.save_figure(fig, "demo", caption="a line", n=2)
+plotting.save_figure(run, fig, "demo", caption="a line", n=2)
 '''
 
 

@@ -25,10 +25,10 @@ def test_save_figure_and_table_write_files_and_index(figures):
     plotting.set_style()
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
-    plotting.save_figure(fig, "fig_lambda", caption="Fig. 4", n=20)
+    plotting.save_figure(provenance.current_run(), fig, "fig_lambda", caption="Fig. 4", n=20)
     plt.close(fig)
     df = pd.DataFrame({"model": ["lenet"], "fooling %": [99.5]})
-    plotting.save_table(df, "table1", caption="Table 1", n=20)
+    plotting.save_table(provenance.current_run(), df, "table1", caption="Table 1", n=20)
     assert (figures / "fig_lambda.png").read_bytes().startswith(b"\x89PNG")
     assert (figures / "fig_lambda.pdf").read_bytes().startswith(b"%PDF")
     assert pd.read_csv(figures / "tables" / "table1.csv").equals(df)
@@ -43,8 +43,8 @@ def test_save_figure_and_table_write_files_and_index(figures):
 
 def test_readme_lists_outputs_and_headlines(figures):
     fig = plt.figure()
-    plotting.save_figure(fig, "fig_a", caption="kept", n=5, formats=("png",))
-    plotting.save_figure(fig, "fig_gone", caption="deleted later", formats=("png",))
+    plotting.save_figure(provenance.current_run(), fig, "fig_a", caption="kept", n=5, formats=("png",))
+    plotting.save_figure(provenance.current_run(), fig, "fig_gone", caption="deleted later", formats=("png",))
     plt.close(fig)
     (figures / "fig_gone.png").unlink()
     provenance.record_headline("MNIST LeNet fooling %", 99.93, 98.5, n=5, notes="a|b")
@@ -79,9 +79,9 @@ def test_plot_examples_rejects_bad_input(figures):
     with pytest.raises(ValueError, match="label"):
         plotting.plot_examples(x, x, [0], [1, 0])
     with pytest.raises(ValueError, match="file stem"):
-        plotting.save_table(pd.DataFrame({"a": [1]}), "../x")
+        plotting.save_table(provenance.current_run(), pd.DataFrame({"a": [1]}), "../x")
     with pytest.raises(TypeError, match="DataFrame"):
-        plotting.save_table([1, 2], "x")
+        plotting.save_table(provenance.current_run(), [1, 2], "x")
     assert not figures.exists() or not any(figures.iterdir())
 
 
