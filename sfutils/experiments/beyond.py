@@ -192,7 +192,7 @@ def attack_specs(dataset: str, budgets: Mapping[str, Any]) -> list[AttackSpec]:
     ]
     specs += [
         AttackSpec(f"sparse-rs-k{k}", f"Sparse-RS k={k}", "this repo, from Croce et al. (2022)'s text",
-                   "fixed-budget", f"k={k} px, {b['rs_queries']} queries", {"k": int(k), "n_queries": b["rs_queries"]},
+                   "fixed-budget", f"k={k} px, {b['rs_queries']} queries", {"k": int(k), "queries": b["rs_queries"]},
                    _sparse_rs(int(k), int(b["rs_queries"])), k=int(k))
         for k in b["rs_ks"]
     ]

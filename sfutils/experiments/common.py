@@ -15,7 +15,12 @@
   baseline of §4.2) and ``invalid`` (elements outside [0, 1], for §2.2);
   :func:`rebuild_adversarials` turns stored rows back into adversarial images.
 * **Summaries**: :func:`summarize`, the paper's measures (§4.1) over stored rows, and
-  :func:`accuracy`, a setting's stored clean accuracy.
+  :func:`accuracy`, a setting's stored clean accuracy (a fraction, like every accuracy here).
+
+One meaning per word across the experiments: ``chunk_size`` is how many samples an attack call
+gets and the store appends at once (what a killed run loses at most); ``batch_size`` (an attack's
+or :func:`sfutils.metrics.predict`'s) is how many images one forward pass carries, memory only;
+``max_iter`` bounds an attack's iterations; a query budget (``rs_queries``) counts forward passes.
 """
 
 from __future__ import annotations
