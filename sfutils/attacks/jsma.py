@@ -88,8 +88,9 @@ def jsma(model: nn.Module, x: torch.Tensor, *, target: torch.Tensor | int | None
     ``seed``; pass it explicitly to know it); success is ``adv_label != label`` either way (§4.1).
     ``theta`` > 0 increases elements (cleverhans' default +1), < 0 decreases them; ``gamma`` is
     the maximal fraction of elements changed. ``iterations`` counts changed pairs; every
-    iteration costs one forward and two backward passes, and the last forward of each sample
-    classifies its returned adversarial.
+    iteration costs one forward and two backward passes (the backward passes run through every
+    sample of the forward, the finished ones included, and count for all of them), and the last
+    forward of each sample classifies its returned adversarial.
     """
     if not (math.isfinite(theta) and theta != 0 and abs(theta) <= 1):
         raise ValueError(f"theta must be a nonzero value in [-1, 1], got {theta}")
@@ -127,8 +128,8 @@ def jsma(model: nn.Module, x: torch.Tensor, *, target: torch.Tensor | int | None
             if go.numel() == 0:
                 break
             a, b = _target_other_gradients(logits, xa, tgt[active], go)
+        grad_evals[active] += 2  # both backward passes run through every row of the forward
         sub = active[go]
-        grad_evals[sub] += 2
         p, q, found = best_pairs(a, b, domain[sub], increase)
         sub, p, q = sub[found], p[found], q[found]  # samples without an admissible pair stop here
         for idx in (p, q):
