@@ -165,7 +165,7 @@ summary = pd.DataFrame(
     [transfer.summary_row(transfer.PAPER_TABLE3, transfer.PAPER_DEPTH, "paper: ImageNet", 4000,
                           "torchvision nets, ImageNet val, GTX Titan X")]
     + [transfer.summary_row(m, size, f"ours: {label}", transfer.images_per_source(long),
-                            "clean acc on this slice: " + ", ".join(f"{short(k)} {acc[k]:.0f}%" for k in m.index)
+                            "clean acc on this slice: " + ", ".join(f"{short(k)} {acc[k]:.0%}" for k in m.index)
                             + f"; {data.dataset_source(settings[label][0]).description}")
        for label, (m, long, size) in results.items()])
 plotting.save_table(run, summary, "03_table3_summary", caption="Table 3 summarised: mean / min / max off-diagonal "

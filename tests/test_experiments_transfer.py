@@ -131,3 +131,9 @@ def test_bad_inputs_are_rejected(nets, data, tmp_path):
     bad = pd.DataFrame({"id": [N], "success": [True], "pct": [1.0], "delta_idx": [[]], "delta_val": [[]]})
     with pytest.raises(ValueError, match="positions"):
         transfer.evaluate_transfer({"a": bad}, nets, x, y)
+
+
+def test_clean_accuracy_is_a_fraction_per_target_counting_each_image_once():
+    long = pd.DataFrame({"source": ["a", "a", "b", "b", "a"], "target": ["a", "b", "a", "b", "a"],
+                         "id": [0, 0, 0, 0, 1], "correct": [True, False, True, False, False]})
+    assert transfer.clean_accuracy(long) == {"a": 0.5, "b": 0.0}

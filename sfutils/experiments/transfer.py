@@ -110,9 +110,9 @@ def images_per_source(long: pd.DataFrame) -> int:
 
 
 def clean_accuracy(long: pd.DataFrame) -> dict[str, float]:
-    """Each net's top-1 accuracy (%) on the clean images it was evaluated on."""
+    """Each net's top-1 accuracy (a fraction) on the clean images it was evaluated on."""
     first = long.drop_duplicates(["target", "id"])
-    return {t: 100.0 * float(g["correct"].mean()) for t, g in first.groupby("target")}
+    return {t: float(g["correct"].mean()) for t, g in first.groupby("target")}
 
 
 def fooling_matrix(long: pd.DataFrame, order: Sequence[str] | None = None) -> pd.DataFrame:
