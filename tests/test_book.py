@@ -222,3 +222,21 @@ def test_student_versions_drop_exactly_the_solution_cells(tmp_path):
     student00 = nbformat.read(written[0], as_version=4).cells
     assert len(solutions) >= 4 and len(student00) == len(full00) - len(solutions)
     assert any(re.search(r"\*\*Exercise \d", c.source) for c in student00)
+
+
+def test_report_page_from_the_profile_report_or_a_placeholder(tmp_path, monkeypatch):
+    import sfutils.paths
+
+    figures = tmp_path / "figures" / "demo"
+    (figures / "tables").mkdir(parents=True)
+    monkeypatch.setattr(book, "BOOK", tmp_path / "book")
+    (tmp_path / "book").mkdir()
+    monkeypatch.setattr(sfutils.paths, "figures_root", lambda profile: tmp_path / "figures" / profile)
+    assert book.write_report("demo") == "placeholder"
+    assert "Not generated yet" in (tmp_path / "book" / "report.md").read_text()
+    (figures / "tables" / "verdicts.csv").write_text("claim,verdict\n")
+    (figures / "report.md").write_text("# Report\n[verdicts](tables/verdicts.csv), [paper](https://arxiv.org/abs/1811.02248), [top](#report)\n")
+    assert book.write_report("demo") == str(figures / "report.md")
+    text = (tmp_path / "book" / "report.md").read_text()
+    assert "](report_files/tables/verdicts.csv)" in text and "](https://arxiv.org/abs/1811.02248)" in text and "](#report)" in text
+    assert (tmp_path / "book" / "report_files" / "tables" / "verdicts.csv").is_file()
