@@ -49,6 +49,16 @@ figures: install
 notebook: install
 	$(BIN)/python -m sfutils.runner --profile $(PROFILE) --only $(NB)
 
+# The CPU-sized nets shipped in the package (robust ResNet-20, half-width VGG-19): ~1.5 h on 2 cores,
+# resumable per epoch. Then `--publish` copies them into sfutils/models/weights/.
+train-models: install
+	$(BIN)/python -m sfutils.train resnet20-cifar10-linf vgg19half-cifar10
+
+# The paper's own CIFAR-10 nets (VGG-19, ResNet-18, l-inf PGD-trained ResNet-18) on the real CIFAR-10
+# downloaded by torchvision (the JPEG mirror is not used): one CUDA GPU, ~15 min; refuses on a CPU.
+train-paper-models: install
+	env -u SFUTILS_MIRROR $(BIN)/python -m sfutils.train --paper vgg19-cifar10 resnet18-cifar10 resnet18-cifar10-linf
+
 bench: install
 	$(BIN)/python benchmarks/bench_sparsefool.py
 

@@ -234,7 +234,7 @@ plt.show()
 # do not: most MNIST pixels are 0 and can only move up, by at most 1. To recreate that in two
 # dimensions we give our point a tight box, $[x - \delta, x + \delta] \cap [0, 1]^2$ with
 # $\delta$ = 20/255 (parameter `delta`), the perceptibility box of §4.2 (`sfutils.attacks.bounds`;
-# Fig. 6 of the paper uses $\delta$ = 255, 30, 10); SparseFool treats it
+# Fig. 7 of the paper shows $\delta$ = 255, 30, 10, Fig. 6 sweeps it); SparseFool treats it
 # exactly like the valid range (§3.1: "the bounds $l, u$ ... can be generalized"). The $\ell_1$ step
 # leaves the box; clipped back (what $\ell_1$-DeepFool + clipping does, §2.2), the point is **no
 # longer on $\mathcal{B}$**: the linearised attack fails.
@@ -399,7 +399,8 @@ plt.show()
 # still be on the clean side. SparseFool therefore repeats: DeepFool from the current iterate
 # (green: $r_{adv}$ and the new hyperplane), LinearSolver towards it (red), until the label flips.
 # With $\lambda > 1$ the hyperplane is put through $x^{(i)} + \lambda\, r_{adv}$, beyond the boundary:
-# fewer iterations, slightly larger perturbations (Fig. 4 of the paper). The final adversarial (star) is
+# fewer iterations, but larger and denser perturbations (Fig. 4 of the paper; the λ table of
+# Exercise 3 shows how much larger $\|r\|_1$ gets). The final adversarial (star) is
 # $Q(x + (1 + \epsilon)(x^{(T)} - x))$ with $\epsilon = 0.02$.
 #
 # We first run `sparsefool` on the whole toy test set for $\lambda = 1$ and $3$, then pick a point
@@ -618,7 +619,8 @@ print(f"my_sparsefool matches sfutils.attacks.sparsefool on {len(picks)} toy poi
 # already flips the label; on the curved moons boundary the tangent plane lies on the clean side of
 # the true boundary wherever it bends away from it, so the step falls short and DeepFool must
 # re-linearise from the new iterate (§3.3, Fig. 3). $\lambda > 1$ moves the plane beyond $x_B$ to
-# compensate, fewer iterations for a slightly larger $\|r\|_1$ (Fig. 4).
+# compensate: fewer iterations for a larger $\|r\|_1$ (Fig. 4; the λ table of Exercise 3 shows
+# how much larger).
 # **(b)** The $\ell_1$ projection puts the whole step on the one coordinate with the largest
 # $|w_d|$, usually a step far larger than the pixel's room: MNIST pixels sit at 0 or 1, so almost
 # any large step leaves $[0, 1]$, and clipping removes most of it, leaving the point short of the

@@ -72,7 +72,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sfutils import data, plotting, provenance
+from sfutils import data, plotting, provenance, stats
 from sfutils.device import default_device
 from sfutils.experiments import common, overall
 from sfutils.experiments.common import Setting
@@ -131,6 +131,9 @@ def comparison_bars(df: pd.DataFrame, row_label: pd.Series, measures: list[tuple
         ax.barh(y + 0.2, df[f"{col} (paper)"], 0.4, label="paper", hatch="//", alpha=0.6)
         for yi in y[ours.isna().to_numpy()]:  # e.g. no fooled sample: no median
             ax.text(0.02, yi - 0.2, "n/a (none fooled)", transform=ax.get_yaxis_transform(), va="center", fontsize=7)
+        for yi in y[(ours == 0).to_numpy()]:  # a zero-height bar is invisible: label it
+            ax.text(0.02, yi - 0.2, "0 (none fooled)" if col == "fooling %" else "0",
+                    transform=ax.get_yaxis_transform(), va="center", fontsize=7)
         ax.set_xlabel(label)
         if log:
             ax.set_xscale("log")
@@ -210,7 +213,10 @@ for ax, (col, label) in zip(axes, [("fooling", "fooling rate (%)"), ("pixels", "
     ax.plot(sweep["lam"], sweep[col], "o-")
     ax.set_xlabel("λ")
     ax.set_ylabel(label)
-axes[0].set_ylim(min(sweep["fooling"].min() - 5, 90), 101)
+wilson = np.array([stats.rate_interval(f, int(n)) for f, n in zip(sweep["fooling"], sweep["n"])])
+axes[0].fill_between(sweep["lam"], wilson[:, 0], wilson[:, 1], alpha=0.25, label="Wilson 95 % interval")
+axes[0].legend(loc="lower right")
+axes[0].set_ylim(min(wilson[:, 0].min() - 5, 90), 101)
 fig.suptitle(f"Fig. 4 on {sweep_setting.model} ({sweep_setting.dataset}, n={sweep_setting.n}); "
              "paper: Inception-v3, ImageNet, n=4000")
 fig.tight_layout()
@@ -280,3 +286,20 @@ for _, r in l1.iterrows():
 
 # %%
 print(run.markdown(n=int(t1["n"].sum() + t2["n"].sum())))
+
+# %% [markdown]
+# ## What we found
+#
+# Table 1 (each attack on each data set, and the speed and sparsity ratios), Table 2 with the random
+# baseline, the three trends of Fig. 4 and §2.2. Each verdict comes from the tables this run wrote
+# (`figures/<profile>/tables/`) and the claim registry `sfutils/claims.py`: *holds* when the 95 %
+# interval lies inside the criterion (*holds on a stand-in* when our model or data is not the
+# paper's), *does not hold* when it lies outside, *inconclusive* when it straddles it, has no
+# interval or rests on fewer than 20 images.
+
+# %%
+from IPython.display import Markdown, display
+
+from sfutils.claims import render_verdicts
+
+display(Markdown(render_verdicts("01", profile)))

@@ -25,12 +25,12 @@ if "google.colab" in sys.modules:
                     "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
 
 # %% [markdown]
-# # §4.3 Perceptibility: Figs. 1, 5, 6 and 7
+# # §4.2 Perceptibility: Figs. 1, 5, 6 and 7
 #
 # **The paper's claims.** Figs. 1 and 5 show SparseFool examples at three levels of sparsity
 # (ImageNet ResNet-101, MNIST LeNet, CIFAR-10 ResNet-18): when very few pixels change the
 # perturbation is imperceptible or so sparse (one pixel) that it is easily ignored, but as the
-# number of perturbed pixels grows the noise becomes visible. To control this, §4.3 restricts every
+# number of perturbed pixels grows the noise becomes visible. To control this, §4.2 restricts every
 # adversarial value to a box around the clean image, 0 ≤ x_i − δ ≤ x̂_i ≤ x_i + δ ≤ 255:
 #
 # * Fig. 6 (100 ImageNet images, VGG-16 / ResNet-101 / DenseNet-161): the smaller δ, the more
@@ -204,3 +204,20 @@ for (ds, model), g in sweep.groupby(["dataset", "model"], sort=False):
 
 # %%
 print(run.markdown(n=sum(counts[ds] for ds in settings)))
+
+# %% [markdown]
+# ## What we found
+#
+# Fig. 6 (pixels grow as δ shrinks; fooling stays at 100 %) and the single-image figures (Figs. 1,
+# 5, 7: illustrations). Each verdict comes from the tables this run wrote
+# (`figures/<profile>/tables/`) and the claim registry `sfutils/claims.py`: *holds* when the 95 %
+# interval lies inside the criterion (*holds on a stand-in* when our model or data is not the
+# paper's), *does not hold* when it lies outside, *inconclusive* when it straddles it, has no
+# interval or rests on fewer than 20 images.
+
+# %%
+from IPython.display import Markdown, display
+
+from sfutils.claims import render_verdicts
+
+display(Markdown(render_verdicts("02", profile)))

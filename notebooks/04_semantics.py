@@ -25,7 +25,7 @@ if "google.colab" in sys.modules:
                     "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
 
 # %% [markdown]
-# # §4.5 Semantic information of SparseFool perturbations: Figs. 8 and 9
+# # §4.2 Semantic information of SparseFool perturbations: Figs. 8 and 9
 #
 # **The paper's claims** (qualitative, from figures; no table):
 #
@@ -209,12 +209,12 @@ display(Markdown(top.to_markdown(index=False, floatfmt=".3g")))
 # %%
 best = top.iloc[0]
 provenance.record_headline(
-    "§4.5 CIFAR-10 most frequent source -> fooling pair", "qualitative: e.g. bird -> airplane, ... -> deer",
+    "§4.2 CIFAR-10 most frequent source -> fooling pair", "qualitative: e.g. bird -> airplane, ... -> deer",
     f"{best['source']} -> {best['fooling class']} ({best['% of fooled']:.3g}% of fooled)", n=int(ok.sum()),
     notes=f"ours: {P.cifar_model}, lambda={P.lam:g}")
 for _, r in agree.iterrows():
     provenance.record_headline(
-        f"§4.5 location agreement {r['network A']} vs {r['network B']} (same image vs baselines)",
+        f"§4.2 location agreement {r['network A']} vs {r['network B']} (same image vs baselines)",
         "qualitative: same important areas, different spread per network",
         f"{r['same image']:.3g} vs {r['random placement (baseline)']:.3g} (random pixels)"
         + ("" if np.isnan(r["different images (baseline)"])
@@ -223,3 +223,19 @@ for _, r in agree.iterrows():
 
 # %%
 print(run.markdown(n=len(cdf) + P.n_images * len(P.networks)))
+
+# %% [markdown]
+# ## What we found
+#
+# Fig. 8 (networks perturb the same areas) and Fig. 9 (an illustration). Each verdict comes from the
+# tables this run wrote (`figures/<profile>/tables/`) and the claim registry `sfutils/claims.py`:
+# *holds* when the 95 % interval lies inside the criterion (*holds on a stand-in* when our model or
+# data is not the paper's), *does not hold* when it lies outside, *inconclusive* when it straddles
+# it, has no interval or rests on fewer than 20 images.
+
+# %%
+from IPython.display import Markdown, display
+
+from sfutils.claims import render_verdicts
+
+display(Markdown(render_verdicts("04", profile)))

@@ -56,8 +56,9 @@ def pgd_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: flo
     correct = 0
     for i in tqdm(range(0, len(x), batch_size), desc=f"PGD-{steps}", leave=False):
         xb, yb = x[i:i + batch_size].to(device), y[i:i + batch_size].to(device)
+        x_adv = attack(xb, yb)
         with torch.no_grad():
-            correct += (model(attack(xb, yb)).argmax(1) == yb).sum().item()
+            correct += (model(x_adv).argmax(1) == yb).sum().item()
     return correct / len(x)
 
 

@@ -19,7 +19,7 @@ Recipes and what they reach:
   JPEGs: the realistic CPU choice. Measured (same shared CPU, 2514 s): 57.74 % clean accuracy on
   the 10k JPEG test images (the pretrained ResNet-20 has 81.0 % there) and 6.8 % under PGD-10
   (eps 8/255, step 2/255, random start) on 1000 random ones (the pretrained ResNet-20: 0 % on 200).
-  A weakly robust model, far from the paper's l-inf adversarially trained ResNet-18 (Sec. 4.3,
+  A weakly robust model, far from the paper's l-inf adversarially trained ResNet-18 (§4.2,
   82.17 % clean accuracy, full PGD training on a GPU); record:
   ``sfutils/models/weights/resnet20-cifar10-linf.json``.
 - ``vgg19-cifar10``, ``resnet18-cifar10`` (the paper's CIFAR-10 nets, Table 1: 92.71 / 92.74 %) need a
@@ -59,7 +59,8 @@ from sfutils.models.loading import PACKAGE_WEIGHTS
 class Recipe:
     """How one model is trained (``adv="linf"``: fast adversarial training with radius ``eps``;
     ``init``: fine-tune from that registered pretrained model; ``n_train``: random training subset;
-    ``schedule``: ``cosine`` annealing or ``cyclic`` (linear up to ``lr`` over the first 40 % of the
+    ``adv_steps``: 1 is fast adversarial training (FGSM from a random start, step 1.25·eps), more is
+    PGD training (Madry et al. 2018, step 2/255); ``schedule``: ``cosine`` annealing or ``cyclic`` (linear up to ``lr`` over the first 40 % of the
     steps, then linear down to 0, as in fast adversarial training); ``amp``: mixed precision, bfloat16
     on a CPU and float16 on CUDA)."""
 
@@ -76,19 +77,26 @@ class Recipe:
     schedule: str = "cosine"
     amp: bool = False
     label_smoothing: float = 0.0
+    adv_steps: int = 1
 
 
-_GPU_RECIPE = Recipe(epochs=200, batch_size=128, lr=0.1, weight_decay=5e-4, augment=True)
+# The paper's CIFAR-10 nets, for one modern GPU (``make train-paper-models``): mixed precision,
+# a one-cycle schedule and large batches, sized by estimate (not measured here: no GPU in the
+# session that wrote them) to finish together within about 15 minutes.
+_GPU_RECIPE = Recipe(epochs=30, batch_size=512, lr=0.2, weight_decay=5e-4, augment=True, schedule="cyclic",
+                     amp=True, label_smoothing=0.1)
+PAPER_MODELS = ("vgg19-cifar10", "resnet18-cifar10", "resnet18-cifar10-linf")
 RECIPES: dict[str, Recipe] = {
     "lenet-mnist": Recipe(epochs=8, batch_size=64, lr=1e-3, optimizer="adam"),
     "vgg19-cifar10": _GPU_RECIPE,
     "resnet18-cifar10": _GPU_RECIPE,
+    "resnet18-cifar10-linf": replace(_GPU_RECIPE, epochs=15, lr=0.1, label_smoothing=0.0, adv="linf", adv_steps=5),
     "resnet20-cifar10-linf": Recipe(
         epochs=15, batch_size=128, lr=0.1, weight_decay=5e-4, augment=True, adv="linf",
         init="resnet20-cifar10", schedule="cyclic", amp=True,
     ),
     "vgg19half-cifar10": Recipe(
-        epochs=25, batch_size=128, lr=0.1, weight_decay=5e-4, augment=True, schedule="cyclic", amp=True,
+        epochs=18, batch_size=128, lr=0.1, weight_decay=5e-4, augment=True, schedule="cyclic", amp=True,
         label_smoothing=0.1,
     ),
 }
@@ -168,7 +176,8 @@ def train(
     start, seconds = 0, 0.0
     if last.is_file() and not restart:
         state = load_checkpoint(last, None)
-        if state["config"] != config:
+        stored = json.loads(state["config"])
+        if Recipe(**stored["recipe"]) != recipe or stored["seed"] != seed:
             raise ValueError(f"{last} was written with other settings ({state['config']}); pass restart=True / --restart")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
@@ -189,7 +198,8 @@ def train(
                 x = augment(x)
             with _autocast(recipe, device):
                 if recipe.adv == "linf":
-                    x = linf_attack(model, x, y, recipe.eps, 1.25 * recipe.eps, steps=1)
+                    alpha = 1.25 * recipe.eps if recipe.adv_steps == 1 else 2 / 255
+                    x = linf_attack(model, x, y, recipe.eps, alpha, steps=recipe.adv_steps)
                 logits = model(x)
                 loss = F.cross_entropy(logits, y, label_smoothing=recipe.label_smoothing)
             opt.zero_grad(set_to_none=True)
@@ -246,9 +256,25 @@ def _fraction(text: str) -> float:
     return float(Fraction(text))
 
 
+def require_paper_setting(device: torch.device) -> None:
+    """Refuse to train the paper's nets anywhere but on CUDA and the real (lossless) CIFAR-10."""
+    if device.type != "cuda":
+        raise SystemExit(
+            "make train-paper-models trains the paper's VGG-19, ResNet-18 and l-inf ResNet-18 on the real "
+            f"CIFAR-10 and needs a CUDA GPU (about 15 min on one); this machine would run it on {device}, "
+            "where it takes days. On a CPU, train the CPU-sized stand-ins instead: "
+            "`python -m sfutils.train vgg19half-cifar10` and `python -m sfutils.train resnet20-cifar10-linf`."
+        )
+    source = dataset_source("cifar10", "train")
+    if source.lossy:
+        raise SystemExit(f"the paper's nets train on the real CIFAR-10, not on {source.description}; "
+                         "unset SFUTILS_MIRROR so that torchvision downloads it")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sfutils.train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("name", choices=sorted(RECIPES))
+    parser.add_argument("names", nargs="+", choices=sorted(RECIPES), metavar="NAME",
+                        help=f"one or more of: {', '.join(sorted(RECIPES))}")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float)
@@ -257,22 +283,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--eps", type=_fraction, help="l-inf radius, e.g. 8/255")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", help="default: CUDA when available, else CPU")
+    parser.add_argument("--paper", action="store_true",
+                        help="the paper's nets: refuse unless on CUDA with the real CIFAR-10 (make train-paper-models)")
     parser.add_argument("--restart", action="store_true", help="ignore the last epoch checkpoint")
     parser.add_argument("--stop-after", type=int, help="train at most this many epochs now (resume later)")
     parser.add_argument("--publish", action="store_true", help="copy the result into sfutils/models/weights/")
     args = parser.parse_args(argv)
+    if args.paper:
+        require_paper_setting(torch.device(args.device) if args.device else default_device())
     overrides = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                                    "n_train": args.n_train, "eps": args.eps}.items() if v is not None}
     if args.adv is not None:
         overrides["adv"] = None if args.adv == "none" else args.adv
-    recipe = replace(RECIPES[args.name], **overrides)
-    record = train(args.name, recipe, seed=args.seed, device=args.device, restart=args.restart, stop_after=args.stop_after)
-    if record is None:
-        print(f"stopped early; run the same command again to resume from {checkpoint_dir() / args.name}.last.pt")
-        return
-    print(json.dumps(record, indent=2))
-    if args.publish:
-        print(f"copied to {publish(args.name)}; set sha256={record['sha256']!r} for {args.name} in sfutils/models/registry.py")
+    for name in args.names:
+        recipe = replace(RECIPES[name], **overrides)
+        record = train(name, recipe, seed=args.seed, device=args.device, restart=args.restart, stop_after=args.stop_after)
+        if record is None:
+            print(f"stopped early; run the same command again to resume from {checkpoint_dir() / name}.last.pt")
+            continue
+        print(json.dumps(record, indent=2))
+        if args.publish:
+            print(f"copied to {publish(name)}; set sha256={record['sha256']!r} for {name} in sfutils/models/registry.py")
 
 
 if __name__ == "__main__":

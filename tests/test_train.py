@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 import torch
 
-from sfutils.accuracy import accuracy, write_table
+from sfutils.accuracy import accuracy, pgd_accuracy, write_table
 from sfutils.checksum import load_checkpoint, sha256_file
-from sfutils.train import RECIPES, Recipe, augment, linf_attack, train
+from sfutils.train import PAPER_MODELS, RECIPES, Recipe, augment, linf_attack, main, train
 from conftest import images, trained_cnn
 
 needs_mirror = pytest.mark.skipif(not os.environ.get("SFUTILS_MIRROR"), reason="SFUTILS_MIRROR is unset (offline mirror)")
@@ -42,7 +42,47 @@ def test_interrupted_training_resumes_to_the_same_weights(tmp_path):
 def test_fast_adversarial_fine_tuning_records_robust_accuracy(tmp_path):
     recipe = replace(RECIPES["resnet20-cifar10-linf"], epochs=1, n_train=64, batch_size=32)
     record = train("resnet20-cifar10-linf", recipe, out_dir=tmp_path, device="cpu", n_test=50)
-    assert record["pgd10_images"] == 50 and 0 <= record["pgd10_accuracy"] <= record["test_accuracy"] + 10
+    assert record["pgd20"]["images"] == 50 and record["pgd20"]["implementation"] == "torchattacks.PGD"
+    assert record["pgd20"]["steps"] == 20 and record["pgd20"]["eps"] == 8 / 255
+    assert 0 <= record["pgd20_accuracy"] <= record["test_accuracy"]
+
+
+@needs_mirror
+@pytest.mark.parametrize("name", PAPER_MODELS)
+def test_paper_model_recipes_run_one_tiny_epoch_on_cpu(name, tmp_path):
+    """The GPU path of `make train-paper-models` (mixed precision, one-cycle, PGD training for the
+    l-inf net) on 64 images for one epoch, bfloat16 on the CPU."""
+    recipe = replace(RECIPES[name], epochs=1, n_train=64, batch_size=32)
+    assert recipe.amp and recipe.schedule == "cyclic"
+    record = train(name, recipe, out_dir=tmp_path, device="cpu", n_test=20)
+    assert record["train_images"] == 64 and 0 <= record["test_accuracy"] <= 100
+    assert 0 <= record["pgd20_accuracy"] <= record["test_accuracy"]
+    assert load_checkpoint(tmp_path / f"{name}.pt", record["sha256"])
+
+
+def test_paper_models_refuse_a_cpu_with_a_clear_message(capsys):
+    with pytest.raises(SystemExit, match="needs a CUDA GPU"):
+        main(["--paper", "--device", "cpu", *PAPER_MODELS])
+
+
+def test_pgd_accuracy_uses_eval_mode_and_lies_below_clean_accuracy():
+    model = trained_cnn(1, 10)
+    x = images(40, 1, 10)
+    y = model(x).argmax(1)
+    assert pgd_accuracy(model, x, y, eps=0.0, steps=2) == 1.0  # a zero-radius attack changes nothing
+    assert pgd_accuracy(model, x, y, eps=0.3, alpha=0.1, steps=10) < 1.0
+    model.train()
+    with pytest.raises(ValueError, match="eval mode"):
+        pgd_accuracy(model, x, y)
+
+
+def test_vgg19_half_width_has_a_quarter_of_the_parameters():
+    from sfutils.models.cifar_vgg_resnet18 import vgg19_cifar
+
+    count = lambda net: sum(p.numel() for p in net.parameters())  # noqa: E731
+    full, half = count(vgg19_cifar()), count(vgg19_cifar(width=0.5))
+    assert 0.24 < half / full < 0.26
+    assert vgg19_cifar(width=0.5)(torch.rand(2, 3, 32, 32)).shape == (2, 10)
 
 
 def test_linf_attack_stays_in_the_ball_and_raises_the_loss():

@@ -12,9 +12,11 @@ from torchvision.models import resnet18
 from torchvision.models.vgg import cfgs, make_layers
 
 
-def vgg19_cifar(num_classes: int = 10) -> nn.Sequential:
-    """VGG-19-BN for 3×32×32 inputs."""
-    return nn.Sequential(make_layers(cfgs["E"], batch_norm=True), nn.Flatten(), nn.Linear(512, num_classes))
+def vgg19_cifar(num_classes: int = 10, width: float = 1.0) -> nn.Sequential:
+    """VGG-19-BN for 3×32×32 inputs; ``width`` scales every layer's channels (0.5: the half-width
+    net trained on a CPU here, a quarter of the FLOPs and parameters)."""
+    layers = [v if v == "M" else int(v * width) for v in cfgs["E"]]
+    return nn.Sequential(make_layers(layers, batch_norm=True), nn.Flatten(), nn.Linear(int(512 * width), num_classes))
 
 
 def resnet18_cifar(num_classes: int = 10) -> nn.Module:

@@ -18,6 +18,8 @@ IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 HALF = (0.5, 0.5, 0.5)
+# SHA-256 of the weights trained here (python -m sfutils.train NAME --publish prints them).
+VGG19HALF_SHA256 = None
 AKAMASTER_URL = "https://github.com/akamaster/pytorch_resnet_cifar10/raw/master/pretrained_models/"
 
 
@@ -100,6 +102,16 @@ _SPECS = [
     ModelSpec(
         "resnet18-cifar10", resnet18_cifar, Weights("local", "resnet18-cifar10.pt"), "cifar10", (3, 32, 32),
         CIFAR10_MEAN, CIFAR10_STD, 92.74, "the paper, Table 1",
+    ),
+    ModelSpec(
+        "resnet18-cifar10-linf", resnet18_cifar, Weights("local", "resnet18-cifar10-linf.pt"), "cifar10",
+        (3, 32, 32), CIFAR10_MEAN, CIFAR10_STD, 82.17, "the paper, §4.2 (l-inf adversarially trained ResNet-18)",
+    ),
+    ModelSpec(
+        "vgg19half-cifar10", partial(vgg19_cifar, width=0.5),
+        Weights("package", "vgg19half-cifar10.pt", VGG19HALF_SHA256), "cifar10", (3, 32, 32),
+        CIFAR10_MEAN, CIFAR10_STD, None,
+        "trained here on the CIFAR-10 JPEGs: VGG-19-BN at HALF width (the paper's VGG-19 has 92.71)",
     ),
     _cifar_resnet(20, "resnet20-12fca82f.th", "12fca82f0bebc4135bf1f32f6e3710e61d5108578464b84fd6d7f5c1b04036c8", 91.73),
     _cifar_resnet(32, "resnet32-d509ac18.th", "d509ac1820d7f25398913559d7e81a13229b1e7adc5648e3bfa5e22dc137f850", 92.63),
