@@ -374,7 +374,7 @@ def bench_model(name: str, prof: Profile, device: torch.device, ta_cls: type | N
 
     disagree: set[int] = set()
     for n in sizes:
-        t_f, t_b = unit_costs(model.net, x_all[:n])
+        t_f, t_b = unit_costs(model.model, x_all[:n])
         for n_img in [n] + ([prof.stream * n] if prof.stream > 1 and n > 1 else []):
             ours = run_ours(model, x_all[:n_img], lam, n, prof.repeats)
             s = ours.seconds / n_img
@@ -382,7 +382,7 @@ def bench_model(name: str, prof: Profile, device: torch.device, ta_cls: type | N
             same = agreement(ours, ref)
             disagree |= set((~same).nonzero().squeeze(1).tolist())
             ours.extra = {
-                "vs_limit": s / limit, "vs_replay": s / (replay_seconds(model.net, ours.log, x_all[:n]) / n_img),
+                "vs_limit": s / limit, "vs_replay": s / (replay_seconds(model.model, ours.log, x_all[:n]) / n_img),
                 "limit_img_per_s": 1 / limit,
                 "speedup_vs_reference": sum(ref.per_image_s[:n_img]) / min(n_img, ref.n) / s,
                 "speedup_vs_torchattacks": (ta.seconds / ta.n) / s if ta else float("nan"),
@@ -394,7 +394,7 @@ def bench_model(name: str, prof: Profile, device: torch.device, ta_cls: type | N
                   f"{ours.extra['vs_limit']:.2f}x the limit, {ours.extra['vs_replay']:.2f}x the replay, "
                   f"{ours.extra['speedup_vs_reference']:.1f}x the reference, agreement {ours.extra['agree_pct']:.0f}%")
     bad = sorted(disagree)
-    f64 = float64_agreement(model.net, x_all[bad], lam) if bad else 0
+    f64 = float64_agreement(model.model, x_all[bad], lam) if bad else 0
     if bad:
         print(f"  {len(bad)} of the first {ref_n} images disagreed with the reference in float32 somewhere; "
               f"in float64 {f64} of them agree")
