@@ -105,7 +105,7 @@ for dataset, models, lam in (("mnist", P.mnist_models, 1.0), ("cifar10", P.cifar
         accuracies[model] = acc
         runs = {
             "sparsefool": (n_sf, dict(lam=lam), f"lambda={lam:g}"),
-            "jsma": (P.n_jsma[dataset], dict(theta=1.0, gamma=0.1), "theta=+1, gamma=0.1"),
+            "jsma": (P.n_jsma[dataset], dict(P.jsma), "theta={theta:+g}, gamma={gamma:g}".format(**P.jsma)),
             "one_pixel": (P.n_one_pixel[dataset], dict(P.one_pixel[dataset]),
                           "REDUCED: popsize={popsize}, max_iter={max_iter}, k<={max_k}".format(**P.one_pixel[dataset])),
         }

@@ -83,7 +83,7 @@ from sfutils.profiles import get_profile
 P = get_profile("06", profile, seed=seed, n_mnist=n_mnist, n_cifar=n_cifar)
 FIGURES = ["06_robust_accuracy", "06_sparsity_vs_time", "06_comparison_table"]
 TABLES = ["06_comparison", "06_lambda_sweep", "06_refinement"]
-MODELS = ["lenet-mnist", "resnet20-cifar10", "resnet20-cifar10-linf"]
+MODELS = ["lenet-mnist", "resnet20-cifar10", "resnet20-cifar10-linf", "vgg19half-cifar10"]
 run = provenance.start_run("06", profile)
 plotting.set_style()
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # adv-lib's LooseVersion

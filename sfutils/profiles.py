@@ -2,6 +2,9 @@
 
 * ``quick``   - tiny counts for CI: every notebook together within ~10 min on 2 CPU cores.
 * ``default`` - an honest reduced scale for a CPU machine: all notebooks within ~30 min.
+* ``full``    - the paper's counts where a 2-core CPU affords them, statistically meaningful counts
+  elsewhere (:data:`FULL_PROFILE_COUNTS` gives each count and its reason); hours on 2 cores,
+  resumable from the per-sample results.
 * ``paper``   - the paper's counts (§4.1: 10k MNIST / CIFAR-10 test images, 4000 ImageNet
   validation images, torchvision ImageNet networks); needs a GPU and the full data sets.
 
@@ -16,14 +19,38 @@ import re
 from types import SimpleNamespace
 from typing import Any
 
-PROFILE_NAMES = ("quick", "default", "paper")
+PROFILE_NAMES = ("quick", "default", "full", "paper")
 
 # Settings shared by every notebook under a profile (a notebook's own entry may override them).
 _COMMON: dict[str, dict[str, Any]] = {
     "quick": {"seed": 0, "chunk_size": 16},
     "default": {"seed": 0, "chunk_size": 64},
+    "full": {"seed": 0, "chunk_size": 256},
     "paper": {"seed": 0, "chunk_size": 64},
 }
+
+# Why the ``full`` profile runs the counts it runs: the paper's counts where a 2-core CPU affords
+# them, statistically meaningful counts (n >= 20, most in the hundreds) elsewhere. Costs were
+# measured on 2 CPU cores (torch 2.14.1); README.md and figures/README.md render this table.
+FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
+    ("Table 1, SparseFool", "all 10 000 MNIST and 10 000 CIFAR-10 test images per net",
+     "the paper's count; LeNet ≈ 0.011 s/image, ResNet-20 ≈ 0.085 s/image batched"),
+    ("Table 1, JSMA", "1000 MNIST, 200 CIFAR-10 images; random target, no distortion cap (gamma = 1)",
+     "the paper's setting (§4.1); 0.19 s/MNIST image, CIFAR-10 ≈ 12 s/image"),
+    ("Table 1, one-pixel", "10 MNIST, 50 CIFAR-10 images; population 400, 100 generations, k grows until success",
+     "the paper's budget; ≈ 4 s per k per MNIST image and MNIST needs k ≈ 70; k capped at 100 (MNIST) / 10 (CIFAR-10)"),
+    ("Table 2", "SparseFool (λ = 3, 10 candidates) on 100 images for EfficientNet-Lite0, 50 for Lite1 and Lite2",
+     "≈ 17 s/image on Lite0; stand-ins for the torchvision nets, on the 500-image ImageNet sample"),
+    ("Table 3", "Lite0/1/2 transfer of Table 2's adversarials, plus CIFAR-10 ResNet-20…56 on 500 images",
+     "forward passes only"),
+    ("Fig. 4", "λ = 1…6 on 20 ImageNet images (Lite0) beside 1000 MNIST images", "≈ 2 min per ImageNet image for six λ"),
+    ("Fig. 6", "δ sweep on 200 CIFAR-10 and 20 ImageNet images", "ImageNet dominates"),
+    ("Fig. 8", "location agreement over 20 ImageNet images, with the different-image baseline", "three nets per image"),
+    ("Fig. 9", "1000 CIFAR-10 images", "≈ 2 min"),
+    ("§2.2", "l1-DeepFool on 1000 MNIST and 200 CIFAR-10 images", "minutes"),
+    ("§4.2 adversarial training", "500 CIFAR-10 images per net", "the robust net needs more iterations"),
+    ("notebook 06", "500 MNIST and 200 CIFAR-10 images", "the slowest compared attacks are skipped on CIFAR-10"),
+]
 
 # notebook number -> profile -> settings. Each notebook's author owns its entry.
 _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
@@ -32,6 +59,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "00": {
         "quick": {"n_toy": 600, "n_attack": 100, "n_mnist": 10},
         "default": {"n_toy": 600, "n_attack": 400, "n_mnist": 100},
+        "full": {"n_toy": 600, "n_attack": 1000, "n_mnist": 1000},
         "paper": {"n_toy": 600, "n_attack": 1000, "n_mnist": 1000},
     },
     # 01: overall performance: Table 1, Table 2, Fig. 4 (lambda sweep), §2.2 l1-DeepFool.
@@ -40,11 +68,12 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "01": {
         "quick": {
             "n_mnist": 10, "n_cifar": 2, "n_imagenet": 1, "n_jsma": {"mnist": 3, "cifar10": 1},
+            "jsma": {"theta": 1.0, "gamma": 0.1},
             "n_one_pixel": {"mnist": 2, "cifar10": 1},
             "one_pixel": {"mnist": {"popsize": 20, "max_iter": 5, "max_k": 2},
                           "cifar10": {"popsize": 20, "max_iter": 5, "max_k": 1}},
             "n_accuracy": {"mnist": 500, "cifar10": 100, "imagenet": 4},
-            "mnist_models": [["lenet-mnist", "LeNet"]], "cifar_models": [["resnet20-cifar10", "VGG-19"]],
+            "mnist_models": [["lenet-mnist", "LeNet"]], "cifar_models": [["resnet20-cifar10", "ResNet-18"]],
             "imagenet_models": [["efficientnet-lite0", "VGG-16"]],
             "imagenet_sparsefool": {"num_candidates": 2, "max_iter": 2},
             "sweep": {"dataset": "mnist", "model": "lenet-mnist", "n": 10, "lams": [1, 3, 6]},
@@ -52,17 +81,35 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         },
         "default": {
             "n_mnist": 200, "n_cifar": 40, "n_imagenet": 2, "n_jsma": {"mnist": 50, "cifar10": 6},
+            "jsma": {"theta": 1.0, "gamma": 0.1},
             "n_one_pixel": {"mnist": 6, "cifar10": 4},
             "one_pixel": {"mnist": {"popsize": 50, "max_iter": 10, "max_k": 10},
                           "cifar10": {"popsize": 100, "max_iter": 20, "max_k": 3}},
             "n_accuracy": {"mnist": 10_000, "cifar10": 1000, "imagenet": 100},
-            "mnist_models": [["lenet-mnist", "LeNet"]], "cifar_models": [["resnet20-cifar10", "VGG-19"]],
+            "mnist_models": [["lenet-mnist", "LeNet"]],
+            "cifar_models": [["vgg19half-cifar10", "VGG-19"], ["resnet20-cifar10", "ResNet-18"]],
             "imagenet_models": [["efficientnet-lite0", "VGG-16"]], "imagenet_sparsefool": {"num_candidates": 4},
             "sweep": {"dataset": "mnist", "model": "lenet-mnist", "n": 100, "lams": [1, 2, 3, 4, 5, 6]},
             "l1_deepfool": [["mnist", "lenet-mnist", 100], ["cifar10", "resnet20-cifar10", 16]],
         },
+        "full": {
+            "n_mnist": 10_000, "n_cifar": 10_000, "n_imagenet": 100, "n_jsma": {"mnist": 1000, "cifar10": 200},
+            "jsma": {"theta": 1.0, "gamma": 1.0},
+            "n_one_pixel": {"mnist": 10, "cifar10": 50},
+            "one_pixel": {"mnist": {"popsize": 400, "max_iter": 100, "max_k": 100},
+                          "cifar10": {"popsize": 400, "max_iter": 100, "max_k": 10}},
+            "n_accuracy": {"mnist": 10_000, "cifar10": 10_000, "imagenet": 500},
+            "mnist_models": [["lenet-mnist", "LeNet"]],
+            "cifar_models": [["vgg19half-cifar10", "VGG-19"], ["resnet20-cifar10", "ResNet-18"]],
+            "imagenet_models": [["efficientnet-lite0", "VGG-16"], ["efficientnet-lite1", "ResNet-101"],
+                                ["efficientnet-lite2", "DenseNet-161"]],
+            "imagenet_sparsefool": {},
+            "sweep": {"dataset": "imagenet", "model": "efficientnet-lite0", "n": 20, "lams": [1, 2, 3, 4, 5, 6]},
+            "l1_deepfool": [["mnist", "lenet-mnist", 1000], ["cifar10", "resnet20-cifar10", 200]],
+        },
         "paper": {
             "n_mnist": 10_000, "n_cifar": 10_000, "n_imagenet": 4000, "n_jsma": {"mnist": 10_000, "cifar10": 10_000},
+            "jsma": {"theta": 1.0, "gamma": 1.0},
             "n_one_pixel": {"mnist": 100, "cifar10": 100},
             "one_pixel": {"mnist": {"popsize": 400, "max_iter": 100, "max_k": 784},
                           "cifar10": {"popsize": 400, "max_iter": 100, "max_k": 1024}},
@@ -86,6 +133,10 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                     "models": {"mnist": "lenet-mnist", "cifar10": "resnet20-cifar10", "imagenet": "efficientnet-lite0"},
                     "lam": {"mnist": 1.0, "cifar10": 3.0, "imagenet": 3.0},
                     "deltas": {"mnist": [255], "cifar10": [255, 100, 50, 30, 20, 10], "imagenet": [255, 30, 10]}},
+        "full": {"n_mnist": 200, "n_cifar": 200, "n_imagenet": 20, "per_level": 2, "fig7": "imagenet",
+                 "models": {"mnist": "lenet-mnist", "cifar10": "resnet20-cifar10", "imagenet": "efficientnet-lite0"},
+                 "lam": {"mnist": 1.0, "cifar10": 3.0, "imagenet": 3.0},
+                 "deltas": {"mnist": [255], "cifar10": [255, 100, 50, 30, 20, 10], "imagenet": [255, 100, 30, 10]}},
         "paper": {"n_mnist": 100, "n_cifar": 100, "n_imagenet": 100, "per_level": 2, "fig7": "imagenet",
                   "models": {"mnist": "lenet-mnist", "cifar10": "resnet18-cifar10", "imagenet": "resnet101"},
                   "lam": {"mnist": 1.0, "cifar10": 3.0, "imagenet": 3.0},
@@ -103,6 +154,10 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                     "imagenet_models": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"],
                     "cifar_models": ["resnet20-cifar10", "resnet32-cifar10", "resnet44-cifar10", "resnet56-cifar10"],
                     "crop": 224},
+        "full": {"n_imagenet": 50, "n_cifar": 500,
+                 "imagenet_models": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"],
+                 "cifar_models": ["resnet20-cifar10", "resnet32-cifar10", "resnet44-cifar10", "resnet56-cifar10"],
+                 "crop": 224},
         "paper": {"n_imagenet": 4000, "n_cifar": 1000, "imagenet_models": ["vgg16", "resnet101", "densenet161"],
                   "cifar_models": ["resnet20-cifar10", "resnet32-cifar10", "resnet44-cifar10", "resnet56-cifar10"],
                   "crop": 224},
@@ -115,6 +170,9 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "default": {"n_cifar": 200, "n_images": 1, "n_show": 1, "lam": 3.0, "per_class": 6, "sigma": 8.0,
                     "sigma_maps": 1.0, "cifar_model": "resnet20-cifar10", "networks_dataset": "imagenet",
                     "networks": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"]},
+        "full": {"n_cifar": 1000, "n_images": 20, "n_show": 4, "lam": 3.0, "per_class": 8, "sigma": 8.0,
+                 "sigma_maps": 1.0, "cifar_model": "resnet20-cifar10", "networks_dataset": "imagenet",
+                 "networks": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"]},
         "paper": {"n_cifar": 10_000, "n_images": 100, "n_show": 4, "lam": 3.0, "per_class": 8, "sigma": 8.0,
                   "sigma_maps": 1.0, "cifar_model": "resnet18-cifar10", "networks_dataset": "imagenet",
                   "networks": ["vgg16", "resnet101", "densenet161"]},
@@ -123,6 +181,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "05": {
         "quick": {"n_cifar": 3, "n_accuracy": 200, "n_examples": 2},
         "default": {"n_cifar": 50, "n_accuracy": 2000, "n_examples": 4},
+        "full": {"n_cifar": 500, "n_accuracy": 10_000, "n_examples": 4},
         "paper": {"n_cifar": 10_000, "n_accuracy": 10_000, "n_examples": 4},
     },
     # 06: beyond the paper: modern sparse attacks side by side (needs the ``compare`` extra).
@@ -139,6 +198,10 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                     "fmn_steps": 100, "vfga_max_iter": 300, "bb_steps": 50, "ead_steps": 50, "ead_search_steps": 3,
                     "ta_steps": 10, "rs_ks": [5, 10, 20], "rs_queries": 300, "k_max": 100, "k_report": 10,
                     "chunk_size": 50, "skip": {"cifar10": ["jsma", "brendel-bethge-l0", "torchattacks-sparsefool"]}},
+        "full": {"n_mnist": 500, "n_cifar": 200, "lams": [1, 2, 3], "sigma_zero_steps": 1000,
+                 "fmn_steps": 1000, "vfga_max_iter": 784, "bb_steps": 100, "ead_steps": 100, "ead_search_steps": 5,
+                 "ta_steps": 20, "rs_ks": [5, 10, 20], "rs_queries": 1000, "k_max": 100, "k_report": 10,
+                 "chunk_size": 100, "skip": {"cifar10": ["jsma", "brendel-bethge-l0", "torchattacks-sparsefool"]}},
         "paper": {"n_mnist": 10_000, "n_cifar": 10_000, "lams": [1, 2, 3],
                   "sigma_zero_steps": 1000, "fmn_steps": 1000, "vfga_max_iter": 3072, "bb_steps": 1000,
                   "ead_steps": 1000, "ead_search_steps": 9, "ta_steps": 50, "rs_ks": [5, 10, 20, 50],

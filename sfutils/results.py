@@ -1,8 +1,10 @@
 """A resumable per-sample result store: one JSON line per attacked sample.
 
-Results of an experiment live in ``<data>/results/<experiment>-<hash>.jsonl`` where ``<hash>`` is
-a digest of the canonical JSON of the experiment's parameters (a changed parameter starts a new
-record; ``<experiment>-<hash>.params.json`` keeps the parameters). A run killed and restarted with
+Results of an experiment live in ``<data>/results/<profile>/<experiment>-<hash>.jsonl`` (the
+profile of the current :func:`sfutils.provenance.start_run`; the committed profile's results are
+committed) where ``<hash>`` is a digest of the canonical JSON of the experiment's parameters and
+of the SHA-256 of the weights of every registered model they name (a changed parameter or
+retrained model starts a new record; ``<experiment>-<hash>.params.json`` keeps both). A run killed and restarted with
 the same parameters skips every sample id already stored, so nothing is recomputed; a row counts
 only once its line is complete (ends in a newline), so a line truncated by a kill is ignored and
 overwritten. Shard ``k`` of ``n`` appends to ``<experiment>-<hash>.shard<k>of<n>.jsonl``;
@@ -73,6 +75,33 @@ def _complete_lines(path: Path) -> list[str]:
     return text.split("\n")[:-1] if text else []
 
 
+def default_root() -> Path:
+    """``<data>/results/<profile>`` of the current run (``<data>/results`` outside a run)."""
+    from sfutils.provenance import current_run
+
+    run = current_run()
+    return paths.results_root() / run.profile if run is not None else paths.results_root()
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
+def weights_of(params: Mapping[str, Any]) -> dict[str, str | None]:
+    """``{model: SHA-256 of its weights}`` for every registered model named anywhere in ``params``
+    (``None`` where the weights are not here), so that retraining a model starts a new record."""
+    from sfutils.models import REGISTRY, weights_id
+
+    return {name: weights_id(name) for name in sorted(set(_strings(params)) & set(REGISTRY))}
+
+
 class ResultStore:
     """The per-sample record of ``experiment`` run with ``params`` (see the module docstring)."""
 
@@ -83,10 +112,13 @@ class ResultStore:
         if not isinstance(shard, int) or not 0 <= shard < num_shards:
             raise ValueError(f"shard must be an int in [0, {num_shards}), got {shard!r}")
         self.experiment = paths.check_stem(experiment, "experiment")
+        weights = weights_of(params)
+        if weights:
+            params = {**params, "weights": weights}
         self.params: dict[str, Any] = json.loads(canonical_json(params))
         self.key = params_hash(params)
         self.shard, self.num_shards = shard, num_shards
-        self.root = Path(root) if root is not None else paths.results_root()
+        self.root = Path(root) if root is not None else default_root()
         stem = f"{experiment}-{self.key}"
         suffix = f".shard{shard}of{num_shards}" if num_shards > 1 else ""
         self.path = self.root / f"{stem}{suffix}.jsonl"

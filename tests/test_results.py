@@ -137,3 +137,27 @@ def test_profiles():
         profiles.get_profile("overall", "quick")
     with pytest.raises(ValueError, match="unknown setting"):
         profiles.get_profile("01", "quick", sede=3)
+
+
+def test_retrained_weights_start_a_new_record(tmp_path, monkeypatch):
+    """The store's key holds the SHA-256 of every registered model the parameters name, so a
+    retrained model never reuses stale rows."""
+    import sfutils.models as models
+
+    params = {"model": "lenet-mnist", "n": 2}
+    store = ResultStore("exp", params, root=tmp_path)
+    assert store.params["weights"] == {"lenet-mnist": models.model_info("lenet-mnist").weights.sha256}
+    monkeypatch.setattr(models, "weights_id", lambda name: "0" * 64)  # the same name, other weights
+    retrained = ResultStore("exp", params, root=tmp_path)
+    assert retrained.path != store.path and retrained.params["weights"] == {"lenet-mnist": "0" * 64}
+    assert "weights" not in ResultStore("exp", {"model": "not-a-model"}, root=tmp_path).params
+
+
+def test_results_are_filed_under_the_run_profile(tmp_path, monkeypatch):
+    from sfutils import provenance
+
+    monkeypatch.setenv("SFUTILS_DATA", str(tmp_path))
+    monkeypatch.setattr(provenance, "_current", None)
+    assert ResultStore("exp", PARAMS).root == tmp_path / "results"
+    provenance.start_run("01", "full", device="cpu")
+    assert ResultStore("exp", PARAMS).root == tmp_path / "results" / "full"

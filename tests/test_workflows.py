@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sfutils.profiles import PROFILE_NAMES
+
 from sfutils.paths import repo_root
 
 GITHUB = repo_root() / ".github"
@@ -60,7 +62,7 @@ def test_actionlint_catches_a_broken_workflow(tmp_path, actionlint):
 def test_figures_workflow_is_manual_with_a_profile_and_weekly():
     wf = yaml.safe_load((GITHUB / "workflows" / "figures.yml").read_text())
     triggers = wf[True]  # YAML 1.1 reads the key `on` as True
-    assert set(triggers["workflow_dispatch"]["inputs"]["profile"]["options"]) == {"quick", "default", "paper"}
+    assert set(triggers["workflow_dispatch"]["inputs"]["profile"]["options"]) == set(PROFILE_NAMES)
     assert triggers["schedule"][0]["cron"]
     runs = "\n".join(s.get("run", "") for s in wf["jobs"]["figures"]["steps"])
     assert 'make figures PROFILE="$PROFILE"' in runs and "sfutils.claims" in runs and "git diff --exit-code" in runs

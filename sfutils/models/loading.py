@@ -75,6 +75,21 @@ def weights_file(spec: ModelSpec) -> tuple[Path, str | None]:
     raise ValueError(f"{spec.name}: weights kind {w.kind!r} has no weights file")
 
 
+def weights_id(name: str) -> str | None:
+    """What identifies the weights of ``name``: their SHA-256 (from the registry, or the json of a
+    locally trained checkpoint), torchvision's file name (which holds a hash prefix) for torchvision
+    weights, or ``None`` when no weights are here."""
+    spec = model_info(name)
+    if spec.weights.kind == "torchvision":
+        return Path(torchvision.models.get_weight(spec.weights.location).url).name
+    if spec.weights.sha256 is not None:
+        return spec.weights.sha256
+    try:
+        return weights_file(spec)[1]
+    except (FileNotFoundError, ImportError):
+        return None
+
+
 def weights_available(name: str) -> bool:
     """Whether ``get_model(name)`` finds its weights here without any download."""
     spec = model_info(name)
