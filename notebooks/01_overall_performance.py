@@ -261,29 +261,6 @@ plotting.save_figure(run, fig, "01_l1_deepfool_clipping", caption="Section 2.2: 
                      "and after clipping its adversarials to the valid range.", n=int(l1["n"].sum()))
 plt.show()
 
-# %% [markdown]
-# ## Headline numbers (recorded for `figures/README.md`)
-
-# %%
-for _, r in t1.iterrows():
-    provenance.record_headline(
-        f"Table 1 {r['dataset']} {r['paper model']} {r['attack']} (fool %, median px %, s)",
-        f"{r['fooling % (paper)']:g}, {r['median px % (paper)']:g}, {r['s/image (paper)']:g}",
-        f"{r['fooling % (ours)']:.4g}, {r['median px % (ours)']:.3g}, {r['s/image (ours)']:.3g}", n=int(r["n"]),
-        notes=f"ours: {r['model (ours)']}; {r['notes']}")
-for _, r in t2.iterrows():
-    provenance.record_headline(
-        f"Table 2 {r['paper model']} SparseFool (fool %, median px %, s; random fool %)",
-        f"{r['fooling % (paper)']:g}, {r['median px % (paper)']:g}, {r['s/image (paper)']:g}; "
-        f"{r['random fooling % (paper)']:g}",
-        f"{r['fooling % (ours)']:.4g}, {r['median px % (ours)']:.3g}, {r['s/image (ours)']:.3g}; "
-        f"{r['random fooling % (ours)']:.3g}", n=int(r["n"]), notes=f"ours: {r['model (ours)']}; {r['notes']}")
-for _, r in l1.iterrows():
-    provenance.record_headline(
-        f"§2.2 l1-DeepFool {r['dataset']} (fool % unclipped, mean px %, fool % clipped)", "100, 0.037, 13",
-        f"{r['fooling % unclipped']:.4g}, {r['mean px % unclipped']:.3g}, {r['fooling % clipped']:.3g}",
-        n=int(r["n"]), notes=f"ours: {r['model']}; paper: VGG-16 ImageNet")
-
 # %%
 print(run.markdown(n=int(t1["n"].sum() + t2["n"].sum())))
 

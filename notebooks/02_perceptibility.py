@@ -188,20 +188,6 @@ plotting.save_table(run, t7, "02_fig7_same_image", caption=f"Fig. 7: fooling lab
                     f"of one {ds7} image ({P.models[ds7]}) per delta, beside the paper's two ResNet-101 images.", n=1)
 display(Markdown(t7.to_markdown(index=False, floatfmt=".3g")))
 
-# %% [markdown]
-# ## Headline numbers (recorded for `figures/README.md`)
-
-# %%
-for (ds, model), g in sweep.groupby(["dataset", "model"], sort=False):
-    g = g.set_index("delta")
-    lo, hi = min(g.index), max(g.index)
-    provenance.record_headline(
-        f"Fig. 6 {ds}: median px % at delta={hi:g} -> {lo:g} (fooling % min over deltas)",
-        "ImageNet ResNet-101 example (Fig. 7): 0.169 -> 3.202 (x19); fooling 100 at every delta",
-        f"{g.loc[hi, 'pixels_pct']:.3g} -> {g.loc[lo, 'pixels_pct']:.3g} "
-        f"(x{g.loc[lo, 'pixels_pct'] / g.loc[hi, 'pixels_pct']:.3g}); fooling {g['fooling'].min():.4g}",
-        n=int(g["n"].iloc[0]), notes=f"ours: {model}, lambda={P.lam[ds]:g}")
-
 # %%
 print(run.markdown(n=sum(counts[ds] for ds in settings)))
 

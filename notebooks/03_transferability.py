@@ -175,12 +175,6 @@ plotting.save_table(run, summary, "03_table3_summary", caption="Table 3 summaris
                     n=int(summary["n per source"].sum()))
 display(Markdown(summary.to_markdown(index=False, floatfmt=".3g")))
 
-paper_row = summary.iloc[0]
-for _, row in summary.iloc[1:].iterrows():
-    for col in ("mean off-diagonal %", "larger → smaller %", "smaller → larger %"):
-        provenance.record_headline(f"Table 3 transfer, {col.removesuffix(' %')} ({row['setting'].removeprefix('ours: ')})",
-                                   round(float(paper_row[col]), 1), round(float(row[col]), 1),
-                                   n=int(row["n per source"]), notes=f"{row['nets']} vs VGG-16 / ResNet-101 / DenseNet-161")
 
 # %% [markdown]
 # **Reading the result.** Compare the off-diagonal level (the paper: 8-28 %, mean 17 %) and the

@@ -203,24 +203,6 @@ top = semantics.top_pairs(cdf, names, k=10)
 plotting.save_table(run, top, "04_top_pairs", caption="The most frequent source -> fooling class pairs.", n=int(ok.sum()))
 display(Markdown(top.to_markdown(index=False, floatfmt=".3g")))
 
-# %% [markdown]
-# ## Headline numbers (recorded for `figures/README.md`)
-
-# %%
-best = top.iloc[0]
-provenance.record_headline(
-    "§4.2 CIFAR-10 most frequent source -> fooling pair", "qualitative: e.g. bird -> airplane, ... -> deer",
-    f"{best['source']} -> {best['fooling class']} ({best['% of fooled']:.3g}% of fooled)", n=int(ok.sum()),
-    notes=f"ours: {P.cifar_model}, lambda={P.lam:g}")
-for _, r in agree.iterrows():
-    provenance.record_headline(
-        f"§4.2 location agreement {r['network A']} vs {r['network B']} (same image vs baselines)",
-        "qualitative: same important areas, different spread per network",
-        f"{r['same image']:.3g} vs {r['random placement (baseline)']:.3g} (random pixels)"
-        + ("" if np.isnan(r["different images (baseline)"])
-           else f", {r['different images (baseline)']:.3g} (different image)"), n=int(r["n images"]),
-        notes=f"cosine similarity of smoothed maps, sigma={P.sigma} px")
-
 # %%
 print(run.markdown(n=len(cdf) + P.n_images * len(P.networks)))
 

@@ -119,13 +119,6 @@ if "linf" in rows:
     print(f"median perturbed pixels, l-inf / standard: ours {ratio_px:.2f} (paired per image: {paired:.2f}), "
           f"paper {2.44 / 1.27:.2f}")
     print(f"time per image, l-inf / standard: ours {ratio_s:.2f}, paper {0.3 / 0.69:.2f}")
-    notes = "ResNet-20 fast-AT fine-tuned here vs pretrained ResNet-20, JPEG CIFAR-10"
-    provenance.record_headline("§4.2 l-inf-trained net: median perturbed pixels %", 2.44,
-                               round(float(t.loc["linf", "median px % (ours)"]), 2), n=int(t.loc["linf", "n"]), notes=notes)
-    provenance.record_headline("§4.2 l-inf-trained net: accuracy %", 82.17, round(accuracy["linf"], 2),
-                               n=P.n_accuracy, notes=notes)
-    provenance.record_headline("§4.2 perturbed pixels ratio l-inf / standard", round(2.44 / 1.27, 2),
-                               round(float(ratio_px), 2), n=int(t.loc["linf", "n"]), notes=notes)
 
 # %% [markdown]
 # ## Distribution of the perturbed pixels per image

@@ -352,13 +352,6 @@ else:
 # budget or tuning beyond λ; the minimum-norm optimisers trade more evaluations for sparser
 # perturbations.
 
-# %%
-if "lenet-mnist" in results and "sparsefool-lam1" in results["lenet-mnist"]:
-    lenet = table[(table["model"] == "lenet-mnist") & (table["attack"] == "SparseFool λ=1")].iloc[0]
-    provenance.record_headline("06 LeNet/MNIST SparseFool λ=1 median perturbed pixels %", 1.66,
-                               round(100 * lenet["median px"] / 784, 2), n=int(lenet["n"]),
-                               notes="same harness as the newer attacks: failures = inf, clipped, re-checked")
-
 # %% [markdown]
 # ## Provenance
 

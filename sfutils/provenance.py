@@ -1,9 +1,11 @@
 """Provenance of every reported number: versions, device, profile, sample count, time and commit.
 
-A notebook calls :func:`start_run` once; :func:`sfutils.plotting.save_figure` / ``save_table`` and
-:func:`record_headline` then record each output in ``<figures>/index.json`` with the run's
-notebook, profile and device, and :func:`write_index_readme` turns that index into
-``<figures>/README.md`` (every figure and table, plus a "paper vs this repo" table).
+A notebook calls :func:`start_run` once; :func:`sfutils.plotting.save_figure` / ``save_table``
+then record each output in ``figures/<profile>/index.json`` with the run's notebook, profile and
+device, and :func:`write_index_readme` turns that index into ``figures/<profile>/README.md``: the
+reproduction report (every claim of the paper with its verdict, :mod:`sfutils.claims`), then
+every figure and table. The report replaces a bare "paper vs this repo" list, which put unlike
+numbers side by side.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ class Run:
 
 
 def start_run(notebook: str, profile: str, device: torch.device | str | None = None) -> Run:
-    """Start recording a notebook run; later figures, tables and headlines are attributed to it."""
+    """Start recording a notebook run; later figures and tables are attributed to it."""
     global _current
     if profile not in PROFILE_NAMES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
@@ -136,10 +138,10 @@ def _index_path(root: Path | None) -> Path:
 
 
 def load_index(root: Path | None = None) -> dict[str, dict[str, Any]]:
-    """The figure index: ``{"figures": {...}, "tables": {...}, "headlines": {...}}`` keyed by name."""
+    """The figure index: ``{"figures": {...}, "tables": {...}}`` keyed by name."""
     path = _index_path(root)
     index = json.loads(path.read_text()) if path.exists() else {}
-    return {k: index.get(k, {}) for k in ("figures", "tables", "headlines")}
+    return {k: index.get(k, {}) for k in ("figures", "tables")}
 
 
 def _update_index(section: str, name: str, entry: dict[str, Any], root: Path | None, run: Run | None = None) -> None:
@@ -162,12 +164,6 @@ def record_output(kind: str, name: str, files: list[str], caption: str = "", n: 
     if kind not in ("figure", "table"):
         raise ValueError(f"kind must be 'figure' or 'table', got {kind!r}")
     _update_index(kind + "s", name, {"files": files, "caption": caption, "n": n}, root, run)
-
-
-def record_headline(name: str, paper_value: float | str, our_value: float | str, n: int | None = None,
-                    notes: str = "", root: Path | None = None) -> None:
-    """Record a number to put next to the paper's in the README's "paper vs this repo" table."""
-    _update_index("headlines", name, {"paper": paper_value, "ours": our_value, "n": n, "notes": notes}, root)
 
 
 def _cell(value: Any) -> str:
@@ -193,11 +189,6 @@ def write_index_readme(root: Path | None = None) -> Path:
         from sfutils.claims import render_report
 
         parts += [render_report(root.name, level=2), ""]
-    if index["headlines"]:
-        rows = [{"quantity": h["name"], "paper": h["paper"], "this repo": h["ours"],
-                 **{k: h.get(k) for k in prov}, "notes": h.get("notes")}
-                for h in sorted(index["headlines"].values(), key=lambda h: (h["notebook"] or "", h["name"]))]
-        parts += ["## Paper vs this repo", "", _table(rows), ""]
     for section, title in (("figures", "Figures"), ("tables", "Tables")):
         present = [e for e in index[section].values() if all((root / f).exists() for f in e["files"])]
         if not present:
@@ -213,8 +204,8 @@ def write_index_readme(root: Path | None = None) -> Path:
 
 
 def write_front_readme(base: Path | None = None) -> Path:
-    """Regenerate ``<figures base>/README.md``: which profile is the committed headline, and a link
-    to each profile's own index that exists."""
+    """Regenerate ``<figures base>/README.md``: the reproduction report of the committed headline
+    profile first, then a link to each profile's own index that exists."""
     base = base or paths.figures_base()
     present = [p for p in PROFILE_NAMES if p != "quick" and (base / p / "README.md").is_file()]
     parts = ["# Results", "",
@@ -223,6 +214,11 @@ def write_front_readme(base: Path | None = None) -> Path:
               f"outputs. The committed headline is the `{paths.HEADLINE_PROFILE}` profile; quick-profile outputs "
               "are never committed (`figures/quick/` is git-ignored)."), ""]
     parts += [f"- [`{p}`]({p}/README.md){' (headline)' if p == paths.HEADLINE_PROFILE else ''}" for p in present]
+    if (base / paths.HEADLINE_PROFILE / "tables").is_dir():
+        from sfutils.claims import render_report
+
+        report = render_report(paths.HEADLINE_PROFILE, level=2)
+        parts = parts[:1] + ["", report, ""] + parts[1:]
     readme = base / "README.md"
     base.mkdir(parents=True, exist_ok=True)
     readme.write_text("\n".join(parts) + "\n")
