@@ -8,6 +8,11 @@ for any other (or into ``--output-dir``); figures and tables go to ``figures/<pr
 finally ``figures/<profile>/README.md`` and ``figures/README.md`` are regenerated. Profiles never
 overwrite each other's outputs.
 
+Scaling out (``scripts/slurm_paper.sh``): ``--shard K --num-shards N --output-dir DIR`` computes
+every N-th sample from K on, appending per-sample results to its own shard file in
+``data/results/<profile>/``; a final run without ``--shard`` computes nothing that a shard stored
+and builds every figure from all shards together.
+
 Conventions a notebook source may use:
 
 * ``# requires: adv_lib, foo [compare]`` - modules it imports that are optional, and the extra
@@ -86,7 +91,7 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def execute(source: Path, profile: str, output: Path, log_output: bool = False,
-            progress: bool = False) -> nbformat.NotebookNode:
+            progress: bool = False, shard: int = 0, num_shards: int = 1) -> nbformat.NotebookNode:
     """Execute notebook ``source`` under ``profile`` into ``output`` (cleaned even when it fails).
 
     Raises papermill's ``PapermillExecutionError`` (failing cell and traceback in its message).
@@ -97,7 +102,8 @@ def execute(source: Path, profile: str, output: Path, log_output: bool = False,
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = KERNELSPEC
     try:
-        papermill.execute_notebook(nb, output, parameters={"profile": profile}, cwd=source.parent,
+        parameters = {"profile": profile, **({"shard": shard, "num_shards": num_shards} if num_shards > 1 else {})}
+        papermill.execute_notebook(nb, output, parameters=parameters, cwd=source.parent,
                                    log_output=log_output, progress_bar=progress)
     finally:
         if output.exists():
@@ -115,7 +121,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="write executed notebooks here and figures to OUTPUT_DIR/figures/PROFILE")
     parser.add_argument("--notebooks-dir", type=Path, help="where the NN_*.py sources are (default notebooks/)")
     parser.add_argument("--log-output", action="store_true", help="stream cell output to the terminal")
+    parser.add_argument("--shard", type=int, default=0, help="compute only this shard of the samples (0-based)")
+    parser.add_argument("--num-shards", type=int, default=1,
+                        help="split the samples into this many shards (one process each, e.g. a SLURM array); "
+                             "a shard run needs --output-dir, and a final run without --shard merges them")
     args = parser.parse_args(argv)
+    if not 0 <= args.shard < args.num_shards:
+        parser.error(f"--shard must lie in [0, --num-shards), got {args.shard} of {args.num_shards}")
+    if args.num_shards > 1 and args.output_dir is None:
+        parser.error("a shard run writes partial figures: give it its own --output-dir (the merge run writes figures/)")
     os.environ[provenance.RUNNER_ENV] = "1"  # the kernels inherit it: write figures/<profile>/
     if args.output_dir is not None:
         os.environ["SFUTILS_FIGURES"] = str((args.output_dir / "figures").resolve())
@@ -135,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {source.name} (profile {args.profile}) -> {output}", flush=True)
         start = time.time()
         try:
-            execute(source, args.profile, output, log_output=args.log_output, progress=True)
+            execute(source, args.profile, output, log_output=args.log_output, progress=True,
+                    shard=args.shard, num_shards=args.num_shards)
             status[source.stem] = f"ok ({time.time() - start:.0f} s)"
         except Exception as err:  # report every notebook, then fail
             status[source.stem] = "FAILED"

@@ -6,8 +6,11 @@ copy written by ``python -m sfutils.runner`` (``make figures`` / ``make notebook
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import jupytext
 import nbformat
@@ -144,3 +147,58 @@ def test_profiles_write_apart_and_hand_runs_go_to_scratch(tmp_path, monkeypatch)
     provenance.start_run("01", "quick", device="cpu")
     monkeypatch.delenv(provenance.RUNNER_ENV)
     assert provenance.output_root() == tmp_path / "quick"  # git-ignored whoever runs it
+
+
+SHARDED = '''\
+# %% tags=["parameters"]
+profile = "default"
+shard = 0
+num_shards = 1
+
+# %%
+import os
+import pandas as pd
+from sfutils import plotting, provenance
+from sfutils.results import ResultStore, run_rows
+
+run = provenance.start_run("01_sharded", profile)
+store = ResultStore("01-demo", {"n": 10}, shard=shard, num_shards=num_shards)
+
+def compute(pos):
+    with open(os.environ["CALLS_LOG"], "a") as f:
+        f.write(f"{shard} {pos}\\n")
+    return [{"square": p * p} for p in pos]
+
+df = run_rows(store, compute, list(range(10)), chunk_size=3, progress=False)
+plotting.save_table(run, df.sort_values("id")[["id", "square"]], "01_sharded", n=len(df))
+'''
+
+
+@pytest.mark.notebook
+def test_two_shards_then_a_merge_equal_a_single_run(tmp_path, monkeypatch):
+    """The SLURM path (scripts/slurm_paper.sh) on one machine: two shard processes writing their
+    own files at once, then one merge run, give the table of a single-process run and compute
+    nothing twice."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "01_sharded.py").write_text(SHARDED)
+
+    def runner_cmd(data: Path, out: Path, *extra: str) -> subprocess.Popen:
+        env = {**os.environ, "SFUTILS_DATA": str(data), "CALLS_LOG": str(data / "calls.log")}
+        data.mkdir(exist_ok=True)
+        return subprocess.Popen([sys.executable, "-m", "sfutils.runner", "--profile", "quick", "--notebooks-dir",
+                                 str(src), "--output-dir", str(out), *extra], env=env, cwd=paths.repo_root())
+
+    shards = [runner_cmd(tmp_path / "sharded", tmp_path / f"shard{k}", "--shard", str(k), "--num-shards", "2")
+              for k in range(2)]
+    assert [p.wait(timeout=600) for p in shards] == [0, 0]
+    assert runner_cmd(tmp_path / "sharded", tmp_path / "merged").wait(timeout=600) == 0
+    assert runner_cmd(tmp_path / "single", tmp_path / "single").wait(timeout=600) == 0
+
+    table = lambda out: (out / "figures" / "quick" / "tables" / "01_sharded.csv").read_text()  # noqa: E731
+    assert table(tmp_path / "merged") == table(tmp_path / "single")
+    assert len(table(tmp_path / "single").splitlines()) == 11
+    calls = (tmp_path / "sharded" / "calls.log").read_text().splitlines()
+    assert sorted(line.split()[0] for line in calls) == ["0", "0", "1", "1"]  # the merge computed nothing
+    files = sorted(p.name for p in (tmp_path / "sharded" / "results" / "quick").glob("*.jsonl"))
+    assert len(files) == 2 and all(".shard" in f for f in files)
