@@ -24,9 +24,10 @@ from sfutils.metrics import predict
 from sfutils.paths import HEADLINE_PROFILE, tables_dir
 
 COLUMNS = [
-    "model", "dataset", "n", "accuracy", "reference_accuracy", "reference", "data_source",
-    "device", "date", "seconds",
+    "model", "dataset", "n", "accuracy", "pgd_n", "pgd_accuracy", "pgd", "reference_accuracy", "reference",
+    "data_source", "device", "date", "seconds",
 ]
+PGD_DESCRIPTION = "torchattacks.PGD l-inf eps=8/255, step 2/255, 20 steps, one random start"
 
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 250) -> float:
@@ -62,8 +63,10 @@ def pgd_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: flo
     return correct / len(x)
 
 
-def measure(name: str, n: int | None = None, device: torch.device | None = None) -> dict:
-    """One table row: test accuracy of model ``name`` on (a seeded subset of) its test set."""
+def measure(name: str, n: int | None = None, device: torch.device | None = None, n_pgd: int = 1000) -> dict:
+    """One table row: test accuracy of model ``name`` on (a seeded subset of) its test set, and
+    for a CIFAR-10 model its PGD-20 accuracy (:data:`PGD_SETTINGS`) on the first ``n_pgd`` of those
+    images (a seeded random subset, the same for every model)."""
     from sfutils.models import get_model, model_data, model_info
 
     spec = model_info(name)
@@ -72,8 +75,13 @@ def measure(name: str, n: int | None = None, device: torch.device | None = None)
     model = get_model(name, device=device)
     x, y = model_data(name, n=n)
     acc = accuracy(model, x, y)
+    robust = {"pgd_n": None, "pgd_accuracy": None, "pgd": None}
+    if spec.dataset == "cifar10" and n_pgd > 0:
+        pick = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))[:n_pgd]
+        robust = {"pgd_n": len(pick), "pgd_accuracy": round(100 * pgd_accuracy(model, x[pick], y[pick]), 2),
+                  "pgd": PGD_DESCRIPTION}
     return {
-        "model": name, "dataset": spec.dataset, "n": len(y), "accuracy": round(100 * acc, 2),
+        "model": name, "dataset": spec.dataset, "n": len(y), "accuracy": round(100 * acc, 2), **robust,
         "reference_accuracy": spec.reference_accuracy, "reference": spec.reference,
         "data_source": dataset_source(spec.dataset).description, "device": describe_device(device),
         "date": datetime.date.today().isoformat(), "seconds": round(time.perf_counter() - t0, 1),
@@ -95,13 +103,14 @@ def write_table(rows: list[dict], out_dir: Path) -> None:
     with open(out_dir / "accuracy.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
-    cell = lambda v: "–" if v is None else str(v)  # noqa: E731
+        writer.writerows({c: row.get(c) for c in COLUMNS} for row in rows)
+    cell = lambda v: "–" if v is None or v == "" else str(v)  # noqa: E731
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(cell(row[c]) for c in COLUMNS) + " |" for row in rows]
+    lines += ["| " + " | ".join(cell(row.get(c)) for c in COLUMNS) + " |" for row in rows]
     (out_dir / "accuracy.md").write_text(
-        "# Clean test accuracy (%)\n\nMeasured by `python -m sfutils.accuracy`; `reference_accuracy` "
-        "is the paper's or the weights' publisher's number on the original test data.\n\n"
+        "# Test accuracy (%), clean and under PGD\n\nMeasured by `python -m sfutils.accuracy`: `accuracy` on `n` "
+        "test images, `pgd_accuracy` on `pgd_n` of them under l-inf PGD (`pgd`; CIFAR-10 models only); "
+        "`reference_accuracy` is the paper's or the weights' publisher's clean number on the original test data.\n\n"
         + "\n".join(lines) + "\n"
     )
 
@@ -113,18 +122,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", nargs="*", help="default: every model whose weights are available here")
     parser.add_argument("--n", type=int, help="seeded random subset of each test set (default: all of it)")
     parser.add_argument("--out", type=Path, default=tables_dir(HEADLINE_PROFILE))
+    parser.add_argument("--n-pgd", type=int, default=1000, help="CIFAR-10 images attacked with PGD-20 (0: none)")
     parser.add_argument("--fresh", action="store_true", help="drop rows of models not measured in this run")
     args = parser.parse_args(argv)
     names = args.models or [m for m in list_models() if weights_available(m)]
     skipped = sorted(set(list_models()) - set(names))
     if skipped:
         print(f"skipped (weights not available here): {', '.join(skipped)}")
-    rows = [measure(name, args.n) for name in tqdm(names, desc="models")]
+    rows = [measure(name, args.n, n_pgd=args.n_pgd) for name in tqdm(names, desc="models")]
     kept = [] if args.fresh else [row for row in read_table(args.out) if row["model"] not in names]
     order = {name: i for i, name in enumerate(list_models())}
     write_table(sorted(kept + rows, key=lambda row: order.get(row["model"], len(order))), args.out)
     for row in rows:
-        print(f"{row['model']:24s} {row['accuracy']:6.2f}  (reference {row['reference_accuracy']}, n={row['n']})")
+        print(f"{row['model']:24s} {row['accuracy']:6.2f}  PGD-20 {row['pgd_accuracy']}  "
+              f"(reference {row['reference_accuracy']}, n={row['n']})")
 
 
 if __name__ == "__main__":

@@ -115,6 +115,9 @@ def test_accuracy_and_table_writer(tmp_path):
         accuracy(model, x, y[:3])
     row = {"model": "m", "dataset": "mnist", "n": 40, "accuracy": 99.0, "reference_accuracy": None, "reference": "r",
            "data_source": "s", "device": "cpu", "date": "2025-01-01", "seconds": 1.0}
-    write_table([row], tmp_path)
-    assert (tmp_path / "accuracy.csv").read_text().splitlines()[1].startswith("m,mnist,40,99.0,")
-    assert "| m | mnist | 40 | 99.0 | – |" in (tmp_path / "accuracy.md").read_text()
+    robust = {**row, "model": "r", "dataset": "cifar10", "pgd_n": 20, "pgd_accuracy": 41.5, "pgd": "PGD-20"}
+    write_table([row, robust], tmp_path)
+    lines = (tmp_path / "accuracy.csv").read_text().splitlines()
+    assert lines[1].startswith("m,mnist,40,99.0,,,,") and lines[2].startswith("r,cifar10,40,99.0,20,41.5,PGD-20,")
+    md = (tmp_path / "accuracy.md").read_text()
+    assert "| m | mnist | 40 | 99.0 | – | – | – |" in md and "| r | cifar10 | 40 | 99.0 | 20 | 41.5 | PGD-20 |" in md
