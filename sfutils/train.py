@@ -237,7 +237,38 @@ def train(
     torch.save(model.net.state_dict(), weights)
     record["sha256"] = sha256_file(weights)
     weights.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    weights.with_suffix(".md").write_text(card_markdown(record))
     return record
+
+
+def card_markdown(record: dict) -> str:
+    """The model card of a training record: data, recipe, epochs, wall time, clean and robust accuracy."""
+    recipe = record["recipe"]
+    adv = ("none" if not recipe.get("adv") else
+           f"l-inf eps = {recipe['eps'] * 255:.0f}/255, "
+           + ("FGSM from a random start (fast adversarial training)" if recipe.get("adv_steps", 1) == 1
+              else f"PGD-{recipe['adv_steps']}"))
+    pgd = record.get("pgd20")
+    lines = [
+        f"# Model card: {record['model']}", "",
+        f"- weights: `{record['model']}.pt`, SHA-256 `{record['sha256']}`",
+        f"- training data: {record['train_images']} images ({record['data_source'].split(':')[0]})",
+        f"- recipe: {recipe['epochs']} epochs, batch {recipe['batch_size']}, {recipe['optimizer']} lr {recipe['lr']} "
+        f"({recipe.get('schedule', 'cosine')}), weight decay {recipe['weight_decay']}, "
+        f"augmentation {'crop + flip' if recipe['augment'] else 'none'}, label smoothing {recipe.get('label_smoothing', 0)}, "
+        f"mixed precision {'on' if recipe.get('amp') else 'off'}, initialised from {recipe.get('init') or 'scratch'}",
+        f"- adversarial training: {adv}",
+        f"- seed {record['seed']}; wall time {record['train_seconds'] / 60:.0f} min on {record['device']}, "
+        f"{record['date']}, torch {record['torch']}",
+        f"- clean test accuracy: **{record['test_accuracy']} %** on {record['test_images']} test images "
+        f"({record['data_source']})",
+    ]
+    if pgd:
+        lines.append(f"- PGD accuracy: **{record['pgd20_accuracy']} %** on {pgd['images']} of them "
+                     f"({pgd['implementation']}, eps {pgd['eps'] * 255:.0f}/255, step {pgd['alpha'] * 255:.0f}/255, "
+                     f"{pgd['steps']} steps, one random start)")
+    lines += ["", f"Reproduce: `python -m sfutils.train {record['model']}`.", ""]
+    return "\n".join(lines)
 
 
 def publish(name: str, out_dir: Path | None = None) -> Path:
@@ -248,7 +279,8 @@ def publish(name: str, out_dir: Path | None = None) -> Path:
     src = (Path(out_dir) if out_dir is not None else checkpoint_dir()) / f"{name}.pt"
     dst = PACKAGE_WEIGHTS / weights.location
     shutil.copyfile(src, dst)
-    shutil.copyfile(src.with_suffix(".json"), dst.with_suffix(".json"))
+    for suffix in (".json", ".md"):
+        shutil.copyfile(src.with_suffix(suffix), dst.with_suffix(suffix))
     return dst
 
 

@@ -45,6 +45,9 @@ def test_fast_adversarial_fine_tuning_records_robust_accuracy(tmp_path):
     assert record["pgd20"]["images"] == 50 and record["pgd20"]["implementation"] == "torchattacks.PGD"
     assert record["pgd20"]["steps"] == 20 and record["pgd20"]["eps"] == 8 / 255
     assert 0 <= record["pgd20_accuracy"] <= record["test_accuracy"]
+    card = (tmp_path / "resnet20-cifar10-linf.md").read_text()
+    assert record["sha256"] in card and f"**{record['pgd20_accuracy']} %** on 50" in card
+    assert "FGSM from a random start" in card and "1 epochs" in card
 
 
 @needs_mirror

@@ -75,6 +75,15 @@ def weights_file(spec: ModelSpec) -> tuple[Path, str | None]:
     raise ValueError(f"{spec.name}: weights kind {w.kind!r} has no weights file")
 
 
+def model_card(name: str) -> str | None:
+    """The model card (Markdown: data, recipe, epochs, wall time, clean and robust accuracy) of a
+    model trained by ``python -m sfutils.train``, or ``None`` for weights trained elsewhere."""
+    spec = model_info(name)
+    folder = {"package": PACKAGE_WEIGHTS, "local": checkpoint_dir()}.get(spec.weights.kind)
+    card = folder / Path(spec.weights.location).with_suffix(".md") if folder is not None else None
+    return card.read_text() if card is not None and card.is_file() else None
+
+
 def weights_id(name: str) -> str | None:
     """What identifies the weights of ``name``: their SHA-256 (from the registry, or the json of a
     locally trained checkpoint), torchvision's file name (which holds a hash prefix) for torchvision
