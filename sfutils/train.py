@@ -3,7 +3,8 @@
 Seeded (epoch ``e`` uses seed + e, so a resumed run repeats the uninterrupted one), resumable from
 the last epoch checkpoint (``data/checkpoints/NAME.last.pt``), tqdm progress bars. The result is
 ``data/checkpoints/NAME.pt`` (the bare network's state dict, normalisation excluded) and
-``NAME.json`` with its SHA-256 and the measured test accuracy; ``--publish`` also copies both into
+``NAME.json`` with its SHA-256 and the measured clean and PGD-20 test accuracy, rendered as the
+model card ``NAME.md``; ``--publish`` also copies all three into
 ``sfutils/models/weights/`` for models the package ships (then paste the printed SHA-256 into
 ``sfutils/models/registry.py``).
 
@@ -13,21 +14,24 @@ Recipes and what they reach:
   (2026-11-25, CPU, 1 thread on a 2-core machine shared with ~8 other busy processes): 99.34 % on
   the 10k test images after 1608 s; an idle 2-core CPU needs a few minutes. The paper reports
   99.14 %. Record: ``sfutils/models/weights/lenet-mnist.json``.
-- ``resnet20-cifar10-linf``: adversarial fine-tuning of the pretrained ResNet-20 with "fast"
-  adversarial training (FGSM from a uniform random start, step 1.25·eps, Wong, Rice & Kolter 2020),
-  l-inf eps = 8/255, SGD lr 0.02 cosine, 2 epochs on a 10k-image subset of the CIFAR-10 training
-  JPEGs: the realistic CPU choice. Measured (same shared CPU, 2514 s): 57.74 % clean accuracy on
-  the 10k JPEG test images (the pretrained ResNet-20 has 81.0 % there) and 6.8 % under PGD-10
-  (eps 8/255, step 2/255, random start) on 1000 random ones (the pretrained ResNet-20: 0 % on 200).
-  A weakly robust model, far from the paper's l-inf adversarially trained ResNet-18 (§4.2,
-  82.17 % clean accuracy, full PGD training on a GPU); record:
-  ``sfutils/models/weights/resnet20-cifar10-linf.json``.
-- ``vgg19-cifar10``, ``resnet18-cifar10`` (the paper's CIFAR-10 nets, Table 1: 92.71 / 92.74 %) need a
-  GPU: SGD momentum 0.9, lr 0.1 cosine, weight decay 5e-4, batch 128, random crop (pad 4) + flip,
-  200 epochs on the full training set (not run here: no GPU in this session; the recipe is the
-  common one that gives ~93-95 % on the real CIFAR-10, expect less on the JPEG mirror). Run
-  ``python -m sfutils.train resnet18-cifar10`` on a CUDA machine (the device is picked
-  automatically); on 2 CPU cores one epoch alone takes hours.
+- ``resnet20-cifar10-linf`` (2026-11-29): "fast" adversarial training (FGSM from a uniform random
+  start, step 1.25·eps; Wong, Rice & Kolter 2020), l-inf eps = 8/255, initialised from the
+  pretrained ResNet-20, SGD with a cyclic learning rate peaking at 0.1, 15 epochs on all 50k
+  CIFAR-10 training JPEGs, bfloat16 mixed precision. Measured: 73.47 % clean accuracy on the 10k
+  JPEG test images (the pretrained ResNet-20: 81.0 %) and 35.9 % under torchattacks' PGD-20
+  (eps 8/255, step 2/255, one random start) on 1000 of them; 74 min on a 2-core CPU shared with
+  other jobs (2 threads for two epochs, then 1). Card: ``sfutils/models/weights/resnet20-cifar10-linf.md``.
+- ``vgg19half-cifar10``: VGG-19-BN at half width (a quarter of the parameters: a CPU-sized
+  stand-in for the paper's VGG-19), trained from scratch on the 50k CIFAR-10 training JPEGs: SGD,
+  cyclic learning rate peaking at 0.1, label smoothing 0.1, crop + flip, 18 epochs, bfloat16.
+  Card (with the measured accuracy): ``sfutils/models/weights/vgg19half-cifar10.md``.
+- ``vgg19-cifar10``, ``resnet18-cifar10``, ``resnet18-cifar10-linf``: the paper's CIFAR-10 nets
+  (Table 1: 92.71 / 92.74 %; §4.2: the l-inf PGD-trained ResNet-18, 82.17 %), trained by
+  ``make train-paper-models`` on one CUDA GPU on the real CIFAR-10 (torchvision's download, not
+  the JPEG mirror): float16 mixed precision, one-cycle schedule, batch 512, 30 epochs (15 of PGD-5
+  training for the robust net), sized by estimate to finish within about 15 minutes on one modern
+  GPU; not run here (no GPU in this session). ``--paper`` refuses a CPU or the lossy mirror with
+  a clear message.
 """
 
 from __future__ import annotations
