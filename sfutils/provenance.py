@@ -203,6 +203,25 @@ def write_index_readme(root: Path | None = None) -> Path:
     return readme
 
 
+def record_notebook_run(profile: str, notebook: str, seconds: float) -> None:
+    """Record in ``figures/<profile>/runs.json`` when, where and how long ``notebook`` last ran."""
+    path = paths.figures_root(profile) / "runs.json"
+    runs = json.loads(path.read_text()) if path.is_file() else {}
+    runs[notebook] = {"date": _now(), "wall_time_min": round(seconds / 60, 1), "device": describe_device(),
+                      "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores", "git_commit": git_commit()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(sorted(runs.items())), indent=1) + "\n")
+
+
+def runs_markdown(profile: str) -> str:
+    """The table of ``figures/<profile>/runs.json``: each notebook's last run (empty if none)."""
+    path = paths.figures_root(profile) / "runs.json"
+    if not path.is_file():
+        return ""
+    rows = [{"notebook": nb, **run} for nb, run in json.loads(path.read_text()).items()]
+    return _table(rows)
+
+
 def write_front_readme(base: Path | None = None) -> Path:
     """Regenerate ``<figures base>/README.md``: the reproduction report of the committed headline
     profile first, then a link to each profile's own index that exists."""
@@ -214,6 +233,10 @@ def write_front_readme(base: Path | None = None) -> Path:
               f"outputs. The committed headline is the `{paths.HEADLINE_PROFILE}` profile; quick-profile outputs "
               "are never committed (`figures/quick/` is git-ignored)."), ""]
     parts += [f"- [`{p}`]({p}/README.md){' (headline)' if p == paths.HEADLINE_PROFILE else ''}" for p in present]
+    runs = runs_markdown(paths.HEADLINE_PROFILE)
+    if runs:
+        parts += ["", f"## The committed run ({paths.HEADLINE_PROFILE} profile)", "",
+                  "Each notebook's last run by `make figures` (wall time includes loading data and models):", "", runs]
     if (base / paths.HEADLINE_PROFILE / "tables").is_dir():
         from sfutils.claims import render_report
 

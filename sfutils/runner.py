@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             execute(source, args.profile, output, log_output=args.log_output, progress=True,
                     shard=args.shard, num_shards=args.num_shards)
             status[source.stem] = f"ok ({time.time() - start:.0f} s)"
+            if args.output_dir is None:
+                provenance.record_notebook_run(args.profile, source.stem, time.time() - start)
         except Exception as err:  # report every notebook, then fail
             status[source.stem] = "FAILED"
             print(f"FAILED {source.name}:\n{err}", file=sys.stderr, flush=True)

@@ -89,3 +89,15 @@ def test_provenance_record(figures):
     assert info["device"].startswith("cpu") and info["threads"] == torch.get_num_threads()
     md = provenance.provenance_markdown(info)
     assert "| profile" in md and "quick" in md and "None" not in md
+
+
+def test_notebook_runs_are_recorded_and_listed(tmp_path, monkeypatch):
+    monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path))
+    provenance.record_notebook_run("default", "01_overall_performance", 125.0)
+    provenance.record_notebook_run("default", "00_sparsefool_explained", 30.0)
+    runs = json.loads((tmp_path / "default" / "runs.json").read_text())
+    assert list(runs) == ["00_sparsefool_explained", "01_overall_performance"]
+    assert runs["01_overall_performance"]["wall_time_min"] == 2.1
+    (tmp_path / "default" / "README.md").write_text("# index\n")
+    front = provenance.write_front_readme(tmp_path).read_text()
+    assert "## The committed run (default profile)" in front and "01_overall_performance" in front
