@@ -14,7 +14,7 @@ endif
 
 STAMP := $(VENV)/.installed
 
-.PHONY: install tools test figures notebook bench clean-results book student
+.PHONY: install tools test figures notebook bench clean-results book student train-models train-paper-models
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

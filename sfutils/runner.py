@@ -36,7 +36,7 @@ import jupytext
 import nbformat
 import papermill
 
-from sfutils import paths, provenance
+from sfutils import claims, paths, provenance
 from sfutils.profiles import PROFILE_NAMES, notebook_key
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -157,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as err:  # report every notebook, then fail
             status[source.stem] = "FAILED"
             print(f"FAILED {source.name}:\n{err}", file=sys.stderr, flush=True)
+    if args.output_dir is None:  # the verdicts of this profile's tables (figures/<profile>/report.md)
+        claims.write_report(args.profile)
     readme = provenance.write_index_readme(paths.figures_root(args.profile))
     provenance.write_front_readme()
     print(f"\n{readme} regenerated")
