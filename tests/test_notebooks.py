@@ -65,7 +65,6 @@ def test_notebook_runs_in_quick_profile_without_touching_tracked_files(source, m
     if failure:
         pytest.fail(failure, pytrace=False)
     provenance.write_index_readme(figures)
-    provenance.write_front_readme()
     assert git_state() == before, f"a quick-profile run of {source.name} changed tracked files"
     assert output.parent == figures / "notebooks"
     assert list(figures.glob(f"{source.stem[:2]}_*.png")), f"{source.name} wrote no figure"
