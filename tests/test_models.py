@@ -45,7 +45,7 @@ def test_package_weights_match_the_registry():
         if spec.weights.kind == "package":
             path, sha = weights_file(spec)
             assert sha256_file(path) == sha, spec.name
-            assert path.stat().st_size < 5 * 2**20
+            assert path.stat().st_size <= 20 * 2**20  # the half-width VGG-19 is the largest: 19.2 MiB
 
 
 def test_checksum_failure_on_a_corrupted_copy(tmp_path):
