@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     names = args.models or [m for m in list_models() if weights_available(m)]
     skipped = sorted(set(list_models()) - set(names))
-    if skipped:
+    if skipped and not args.models:
         print(f"skipped (weights not available here): {', '.join(skipped)}")
     rows = [measure(name, args.n, n_pgd=args.n_pgd) for name in tqdm(names, desc="models")]
     kept = [] if args.fresh else [row for row in read_table(args.out) if row["model"] not in names]

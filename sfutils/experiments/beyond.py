@@ -39,10 +39,12 @@ from sfutils.attacks import AttackResult, deepfool_l1, jsma, refine_sparse, spar
 from sfutils.experiments.common import (CountingModel, Loader, Setting, lazy_setting, rebuild_adversarials,
                                         sparse_delta_rows, summarize, timed)
 from sfutils.results import ResultStore, run_rows
+from sfutils.models import REGISTRY
 
 # The paper's lambda per data set (§4.1): 1 for MNIST, 3 for CIFAR-10.
 PAPER_LAMBDA = {"mnist": 1.0, "cifar10": 3.0}
-MODEL_DATASET = {"lenet-mnist": "mnist", "resnet20-cifar10": "cifar10", "resnet20-cifar10-linf": "cifar10"}
+# The models this comparison can attack: every registered MNIST and CIFAR-10 net, with its data set.
+MODEL_DATASET = {name: spec.dataset for name, spec in REGISTRY.items() if spec.dataset in ("mnist", "cifar10")}
 
 AttackFn = Callable[[nn.Module, torch.Tensor, torch.Tensor, int], torch.Tensor]
 
