@@ -138,3 +138,13 @@ def test_efficientnet_lite0_classifies_imagenet_samples():
     x, y = model_data("efficientnet-lite0", n=16, seed=0)
     assert x.shape == (16, 3, 224, 224)
     assert accuracy(get_model("efficientnet-lite0"), x, y) >= 0.6
+
+
+def test_model_cards_of_the_nets_trained_here():
+    from sfutils.models import model_card
+
+    for name in ("resnet20-cifar10-linf", "vgg19half-cifar10"):
+        card = model_card(name)
+        assert card.startswith(f"# Model card: {name}") and model_info(name).weights.sha256 in card
+        assert "clean test accuracy" in card and "PGD accuracy" in card
+    assert model_card("resnet20-cifar10") is None  # trained elsewhere: no card

@@ -79,9 +79,13 @@ def model_card(name: str) -> str | None:
     """The model card (Markdown: data, recipe, epochs, wall time, clean and robust accuracy) of a
     model trained by ``python -m sfutils.train``, or ``None`` for weights trained elsewhere."""
     spec = model_info(name)
-    folder = {"package": PACKAGE_WEIGHTS, "local": checkpoint_dir()}.get(spec.weights.kind)
-    card = folder / Path(spec.weights.location).with_suffix(".md") if folder is not None else None
-    return card.read_text() if card is not None and card.is_file() else None
+    if spec.weights.kind not in ("package", "local"):
+        return None
+    try:
+        card = weights_file(spec)[0].with_suffix(".md")
+    except FileNotFoundError:  # not trained here yet
+        return None
+    return card.read_text() if card.is_file() else None
 
 
 def weights_id(name: str) -> str | None:
