@@ -60,6 +60,7 @@ train-paper-models: install
 	env -u SFUTILS_MIRROR $(BIN)/python -m sfutils.train --paper vgg19-cifar10 resnet18-cifar10 resnet18-cifar10-linf
 
 bench: install
+	$(BIN)/python benchmarks/bench_imagenet.py
 	$(BIN)/python benchmarks/bench_sparsefool.py
 
 book: install tools

@@ -616,6 +616,9 @@ candidates. The answers do not depend on `batch_size` (tests/test_chunking.py).
 {prof_txt or "(not profiled in this run)"}
 ```
 """
+    imagenet = path.with_name("imagenet.md")  # written by bench_imagenet.py
+    if imagenet.is_file():
+        text += "\n" + imagenet.read_text()
     path.write_text(text)
 
 

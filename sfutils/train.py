@@ -102,8 +102,7 @@ RECIPES: dict[str, Recipe] = {
         init="resnet20-cifar10", schedule="cyclic", amp=True,
     ),
     "vgg19half-cifar10": Recipe(
-        epochs=18, batch_size=128, lr=0.1, weight_decay=5e-4, augment=True, schedule="cyclic", amp=True,
-        label_smoothing=0.1,
+        epochs=30, batch_size=128, lr=0.1, weight_decay=5e-4, augment=True, schedule="cyclic", amp=True,
     ),
 }
 
@@ -215,7 +214,7 @@ def train(
             sched.step()
             seen += len(y)
             correct += (logits.argmax(1) == y).sum().item()
-            bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{100 * correct / seen:.1f}%")
+            bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{100 * correct / seen:.1f}%", refresh=False)
         seconds += time.perf_counter() - t0
         eta = seconds / (epoch + 1) * (end - epoch - 1)
         print(f"{name} epoch {epoch + 1}/{recipe.epochs}: train accuracy {100 * correct / seen:.2f} % "

@@ -67,3 +67,47 @@ def test_quick_run_writes_results_readme_and_figure(tmp_path):
     text = (tmp_path / "README.md").read_text()
     assert "## Targets" in text and "lenet-mnist" in text
     assert (tmp_path / "throughput.png").stat().st_size > 0
+
+
+_ispec = importlib.util.spec_from_file_location("bench_imagenet", ROOT / "benchmarks" / "bench_imagenet.py")
+bench_imagenet = importlib.util.module_from_spec(_ispec)
+_ispec.loader.exec_module(bench_imagenet)
+
+
+def test_pass_clock_splits_graph_label_and_gradient_time(gray_model):
+    clock = bench_imagenet.PassClock(gray_model).eval()
+    grads = clock.timing_gradients(bench_imagenet.sparsefool_module.input_gradients)
+    x = images(2, 1, 10).requires_grad_(True)
+    grads(clock(x)[:, :2], x)
+    with torch.no_grad():
+        clock(x)
+    assert all(v > 0 for v in clock.seconds.values()), clock.seconds
+
+
+def test_imagenet_agreement_counts_same_label_and_pixel_set():
+    mask = torch.zeros(3, 2, 2, dtype=torch.bool)
+    mask[:, 0, 0] = True
+    other = mask.clone()
+    other[1, 1, 1] = True  # image 1: one more pixel
+    a = ({}, torch.tensor([1, 2, 3]), mask)
+    b = ({}, torch.tensor([1, 2, 4]), other)  # image 2: other label
+    row = bench_imagenet.agreement("a vs b", a, b)
+    assert row["same label and pixel set"] == 1 and row["same label"] == 2
+    assert row["mean pixel-set IoU"] == pytest.approx((1 + 0.5 + 1) / 3)
+
+
+def test_imagenet_report_replaces_its_readme_section(tmp_path):
+    (tmp_path / "README.md").write_text("# SparseFool benchmarks\n\nmain part\n\n" + bench_imagenet.HEADING + "\n\nstale\n")
+    attack = {"model": "plain", "s_per_img": 2.0, "graph forward %": 10.0, "input gradients %": 80.0,
+              "label forward %": 5.0, "other %": 5.0, "n_images": 2}
+    agree = [bench_imagenet.agreement("x", ({}, torch.tensor([1]), torch.ones(1, 1, 1, dtype=torch.bool)),
+                                      ({}, torch.tensor([1]), torch.ones(1, 1, 1, dtype=torch.bool)))]
+    bench_imagenet.write_report(tmp_path, [{"variant": "plain", "step_s": 1.0, "speedup": 1.0}],
+                                {"batch": 8, "no_grad": 0.1, "inference_mode": 0.1},
+                                [attack, {**attack, "model": "fast_eval", "s_per_img": 1.0}], agree, "cpu", "")
+    readme = (tmp_path / "README.md").read_text()
+    assert readme.startswith("# SparseFool benchmarks\n\nmain part\n\n" + bench_imagenet.HEADING)
+    assert "stale" not in readme and "**2.00x**" in readme
+    assert (tmp_path / "imagenet.md").read_text() in readme
+    with open(tmp_path / "imagenet.csv") as f:
+        assert len(list(csv.DictReader(f))) == 4
