@@ -178,3 +178,25 @@ def test_committed_report_is_what_the_committed_tables_give():
     assert report.is_file() and csv.is_file(), "run `python -m sfutils.claims --profile default` and commit"
     assert report.read_text() == claims.render_report(profile)
     assert csv.read_text() == claims.verdict_rows(claims.verdicts(profile)).to_csv(index=False)
+
+
+@pytest.mark.parametrize("slow_s, expected", [
+    (4.0, claims.HOLDS_STAND_IN),   # 4x: 4/1.5 = 2.67 >= 2.35 clears the criterion with the tolerance
+    (3.0, claims.INCONCLUSIVE),     # 3x: the band 2-4.5 straddles 2.35
+    (1.0, claims.FAILS),            # 1x: even 1.5x is below 2.35
+])
+def test_time_ratios_get_the_timing_band_not_a_zero_width_interval(figures, slow_s, expected):
+    claim = Claim("X-speed", "§4.2, Table 1", "faster", "4.7×",
+                  Measurement("01", "01_table1", "ratio", (claims.TIME_COLUMN, claims.TIME_COLUMN),
+                              (("attack", "jsma"),), (("attack", "sparsefool"),), unit="×"),
+                  claims.at_least(2.35, "≥ 2.35×"), "paper", "ours")
+    lo_hi = {c: 1.0 for c in ("s/image (ours) lo", "s/image (ours) hi")}  # per-batch times: zero width
+    write(figures, "01_table1", [
+        {"attack": "jsma", "n": 100, claims.TIME_COLUMN: slow_s, **lo_hi},
+        {"attack": "sparsefool", "n": 100, claims.TIME_COLUMN: 1.0, **lo_hi}])
+    v = claims.measure(claim, "p")
+    assert v.verdict == expected
+    assert (v.lo, v.hi) == pytest.approx((slow_s / claims.TIMING_TOLERANCE, slow_s * claims.TIMING_TOLERANCE))
+    assert "(timing band)" in claims.ours_text(v)
+    if expected != claims.HOLDS_STAND_IN:
+        assert "timing band" in v.why
