@@ -164,9 +164,9 @@ fig = plotting.plot_examples(
     class_names=data.class_names("cifar10"), max_examples=len(cols))
 for j, (role, _) in enumerate(cols):
     fig.axes[j].set_title(f"{role}\n{fig.axes[j].get_title()}")
-fig.suptitle("SparseFool on CIFAR-10 (λ=3)\n" + ("standard vs l∞-trained ResNet-20, same image in adjacent columns"
-             if "linf" in rows else "standard ResNet-20 only (l∞ net not trained yet)"), y=0.99)
-fig.tight_layout(rect=(0, 0, 1, 0.86))  # leave the top band to the suptitle: no overlap with column titles
+fig.tight_layout()
+plotting.title_above(fig, "SparseFool on CIFAR-10 (λ=3)\n" + ("standard vs l∞-trained ResNet-20, same image in "
+                     "adjacent columns" if "linf" in rows else "standard ResNet-20 only (l∞ net not trained yet)"))
 plotting.save_figure(run, fig, "05_examples", caption="The same CIFAR-10 test images attacked on the standard and the "
                      "l-inf adversarially trained net: original, perturbed pixels, adversarial.", n=len(cols))
 plt.show()

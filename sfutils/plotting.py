@@ -81,6 +81,21 @@ def _show(ax: plt.Axes, img: np.ndarray, title: str) -> None:
     ax.grid(False)
 
 
+def title_above(fig: Figure, text: str, line_height: float = 0.3) -> None:
+    """Put ``text`` as the figure's title in a band added above the laid-out axes: the figure grows
+    by the band's height (``line_height`` inches per line) and the axes keep their size, so the
+    title neither overlaps the column titles nor leaves a gap (as ``tight_layout(rect=...)`` does
+    with fixed-aspect images)."""
+    width, height = fig.get_size_inches()
+    band = line_height * (text.count("\n") + 1) + 0.15
+    scale = height / (height + band)
+    for ax in fig.axes:
+        x0, y0, w, h = ax.get_position().bounds
+        ax.set_position((x0, y0 * scale, w, h * scale))
+    fig.set_size_inches(width, height + band)
+    fig.suptitle(text, y=1 - 0.1 / (height + band), va="top")
+
+
 def plot_examples(x: torch.Tensor | np.ndarray, x_adv: torch.Tensor | np.ndarray, labels: Sequence[int],
                   adv_labels: Sequence[int], class_names: Sequence[str] | None = None, max_examples: int = 8,
                   size: float = 1.6) -> Figure:

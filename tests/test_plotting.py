@@ -101,3 +101,21 @@ def test_notebook_runs_are_recorded_and_listed(tmp_path, monkeypatch):
     (tmp_path / "default" / "README.md").write_text("# index\n")
     front = provenance.write_front_readme(tmp_path).read_text()
     assert "## The committed run (default profile)" in front and "01_overall_performance" in front
+
+
+def test_title_above_adds_a_band_without_overlap_or_gap():
+    x = torch.rand(4, 3, 8, 8)
+    fig = plotting.plot_examples(x, x.clone(), [0] * 4, [1] * 4, max_examples=4)
+    for ax in fig.axes[:4]:
+        ax.set_title("net\n" + ax.get_title())
+    fig.tight_layout()
+    before_in = [ax.get_position().height * fig.get_size_inches()[1] for ax in fig.axes]
+    plotting.title_above(fig, "line one\nline two")
+    after_in = [ax.get_position().height * fig.get_size_inches()[1] for ax in fig.axes]
+    assert after_in == pytest.approx(before_in)  # the axes keep their size
+    renderer = fig.canvas.get_renderer()
+    title = fig._suptitle.get_window_extent(renderer)
+    tops = max(ax.title.get_window_extent(renderer).y1 for ax in fig.axes)
+    assert title.y0 > tops  # no overlap with the column titles
+    assert title.y0 - tops < 0.5 * fig.dpi  # and no large gap (< half an inch)
+    plt.close(fig)
