@@ -40,7 +40,8 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
     ("Table 1, one-pixel", "10 MNIST, 50 CIFAR-10 images; population 400, 100 generations, k grows until success",
      "the paper's budget; ≈ 4 s per k per MNIST image and MNIST needs k ≈ 70; k capped at 100 (MNIST) / 10 (CIFAR-10)"),
     ("Table 2", "SparseFool (λ = 3, 10 candidates) on 100 images for EfficientNet-Lite0, 50 for Lite1 and Lite2",
-     "≈ 17 s/image on Lite0; stand-ins for the torchvision nets, on the 500-image ImageNet sample"),
+     "≈ 17 s/image on Lite0 (2 threads, before fast_eval halved it: benchmarks/imagenet.md); stand-ins for the "
+     "torchvision nets, on the 500-image ImageNet sample"),
     ("Table 3", "Lite0/1/2 transfer of Table 2's adversarials, plus CIFAR-10 ResNet-20…56 on 500 images",
      "forward passes only"),
     ("Fig. 4", "λ = 1…6 on 20 ImageNet images (Lite0) beside 1000 MNIST images", "≈ 2 min per ImageNet image for six λ"),

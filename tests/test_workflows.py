@@ -74,3 +74,11 @@ def test_test_workflow_runs_make_test_on_every_push():
     wf = yaml.safe_load((GITHUB / "workflows" / "test.yml").read_text())
     assert "push" in wf[True]
     assert any(s.get("run") == "make test" for s in wf["jobs"]["test"]["steps"])
+
+
+def test_readme_renders_every_full_profile_count():
+    from sfutils.profiles import FULL_PROFILE_COUNTS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for row in FULL_PROFILE_COUNTS:
+        assert "| " + " | ".join(row) + " |" in readme, f"README.md lacks the full-profile row {row[0]!r}"

@@ -111,7 +111,7 @@ _SPECS = [
         "vgg19half-cifar10", partial(vgg19_cifar, width=0.5),
         Weights("package", "vgg19half-cifar10.pt", VGG19HALF_SHA256), "cifar10", (3, 32, 32),
         CIFAR10_MEAN, CIFAR10_STD, None,
-        "trained here on the CIFAR-10 JPEGs: VGG-19-BN at HALF width, 18 epochs (card: vgg19half-cifar10.md); "
+        "trained here on the CIFAR-10 JPEGs: VGG-19-BN at HALF width (recipe: card vgg19half-cifar10.md); "
         "the paper's VGG-19 has 92.71",
     ),
     _cifar_resnet(20, "resnet20-12fca82f.th", "12fca82f0bebc4135bf1f32f6e3710e61d5108578464b84fd6d7f5c1b04036c8", 91.73),
