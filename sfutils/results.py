@@ -149,10 +149,12 @@ class ResultStore:
         """Ids already stored by any shard."""
         return {row["id"] for row in self.rows()}
 
-    def pending(self, ids: Sequence[Any]) -> list[int]:
-        """Positions in ``ids`` that belong to this shard (position % num_shards) and are not stored."""
+    def pending(self, ids: Sequence[Any], chunk_size: int = 1) -> list[int]:
+        """Positions in ``ids`` that belong to this shard and are not stored. Shards own whole
+        chunks: positions ``[k * chunk_size, (k + 1) * chunk_size)`` go to shard ``k % num_shards``."""
         done = self.done_ids()
-        return [i for i in range(self.shard, len(ids), self.num_shards) if _as_id(ids[i]) not in done]
+        return [i for i in range(len(ids))
+                if (i // chunk_size) % self.num_shards == self.shard and _as_id(ids[i]) not in done]
 
     def append(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Append ``rows`` (each with an ``id``) to this shard's file as complete JSON lines."""
@@ -196,14 +198,18 @@ def run_rows(store: ResultStore, compute: Callable[[list[int]], list[dict[str, A
     """Compute the missing rows of ``store`` chunk by chunk and return the stored rows of ``ids``.
 
     ``compute(positions)`` gets positions into ``ids`` and returns one dict per position (the
-    ``id`` column is filled in here); each chunk is appended as soon as it is done.
+    ``id`` column is filled in here); each chunk is appended as soon as it is done. Chunks are
+    fixed blocks of ``chunk_size`` positions (the missing ones of each), whatever the shard or an
+    earlier interrupted run, so a seeded attack seeded per chunk gives the same rows either way.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
-    todo = store.pending(ids)
+    todo = store.pending(ids, chunk_size)
+    chunks: dict[int, list[int]] = {}
+    for p in todo:
+        chunks.setdefault(p // chunk_size, []).append(p)
     with tqdm(total=len(todo), desc=store.experiment, unit="sample", disable=not progress) as bar:
-        for start in range(0, len(todo), chunk_size):
-            pos = todo[start:start + chunk_size]
+        for pos in chunks.values():
             rows = compute(pos)
             if len(rows) != len(pos):
                 raise ValueError(f"compute returned {len(rows)} rows for {len(pos)} samples")

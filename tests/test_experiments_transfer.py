@@ -78,10 +78,11 @@ def test_complete_record_is_not_recomputed(nets, data, tmp_path, monkeypatch):
 
 def test_shards_evaluate_their_own_images(nets, data, tmp_path):
     x, y = data
-    part = {name: transfer.attack_source(name, m, x, y, PARAMS, shard=1, num_shards=2, root=tmp_path, progress=False)
+    part = {name: transfer.attack_source(name, m, x, y, PARAMS, chunk_size=2, shard=1, num_shards=2, root=tmp_path,
+                                         progress=False)
             for name, m in nets.items()}
     long = transfer.evaluate_transfer(part, nets, x, y)
-    assert sorted(set(long["id"])) == [1, 3, 5]
+    assert sorted(set(long["id"])) == [2, 3]  # shard 1 of 2 owns the second chunk of two
     full = transfer.run_transfer(nets, x, y, PARAMS, root=tmp_path, progress=False)
     merged = full.merge(long, on=["source", "target", "id"], suffixes=("", "_shard"))
     assert len(merged) == len(long) and (merged["fooled"] == merged["fooled_shard"]).all()

@@ -161,3 +161,30 @@ def test_results_are_filed_under_the_run_profile(tmp_path, monkeypatch):
     assert ResultStore("exp", PARAMS).root == tmp_path / "results"
     provenance.start_run("01", "full", device="cpu")
     assert ResultStore("exp", PARAMS).root == tmp_path / "results" / "full"
+
+
+def test_chunks_are_fixed_blocks_whatever_the_shards_or_an_interruption(tmp_path):
+    ids = list(range(10))
+
+    def compute_into(seen):
+        def compute(pos):
+            seen.append(list(pos))
+            return [{"seed": pos[0]} for _ in pos]  # a per-chunk seed, as attack_samples uses
+        return compute
+
+    single: list[list[int]] = []
+    one = run_rows(ResultStore("a", PARAMS, root=tmp_path), compute_into(single), ids, 4, False)
+    assert single == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    sharded: list[list[int]] = []
+    for k in range(2):
+        run_rows(ResultStore("b", PARAMS, shard=k, num_shards=2, root=tmp_path), compute_into(sharded), ids, 4, False)
+    assert sorted(sharded) == single  # shard 0 owns chunks 0 and 2, shard 1 chunk 1
+    merged = ResultStore("b", PARAMS, root=tmp_path).load()
+    assert merged["seed"].tolist() == one["seed"].tolist()
+    # interrupted after the first chunk: the resumed run keeps the same boundaries
+    resumed: list[list[int]] = []
+    store = ResultStore("c", PARAMS, root=tmp_path)
+    store.append({"id": i, "seed": 0} for i in range(4))
+    again = run_rows(store, compute_into(resumed), ids, 4, False)
+    assert resumed == single[1:]
+    assert again["seed"].tolist() == one["seed"].tolist()

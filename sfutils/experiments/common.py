@@ -187,7 +187,8 @@ def attack_samples(attack: str, setting: Setting, *, shard: int = 0, num_shards:
 
     Rows are stored under ``01-<attack>`` keyed by the setting and ``kwargs`` and computed only
     when missing (``load``, default :func:`sfutils.experiments.common.load_setting`, is called only
-    then). Seeded attacks get ``seed = setting.seed + position of the chunk's first sample`` per chunk.
+    then). Seeded attacks get ``seed = setting.seed + position of the chunk's first sample`` per chunk;
+    chunks are fixed blocks (:func:`sfutils.results.run_rows`), so shards and resumed runs seed alike.
     """
     if attack not in ATTACKS:
         raise ValueError(f"unknown attack {attack!r}; known: {', '.join(ATTACKS)}")
