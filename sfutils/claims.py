@@ -727,6 +727,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     for path in write_report(args.profile):
         print(f"wrote {path}")
+    if args.profile == paths.HEADLINE_PROFILE:  # figures/README.md opens with the headline's report
+        from sfutils.provenance import write_front_readme
+
+        print(f"wrote {write_front_readme()}")
 
 
 if __name__ == "__main__":
