@@ -49,7 +49,7 @@ figures: install
 notebook: install
 	$(BIN)/python -m sfutils.runner --profile $(PROFILE) --only $(NB)
 
-# The CPU-sized nets shipped in the package (robust ResNet-20, half-width VGG-19): ~1.5 h on 2 cores,
+# The CPU-sized nets shipped in the package (robust ResNet-20, half-width VGG-19): ~3 h on 2 cores,
 # resumable per epoch. Then `--publish` copies them into sfutils/models/weights/.
 train-models: install
 	$(BIN)/python -m sfutils.train resnet20-cifar10-linf vgg19half-cifar10

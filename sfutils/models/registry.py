@@ -19,7 +19,7 @@ CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
 MNIST_MEAN, MNIST_STD = (0.1307,), (0.3081,)
 HALF = (0.5, 0.5, 0.5)
 # SHA-256 of the weights trained here (python -m sfutils.train NAME --publish prints them).
-VGG19HALF_SHA256 = "ae60f3eb8e608f409555cb56c32bc5a895a4ed967a079deb64b680e697aa15aa"
+VGG19HALF_SHA256 = "08d02a1d47dc4cfb40799693b126ac08d40bc4968886bb25aee3c4a9036ae76d"
 AKAMASTER_URL = "https://github.com/akamaster/pytorch_resnet_cifar10/raw/master/pretrained_models/"
 
 
