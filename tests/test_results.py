@@ -188,3 +188,10 @@ def test_chunks_are_fixed_blocks_whatever_the_shards_or_an_interruption(tmp_path
     again = run_rows(store, compute_into(resumed), ids, 4, False)
     assert resumed == single[1:]
     assert again["seed"].tolist() == one["seed"].tolist()
+
+
+def test_imagenet_records_are_written_in_small_chunks():
+    from sfutils.experiments.common import IMAGENET_CHUNK, chunk_for
+
+    assert chunk_for("imagenet", 256) == IMAGENET_CHUNK and chunk_for("imagenet", 4) == 4
+    assert chunk_for("cifar10", 256) == 256 and chunk_for("mnist", 64) == 64

@@ -36,7 +36,7 @@ from torch import nn
 from sfutils import metrics, stats
 from sfutils.metrics import predict
 from sfutils.attacks import AttackResult, deepfool_l1, jsma, refine_sparse, sparse_rs, sparsefool
-from sfutils.experiments.common import (CountingModel, Loader, Setting, lazy_setting, rebuild_adversarials,
+from sfutils.experiments.common import (CountingModel, Loader, Setting, chunk_for, lazy_setting, rebuild_adversarials,
                                         sparse_delta_rows, summarize, timed)
 from sfutils.results import ResultStore, run_rows
 from sfutils.models import REGISTRY
@@ -278,8 +278,8 @@ def _harness(spec: AttackSpec, setting: Setting, attack: ChunkAttack, load: Load
             rows = _rows(*check_adversarials(model, x[att], y[att], x_adv), spec.keep_adversarials)
         return _chunk_rows(correct[0], pos, rows, seconds, counter)
 
-    return run_rows(_store(spec, setting, root, shard, num_shards), compute, list(range(setting.n)), chunk_size,
-                    progress)
+    return run_rows(_store(spec, setting, root, shard, num_shards), compute, list(range(setting.n)),
+                    chunk_for(setting.dataset, chunk_size), progress)
 
 
 def attack_spec_rows(spec: AttackSpec, setting: Setting, *, load: Loader | None = None, chunk_size: int = 32,

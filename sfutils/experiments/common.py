@@ -171,6 +171,16 @@ def rebuild_adversarials(x: torch.Tensor, df: pd.DataFrame) -> torch.Tensor:
     return adv.view_as(x)
 
 
+IMAGENET_CHUNK = 10  # an ImageNet image takes ~20 s to attack on 2 CPU cores (benchmarks/imagenet.md)
+
+
+def chunk_for(dataset: str, chunk_size: int) -> int:
+    """The chunk size of an experiment on ``dataset``: at most :data:`IMAGENET_CHUNK` on ImageNet, so
+    that a record is written (and can be committed) every few minutes rather than after hours;
+    batches above a few images do not attack faster on a CPU (benchmarks/imagenet.md, batch 1 vs 6)."""
+    return min(chunk_size, IMAGENET_CHUNK) if dataset == "imagenet" else chunk_size
+
+
 def timed_rows(attack_fn: Callable[[torch.Tensor], AttackResult], x: torch.Tensor, y: torch.Tensor
                ) -> list[dict[str, Any]]:
     """Run ``attack_fn`` on the chunk ``x`` (true labels ``y``) and return its per-sample rows: the
@@ -203,7 +213,7 @@ def attack_samples(attack: str, setting: Setting, *, shard: int = 0, num_shards:
         extra = {"seed": setting.seed + pos[0]} if attack in _SEEDED else {}
         return timed_rows(lambda xc: ATTACKS[attack](model, xc, **kwargs, **extra), x[pos], y[pos])
 
-    return run_rows(store, compute, list(range(setting.n)), chunk_size, progress)
+    return run_rows(store, compute, list(range(setting.n)), chunk_for(setting.dataset, chunk_size), progress)
 
 
 def accuracy(setting: Setting, *, chunk_size: int = 256, progress: bool = False, root: str | Path | None = None,

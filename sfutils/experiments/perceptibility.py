@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from sfutils.attacks.sparsefool import bounds, sparsefool
-from sfutils.experiments.common import Loader, Setting, attack_samples, lazy_setting, summarize, timed_rows
+from sfutils.experiments.common import (Loader, Setting, attack_samples, chunk_for, lazy_setting, summarize,
+                                        timed_rows)
 from sfutils.results import ResultStore, run_rows
 
 # Fig. 7 of the paper (ResNet-101, ImageNet): perturbed pixels (%) of one image per row at each delta.
@@ -58,7 +59,7 @@ def attack_box(setting: Setting, delta: float, *, lam: float = 3.0, shard: int =
         lb, ub = bounds(x[pos], delta)
         return timed_rows(lambda xc: sparsefool(model, xc, lam=lam, lb=lb, ub=ub, **kwargs), x[pos], y[pos])
 
-    df = run_rows(store, compute, list(range(setting.n)), chunk_size, progress)
+    df = run_rows(store, compute, list(range(setting.n)), chunk_for(setting.dataset, chunk_size), progress)
     return df.assign(delta=delta)
 
 

@@ -21,7 +21,7 @@ from torch import nn
 
 from sfutils.metrics import predict
 from sfutils.attacks import sparsefool
-from sfutils.experiments.common import rebuild_adversarials, timed_rows
+from sfutils.experiments.common import chunk_for, rebuild_adversarials, timed_rows
 from sfutils.results import ResultStore, run_rows
 
 # Table 3 of the paper: fooling rate (%) of the column (target) net on adversarials of the row
@@ -57,7 +57,8 @@ def attack_source(source: str, model: nn.Module, x: torch.Tensor, y: torch.Tenso
     def compute(pos: list[int]) -> list[dict[str, Any]]:
         return timed_rows(lambda xc: sparsefool(model, xc, lam=lam, **kwargs), x[pos].to(dev), y[pos])
 
-    return run_rows(store, compute, list(range(x.shape[0])), chunk_size, progress)
+    return run_rows(store, compute, list(range(x.shape[0])), chunk_for(str(params.get("dataset", "")), chunk_size),
+                    progress)
 
 
 def evaluate_transfer(rows: Mapping[str, pd.DataFrame], models: Mapping[str, nn.Module], x: torch.Tensor,
