@@ -685,7 +685,8 @@ def render_verdicts(notebook: str, profile: str) -> str:
 
 
 _RULES = ("*holds*: the 95 % interval (Wilson for rates, seeded bootstrap for medians and means, the "
-          "conservative interval of two such intervals for ratios) lies inside the criterion; a trend holds "
+          "conservative interval of two such intervals for ratios; for ratios of wall times, which are not a sample, "
+          f"a ÷/× {TIMING_TOLERANCE:g} timing band) lies inside the criterion; a trend holds "
           "when Kendall's rank test gives p < 0.05 in the claimed direction. *does not hold*: the interval lies "
           "outside. *inconclusive*: it straddles the criterion, the table gives no interval, or n < 20. "
           "*holds on a stand-in*: holds, but our model or data is not the paper's. Registry: `sfutils/claims.py`.")
