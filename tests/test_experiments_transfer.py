@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from conftest import images, tiny_cnn
+from sfutils.models.speed import ChannelsLast
 from sfutils.attacks.sparsefool import sparsefool
 from sfutils.experiments import transfer
 
@@ -138,3 +139,15 @@ def test_clean_accuracy_is_a_fraction_per_target_counting_each_image_once():
     long = pd.DataFrame({"source": ["a", "a", "b", "b", "a"], "target": ["a", "b", "a", "b", "a"],
                          "id": [0, 0, 0, 0, 1], "correct": [True, False, True, False, False]})
     assert transfer.clean_accuracy(long) == {"a": 0.5, "b": 0.0}
+
+
+def test_imagenet_sources_are_attacked_through_fast_eval(nets, data, tmp_path, monkeypatch):
+    x, y = data
+    seen: list[torch.nn.Module] = []
+    real = transfer.sparsefool
+    monkeypatch.setattr(transfer, "sparsefool", lambda model, xc, **kw: seen.append(model) or real(model, xc, **kw))
+    rows = transfer.attack_source("a", nets["a"], x, y, {**PARAMS, "dataset": "imagenet"}, root=tmp_path, progress=False)
+    assert len(rows) == N and seen and all(isinstance(m, ChannelsLast) for m in seen)
+    seen.clear()
+    transfer.attack_source("a", nets["a"], x, y, PARAMS, root=tmp_path, progress=False)
+    assert seen and all(m is nets["a"] for m in seen)  # other data sets: the model as given

@@ -22,6 +22,7 @@ from torch import nn
 from sfutils.metrics import predict
 from sfutils.attacks import sparsefool
 from sfutils.experiments.common import chunk_for, rebuild_adversarials, timed_rows
+from sfutils.models.speed import fast_eval
 from sfutils.results import ResultStore, run_rows
 
 # Table 3 of the paper: fooling rate (%) of the column (target) net on adversarials of the row
@@ -53,12 +54,15 @@ def attack_source(source: str, model: nn.Module, x: torch.Tensor, y: torch.Tenso
     store = ResultStore("03-transfer", {**params, "source": source, "lam": lam, "kwargs": kwargs},
                         shard=shard, num_shards=num_shards, root=root)
     dev = next(model.parameters()).device
+    dataset = str(params.get("dataset", ""))
+    attacked: list[nn.Module] = []
 
     def compute(pos: list[int]) -> list[dict[str, Any]]:
-        return timed_rows(lambda xc: sparsefool(model, xc, lam=lam, **kwargs), x[pos].to(dev), y[pos])
+        if not attacked:  # ImageNet nets are attacked through fast_eval, as in load_setting
+            attacked.append(fast_eval(model, x[:2].to(dev)) if dataset == "imagenet" else model)
+        return timed_rows(lambda xc: sparsefool(attacked[0], xc, lam=lam, **kwargs), x[pos].to(dev), y[pos])
 
-    return run_rows(store, compute, list(range(x.shape[0])), chunk_for(str(params.get("dataset", "")), chunk_size),
-                    progress)
+    return run_rows(store, compute, list(range(x.shape[0])), chunk_for(dataset, chunk_size), progress)
 
 
 def evaluate_transfer(rows: Mapping[str, pd.DataFrame], models: Mapping[str, nn.Module], x: torch.Tensor,
