@@ -64,10 +64,9 @@ class Setting:
 def load_setting(setting: Setting) -> Loaded:
     """The setting's model (eval mode, on the default device) and its images/labels (same device).
 
-    ImageNet nets come through :func:`sfutils.models.speed.fast_eval` (BatchNorm folded, channels
-    last): the same function, cheaper input gradients."""
+    ImageNet nets come through :func:`attack_model` (BatchNorm folded, channels last): the same
+    function, cheaper input gradients."""
     from sfutils import models  # heavy imports only when real data is needed
-    from sfutils.models.speed import fast_eval
 
     if models.model_info(setting.model).dataset != setting.dataset:
         raise ValueError(f"{setting.model} is a model of {models.model_info(setting.model).dataset}, "
@@ -76,9 +75,16 @@ def load_setting(setting: Setting) -> Loaded:
     dev = next(model.parameters()).device
     x, y = models.model_data(setting.model, "test", n=setting.n, seed=setting.seed)
     x, y = x.to(dev), y.to(dev)
-    if setting.dataset == "imagenet":  # same function, faster input gradients (benchmarks/imagenet.md)
-        model = fast_eval(model, x[:2])
-    return model, x, y
+    return attack_model(model, setting.dataset, x[:2]), x, y
+
+
+def attack_model(model: nn.Module, dataset: str, probe: torch.Tensor) -> nn.Module:
+    """The model the attacks run on: ImageNet nets through :func:`sfutils.models.speed.fast_eval`
+    (same function, faster input gradients: benchmarks/imagenet.md; ``probe``: a few of the images),
+    every other model as given."""
+    from sfutils.models.speed import fast_eval
+
+    return fast_eval(model, probe) if dataset == "imagenet" else model
 
 
 def lazy_setting(setting: Setting, load: Loader | None = None) -> Callable[[], Loaded]:

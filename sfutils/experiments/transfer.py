@@ -11,6 +11,7 @@ own fooling rate. Rates are over the images the source attack fooled (all of the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,7 @@ from torch import nn
 
 from sfutils.metrics import predict
 from sfutils.attacks import sparsefool
-from sfutils.experiments.common import chunk_for, rebuild_adversarials, timed_rows
-from sfutils.models.speed import fast_eval
+from sfutils.experiments.common import attack_model, chunk_for, rebuild_adversarials, timed_rows
 from sfutils.results import ResultStore, run_rows
 
 # Table 3 of the paper: fooling rate (%) of the column (target) net on adversarials of the row
@@ -55,12 +55,13 @@ def attack_source(source: str, model: nn.Module, x: torch.Tensor, y: torch.Tenso
                         shard=shard, num_shards=num_shards, root=root)
     dev = next(model.parameters()).device
     dataset = str(params.get("dataset", ""))
-    attacked: list[nn.Module] = []
+
+    @functools.cache
+    def attacked() -> nn.Module:  # built once, and only when rows are missing
+        return attack_model(model, dataset, x[:2].to(dev))
 
     def compute(pos: list[int]) -> list[dict[str, Any]]:
-        if not attacked:  # ImageNet nets are attacked through fast_eval, as in load_setting
-            attacked.append(fast_eval(model, x[:2].to(dev)) if dataset == "imagenet" else model)
-        return timed_rows(lambda xc: sparsefool(attacked[0], xc, lam=lam, **kwargs), x[pos].to(dev), y[pos])
+        return timed_rows(lambda xc: sparsefool(attacked(), xc, lam=lam, **kwargs), x[pos].to(dev), y[pos])
 
     return run_rows(store, compute, list(range(x.shape[0])), chunk_for(dataset, chunk_size), progress)
 

@@ -37,16 +37,17 @@ class ChannelsLast(nn.Module):
 def _conv_bn_pairs(model: nn.Module, probe: torch.Tensor) -> list[tuple[nn.Conv2d, nn.BatchNorm2d]]:
     """(conv, bn) pairs where the BatchNorm's input is exactly the convolution's output, found by
     running ``probe`` through ``model`` with hooks (works for any module structure)."""
-    made_by: dict[int, nn.Conv2d] = {}
+    # each conv output is kept alive until the probe ends, so that no later tensor reuses its id
+    made_by: dict[int, tuple[nn.Module, torch.Tensor]] = {}
     pairs: list[tuple[nn.Conv2d, nn.BatchNorm2d]] = []
 
     def after_conv(conv: nn.Module, _inputs: tuple, out: torch.Tensor) -> None:
-        made_by[id(out)] = conv
+        made_by[id(out)] = (conv, out)
 
     def before_bn(bn: nn.Module, inputs: tuple) -> None:
-        conv = made_by.get(id(inputs[0]))
-        if conv is not None:
-            pairs.append((conv, bn))
+        made = made_by.get(id(inputs[0]))
+        if made is not None and made[1] is inputs[0]:
+            pairs.append((made[0], bn))
 
     hooks = [m.register_forward_hook(after_conv) for m in model.modules() if isinstance(m, nn.Conv2d)]
     hooks += [m.register_forward_pre_hook(before_bn) for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
