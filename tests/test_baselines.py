@@ -11,7 +11,7 @@ from torch import nn
 
 from conftest import images, tiny_mlp
 from sfutils.attacks import deepfool, deepfool_l1, jsma, median_channel_counts, one_pixel, random_sparse
-from sfutils.attacks.jsma import best_pairs, random_targets
+from sfutils.attacks.jsma import _best_pair_masked, best_pairs, random_targets
 from sfutils.attacks.one_pixel import _distinct_parents
 
 
@@ -52,6 +52,27 @@ def test_best_pairs_matches_brute_force():
             assert bool(ok[i]) == (arg is not None)
             if arg is not None:
                 assert {int(p[i]), int(q[i])} == arg
+
+
+def test_best_pairs_equals_the_masked_cleverhans_form():
+    """The folded score picks the very pair of the masked -alpha * beta, ties (coarse values) and
+    samples without an admissible pair or with underflowing products (the fallback) included."""
+    g = torch.Generator().manual_seed(1)
+    a = torch.randint(-3, 4, (40, 50), generator=g).float()
+    b = torch.randint(-3, 4, (40, 50), generator=g).float()
+    a[0], b[0] = 1.0, 1.0  # no admissible pair when increasing
+    a[1], b[1] = 1e-30, -1e-30  # admissible, but every product underflows to 0
+    domain = torch.rand(40, 50, generator=g) > 0.2
+    domain[2] = False
+    domain[2, 7] = True  # a single element: no pair
+    for increase in (True, False):
+        p, q, ok = best_pairs(a, b, domain, increase)
+        for i in range(40):
+            mp, mq, mok = _best_pair_masked(a[i], b[i], domain[i], increase)
+            assert bool(ok[i]) == bool(mok), i
+            if mok:
+                assert (int(p[i]), int(q[i])) == (int(mp), int(mq)), i
+    assert not best_pairs(a, b, domain, True)[2][[0, 2]].any() and best_pairs(a, b, domain, True)[2][1]
 
 
 def test_random_targets_differ_from_label_and_are_seeded():

