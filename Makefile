@@ -61,6 +61,7 @@ train-paper-models: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_imagenet.py
+	$(BIN)/python benchmarks/bench_jsma.py
 	$(BIN)/python benchmarks/bench_sparsefool.py
 
 book: install tools

@@ -31,6 +31,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+import report_sections
 from sfutils import metrics
 from sfutils.attacks import sparsefool
 from sfutils.models import get_model, model_data
@@ -211,10 +212,7 @@ The notebooks attack the ImageNet nets through `fast_eval` (`experiments.common.
 batched-vs-reference tests run on the plain models and are unchanged.
 """
     (out / "imagenet.md").write_text(text)
-    readme = out / "README.md"  # bench_sparsefool.py's; keep its section on ImageNet current
-    if readme.is_file():
-        head = readme.read_text().split(HEADING)[0].rstrip("\n")
-        readme.write_text(head + "\n\n" + text)
+    report_sections.refresh(out)  # bench_sparsefool.py's README: keep its section on ImageNet current
     with open(out / "imagenet.csv", "w", newline="") as f:
         rows = steps + attacks + agree
         w = csv.DictWriter(f, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))

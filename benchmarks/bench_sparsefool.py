@@ -46,6 +46,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+import report_sections
 from sfutils import metrics
 from sfutils.attacks import sparsefool
 from sfutils.device import default_device, describe_device
@@ -616,10 +617,7 @@ candidates. The answers do not depend on `batch_size` (tests/test_chunking.py).
 {prof_txt or "(not profiled in this run)"}
 ```
 """
-    imagenet = path.with_name("imagenet.md")  # written by bench_imagenet.py
-    if imagenet.is_file():
-        text += "\n" + imagenet.read_text()
-    path.write_text(text)
+    path.write_text(report_sections.with_sections(text, path.parent))  # bench_imagenet.py's, bench_jsma.py's
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,7 +36,7 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
     ("Table 1, SparseFool", "all 10 000 MNIST and 10 000 CIFAR-10 test images per net",
      "the paper's count; LeNet ≈ 0.011 s/image, ResNet-20 ≈ 0.085 s/image batched"),
     ("Table 1, JSMA", "1000 MNIST, 200 CIFAR-10 images; random target, no distortion cap (gamma = 1)",
-     "the paper's setting (§4.1); 0.19 s/MNIST image, CIFAR-10 ≈ 12 s/image"),
+     "the paper's setting (§4.1); ≈ 0.06 s/MNIST, 0.6 s/CIFAR-10 image (benchmarks/jsma.md)"),
     ("Table 1, one-pixel", "10 MNIST, 50 CIFAR-10 images; population 400, 100 generations, k grows until success",
      "the paper's budget; ≈ 4 s per k per MNIST image and MNIST needs k ≈ 70; k capped at 100 (MNIST) / 10 (CIFAR-10)"),
     ("Table 2", "SparseFool (λ = 3, 10 candidates) on 100 images for EfficientNet-Lite0, 50 for Lite1 and Lite2",

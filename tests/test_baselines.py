@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 
@@ -54,9 +55,12 @@ def test_best_pairs_matches_brute_force():
                 assert {int(p[i]), int(q[i])} == arg
 
 
-def test_best_pairs_equals_the_masked_cleverhans_form():
+@pytest.mark.parametrize("block", [2 ** 18, 120, 1])
+def test_best_pairs_equals_the_masked_cleverhans_form(monkeypatch, block):
     """The folded score picks the very pair of the masked -alpha * beta, ties (coarse values) and
-    samples without an admissible pair or with underflowing products (the fallback) included."""
+    samples without an admissible pair or with underflowing products (the fallback) included,
+    whether the matrix is scored in one block or in blocks of two rows or of one."""
+    monkeypatch.setattr(importlib.import_module("sfutils.attacks.jsma"), "_SCORE_CHUNK", block)
     g = torch.Generator().manual_seed(1)
     a = torch.randint(-3, 4, (40, 50), generator=g).float()
     b = torch.randint(-3, 4, (40, 50), generator=g).float()

@@ -14,6 +14,7 @@ import torch
 from conftest import images
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))  # as when a script runs: its helpers import from there
 _spec = importlib.util.spec_from_file_location("bench_sparsefool", ROOT / "benchmarks" / "bench_sparsefool.py")
 bench = importlib.util.module_from_spec(_spec)
 sys.modules["bench_sparsefool"] = bench  # dataclasses look their module up there
@@ -111,3 +112,32 @@ def test_imagenet_report_replaces_its_readme_section(tmp_path):
     assert (tmp_path / "imagenet.md").read_text() in readme
     with open(tmp_path / "imagenet.csv") as f:
         assert len(list(csv.DictReader(f))) == 4
+
+
+_jspec = importlib.util.spec_from_file_location("bench_jsma", ROOT / "benchmarks" / "bench_jsma.py")
+bench_jsma = importlib.util.module_from_spec(_jspec)
+_jspec.loader.exec_module(bench_jsma)
+
+
+def test_jsma_bench_runs_both_pair_searches_to_the_same_adversarials(gray_model):
+    x = images(3, 1, 10, seed=4)
+    before, res_b = bench_jsma.timed_jsma(gray_model, x, bench_jsma.masked_pairs)
+    after, res_a = bench_jsma.timed_jsma(gray_model, x, bench_jsma.jsma_module.best_pairs)
+    assert torch.equal(res_a.adversarial, res_b.adversarial) and torch.equal(res_a.iterations, res_b.iterations)
+    assert before["iterations"] == after["iterations"] > 0
+    assert 0 < before["pair search %"] <= 100 and 0 < after["pair search %"] <= 100
+
+
+def test_benchmark_sections_follow_the_main_report_in_order(tmp_path):
+    (tmp_path / "README.md").write_text("# SparseFool benchmarks\n\nmain part\n")
+    row = {"model": "m", "n_images": 2, "iterations": 3.0, "masked s/image": 2.0, "masked pair search %": 90.0,
+           "folded s/image": 1.0, "folded pair search %": 50.0, "speedup": 2.0, "identical adversarials": True}
+    bench_jsma.write_report(tmp_path, [row], "cpu", "")
+    (tmp_path / "imagenet.md").write_text(bench_imagenet.HEADING + "\n\nimagenet part\n")
+    bench_jsma.write_report(tmp_path, [{**row, "speedup": 3.0}], "cpu", "")  # refreshes, keeps one copy each
+    readme = (tmp_path / "README.md").read_text()
+    assert readme.startswith("# SparseFool benchmarks\n\nmain part\n\n" + bench_imagenet.HEADING)
+    assert readme.count(bench_jsma.HEADING) == 1 and readme.index("imagenet part") < readme.index(bench_jsma.HEADING)
+    assert "| 3 | True |" in readme and "| 2 | True |" not in readme
+    with open(tmp_path / "jsma.csv") as f:
+        assert len(list(csv.DictReader(f))) == 1

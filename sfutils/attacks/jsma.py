@@ -31,6 +31,9 @@ from sfutils.attacks.result import AttackResult
 
 
 
+_SCORE_CHUNK = 2 ** 18  # pair scores per block of rows in best_pairs (1 MiB of float32)
+
+
 def random_targets(label: torch.Tensor, num_classes: int, seed: int = 0) -> torch.Tensor:
     """One target per sample, uniform over the classes != ``label`` (the paper's untargeted JSMA, §4.1).
 
@@ -56,8 +59,8 @@ def best_pairs(a: torch.Tensor, b: torch.Tensor, domain: torch.Tensor, increase:
     ``increase=False`` the signs of a and b are flipped first). Whenever the largest score is
     positive the first maximiser is the same pair as with the masked -alpha * beta of cleverhans;
     a sample whose largest score is 0 (no admissible pair, or admissible ones whose product
-    underflows to 0) falls back to :func:`_best_pair_masked`. About 5x fewer passes over the
-    matrix than the masked form (CIFAR-10's d = 3072: 0.05 s instead of 0.23 s per sample).
+    underflows to 0) falls back to :func:`_best_pair_masked`. The matrix is scored in blocks of rows
+    that stay in cache: about 10x faster than the masked form (benchmarks/jsma.md).
     """
     n = a.shape[0]
     p = torch.zeros(n, dtype=torch.long, device=a.device)
@@ -68,12 +71,18 @@ def best_pairs(a: torch.Tensor, b: torch.Tensor, domain: torch.Tensor, increase:
         m = idx.numel()
         if m < 2:
             continue
-        aa, bb = sign * a[i, idx], sign * b[i, idx]
-        score = (aa[:, None] + aa[None, :]).clamp_min_(0).mul_((bb[:, None] + bb[None, :]).neg_().clamp_min_(0))
-        score.fill_diagonal_(0)
-        best = int(score.view(-1).argmax())
-        if score.view(-1)[best] > 0:
-            p[i], q[i], ok[i] = idx[best // m], idx[best % m], True
+        aa, nb = sign * a[i, idx], -sign * b[i, idx]
+        best, arg = 0.0, 0
+        rows = max(1, _SCORE_CHUNK // m)
+        for r in range(0, m, rows):  # blocks of rows: small enough to stay in cache
+            score = (aa[r:r + rows, None] + aa[None, :]).clamp_min_(0).mul_(
+                (nb[r:r + rows, None] + nb[None, :]).clamp_min_(0))
+            score.diagonal(offset=r).zero_()
+            top = int(score.view(-1).argmax())  # the first maximiser of the block
+            if float(score.view(-1)[top]) > best:  # strictly: an earlier block keeps a tie
+                best, arg = float(score.view(-1)[top]), r * m + top
+        if best > 0:
+            p[i], q[i], ok[i] = idx[arg // m], idx[arg % m], True
         else:
             p[i], q[i], ok[i] = _best_pair_masked(a[i], b[i], domain[i], increase)
     return p, q, ok
