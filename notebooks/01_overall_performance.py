@@ -160,19 +160,21 @@ plt.show()
 # ## Table 2: SparseFool on ImageNet, and the random baseline
 #
 # The random baseline changes, per colour channel, as many random elements as SparseFool's median
-# count for that channel, each set to 0 or 1 (the paper's {0, 255}).
+# count for that channel, each set to 0 or 1 (the paper's {0, 255}). With `imagenet_crop` set (the
+# `full` profile: 224, the input size of the paper's VGG-16 / ResNet-101 / DenseNet-161) every net
+# sees the same centre crop, so notebooks 03 (Table 3) and 04 (Fig. 8) reuse these adversarials.
 
 # %%
 entries2, examples = [], {}
 for model, paper_model in P.imagenet_models:
-    setting = Setting("imagenet", model, P.n_imagenet, P.seed)
+    setting = Setting("imagenet", model, P.n_imagenet, P.seed, crop=P.imagenet_crop)
     sf = common.attack_samples("sparsefool", setting, lam=3.0, **P.imagenet_sparsefool, **store)
     rnd = overall.random_baseline(setting, sf, **store)
-    acc = 100 * common.accuracy(Setting("imagenet", model, P.n_accuracy["imagenet"], P.seed))
+    acc = 100 * common.accuracy(Setting("imagenet", model, P.n_accuracy["imagenet"], P.seed, crop=P.imagenet_crop))
     reduced = f"REDUCED SparseFool {P.imagenet_sparsefool}; " if P.imagenet_sparsefool else ""
     entries2.append(dict(model=model, paper_model=paper_model, accuracy=acc, summary=common.summarize(sf),
-                         random=common.summarize(rnd), notes=f"{reduced}lambda=3; ImageNet sample images (not val); "
-                         f"acc on {P.n_accuracy['imagenet']}"))
+                         random=common.summarize(rnd), notes=f"{reduced}lambda=3; ImageNet sample images (not val)"
+                         f"{f', {P.imagenet_crop} crop' if P.imagenet_crop else ''}; acc on {P.n_accuracy['imagenet']}"))
     examples[model] = sf
 t2 = overall.table2(entries2)
 plotting.save_table(run, t2, "01_table2", caption="Table 2: SparseFool on ImageNet (lambda=3) and the random "
@@ -182,7 +184,7 @@ display(Markdown(t2.to_markdown(index=False, floatfmt=".3g")))
 # %%
 model0 = P.imagenet_models[0][0]
 sf0 = examples[model0]
-_, x0, _ = common.load_setting(Setting("imagenet", model0, P.n_imagenet, P.seed))
+_, x0, _ = common.load_setting(Setting("imagenet", model0, P.n_imagenet, P.seed, crop=P.imagenet_crop))
 fooled = np.flatnonzero(sf0["success"].to_numpy())[:6]
 fooled = fooled if fooled.size else np.arange(min(6, len(sf0)))  # show the attempts if none succeeded
 names = [c.split(",")[0] for c in data.class_names("imagenet")]

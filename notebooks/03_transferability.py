@@ -54,13 +54,13 @@ if "google.colab" in sys.modules:
 # ±δ box of §4.2's "Perceptibility") for transfer, so none is run here; Figs. 6-7 (δ) are in notebook 02.
 #
 # **What differs here.** `quick`/`default` **skip ImageNet** (`n_imagenet = 0`: one attack on an
-# EfficientNet-Lite takes ~20 s per image on this CPU) and run only a setting beyond the paper: the
-# pretrained CIFAR-10 ResNet-20/32/44/56 on a *lossy JPEG* copy of the CIFAR-10 test set, with far
-# fewer images (see the profile below), on a shared CPU. Their ImageNet stand-ins, run when
-# `n_imagenet` is set above zero, are EfficientNet-Lite0/1/2 (PyPI conversion of the TensorFlow
-# release) on the 500 ImageNet *sample* images of the mirror (one per even class, not the
-# validation set), at one common 224×224 centre crop as in the paper (Lite1/2 natively use
-# 240/260 px). The `paper` profile names the paper's torchvision nets and 4000
+# EfficientNet-Lite takes ~10-20 s per image on this CPU) and run only a setting beyond the paper:
+# the pretrained CIFAR-10 ResNet-20/32/44/56 on a *lossy JPEG* copy of the CIFAR-10 test set, with
+# far fewer images (see the profile below), on a shared CPU. Their ImageNet stand-ins, run by
+# `full` (or when `n_imagenet` is set above zero), are EfficientNet-Lite0/1/2 (PyPI conversion of
+# the TensorFlow release) on 100 of the 500 ImageNet *sample* images of the mirror (one per even
+# class, not the validation set), at one common 224×224 centre crop as in the paper (Lite1/2
+# natively use 240/260 px): the very adversarials of Table 2 in notebook 01, reused. The `paper` profile names the paper's torchvision nets and 4000
 # validation images (needs the internet once for the weights, the ImageNet validation set via
 # `$SFUTILS_IMAGENET_VAL`, and a GPU).
 
@@ -81,6 +81,7 @@ from IPython.display import Markdown, display
 from sfutils import data, models, plotting, provenance
 from sfutils.device import default_device
 from sfutils.experiments import transfer
+from sfutils.experiments.common import Setting
 from sfutils.profiles import get_profile
 
 P = get_profile("03", profile, seed=seed, n_imagenet=n_imagenet, n_cifar=n_cifar)
@@ -98,15 +99,16 @@ print(f"profile {profile}, device {device}, settings {vars(P)}")
 #
 # Each net is the source of SparseFool (λ = 3, the paper's setting for ImageNet and CIFAR-10) on
 # the same images; the per-sample results and sparse perturbations go to the resumable store
-# (`data/results/03-transfer-*.jsonl`), then every net classifies each source's adversarials.
+# notebook 01 uses (`data/results/<profile>/01-sparsefool-*.jsonl`: Table 2's records when the
+# images match), then every net classifies each source's adversarials.
 
 # %%
 def transfer_setting(dataset: str, names: list[str], n: int, crop: int | None):
     """The fooling matrix of ``names`` on ``n`` images of ``dataset``, its per-image rows and the nets' sizes."""
     nets = {name: models.get_model(name, device=device) for name in names}
     x, y = data.load_dataset(dataset, "test", n=n, seed=P.seed, crop=crop)
-    params = {"dataset": dataset, "n": n, "seed": P.seed, "crop": crop}
-    long = transfer.run_transfer(nets, x, y, params, lam=3.0, chunk_size=P.chunk_size, shard=shard,
+    sources = {name: Setting(dataset, name, n, P.seed, crop=crop) for name in names}
+    long = transfer.run_transfer(nets, x, y, sources, lam=3.0, chunk_size=P.chunk_size, shard=shard,
                                  num_shards=num_shards)
     return transfer.fooling_matrix(long, names), long, {name: transfer.model_size(m) for name, m in nets.items()}
 
@@ -117,7 +119,7 @@ settings = {
 }
 for label, (_, _, n, _) in settings.items():
     if n == 0:
-        print(f"{label} skipped in the {profile} profile (no images); the paper profile runs it")
+        print(f"{label} skipped in the {profile} profile (no images); the full and paper profiles run it")
 results = {label: transfer_setting(*args) for label, args in settings.items() if args[2] > 0}
 
 # %% [markdown]

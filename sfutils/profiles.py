@@ -39,14 +39,16 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
      "the paper's setting (§4.1); ≈ 0.06 s/MNIST, 0.6 s/CIFAR-10 image (benchmarks/jsma.md)"),
     ("Table 1, one-pixel", "10 MNIST, 50 CIFAR-10 images; population 400, 100 generations, k grows until success",
      "the paper's budget; ≈ 4 s per k per MNIST image and MNIST needs k ≈ 70; k capped at 100 (MNIST) / 10 (CIFAR-10)"),
-    ("Table 2", "SparseFool (λ = 3, 10 candidates) on 100 images for EfficientNet-Lite0, 50 for Lite1 and Lite2",
-     "≈ 17 s/image on Lite0 (2 threads, before fast_eval halved it: benchmarks/imagenet.md); stand-ins for the "
-     "torchvision nets, on the 500-image ImageNet sample"),
-    ("Table 3", "Lite0/1/2 transfer of Table 2's adversarials, plus CIFAR-10 ResNet-20…56 on 500 images",
-     "forward passes only"),
-    ("Fig. 4", "λ = 1…6 on 20 ImageNet images (Lite0) beside 1000 MNIST images", "≈ 2 min per ImageNet image for six λ"),
+    ("Table 2", "SparseFool (λ = 3, 10 candidates) on 100 images for each of EfficientNet-Lite0/1/2, all at "
+     "one 224 crop (the paper's nets' input size)",
+     "≈ 11 s/image on Lite0 (2 threads, through fast_eval: benchmarks/imagenet.md); stand-ins for the "
+     "torchvision nets, on the 500-image ImageNet sample; Table 3 and Fig. 8 reuse these adversarials"),
+    ("Table 3", "Lite0/1/2 transfer of Table 2's adversarials (100 images), plus CIFAR-10 ResNet-20…56 on 500 images",
+     "ImageNet: forward passes only"),
+    ("Fig. 4", "λ = 1…6 on 20 ImageNet images (Lite0)", "≈ 1 min per ImageNet image for six λ"),
     ("Fig. 6", "δ sweep on 200 CIFAR-10 and 20 ImageNet images", "ImageNet dominates"),
-    ("Fig. 8", "location agreement over 20 ImageNet images, with the different-image baseline", "three nets per image"),
+    ("Fig. 8", "location agreement over Table 2's 100 ImageNet images, with the different-image baseline",
+     "Table 2's adversarials, reused"),
     ("Fig. 9", "1000 CIFAR-10 images", "≈ 2 min"),
     ("§2.2", "l1-DeepFool on 1000 MNIST and 200 CIFAR-10 images", "minutes"),
     ("§4.2 adversarial training", "500 CIFAR-10 images per net", "the robust net needs more iterations"),
@@ -67,6 +69,8 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     # 01: overall performance: Table 1, Table 2, Fig. 4 (lambda sweep), §2.2 l1-DeepFool.
     # SparseFool counts n_mnist/n_cifar/n_imagenet; [ours, paper's row] model pairs; the one-pixel
     # attack grows k up to max_k (the paper: until success) with DE popsize/max_iter (paper 400/100).
+    # imagenet_crop: Table 2 feeds every net this centre crop (None: each net its own input size);
+    # in full, 224 for all three Lite nets, so notebooks 03 (Table 3) and 04 (Fig. 8) reuse its records.
     "01": {
         "quick": {
             "n_mnist": 10, "n_cifar": 2, "n_imagenet": 1, "n_jsma": {"mnist": 3, "cifar10": 1},
@@ -76,7 +80,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                           "cifar10": {"popsize": 20, "max_iter": 5, "max_k": 1}},
             "n_accuracy": {"mnist": 500, "cifar10": 100, "imagenet": 4},
             "mnist_models": [["lenet-mnist", "LeNet"]], "cifar_models": [["resnet20-cifar10", "ResNet-18"]],
-            "imagenet_models": [["efficientnet-lite0", "VGG-16"]],
+            "imagenet_models": [["efficientnet-lite0", "VGG-16"]], "imagenet_crop": None,
             "imagenet_sparsefool": {"num_candidates": 2, "max_iter": 2},
             "sweep": {"dataset": "mnist", "model": "lenet-mnist", "n": 10, "lams": [1, 3, 6]},
             "l1_deepfool": [["mnist", "lenet-mnist", 10]],
@@ -90,7 +94,8 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "n_accuracy": {"mnist": 10_000, "cifar10": 1000, "imagenet": 100},
             "mnist_models": [["lenet-mnist", "LeNet"]],
             "cifar_models": [["vgg19half-cifar10", "VGG-19"], ["resnet20-cifar10", "ResNet-18"]],
-            "imagenet_models": [["efficientnet-lite0", "VGG-16"]], "imagenet_sparsefool": {"num_candidates": 4},
+            "imagenet_models": [["efficientnet-lite0", "VGG-16"]], "imagenet_crop": None,
+            "imagenet_sparsefool": {"num_candidates": 4},
             "sweep": {"dataset": "mnist", "model": "lenet-mnist", "n": 100, "lams": [1, 2, 3, 4, 5, 6]},
             "l1_deepfool": [["mnist", "lenet-mnist", 100], ["cifar10", "resnet20-cifar10", 16]],
         },
@@ -104,7 +109,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "mnist_models": [["lenet-mnist", "LeNet"]],
             "cifar_models": [["vgg19half-cifar10", "VGG-19"], ["resnet20-cifar10", "ResNet-18"]],
             "imagenet_models": [["efficientnet-lite0", "VGG-16"], ["efficientnet-lite1", "ResNet-101"],
-                                ["efficientnet-lite2", "DenseNet-161"]],
+                                ["efficientnet-lite2", "DenseNet-161"]], "imagenet_crop": 224,
             "imagenet_sparsefool": {},
             "sweep": {"dataset": "imagenet", "model": "efficientnet-lite0", "n": 20, "lams": [1, 2, 3, 4, 5, 6]},
             "l1_deepfool": [["mnist", "lenet-mnist", 1000], ["cifar10", "resnet20-cifar10", 200]],
@@ -119,7 +124,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "mnist_models": [["lenet-mnist", "LeNet"]],
             "cifar_models": [["vgg19-cifar10", "VGG-19"], ["resnet18-cifar10", "ResNet-18"]],
             "imagenet_models": [["vgg16", "VGG-16"], ["resnet101", "ResNet-101"], ["densenet161", "DenseNet-161"],
-                                ["inception-v3", "Inception-v3"]],
+                                ["inception-v3", "Inception-v3"]], "imagenet_crop": None,
             "imagenet_sparsefool": {},
             "sweep": {"dataset": "imagenet", "model": "inception-v3", "n": 4000, "lams": [1, 2, 3, 4, 5, 6]},
             "l1_deepfool": [["imagenet", "vgg16", 4000]],
@@ -146,7 +151,9 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                              "imagenet": [255, 200, 150, 100, 50, 30, 20, 10]}},
     },
     # 03: transferability: Table 3.
-    # Model lists: every net is a source and a target; ImageNet nets share one input size (crop).
+    # Model lists: every net is a source and a target; ImageNet nets share one input size: ``crop``, or
+    # with None each net's own (the torchvision nets of the paper profile all take 224). The sources'
+    # records are notebook 01's (Table 2) when n, seed and crop match (full: 100 images at 224).
     "03": {
         # quick and default skip ImageNet (n_imagenet=0): one EfficientNet-Lite attack takes ~20 s per image
         # on a quiet 2-core CPU (over 10 min under load); the paper profile runs it.
@@ -156,27 +163,28 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                     "imagenet_models": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"],
                     "cifar_models": ["resnet20-cifar10", "resnet32-cifar10", "resnet44-cifar10", "resnet56-cifar10"],
                     "crop": 224},
-        "full": {"n_imagenet": 50, "n_cifar": 500,
+        "full": {"n_imagenet": 100, "n_cifar": 500,
                  "imagenet_models": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"],
                  "cifar_models": ["resnet20-cifar10", "resnet32-cifar10", "resnet44-cifar10", "resnet56-cifar10"],
                  "crop": 224},
         "paper": {"n_imagenet": 4000, "n_cifar": 1000, "imagenet_models": ["vgg16", "resnet101", "densenet161"],
                   "cifar_models": ["resnet20-cifar10", "resnet32-cifar10", "resnet44-cifar10", "resnet56-cifar10"],
-                  "crop": 224},
+                  "crop": None},
     },
-    # 04: semantics: Figs. 8-9.
+    # 04: semantics: Figs. 8-9. Fig. 8 attacks ``networks`` on ``n_images`` images at ``crop`` (ImageNet;
+    # None: each net's own size); in full the records of Table 2 (notebook 01), reused.
     "04": {
         "quick": {"n_cifar": 10, "n_images": 2, "n_show": 2, "lam": 3.0, "per_class": 3, "sigma": 2.0,
-                  "sigma_maps": 1.0, "cifar_model": "resnet20-cifar10", "networks_dataset": "cifar10",
+                  "sigma_maps": 1.0, "cifar_model": "resnet20-cifar10", "networks_dataset": "cifar10", "crop": None,
                   "networks": ["resnet20-cifar10", "resnet32-cifar10"]},
         "default": {"n_cifar": 200, "n_images": 1, "n_show": 1, "lam": 3.0, "per_class": 6, "sigma": 8.0,
-                    "sigma_maps": 1.0, "cifar_model": "resnet20-cifar10", "networks_dataset": "imagenet",
+                    "sigma_maps": 1.0, "cifar_model": "resnet20-cifar10", "networks_dataset": "imagenet", "crop": None,
                     "networks": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"]},
-        "full": {"n_cifar": 1000, "n_images": 20, "n_show": 4, "lam": 3.0, "per_class": 8, "sigma": 8.0,
-                 "sigma_maps": 1.0, "cifar_model": "resnet20-cifar10", "networks_dataset": "imagenet",
+        "full": {"n_cifar": 1000, "n_images": 100, "n_show": 4, "lam": 3.0, "per_class": 8, "sigma": 8.0,
+                 "sigma_maps": 1.0, "cifar_model": "resnet20-cifar10", "networks_dataset": "imagenet", "crop": 224,
                  "networks": ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"]},
         "paper": {"n_cifar": 10_000, "n_images": 100, "n_show": 4, "lam": 3.0, "per_class": 8, "sigma": 8.0,
-                  "sigma_maps": 1.0, "cifar_model": "resnet18-cifar10", "networks_dataset": "imagenet",
+                  "sigma_maps": 1.0, "cifar_model": "resnet18-cifar10", "networks_dataset": "imagenet", "crop": None,
                   "networks": ["vgg16", "resnet101", "densenet161"]},
     },
     # 05: adversarial training (§4.2, last paragraph).

@@ -68,6 +68,41 @@ def test_parameters_key_the_record(toy, tmp_path):
     assert len(list(tmp_path.glob("01-sparsefool-*.jsonl"))) == 2
 
 
+def test_a_crop_keys_its_own_record_and_none_keeps_the_old_key(toy, tmp_path):
+    assert _setting().key() == {"dataset": "toy", "model": "tiny", "n": N, "seed": 0}  # records stored before crop
+    assert Setting("imagenet", "net", 4, crop=224).key()["crop"] == 224
+    with pytest.raises(ValueError, match="ImageNet only"):
+        Setting("cifar10", "net", 4, crop=32)
+    with pytest.raises(ValueError, match="crop must be"):
+        Setting("imagenet", "net", 4, crop=0)
+    kw = dict(root=tmp_path, load=lambda: toy, progress=False)
+    for crop in (None, 224, 256):
+        attack_samples("sparsefool", Setting("imagenet", "tiny", N, crop=crop), lam=3.0, **kw)
+    assert len(list(tmp_path.glob("01-sparsefool-*.jsonl"))) == 3
+
+
+def test_load_setting_feeds_the_crop_and_attacks_imagenet_through_fast_eval(color_model, monkeypatch):
+    from types import SimpleNamespace
+
+    from sfutils import data, models
+    from sfutils.models.speed import ChannelsLast
+
+    calls = []
+
+    def loader(kind: str):
+        return lambda *a, **k: calls.append((kind, k)) or (images(3, 3, 8), torch.zeros(3, dtype=torch.long))
+
+    monkeypatch.setattr(models, "model_info", lambda name: SimpleNamespace(dataset="imagenet"))
+    monkeypatch.setattr(models, "get_model", lambda name: color_model)
+    monkeypatch.setattr(models, "model_data", loader("native"))
+    monkeypatch.setattr(data, "load_dataset", loader("crop"))
+    load = common.load_setting.__wrapped__  # not the cached one
+    model, x, _ = load(Setting("imagenet", "net", 3, crop=224))
+    assert calls == [("crop", {"n": 3, "seed": 0, "crop": 224})] and isinstance(model, ChannelsLast)
+    load(Setting("imagenet", "net", 3))
+    assert calls[-1] == ("native", {"n": 3, "seed": 0})
+
+
 def test_summarize_takes_the_median_over_fooled_samples_only():
     df = pd.DataFrame({"success": [True, True, True, False], "correct": [True, True, False, True],
                        "pct": [1.0, 2.0, 9.0, 50.0], "pixels": [1, 2, 9, 50], "iterations": [1, 2, 3, 6],

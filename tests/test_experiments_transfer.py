@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from conftest import images, tiny_cnn
-from sfutils.models.speed import ChannelsLast
 from sfutils.attacks.sparsefool import sparsefool
-from sfutils.experiments import transfer
+from sfutils.experiments import common, transfer
+from sfutils.experiments.common import Setting
 
 N = 6
-PARAMS = {"dataset": "toy", "n": N, "seed": 0, "crop": None}
+SETTINGS = {name: Setting("toy", name, N, 0) for name in ("a", "b")}
 
 
 class Flipped(torch.nn.Module):
@@ -39,9 +39,15 @@ def data(nets):
     return x, y
 
 
-def test_matrix_follows_the_papers_fooling_rate(nets, data, tmp_path):
+@pytest.fixture
+def load(nets, data):
+    """The loader of a toy setting: its net and the shared images."""
+    return lambda setting: (nets[setting.model], *data)
+
+
+def test_matrix_follows_the_papers_fooling_rate(nets, data, load, tmp_path):
     x, y = data
-    long = transfer.run_transfer(nets, x, y, PARAMS, root=tmp_path, chunk_size=4, progress=False)
+    long = transfer.run_transfer(nets, x, y, SETTINGS, load=load, root=tmp_path, chunk_size=4, progress=False)
     assert len(long) == 2 * 2 * N and set(long["source"]) == set(long["target"]) == {"a", "b"}
     for source, model in nets.items():
         direct = sparsefool(model, x, lam=3.0)
@@ -65,26 +71,35 @@ def test_matrix_follows_the_papers_fooling_rate(nets, data, tmp_path):
     assert transfer.images_per_source(long) == N
 
 
-def test_complete_record_is_not_recomputed(nets, data, tmp_path, monkeypatch):
+def test_complete_record_is_not_recomputed(nets, data, load, tmp_path, monkeypatch):
     x, y = data
-    first = transfer.run_transfer(nets, x, y, PARAMS, root=tmp_path, progress=False)
+    first = transfer.run_transfer(nets, x, y, SETTINGS, load=load, root=tmp_path, progress=False)
 
     def fail(*args, **kwargs):
         raise AssertionError("stored samples must not be attacked again")
 
-    monkeypatch.setattr(transfer, "sparsefool", fail)
-    again = transfer.run_transfer(nets, x, y, PARAMS, root=tmp_path, progress=False)
+    monkeypatch.setitem(common.ATTACKS, "sparsefool", fail)
+    again = transfer.run_transfer(nets, x, y, SETTINGS, load=fail, root=tmp_path, progress=False)
     pd.testing.assert_frame_equal(again, first)
 
 
-def test_shards_evaluate_their_own_images(nets, data, tmp_path):
+def test_sources_share_the_records_of_table2(nets, data, load, tmp_path):
+    """Table 3 reads the very rows attack_samples stored for the same setting (Table 2, Fig. 8)."""
     x, y = data
-    part = {name: transfer.attack_source(name, m, x, y, PARAMS, chunk_size=2, shard=1, num_shards=2, root=tmp_path,
-                                         progress=False)
-            for name, m in nets.items()}
+    table2 = common.attack_samples("sparsefool", SETTINGS["a"], lam=3.0, load=lambda: load(SETTINGS["a"]),
+                                   root=tmp_path, progress=False)
+    rows = transfer.source_rows(SETTINGS, load=load, root=tmp_path, progress=False)
+    pd.testing.assert_frame_equal(rows["a"], table2)
+    assert len(list(tmp_path.glob("01-sparsefool-*.jsonl"))) == 2  # one record per source, nothing else
+
+
+def test_shards_evaluate_their_own_images(nets, data, load, tmp_path):
+    x, y = data
+    part = transfer.source_rows(SETTINGS, load=load, chunk_size=2, shard=1, num_shards=2, root=tmp_path,
+                                progress=False)
     long = transfer.evaluate_transfer(part, nets, x, y)
     assert sorted(set(long["id"])) == [2, 3]  # shard 1 of 2 owns the second chunk of two
-    full = transfer.run_transfer(nets, x, y, PARAMS, root=tmp_path, progress=False)
+    full = transfer.run_transfer(nets, x, y, SETTINGS, load=load, root=tmp_path, progress=False)
     merged = full.merge(long, on=["source", "target", "id"], suffixes=("", "_shard"))
     assert len(merged) == len(long) and (merged["fooled"] == merged["fooled_shard"]).all()
 
@@ -122,14 +137,16 @@ def test_model_size_counts_weight_layers_then_parameters():
     assert transfer.model_size(deeper) > transfer.model_size(small) == transfer.model_size(wide)
 
 
-def test_bad_inputs_are_rejected(nets, data, tmp_path):
+def test_bad_inputs_are_rejected(nets, data, load, tmp_path):
     x, y = data
     with pytest.raises(ValueError, match="at least two"):
-        transfer.run_transfer({"a": nets["a"]}, x, y, PARAMS, root=tmp_path)
+        transfer.run_transfer({"a": nets["a"]}, x, y, SETTINGS, root=tmp_path)
     with pytest.raises(TypeError, match="nn.Module"):
         transfer.evaluate_transfer({}, {"a": nets["a"], "b": "not a model"}, x, y)
-    with pytest.raises(ValueError, match="labels"):
-        transfer.attack_source("a", nets["a"], x, y[:2], PARAMS, root=tmp_path)
+    with pytest.raises(ValueError, match="one setting per model"):
+        transfer.run_transfer(nets, x, y, {"a": SETTINGS["a"]}, load=load, root=tmp_path)
+    with pytest.raises(ValueError, match="same images"):
+        transfer.source_rows({"a": SETTINGS["a"], "b": Setting("toy", "b", N, seed=1)}, load=load, root=tmp_path)
     bad = pd.DataFrame({"id": [N], "success": [True], "pct": [1.0], "delta_idx": [[]], "delta_val": [[]]})
     with pytest.raises(ValueError, match="positions"):
         transfer.evaluate_transfer({"a": bad}, nets, x, y)
@@ -139,15 +156,3 @@ def test_clean_accuracy_is_a_fraction_per_target_counting_each_image_once():
     long = pd.DataFrame({"source": ["a", "a", "b", "b", "a"], "target": ["a", "b", "a", "b", "a"],
                          "id": [0, 0, 0, 0, 1], "correct": [True, False, True, False, False]})
     assert transfer.clean_accuracy(long) == {"a": 0.5, "b": 0.0}
-
-
-def test_imagenet_sources_are_attacked_through_fast_eval(nets, data, tmp_path, monkeypatch):
-    x, y = data
-    seen: list[torch.nn.Module] = []
-    real = transfer.sparsefool
-    monkeypatch.setattr(transfer, "sparsefool", lambda model, xc, **kw: seen.append(model) or real(model, xc, **kw))
-    rows = transfer.attack_source("a", nets["a"], x, y, {**PARAMS, "dataset": "imagenet"}, root=tmp_path, progress=False)
-    assert len(rows) == N and seen and all(isinstance(m, ChannelsLast) for m in seen)
-    seen.clear()
-    transfer.attack_source("a", nets["a"], x, y, PARAMS, root=tmp_path, progress=False)
-    assert seen and all(m is nets["a"] for m in seen)  # other data sets: the model as given

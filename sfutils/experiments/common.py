@@ -48,32 +48,53 @@ _SEEDED = {"jsma", "one_pixel", "random_sparse", "sparse_rs"}  # attacks drawing
 
 @dataclass(frozen=True)
 class Setting:
-    """What is attacked: ``n`` test images of ``dataset`` (drawn with ``seed``) on ``model``."""
+    """What is attacked: ``n`` test images of ``dataset`` (drawn with ``seed``) on ``model``.
+
+    ``crop`` (ImageNet only) feeds every net the same centre crop (resized to crop/0.875 first)
+    instead of the model's own input size, so that one set of adversarials serves Table 2, Table 3
+    (which feeds each net's adversarials to the others) and Fig. 8; ``None``: the model's own size.
+    """
 
     dataset: str
     model: str
     n: int
     seed: int = 0
+    crop: int | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
             raise ValueError(f"n must be a positive int, got {self.n!r}")
+        if self.crop is not None:
+            if self.dataset != "imagenet":
+                raise ValueError(f"crop applies to ImageNet only, not {self.dataset}")
+            if isinstance(self.crop, bool) or not isinstance(self.crop, int) or self.crop < 1:
+                raise ValueError(f"crop must be a positive int (pixels) or None, got {self.crop!r}")
+
+    def key(self) -> dict[str, Any]:
+        """What identifies the setting in a result store (``crop`` only when set, so that records
+        stored before it existed keep their key)."""
+        return {k: v for k, v in asdict(self).items() if k != "crop" or v is not None}
 
 
 @functools.lru_cache(maxsize=4)
 def load_setting(setting: Setting) -> Loaded:
-    """The setting's model (eval mode, on the default device) and its images/labels (same device).
+    """The setting's model (eval mode, on the default device) and its images/labels (same device),
+    preprocessed for the model or at the setting's ``crop``.
 
     ImageNet nets come through :func:`attack_model` (BatchNorm folded, channels last): the same
     function, cheaper input gradients."""
     from sfutils import models  # heavy imports only when real data is needed
+    from sfutils.data import load_dataset
 
     if models.model_info(setting.model).dataset != setting.dataset:
         raise ValueError(f"{setting.model} is a model of {models.model_info(setting.model).dataset}, "
                          f"not {setting.dataset}")
     model = models.get_model(setting.model)
     dev = next(model.parameters()).device
-    x, y = models.model_data(setting.model, "test", n=setting.n, seed=setting.seed)
+    if setting.crop is None:
+        x, y = models.model_data(setting.model, "test", n=setting.n, seed=setting.seed)
+    else:
+        x, y = load_dataset(setting.dataset, "test", n=setting.n, seed=setting.seed, crop=setting.crop)
     x, y = x.to(dev), y.to(dev)
     return attack_model(model, setting.dataset, x[:2]), x, y
 
@@ -210,7 +231,7 @@ def attack_samples(attack: str, setting: Setting, *, shard: int = 0, num_shards:
         raise ValueError(f"unknown attack {attack!r}; known: {', '.join(ATTACKS)}")
     if "seed" in kwargs:
         raise ValueError("pass the seed through the Setting, not as an attack keyword")
-    store = ResultStore(f"01-{attack}", {**asdict(setting), "attack": attack, "kwargs": kwargs},
+    store = ResultStore(f"01-{attack}", {**setting.key(), "attack": attack, "kwargs": kwargs},
                         shard=shard, num_shards=num_shards, root=root)
     get = lazy_setting(setting, load)
 
@@ -226,7 +247,7 @@ def accuracy(setting: Setting, *, chunk_size: int = 256, progress: bool = False,
              load: Loader | None = None) -> float:
     """Top-1 accuracy (a fraction, as :func:`sfutils.accuracy.accuracy`) of the setting's model on its
     ``n`` images, stored per image under ``01-accuracy``."""
-    store = ResultStore("01-accuracy", asdict(setting), root=root)
+    store = ResultStore("01-accuracy", setting.key(), root=root)
     get = lazy_setting(setting, load)
 
     def compute(pos: list[int]) -> list[dict[str, Any]]:

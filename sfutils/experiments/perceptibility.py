@@ -10,7 +10,6 @@ format of :func:`sfutils.experiments.common.timed_rows`, whose sparse perturbati
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +49,7 @@ def attack_box(setting: Setting, delta: float, *, lam: float = 3.0, shard: int =
     if delta == 255:
         return attack_samples("sparsefool", setting, load=load, lam=float(lam), shard=shard, num_shards=num_shards,
                               chunk_size=chunk_size, progress=progress, root=root, **kwargs).assign(delta=delta)
-    store = ResultStore("02-sparsefool-box", {**asdict(setting), "delta": delta, "lam": float(lam),
+    store = ResultStore("02-sparsefool-box", {**setting.key(), "delta": delta, "lam": float(lam),
                                               "kwargs": kwargs}, shard=shard, num_shards=num_shards, root=root)
     get = lazy_setting(setting, load)
 

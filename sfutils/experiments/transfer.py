@@ -1,9 +1,9 @@
 """§4.2 "Transferability and semantic information": SparseFool adversarials computed on a source net, fed to other nets (Table 3).
 
-Each source net is attacked once per image through the resumable per-sample store
-(:mod:`sfutils.results`, experiment ``03-transfer``) in the row format of
-:func:`sfutils.experiments.common.timed_rows`; the adversarials are rebuilt from it and
-every target net classifies clean and adversarial images. Following the paper's fooling rate
+Each source net is attacked once per image through the resumable per-sample store of
+:func:`sfutils.experiments.common.attack_samples` (the records Table 2 and Fig. 8 share when they
+attack the same setting); the adversarials are rebuilt from it and every target net classifies
+clean and adversarial images. Following the paper's fooling rate
 (§4.1, |{x : f(x + r_x) != f(x)}| / |D|), a target is fooled when its prediction on the
 adversarial differs from its own prediction on the clean image; the diagonal is then the source's
 own fooling rate. Rates are over the images the source attack fooled (all of them in the paper).
@@ -12,8 +12,7 @@ own fooling rate. Rates are over the images the source attack fooled (all of the
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -21,9 +20,7 @@ import torch
 from torch import nn
 
 from sfutils.metrics import predict
-from sfutils.attacks import sparsefool
-from sfutils.experiments.common import attack_model, chunk_for, rebuild_adversarials, timed_rows
-from sfutils.results import ResultStore, run_rows
+from sfutils.experiments.common import Loaded, Setting, attack_samples, rebuild_adversarials
 
 # Table 3 of the paper: fooling rate (%) of the column (target) net on adversarials of the row
 # (source) net, 4000 ImageNet validation images.
@@ -43,27 +40,20 @@ def _check_models(models: Mapping[str, nn.Module]) -> None:
             raise TypeError(f"model {name!r} must be an nn.Module, got {type(m).__name__}")
 
 
-def attack_source(source: str, model: nn.Module, x: torch.Tensor, y: torch.Tensor, params: Mapping[str, Any], *,
-                  lam: float = 3.0, chunk_size: int = 64, shard: int = 0, num_shards: int = 1, progress: bool = True,
-                  root: str | Path | None = None, **kwargs: Any) -> pd.DataFrame:
-    """Per-sample SparseFool rows (with the sparse perturbation) of ``model`` on ``x``, stored under
-    ``03-transfer`` keyed by ``params`` (what identifies ``x``: data set, n, seed, crop), the source
-    name, ``lam`` and the attack's ``kwargs``; only missing samples are computed."""
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x has {x.shape[0]} images but y {y.shape[0]} labels")
-    store = ResultStore("03-transfer", {**params, "source": source, "lam": lam, "kwargs": kwargs},
-                        shard=shard, num_shards=num_shards, root=root)
-    dev = next(model.parameters()).device
-    dataset = str(params.get("dataset", ""))
-
-    @functools.cache
-    def attacked() -> nn.Module:  # built once, and only when rows are missing
-        return attack_model(model, dataset, x[:2].to(dev))
-
-    def compute(pos: list[int]) -> list[dict[str, Any]]:
-        return timed_rows(lambda xc: sparsefool(attacked(), xc, lam=lam, **kwargs), x[pos].to(dev), y[pos])
-
-    return run_rows(store, compute, list(range(x.shape[0])), chunk_for(dataset, chunk_size), progress)
+def source_rows(settings: Mapping[str, Setting], *, lam: float = 3.0, load: Callable[[Setting], Loaded] | None = None,
+                **kwargs: Any) -> dict[str, pd.DataFrame]:
+    """Per source name: the per-sample SparseFool rows (with the sparse perturbation) of its setting,
+    from :func:`sfutils.experiments.common.attack_samples` (``kwargs``: its store and chunk options):
+    the very records of Table 2 and Fig. 8 when those attack the same setting, so Table 3 costs
+    forward passes only. All settings must attack the same images (data set, n, seed, crop).
+    ``load`` (tests) builds a setting's (model, x, y) instead of
+    :func:`sfutils.experiments.common.load_setting`."""
+    images = {(s.dataset, s.n, s.seed, s.crop) for s in settings.values()}
+    if len(images) != 1:
+        raise ValueError(f"every source must attack the same images (data set, n, seed, crop), got {sorted(images)}")
+    return {name: attack_samples("sparsefool", setting, lam=lam,
+                                 load=None if load is None else functools.partial(load, setting), **kwargs)
+            for name, setting in settings.items()}
 
 
 def evaluate_transfer(rows: Mapping[str, pd.DataFrame], models: Mapping[str, nn.Module], x: torch.Tensor,
@@ -71,7 +61,7 @@ def evaluate_transfer(rows: Mapping[str, pd.DataFrame], models: Mapping[str, nn.
     """One row per (source, target, image): the source attack's ``success`` and ``pct``, the target's
     clean and adversarial predictions, ``correct`` (target right on the clean image) and ``fooled``.
 
-    ``rows`` maps each source name to its :func:`attack_source` rows, whose ``id`` is the image's
+    ``rows`` maps each source name to its :func:`source_rows` rows, whose ``id`` is the image's
     position in ``x`` (a shard's rows cover only some images; those are the ones evaluated).
     """
     _check_models(models)
@@ -100,13 +90,15 @@ def model_size(model: nn.Module) -> tuple[int, int]:
     return depth, sum(p.numel() for p in model.parameters())
 
 
-def run_transfer(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tensor, params: Mapping[str, Any],
+def run_transfer(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tensor, settings: Mapping[str, Setting],
                  **kwargs: Any) -> pd.DataFrame:
-    """Attack with every model as source (:func:`attack_source`, ``kwargs`` go there) and evaluate
-    each source's adversarials on every model (:func:`evaluate_transfer`)."""
+    """Attack with every model as source on its setting (:func:`source_rows`, ``kwargs`` go there) and
+    evaluate each source's adversarials on every model (:func:`evaluate_transfer`); ``x``, ``y``: the
+    settings' images and labels."""
     _check_models(models)
-    rows = {name: attack_source(name, m, x, y, params, **kwargs) for name, m in models.items()}
-    return evaluate_transfer(rows, models, x, y)
+    if set(settings) != set(models):
+        raise ValueError(f"need one setting per model: models {sorted(models)}, settings {sorted(settings)}")
+    return evaluate_transfer(source_rows(settings, **kwargs), models, x, y)
 
 
 def images_per_source(long: pd.DataFrame) -> int:
