@@ -103,8 +103,11 @@ def execute(source: Path, profile: str, output: Path, log_output: bool = False,
     nb.metadata["kernelspec"] = KERNELSPEC
     try:
         parameters = {"profile": profile, **({"shard": shard, "num_shards": num_shards} if num_shards > 1 else {})}
-        papermill.execute_notebook(nb, output, parameters=parameters, cwd=source.parent,
-                                   log_output=log_output, progress_bar=progress)
+        # cell output straight to this process's streams (papermill's log_output goes through an
+        # unconfigured logger, which drops the INFO level stdout is logged at)
+        streams = {"stdout_file": sys.stdout, "stderr_file": sys.stderr} if log_output else {}
+        papermill.execute_notebook(nb, output, parameters=parameters, cwd=source.parent, progress_bar=progress,
+                                   **streams)
     finally:
         if output.exists():
             nbformat.write(clean(nbformat.read(output, as_version=4)), output)
@@ -120,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-dir", type=Path,
                         help="write executed notebooks here and figures to OUTPUT_DIR/figures/PROFILE")
     parser.add_argument("--notebooks-dir", type=Path, help="where the NN_*.py sources are (default notebooks/)")
-    parser.add_argument("--log-output", action="store_true", help="stream cell output to the terminal")
+    parser.add_argument("--log-output", action="store_true",
+                        help="stream cell output to the terminal (progress lines with the time left are shown anyway)")
     parser.add_argument("--shard", type=int, default=0, help="compute only this shard of the samples (0-based)")
     parser.add_argument("--num-shards", type=int, default=1,
                         help="split the samples into this many shards (one process each, e.g. a SLURM array); "

@@ -128,6 +128,22 @@ def test_runner_runs_skips_and_reports_failures(tmp_path, capsys, monkeypatch):
     assert paths.figures_root("quick") == out.resolve() / "figures" / "quick"
 
 
+@pytest.mark.notebook
+def test_log_output_streams_cell_output_to_the_terminal(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path / "unused"))  # restored after the runner sets it
+    monkeypatch.setenv(provenance.RUNNER_ENV, "")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "01_hello.py").write_text('# %% tags=["parameters"]\nprofile = "default"\n# %%\nimport sys\n'
+                                     'print("hello from the cell")\nprint("a warning", file=sys.stderr)\n')
+    args = ["--profile", "quick", "--notebooks-dir", str(src), "--output-dir", str(tmp_path / "out")]
+    assert runner.main(args + ["--log-output"]) == 0
+    captured = capsys.readouterr()
+    assert "hello from the cell" in captured.out and "a warning" in captured.err
+    assert runner.main(args) == 0
+    assert "hello from the cell" not in capsys.readouterr().out
+
+
 def test_profiles_write_apart_and_hand_runs_go_to_scratch(tmp_path, monkeypatch):
     monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path))
     monkeypatch.setattr(provenance, "_current", None)

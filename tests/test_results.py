@@ -195,3 +195,20 @@ def test_imagenet_records_are_written_in_small_chunks():
 
     assert chunk_for("imagenet", 256) == IMAGENET_CHUNK and chunk_for("imagenet", 4) == 4
     assert chunk_for("cifar10", 256) == 256 and chunk_for("mnist", 64) == 64
+
+
+def test_a_runner_run_logs_progress_lines_with_the_time_left(tmp_path, monkeypatch, capfd):
+    """Under sfutils.runner (its kernels inherit SFUTILS_RUNNER=1) progress goes to the process's own
+    stderr, one line per chunk, which the runner's log shows; elsewhere it is tqdm's bar."""
+    monkeypatch.setenv("SFUTILS_RUNNER", "1")
+    store = ResultStore("exp", {"a": 1}, root=tmp_path)
+    run_rows(store, lambda pos: [{"v": p} for p in pos], list(range(10)), chunk_size=4)
+    lines = [line for line in capfd.readouterr().err.splitlines() if "exp:" in line]
+    assert len(lines) == 3 and "4/10 samples (40 %)" in lines[0] and "10/10 samples (100 %)" in lines[-1]
+    assert all("s/sample" in line and "left" in line for line in lines)
+    run_rows(store, lambda pos: [{"v": p} for p in pos], list(range(10)), chunk_size=4)  # nothing to do
+    assert "exp:" not in capfd.readouterr().err
+    monkeypatch.delenv("SFUTILS_RUNNER")
+    run_rows(ResultStore("exp2", {"a": 1}, root=tmp_path), lambda pos: [{"v": p} for p in pos], [0, 1],
+             progress=False)
+    assert "exp2:" not in capfd.readouterr().err
