@@ -220,6 +220,22 @@ def runs_markdown(profile: str) -> str:
     return _table(rows)
 
 
+def compute_markdown(root: Path) -> str:
+    """The attack hours stored under ``root`` per experiment, data set and model, with the total
+    (:func:`sfutils.results.stored_compute`); empty without records."""
+    from sfutils.results import stored_compute
+
+    df = stored_compute(root) if root.is_dir() else None
+    if df is None or df.empty:
+        return ""
+    g = df.groupby(["experiment", "dataset", "model"], sort=True)[["rows", "hours"]].sum().reset_index()
+    g = g[g["hours"] > 0]
+    g["hours"] = g["hours"].map(lambda h: f"{h:.2f}")
+    total = {"experiment": "**total**", "dataset": "", "model": "", "rows": int(df["rows"].sum()),
+             "hours": f"**{df['hours'].sum():.1f}**"}
+    return _table(g.to_dict("records") + [total])
+
+
 def write_front_readme(base: Path | None = None) -> Path:
     """Regenerate ``<figures base>/README.md``: the reproduction report of the committed headline
     profile first, then a link to each profile's own index that exists."""
@@ -239,6 +255,11 @@ def write_front_readme(base: Path | None = None) -> Path:
     if runs:
         parts += ["", f"## The committed run ({paths.HEADLINE_PROFILE} profile)", "",
                   "Each notebook's last run by `make figures` (wall time includes loading data and models):", "", runs]
+    compute = compute_markdown(paths.results_root() / paths.HEADLINE_PROFILE)
+    if compute:
+        parts += ["", "Attack time held in the per-sample results the figures are built from (the batched wall "
+                  "time of each chunk, summed: what computing them again from scratch costs on the machine "
+                  "that ran them; a notebook rerun on stored results takes only the wall time above):", "", compute]
     readme = base / "README.md"
     base.mkdir(parents=True, exist_ok=True)
     readme.write_text("\n".join(parts) + "\n")

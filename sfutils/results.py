@@ -305,3 +305,25 @@ def run_attack(store: ResultStore, attack_fn: Callable[[torch.Tensor], AttackRes
         return attack_rows(result, y[pos], time.perf_counter() - start)
 
     return run_rows(store, compute, ids, chunk_size, progress)
+
+
+def stored_compute(root: str | Path) -> pd.DataFrame:
+    """What the records under ``root`` (one profile's results) cost: per record its experiment,
+    data set, model, rows and ``hours``, the sum of the per-sample ``seconds`` (each chunk's batched
+    wall time shared by its samples), i.e. what computing them again costs on the machine that ran
+    them; records without timings (accuracy) count 0. Sorted by experiment, then cost."""
+    rows = []
+    for params_path in sorted(Path(root).glob("*.params.json")):
+        meta = json.loads(params_path.read_text())
+        stem = params_path.name.removesuffix(".params.json")
+        seconds, n = 0.0, 0
+        for part in sorted(Path(root).glob(f"{stem}*.jsonl")):
+            for line in part.read_text().splitlines():
+                if line.strip():
+                    n += 1
+                    seconds += float(json.loads(line).get("seconds", 0.0))
+        p = meta.get("params", {})
+        rows.append({"experiment": meta.get("experiment", stem), "dataset": p.get("dataset", ""),
+                     "model": p.get("model", p.get("source", "")), "rows": n, "hours": seconds / 3600})
+    df = pd.DataFrame(rows, columns=["experiment", "dataset", "model", "rows", "hours"])
+    return df.sort_values(["experiment", "hours"], ascending=[True, False], kind="stable").reset_index(drop=True)

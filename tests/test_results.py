@@ -212,3 +212,20 @@ def test_a_runner_run_logs_progress_lines_with_the_time_left(tmp_path, monkeypat
     run_rows(ResultStore("exp2", {"a": 1}, root=tmp_path), lambda pos: [{"v": p} for p in pos], [0, 1],
              progress=False)
     assert "exp2:" not in capfd.readouterr().err
+
+
+def test_stored_compute_sums_the_attack_seconds_of_every_record_and_shard(tmp_path):
+    from sfutils import provenance
+    from sfutils.results import stored_compute
+
+    a = ResultStore("01-sparsefool", {"dataset": "mnist", "model": "m", "n": 3}, root=tmp_path)
+    a.append([{"id": 0, "seconds": 1800.0}, {"id": 1, "seconds": 1800.0}])
+    ResultStore("01-sparsefool", {"dataset": "mnist", "model": "m", "n": 3}, shard=1, num_shards=2,
+                root=tmp_path).append([{"id": 2, "seconds": 3600.0}])
+    ResultStore("01-accuracy", {"dataset": "mnist", "model": "m", "n": 2}, root=tmp_path).append(
+        [{"id": 0, "correct": True}, {"id": 1, "correct": False}])
+    df = stored_compute(tmp_path)
+    assert df[["experiment", "rows", "hours"]].values.tolist() == [["01-accuracy", 2, 0.0], ["01-sparsefool", 3, 2.0]]
+    md = provenance.compute_markdown(tmp_path)
+    assert "01-sparsefool" in md and "01-accuracy" not in md and "**2.0**" in md
+    assert provenance.compute_markdown(tmp_path / "missing") == ""
