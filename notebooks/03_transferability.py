@@ -60,7 +60,7 @@ if "google.colab" in sys.modules:
 # `full` (or when `n_imagenet` is set above zero), are EfficientNet-Lite0/1/2 (PyPI conversion of
 # the TensorFlow release) on 100 of the 500 ImageNet *sample* images of the mirror (one per even
 # class, not the validation set), at one common 224×224 centre crop as in the paper (Lite1/2
-# natively use 240/260 px): the very adversarials of Table 2 in notebook 01, reused. The `paper` profile names the paper's torchvision nets and 4000
+# natively use 240/260 px). In `full` these are the very adversarials of Table 2 (notebook 01). The `paper` profile names the paper's torchvision nets and 4000
 # validation images (needs the internet once for the weights, the ImageNet validation set via
 # `$SFUTILS_IMAGENET_VAL`, and a GPU).
 
@@ -80,7 +80,7 @@ from IPython.display import Markdown, display
 
 from sfutils import data, models, plotting, provenance
 from sfutils.device import default_device
-from sfutils.experiments import transfer
+from sfutils.experiments import common, transfer
 from sfutils.experiments.common import Setting
 from sfutils.profiles import get_profile
 
@@ -106,8 +106,8 @@ print(f"profile {profile}, device {device}, settings {vars(P)}")
 def transfer_setting(dataset: str, names: list[str], n: int, crop: int | None):
     """The fooling matrix of ``names`` on ``n`` images of ``dataset``, its per-image rows and the nets' sizes."""
     nets = {name: models.get_model(name, device=device) for name in names}
-    x, y = data.load_dataset(dataset, "test", n=n, seed=P.seed, crop=crop)
     sources = {name: Setting(dataset, name, n, P.seed, crop=crop) for name in names}
+    _, x, y = common.load_setting(sources[names[0]])  # the images every source attacks
     long = transfer.run_transfer(nets, x, y, sources, lam=3.0, chunk_size=P.chunk_size, shard=shard,
                                  num_shards=num_shards)
     return transfer.fooling_matrix(long, names), long, {name: transfer.model_size(m) for name, m in nets.items()}

@@ -246,8 +246,9 @@ def _table2_claims() -> list[Claim]:
         rows: Rows = (("paper model", net),)
         setting = f"torchvision {net}, 4000 ImageNet validation images"
         caveat = ("an EfficientNet-Lite stand-in on ImageNet sample images; the quick and default profiles give "
-                  "SparseFool fewer DeepFool candidate classes, and every profile keeps the authors' cap of 50 "
-                  "iterations, which leaves unfooled the images of these nets that need more")
+                  "SparseFool fewer DeepFool candidate classes (quick also only 2 iterations), and the default, full "
+                  "and paper profiles keep the authors' cap of 50 iterations, which leaves unfooled the images of "
+                  "these nets that need more")
         key = net.lower()
         out += [
             Claim(f"T2-{key}-fool", "§4.2, Table 2", f"SparseFool fools every ImageNet image of {net}.", "100 %",

@@ -156,7 +156,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     # records are notebook 01's (Table 2) when n, seed and crop match (full: 100 images at 224).
     "03": {
         # quick and default skip ImageNet (n_imagenet=0): one EfficientNet-Lite attack takes ~20 s per image
-        # on a quiet 2-core CPU (over 10 min under load); the paper profile runs it.
+        # on a quiet 2-core CPU (over 10 min under load); the full and paper profiles run it.
         "quick": {"n_imagenet": 0, "n_cifar": 3, "imagenet_models": ["efficientnet-lite0", "efficientnet-lite1"],
                   "cifar_models": ["resnet20-cifar10", "resnet32-cifar10"], "crop": 224},
         "default": {"n_imagenet": 0, "n_cifar": 12,
@@ -196,8 +196,9 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     },
     # 06: beyond the paper: modern sparse attacks side by side (needs the ``compare`` extra).
     # Budgets: SparseFool's lambda sweep, steps/queries of each compared attack, Sparse-RS pixel budgets;
-    # skip: attacks too slow for a CPU profile (CIFAR-10 JSMA / torchattacks' SparseFool ~12 / ~60 s per image
-    # here; Brendel-Bethge needs a ~2-3 min numba compile first).
+    # skip: attacks left out to keep a CPU profile's time (torchattacks' SparseFool ~3 s per MNIST and ~60 s
+    # per CIFAR-10 image here; Brendel-Bethge needs a ~2-3 min numba compile first; JSMA on CIFAR-10,
+    # ~0.6 s per image since its pair search was sped up, is Table 1's in notebook 01).
     "06": {
         "quick": {"n_mnist": 8, "n_cifar": 4, "lams": [1, 3], "sigma_zero_steps": 20,
                   "fmn_steps": 20, "vfga_max_iter": 60, "bb_steps": 5, "ead_steps": 10, "ead_search_steps": 1,

@@ -229,10 +229,10 @@ def compute_markdown(root: Path) -> str:
     if df is None or df.empty:
         return ""
     g = df.groupby(["experiment", "dataset", "model"], sort=True)[["rows", "hours"]].sum().reset_index()
-    g = g[g["hours"] > 0]
+    g = g[g["hours"] > 0]  # records without timings (accuracy) are left out
+    total = {"experiment": "**total**", "dataset": "", "model": "", "rows": int(g["rows"].sum()),
+             "hours": f"**{g['hours'].sum():.1f}**"}
     g["hours"] = g["hours"].map(lambda h: f"{h:.2f}")
-    total = {"experiment": "**total**", "dataset": "", "model": "", "rows": int(df["rows"].sum()),
-             "hours": f"**{df['hours'].sum():.1f}**"}
     return _table(g.to_dict("records") + [total])
 
 

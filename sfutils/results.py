@@ -85,6 +85,28 @@ def default_root() -> Path:
     return paths.results_root() / run.profile if run is not None else paths.results_root()
 
 
+def _record_files(root: Path, stem: str) -> list[Path]:
+    """The result files of record ``stem`` under ``root`` (all shards, any shard count), sorted by name."""
+    return sorted(p for p in root.glob(f"{stem}*.jsonl")
+                  if re.fullmatch(rf"{re.escape(stem)}(\.shard\d+of\d+)?\.jsonl", p.name))
+
+
+def _record_rows(files: Iterable[Path]) -> list[dict[str, Any]]:
+    """The complete rows of a record's ``files``, first occurrence of each id kept."""
+    seen: set[SampleId] = set()
+    out = []
+    for path in files:
+        for num, line in enumerate(_complete_lines(path), 1):
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path}:{num}: corrupt result line ({err})") from err
+            if row["id"] not in seen:
+                seen.add(row["id"])
+                out.append(row)
+    return out
+
+
 def _strings(value: Any) -> Iterable[str]:
     if isinstance(value, str):
         yield value
@@ -128,24 +150,11 @@ class ResultStore:
 
     def files(self) -> list[Path]:
         """Every result file of this record (all shards, any shard count), sorted by name."""
-        stem = f"{self.experiment}-{self.key}"
-        return sorted(p for p in self.root.glob(f"{stem}*.jsonl")
-                      if re.fullmatch(rf"{re.escape(stem)}(\.shard\d+of\d+)?\.jsonl", p.name))
+        return _record_files(self.root, f"{self.experiment}-{self.key}")
 
     def rows(self) -> list[dict[str, Any]]:
         """All complete rows of the record, first occurrence of each id kept."""
-        seen: set[SampleId] = set()
-        out = []
-        for path in self.files():
-            for num, line in enumerate(_complete_lines(path), 1):
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise ValueError(f"{path}:{num}: corrupt result line ({err})") from err
-                if row["id"] not in seen:
-                    seen.add(row["id"])
-                    out.append(row)
-        return out
+        return _record_rows(self.files())
 
     def done_ids(self) -> set[SampleId]:
         """Ids already stored by any shard."""
@@ -311,19 +320,16 @@ def stored_compute(root: str | Path) -> pd.DataFrame:
     """What the records under ``root`` (one profile's results) cost: per record its experiment,
     data set, model, rows and ``hours``, the sum of the per-sample ``seconds`` (each chunk's batched
     wall time shared by its samples), i.e. what computing them again costs on the machine that ran
-    them; records without timings (accuracy) count 0. Sorted by experiment, then cost."""
+    them; records without timings (accuracy) count 0. Rows are read as :meth:`ResultStore.rows`
+    reads them (complete lines, first row per id). Sorted by experiment, then cost."""
     rows = []
     for params_path in sorted(Path(root).glob("*.params.json")):
         meta = json.loads(params_path.read_text())
         stem = params_path.name.removesuffix(".params.json")
-        seconds, n = 0.0, 0
-        for part in sorted(Path(root).glob(f"{stem}*.jsonl")):
-            for line in part.read_text().splitlines():
-                if line.strip():
-                    n += 1
-                    seconds += float(json.loads(line).get("seconds", 0.0))
+        stored = _record_rows(_record_files(Path(root), stem))
         p = meta.get("params", {})
         rows.append({"experiment": meta.get("experiment", stem), "dataset": p.get("dataset", ""),
-                     "model": p.get("model", p.get("source", "")), "rows": n, "hours": seconds / 3600})
+                     "model": p.get("model", ""), "rows": len(stored),
+                     "hours": sum(float(r.get("seconds", 0.0)) for r in stored) / 3600})
     df = pd.DataFrame(rows, columns=["experiment", "dataset", "model", "rows", "hours"])
     return df.sort_values(["experiment", "hours"], ascending=[True, False], kind="stable").reset_index(drop=True)

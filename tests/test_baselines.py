@@ -59,7 +59,8 @@ def test_best_pairs_matches_brute_force():
 def test_best_pairs_equals_the_masked_cleverhans_form(monkeypatch, block):
     """The folded score picks the very pair of the masked -alpha * beta, ties (coarse values) and
     samples without an admissible pair or with underflowing products (the fallback) included,
-    whether the matrix is scored in one block or in blocks of two rows or of one."""
+    non-finite gradients (the fallback too) included, whether the matrix is scored in one block or in
+    blocks of a few rows or of one."""
     monkeypatch.setattr(importlib.import_module("sfutils.attacks.jsma"), "_SCORE_CHUNK", block)
     g = torch.Generator().manual_seed(1)
     a = torch.randint(-3, 4, (40, 50), generator=g).float()
@@ -69,6 +70,7 @@ def test_best_pairs_equals_the_masked_cleverhans_form(monkeypatch, block):
     domain = torch.rand(40, 50, generator=g) > 0.2
     domain[2] = False
     domain[2, 7] = True  # a single element: no pair
+    a[3, :4], b[3, :4], domain[3, :4] = torch.tensor([math.inf, 1, 2, 3]), torch.tensor([-5.0, 10, -2, -3]), True
     for increase in (True, False):
         p, q, ok = best_pairs(a, b, domain, increase)
         for i in range(40):

@@ -145,6 +145,10 @@ def test_bad_inputs_are_rejected(nets, data, load, tmp_path):
         transfer.evaluate_transfer({}, {"a": nets["a"], "b": "not a model"}, x, y)
     with pytest.raises(ValueError, match="one setting per model"):
         transfer.run_transfer(nets, x, y, {"a": SETTINGS["a"]}, load=load, root=tmp_path)
+    with pytest.raises(ValueError, match="of that model"):
+        transfer.run_transfer(nets, x, y, {"a": SETTINGS["b"], "b": SETTINGS["a"]}, load=load, root=tmp_path)
+    with pytest.raises(ValueError, match="common crop"):  # registry nets of 224 and 240 px, no crop
+        transfer.source_rows({n: Setting("imagenet", n, N) for n in ("efficientnet-lite0", "efficientnet-lite1")})
     with pytest.raises(ValueError, match="same images"):
         transfer.source_rows({"a": SETTINGS["a"], "b": Setting("toy", "b", N, seed=1)}, load=load, root=tmp_path)
     bad = pd.DataFrame({"id": [N], "success": [True], "pct": [1.0], "delta_idx": [[]], "delta_val": [[]]})

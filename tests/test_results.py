@@ -229,3 +229,15 @@ def test_stored_compute_sums_the_attack_seconds_of_every_record_and_shard(tmp_pa
     md = provenance.compute_markdown(tmp_path)
     assert "01-sparsefool" in md and "01-accuracy" not in md and "**2.0**" in md
     assert provenance.compute_markdown(tmp_path / "missing") == ""
+
+
+def test_stored_compute_ignores_a_partial_last_line_and_repeated_ids(tmp_path):
+    from sfutils.results import stored_compute
+
+    a = ResultStore("01-sparsefool", {"dataset": "mnist", "model": "m", "n": 2}, root=tmp_path)
+    a.append([{"id": 0, "seconds": 3600.0}])
+    ResultStore("01-sparsefool", {"dataset": "mnist", "model": "m", "n": 2}, shard=1, num_shards=2,
+                root=tmp_path).append([{"id": 0, "seconds": 3600.0}])  # the same id again, in a shard file
+    with a.path.open("a") as f:
+        f.write('{"id": 1, "seconds": 36')  # a writer killed mid-line
+    assert stored_compute(tmp_path)[["rows", "hours"]].values.tolist() == [[1, 1.0]]

@@ -29,8 +29,6 @@ from torch import nn
 from sfutils.attacks._checks import check_target, prepare
 from sfutils.attacks.result import AttackResult
 
-
-
 _SCORE_CHUNK = 2 ** 18  # pair scores per block of rows in best_pairs (1 MiB of float32)
 
 
@@ -55,12 +53,14 @@ def best_pairs(a: torch.Tensor, b: torch.Tensor, domain: torch.Tensor, increase:
 
     Per sample, only the domain's m elements enter an m x m matrix, and the admissibility test is
     folded into the score: relu(alpha) * relu(-beta) equals -alpha * beta where alpha > 0 and
-    beta < 0 and is 0 elsewhere (negation and the sums are exact in floating point, so with
-    ``increase=False`` the signs of a and b are flipped first). Whenever the largest score is
+    beta < 0, bit for bit, and is 0 elsewhere. With ``increase=False`` the signs of a and b are
+    flipped first, which changes no bit of the score either: rounding is symmetric, so a sum or
+    product of negated numbers is the negated rounded result. Whenever the largest score is
     positive the first maximiser is the same pair as with the masked -alpha * beta of cleverhans;
     a sample whose largest score is 0 (no admissible pair, or admissible ones whose product
-    underflows to 0) falls back to :func:`_best_pair_masked`. The matrix is scored in blocks of rows
-    that stay in cache: about 10x faster than the masked form (benchmarks/jsma.md).
+    underflows to 0) or whose gradients are not all finite (inf * 0 would make a NaN score) falls
+    back to :func:`_best_pair_masked`. The matrix is scored in blocks of rows that stay in cache:
+    the whole attack runs 2.9x (MNIST) and 7.0x (CIFAR-10) faster (benchmarks/jsma.md).
     """
     n = a.shape[0]
     p = torch.zeros(n, dtype=torch.long, device=a.device)
@@ -72,6 +72,9 @@ def best_pairs(a: torch.Tensor, b: torch.Tensor, domain: torch.Tensor, increase:
         if m < 2:
             continue
         aa, nb = sign * a[i, idx], -sign * b[i, idx]
+        if not (torch.isfinite(aa).all() and torch.isfinite(nb).all()):
+            p[i], q[i], ok[i] = _best_pair_masked(a[i], b[i], domain[i], increase)
+            continue
         best, arg = 0.0, 0
         rows = max(1, _SCORE_CHUNK // m)
         for r in range(0, m, rows):  # blocks of rows: small enough to stay in cache

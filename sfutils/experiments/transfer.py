@@ -51,6 +51,13 @@ def source_rows(settings: Mapping[str, Setting], *, lam: float = 3.0, load: Call
     images = {(s.dataset, s.n, s.seed, s.crop) for s in settings.values()}
     if len(images) != 1:
         raise ValueError(f"every source must attack the same images (data set, n, seed, crop), got {sorted(images)}")
+    dataset, _, _, crop = images.pop()
+    if dataset == "imagenet" and crop is None:  # each net at its own size: they must all be the same
+        from sfutils import models
+
+        sizes = {(models.model_info(s.model).input_size, models.model_info(s.model).resize) for s in settings.values()}
+        if len(sizes) > 1:
+            raise ValueError(f"ImageNet nets of different input sizes {sorted(sizes)} need a common crop")
     return {name: attack_samples("sparsefool", setting, lam=lam,
                                  load=None if load is None else functools.partial(load, setting), **kwargs)
             for name, setting in settings.items()}
@@ -94,10 +101,11 @@ def run_transfer(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tens
                  **kwargs: Any) -> pd.DataFrame:
     """Attack with every model as source on its setting (:func:`source_rows`, ``kwargs`` go there) and
     evaluate each source's adversarials on every model (:func:`evaluate_transfer`); ``x``, ``y``: the
-    settings' images and labels."""
+    settings' images and labels (e.g. from :func:`sfutils.experiments.common.load_setting`)."""
     _check_models(models)
-    if set(settings) != set(models):
-        raise ValueError(f"need one setting per model: models {sorted(models)}, settings {sorted(settings)}")
+    if set(settings) != set(models) or any(s.model != name for name, s in settings.items()):
+        raise ValueError(f"need one setting per model, of that model: models {sorted(models)}, settings "
+                         f"{ {name: s.model for name, s in settings.items()} }")
     return evaluate_transfer(source_rows(settings, **kwargs), models, x, y)
 
 
