@@ -46,15 +46,16 @@ if "google.colab" in sys.modules:
 # perturbations. §2.2: l1-DeepFool fools ~100 % of VGG-16's images with 0.037 % of the pixels, but
 # its perturbations leave the valid range; clipped to [0, 255] it fools only 13 %.
 #
-# **What differs here.** `quick`/`default` run on this repository's offline stand-ins: LeNet
-# trained here on MNIST; the pretrained CIFAR-10 ResNet-20 (He et al.'s CIFAR variant; any of
-# `resnet{20,32,44,56}-cifar10` can be listed in the profile's `cifar_models`) in place of the
-# paper's VGG-19 (its ResNet-18 row needs the `paper` profile), evaluated on a *lossy JPEG* copy of
-# the CIFAR-10 test set (pretrained nets lose ~10 accuracy points on it); EfficientNet-Lite0 in
-# place of the torchvision ImageNet models, on the 500 offline ImageNet sample images (not the
-# validation set); far fewer images; the one-pixel attack with a reduced evolution budget (and,
-# where the profile says so, SparseFool on ImageNet with fewer DeepFool candidate classes); and
-# times measured batched on a shared CPU (s/image = wall time of a batch / its size), not one
+# **What differs here.** `quick`, `default` and `full` run on this repository's offline stand-ins:
+# LeNet trained here on MNIST; for the paper's VGG-19 a half-width VGG-19 trained here and for its
+# ResNet-18 the pretrained CIFAR-10 ResNet-20 (He et al.'s CIFAR variant), both evaluated on a
+# *lossy JPEG* copy of the CIFAR-10 test set (pretrained nets lose ~10 accuracy points on it);
+# EfficientNet-Lite0/1/2 in place of the torchvision ImageNet models, on the 500 offline ImageNet
+# sample images (not the validation set; `full` feeds all three the same 224 crop). `quick` and
+# `default` attack far fewer images, run the one-pixel attack with a reduced evolution budget and
+# JSMA with a 10 % distortion cap, and give SparseFool on ImageNet fewer DeepFool candidate
+# classes; `full` uses the paper's settings on the counts of `sfutils.profiles.FULL_PROFILE_COUNTS`.
+# Times are measured batched on a 2-core CPU (s/image = wall time of a chunk / its size), not one
 # image at a time on a GPU. The `paper` profile names the paper's models and counts (GPU).
 
 # %% tags=["parameters"]
@@ -91,9 +92,10 @@ print(f"profile {profile}, device {default_device()}, settings {vars(P)}")
 # %% [markdown]
 # ## Table 1: SparseFool vs JSMA vs one-pixel on MNIST and CIFAR-10
 #
-# Per-sample results go to the resumable store (`data/results/01-*.jsonl`). JSMA runs untargeted
-# as in §4.1 (random target, success = label changed); the one-pixel attack grows k from 1 until
-# it succeeds, here up to `max_k` pixels with a reduced population and generation budget.
+# Per-sample results go to the resumable store (`data/results/<profile>/01-*.jsonl`). JSMA runs
+# untargeted as in §4.1 (random target, success = label changed); the one-pixel attack grows k
+# from 1 until it succeeds, here up to `max_k` pixels, with the profile's population and number of
+# generations (the paper's 400 and 100 in `full`, reduced in `quick` and `default`).
 
 # %%
 entries = []
@@ -107,7 +109,9 @@ for dataset, models, lam in (("mnist", P.mnist_models, 1.0), ("cifar10", P.cifar
             "sparsefool": (n_sf, dict(lam=lam), f"lambda={lam:g}"),
             "jsma": (P.n_jsma[dataset], dict(P.jsma), "theta={theta:+g}, gamma={gamma:g}".format(**P.jsma)),
             "one_pixel": (P.n_one_pixel[dataset], dict(P.one_pixel[dataset]),
-                          "REDUCED: popsize={popsize}, max_iter={max_iter}, k<={max_k}".format(**P.one_pixel[dataset])),
+                          ("" if (P.one_pixel[dataset]["popsize"], P.one_pixel[dataset]["max_iter"]) == (400, 100)
+                           else "REDUCED: ") + "popsize={popsize}, max_iter={max_iter}, k<={max_k}".format(
+                              **P.one_pixel[dataset])),
         }
         for attack, (n, kwargs, notes) in runs.items():
             df = common.attack_samples(attack, Setting(dataset, model, n, P.seed), **store, **kwargs)

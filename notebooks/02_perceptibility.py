@@ -41,11 +41,12 @@ if "google.colab" in sys.modules:
 #   "Arabian camel" at **0.169 % / 0.839 % / 3.202 %** of the pixels and "amphibian" at
 #   **0.227 % / 1.058 % / 4.296 %** (δ = 10 perturbs ~19× as many pixels as δ = 255).
 #
-# **What differs here.** `quick`/`default` use this repository's offline stand-ins: the pretrained
-# CIFAR-10 ResNet-20 on a *lossy JPEG* copy of the CIFAR-10 test set instead of ResNet-18;
-# EfficientNet-Lite0 on ImageNet *sample* images (not the validation set) instead of ResNet-101 /
-# VGG-16 / DenseNet-161; LeNet trained here for MNIST; far fewer images (ImageNet SparseFool takes
-# minutes per image on this CPU); times are batched wall time on a shared CPU. The `paper` profile
+# **What differs here.** `quick`, `default` and `full` use this repository's offline stand-ins: the
+# pretrained CIFAR-10 ResNet-20 on a *lossy JPEG* copy of the CIFAR-10 test set instead of
+# ResNet-18; EfficientNet-Lite0 on ImageNet *sample* images (not the validation set) instead of
+# ResNet-101 / VGG-16 / DenseNet-161; LeNet trained here for MNIST; fewer images (200 MNIST and
+# CIFAR-10, 20 ImageNet in `full`, far fewer in `quick`/`default`: SparseFool takes 10-20 s per
+# ImageNet image on this CPU); times are batched wall time on a 2-core CPU. The `paper` profile
 # names the paper's models and counts (GPU, internet for the torchvision weights).
 
 # %% tags=["parameters"]

@@ -46,10 +46,10 @@ if "google.colab" in sys.modules:
 # different networks on the same image agree (cosine similarity of smoothed location maps, against
 # a different-image baseline).
 #
-# **What differs here.** EfficientNet-Lite0/1/2 (offline stand-ins, inputs 224/240/260 px, the
-# same source images) instead of VGG-16 / ResNet-101 / DenseNet-161, on ImageNet *sample* images
-# (not the validation set) and only a handful of them (SparseFool takes minutes per ImageNet image
-# on this CPU); the pretrained CIFAR-10 ResNet-20 on a *lossy JPEG* copy of the test set instead of
+# **What differs here.** EfficientNet-Lite0/1/2 (offline stand-ins; each at its own input size,
+# 224/240/260 px, in `default`, all at one 224 crop in `full`) instead of VGG-16 / ResNet-101 /
+# DenseNet-161, on ImageNet *sample* images (not the validation set): one in `default`, Table 2's
+# 100 in `full` (SparseFool takes 10-20 s per ImageNet image on this CPU); the pretrained CIFAR-10 ResNet-20 on a *lossy JPEG* copy of the test set instead of
 # ResNet-18; λ = 3 as in the paper.
 
 # %% tags=["parameters"]

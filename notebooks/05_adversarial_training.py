@@ -45,11 +45,11 @@ if "google.colab" in sys.modules:
 # **What differs here.** The paper's ResNet-18s need GPU training; here the standard net is the
 # pretrained CIFAR-10 ResNet-20 (He et al.'s CIFAR variant) and the robust one is the same
 # ResNet-20 *fine-tuned* in this repository with "fast" ℓ∞ adversarial training (FGSM from a
-# random start, ε = 8/255, a few epochs on a subset of the training set: `python -m sfutils.train
+# random start, ε = 8/255, 15 epochs on the 50k training images: `python -m sfutils.train
 # resnet20-cifar10-linf`, its record is printed below), not the paper's full PGD training
 # (following Madry et al.). Both are evaluated on a *lossy JPEG* copy of the CIFAR-10 test set
-# (pretrained nets lose ~10 accuracy points on it), on far fewer images, and timed batched on a
-# shared CPU (s/image = wall time of a batch / its size), so only the *ratio* of the two nets'
+# (pretrained nets lose ~10 accuracy points on it), on fewer images (500 in `full`), and timed
+# batched on a 2-core CPU (s/image = wall time of a batch / its size), so only the *ratio* of the two nets'
 # times is comparable with the paper's.
 
 # %% tags=["parameters"]
