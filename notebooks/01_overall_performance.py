@@ -203,7 +203,7 @@ plt.show()
 # ## Fig. 4: the trade-off controlled by λ
 #
 # The paper sweeps λ on Inception-v3 (4000 ImageNet images); here on the cheaper stand-in of the
-# profile. The λ of Table 1 shares its stored results.
+# profile (its own records: the images differ from Table 1's and Table 2's).
 
 # %%
 sweep_setting = Setting(P.sweep["dataset"], P.sweep["model"], P.sweep["n"], P.seed)

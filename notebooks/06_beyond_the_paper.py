@@ -93,9 +93,9 @@ P
 # ## 1 · Models, images and attack budgets
 #
 # The paper's CIFAR-10 networks (VGG-19, ResNet-18) need GPU training, so the CIFAR-10 models here
-# are the offline stand-ins: a pretrained ResNet-20 and its adversarially fine-tuned ($\ell_\infty$)
-# version, when it has been trained on this machine. A model whose weights are missing is skipped
-# with a message.
+# are the offline stand-ins: a pretrained ResNet-20, its adversarially fine-tuned ($\ell_\infty$)
+# version and a half-width VGG-19, both trained in this repository (their weights ship with it). A
+# model whose weights are missing is skipped with a message.
 
 # %%
 available = [m for m in MODELS if models.weights_available(m)]
@@ -124,7 +124,7 @@ budget_table
 # %% [markdown]
 # ## 2 · Running every attack
 #
-# Every result goes through the resumable store (`data/results/06-*.jsonl`): a run restarted with
+# Every result goes through the resumable store (`data/results/<profile>/06-*.jsonl`): a run restarted with
 # the same parameters recomputes nothing. Attacks whose library is not installed are skipped.
 
 # %%

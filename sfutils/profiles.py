@@ -38,14 +38,16 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
     ("Table 1, JSMA", "1000 MNIST, 200 CIFAR-10 images; random target, no distortion cap (gamma = 1)",
      "the paper's setting (§4.1); ≈ 0.06 s/MNIST, 0.6 s/CIFAR-10 image (benchmarks/jsma.md)"),
     ("Table 1, one-pixel", "10 MNIST, 50 CIFAR-10 images; population 400, 100 generations, k grows until success",
-     "the paper's budget; ≈ 4 s per k per MNIST image and MNIST needs k ≈ 70; k capped at 100 (MNIST) / 10 (CIFAR-10)"),
+     "the paper's budget; ≈ 390 s per MNIST image (2 threads, k grows up to tens of pixels); k capped at 100 "
+     "(MNIST) / 10 (CIFAR-10)"),
     ("Table 2", "SparseFool (λ = 3, 10 candidates) on 100 images for each of EfficientNet-Lite0/1/2, all at "
      "one 224 crop (the paper's nets' input size)",
-     "≈ 11 s/image on Lite0 (2 threads, through fast_eval: benchmarks/imagenet.md); stand-ins for the "
+     "≈ 16 s/image on Lite0 (2 threads, through fast_eval; 18.9 s on 1 thread in benchmarks/imagenet.md); "
+     "stand-ins for the "
      "torchvision nets, on the 500-image ImageNet sample; Table 3 and Fig. 8 reuse these adversarials"),
     ("Table 3", "Lite0/1/2 transfer of Table 2's adversarials (100 images), plus CIFAR-10 ResNet-20…56 on 500 images",
      "ImageNet: forward passes only"),
-    ("Fig. 4", "λ = 1…6 on 20 ImageNet images (Lite0)", "≈ 1 min per ImageNet image for six λ"),
+    ("Fig. 4", "λ = 1…6 on 20 ImageNet images (Lite0)", "≈ 1.5 min per ImageNet image for six λ"),
     ("Fig. 6", "δ sweep on 200 CIFAR-10 and 20 ImageNet images", "ImageNet dominates"),
     ("Fig. 8", "location agreement over Table 2's 100 ImageNet images, with the different-image baseline",
      "Table 2's adversarials, reused"),
