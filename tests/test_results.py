@@ -195,6 +195,7 @@ def test_imagenet_records_are_written_in_small_chunks():
 
     assert chunk_for("imagenet", 256) == IMAGENET_CHUNK and chunk_for("imagenet", 4) == 4
     assert chunk_for("cifar10", 256) == 256 and chunk_for("mnist", 64) == 64
+    assert chunk_for("cifar10", 256, "one_pixel") == IMAGENET_CHUNK and chunk_for("mnist", 256, "jsma") == 256
 
 
 def test_a_runner_run_logs_progress_lines_with_the_time_left(tmp_path, monkeypatch, capfd):

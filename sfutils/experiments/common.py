@@ -198,14 +198,17 @@ def rebuild_adversarials(x: torch.Tensor, df: pd.DataFrame) -> torch.Tensor:
     return adv.view_as(x)
 
 
-IMAGENET_CHUNK = 10  # an ImageNet image takes ~20 s to attack on 2 CPU cores (benchmarks/imagenet.md)
+IMAGENET_CHUNK = 10  # an ImageNet image takes ~15 s to attack on 2 CPU cores (benchmarks/imagenet.md)
+SLOW_ATTACKS = {"one_pixel"}  # minutes per image at the paper's budget: chunks of IMAGENET_CHUNK too
 
 
-def chunk_for(dataset: str, chunk_size: int) -> int:
-    """The chunk size of an experiment on ``dataset``: at most :data:`IMAGENET_CHUNK` on ImageNet, so
-    that a record is written (and can be committed) every few minutes rather than after hours;
-    batches above a few images do not attack faster on a CPU (benchmarks/imagenet.md, batch 1 vs 6)."""
-    return min(chunk_size, IMAGENET_CHUNK) if dataset == "imagenet" else chunk_size
+def chunk_for(dataset: str, chunk_size: int, attack: str | None = None) -> int:
+    """The chunk size of an experiment on ``dataset`` (with ``attack``): at most
+    :data:`IMAGENET_CHUNK` on ImageNet and for the :data:`SLOW_ATTACKS`, so that a record is written
+    (and can be committed) every few minutes rather than after hours; batches above a few images do
+    not attack faster on a CPU (benchmarks/imagenet.md, batch 1 vs 6)."""
+    slow = dataset == "imagenet" or attack in SLOW_ATTACKS
+    return min(chunk_size, IMAGENET_CHUNK) if slow else chunk_size
 
 
 def timed_rows(attack_fn: Callable[[torch.Tensor], AttackResult], x: torch.Tensor, y: torch.Tensor
@@ -240,7 +243,8 @@ def attack_samples(attack: str, setting: Setting, *, shard: int = 0, num_shards:
         extra = {"seed": setting.seed + pos[0]} if attack in _SEEDED else {}
         return timed_rows(lambda xc: ATTACKS[attack](model, xc, **kwargs, **extra), x[pos], y[pos])
 
-    return run_rows(store, compute, list(range(setting.n)), chunk_for(setting.dataset, chunk_size), progress)
+    chunk = chunk_for(setting.dataset, chunk_size, attack)
+    return run_rows(store, compute, list(range(setting.n)), chunk, progress)
 
 
 def accuracy(setting: Setting, *, chunk_size: int = 256, progress: bool = False, root: str | Path | None = None,
