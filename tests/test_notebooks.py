@@ -94,12 +94,18 @@ plotting.save_figure(run, fig, "demo", caption="a line", n=2)
 '''
 
 
-@pytest.mark.notebook
-def test_runner_runs_skips_and_reports_failures(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path / "unused"))  # restored after the runner sets it
+@pytest.fixture
+def src(tmp_path, monkeypatch):
+    """An empty notebook-source folder for runner.main, with the variables the runner sets restored after."""
+    monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path / "unused"))
     monkeypatch.setenv(provenance.RUNNER_ENV, "")
-    src = tmp_path / "src"
-    src.mkdir()
+    folder = tmp_path / "src"
+    folder.mkdir()
+    return folder
+
+
+@pytest.mark.notebook
+def test_runner_runs_skips_and_reports_failures(src, tmp_path, capsys):
     (src / "01_demo.py").write_text(DEMO)
     (src / "02_optional.py").write_text(
         "# requires: surely_not_installed_xyz [compare]\n# %%\nimport surely_not_installed_xyz\n")
@@ -129,11 +135,7 @@ def test_runner_runs_skips_and_reports_failures(tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.notebook
-def test_log_output_streams_cell_output_to_the_terminal(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path / "unused"))  # restored after the runner sets it
-    monkeypatch.setenv(provenance.RUNNER_ENV, "")
-    src = tmp_path / "src"
-    src.mkdir()
+def test_log_output_streams_cell_output_to_the_terminal(src, tmp_path, capsys):
     (src / "01_hello.py").write_text('# %% tags=["parameters"]\nprofile = "default"\n# %%\nimport sys\n'
                                      'print("hello from the cell")\nprint("a warning", file=sys.stderr)\n')
     args = ["--profile", "quick", "--notebooks-dir", str(src), "--output-dir", str(tmp_path / "out")]
