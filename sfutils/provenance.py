@@ -114,6 +114,12 @@ def current_run() -> Run | None:
 RUNNER_ENV = "SFUTILS_RUNNER"
 
 
+def under_runner() -> bool:
+    """Whether this process is a notebook kernel started by :mod:`sfutils.runner` (which sets
+    ``$SFUTILS_RUNNER=1`` for its kernels)."""
+    return os.environ.get(RUNNER_ENV) == "1"
+
+
 def output_root(run: Run | None = None) -> Path:
     """The figures folder of ``run``'s profile (default: the current run; see
     :func:`sfutils.paths.figures_root`).
@@ -128,7 +134,7 @@ def output_root(run: Run | None = None) -> Path:
     if run is None:
         raise RuntimeError("no run started: call sfutils.provenance.start_run(notebook, profile) first, "
                            "so that outputs go to figures/<profile>/")
-    if run.profile != "quick" and os.environ.get(RUNNER_ENV) != "1":
+    if run.profile != "quick" and not under_runner():
         return paths.figures_base() / "scratch" / run.profile
     return paths.figures_root(run.profile)
 

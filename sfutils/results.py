@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import sys
 import time
@@ -79,9 +78,7 @@ def _complete_lines(path: Path) -> list[str]:
 
 def default_root() -> Path:
     """``<data>/results/<profile>`` of the current run (``<data>/results`` outside a run)."""
-    from sfutils.provenance import current_run
-
-    run = current_run()
+    run = provenance.current_run()
     return paths.results_root() / run.profile if run is not None else paths.results_root()
 
 
@@ -253,8 +250,7 @@ def run_rows(store: ResultStore, compute: Callable[[list[int]], list[dict[str, A
     chunks: dict[int, list[int]] = {}
     for p in todo:
         chunks.setdefault(p // chunk_size, []).append(p)
-    runner = os.environ.get(provenance.RUNNER_ENV) == "1"
-    bar_type = LogProgress if runner else tqdm
+    bar_type = LogProgress if provenance.under_runner() else tqdm
     with bar_type(total=len(todo), desc=store.experiment, unit="sample", disable=not progress) as bar:
         for pos in chunks.values():
             rows = compute(pos)
