@@ -90,6 +90,10 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+# ipykernel copies file-descriptor output into the cell outputs and echoes it too; off, it is echoed only
+KERNEL_KEEPS_FD_OUTPUT = "--IPKernelApp.capture_fd_output=False"
+
+
 def execute(source: Path, profile: str, output: Path, log_output: bool = False,
             progress: bool = False, shard: int = 0, num_shards: int = 1) -> nbformat.NotebookNode:
     """Execute notebook ``source`` under ``profile`` into ``output`` (cleaned even when it fails).
@@ -106,8 +110,10 @@ def execute(source: Path, profile: str, output: Path, log_output: bool = False,
         # cell output straight to this process's streams (papermill's log_output goes through an
         # unconfigured logger, which drops the INFO level stdout is logged at)
         streams = {"stdout_file": sys.stdout, "stderr_file": sys.stderr} if log_output else {}
+        # what the kernel writes to its inherited file descriptors (the progress lines of
+        # results.LogProgress) reaches this process's stderr once, and stays out of the notebook
         papermill.execute_notebook(nb, output, parameters=parameters, cwd=source.parent, progress_bar=progress,
-                                   **streams)
+                                   extra_arguments=[KERNEL_KEEPS_FD_OUTPUT], **streams)
     finally:
         if output.exists():
             nbformat.write(clean(nbformat.read(output, as_version=4)), output)

@@ -146,6 +146,22 @@ def test_log_output_streams_cell_output_to_the_terminal(src, tmp_path, capsys):
     assert "hello from the cell" not in capsys.readouterr().out
 
 
+@pytest.mark.notebook
+def test_progress_lines_reach_the_log_once_and_stay_out_of_the_notebook(src, tmp_path, capfd, monkeypatch):
+    """results.LogProgress writes to the kernel's inherited stderr; ipykernel would also copy it into
+    the cell outputs, which --log-output then streamed a second time."""
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")  # ipykernel leaves descriptors alone under pytest
+    (src / "01_fd.py").write_text('# %% tags=["parameters"]\nprofile = "default"\n# %%\nimport sys\n'
+                                  'print("[12:00:00] exp: 1/2 samples", file=sys.__stderr__, flush=True)\n')
+    out = tmp_path / "out"
+    args = ["--profile", "quick", "--notebooks-dir", str(src), "--output-dir", str(out)]
+    for extra in ([], ["--log-output"]):
+        assert runner.main(args + extra) == 0
+        assert capfd.readouterr().err.count("exp: 1/2 samples") == 1
+        outputs = [o for c in nbformat.read(out / "01_fd.ipynb", as_version=4).cells for o in c.get("outputs", [])]
+        assert not any("exp: 1/2" in o.get("text", "") for o in outputs)
+
+
 def test_profiles_write_apart_and_hand_runs_go_to_scratch(tmp_path, monkeypatch):
     monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path))
     monkeypatch.setattr(provenance, "_current", None)
