@@ -109,9 +109,7 @@ for dataset, models, lam in (("mnist", P.mnist_models, 1.0), ("cifar10", P.cifar
             "sparsefool": (n_sf, dict(lam=lam), f"lambda={lam:g}"),
             "jsma": (P.n_jsma[dataset], dict(P.jsma), "theta={theta:+g}, gamma={gamma:g}".format(**P.jsma)),
             "one_pixel": (P.n_one_pixel[dataset], dict(P.one_pixel[dataset]),
-                          ("" if (P.one_pixel[dataset]["popsize"], P.one_pixel[dataset]["max_iter"]) == (400, 100)
-                           else "REDUCED: ") + "popsize={popsize}, max_iter={max_iter}, k<={max_k}".format(
-                              **P.one_pixel[dataset])),
+                          overall.one_pixel_notes(P.one_pixel[dataset])),
         }
         for attack, (n, kwargs, notes) in runs.items():
             df = common.attack_samples(attack, Setting(dataset, model, n, P.seed), **store, **kwargs)

@@ -187,3 +187,14 @@ def test_profile_overrides_of_none_keep_the_profile_value():
     assert p.n_mnist == base.n_mnist and p.n_cifar == 7
     with pytest.raises(ValueError, match="unknown setting"):
         get_profile("01", "quick", n_nothing=None)
+
+
+def test_one_pixel_notes_mark_a_budget_below_the_papers_as_reduced():
+    from sfutils.profiles import get_profile
+
+    full = get_profile("01", "full").one_pixel
+    assert overall.one_pixel_notes(full["cifar10"]) == "popsize=400, max_iter=100, k<=3"
+    assert overall.one_pixel_notes(full["mnist"]) == "popsize=400, max_iter=100, k<=100"
+    reduced = overall.one_pixel_notes(get_profile("01", "default").one_pixel["mnist"])
+    assert reduced.startswith("REDUCED: popsize=50, max_iter=10")
+    assert overall.one_pixel_notes({"popsize": 400, "max_iter": 99, "max_k": 1}).startswith("REDUCED")
