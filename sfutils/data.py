@@ -169,12 +169,42 @@ def dataset_source(name: str, split: str = "test", root: str | Path | None = Non
     )
 
 
-def _subset_indices(total: int, n: int | None, seed: int) -> torch.Tensor:
-    """All indices (n=None) or a reproducible random subset of size n, sorted."""
+def data_tag(name: str, split: str = "test") -> str | None:
+    """Which images :func:`dataset_source` gives for ``(name, split)``, for result-store keys
+    (:func:`sfutils.results.data_of`).
+
+    ``None`` for the images this repository's committed results were computed on: MNIST from any
+    source (the same idx files), the mirror's JPEG CIFAR-10 and its 500 ImageNet sample images.
+    Any other source gets a tag naming it, so that rows computed on other images (lossless
+    CIFAR-10, foolbox's 20 ImageNet images, a folder) start their own record instead of joining
+    those; ``"<name>-unavailable"`` where there is no source (computing then raises).
+    """
+    try:
+        source = dataset_source(name, split)
+    except FileNotFoundError:
+        return f"{name}-unavailable"
+    if name == "mnist" or (source.kind == "mirror" and (name == "imagenet" or source.lossy)):
+        return None
+    if name == "cifar10":
+        return "cifar10-lossless"
+    if source.kind == "samples":
+        return "imagenet-foolbox-samples"
+    return f"imagenet-{source.kind}:{Path(source.path).resolve()}"
+
+
+_MORE_IMAGENET = ("; for more ImageNet images set SFUTILS_IMAGENET_VAL to a folder of them (one sub-folder per "
+                  "wnid), or SFUTILS_MIRROR to the offline mirror")
+
+
+def _subset_indices(total: int, n: int | None, seed: int, source: Source | None = None) -> torch.Tensor:
+    """All indices (n=None) or a reproducible random subset of size n, sorted; ``source`` names
+    where the ``total`` items come from in the error."""
     if n is None:
         return torch.arange(total)
     if not isinstance(n, int) or isinstance(n, bool) or not 0 < n <= total:
-        raise ValueError(f"n must be an int in [1, {total}], got {n!r}")
+        where = f" ({source.description} has {total})" if source is not None else ""
+        hint = _MORE_IMAGENET if source is not None and source.kind == "samples" else ""
+        raise ValueError(f"n must be an int in [1, {total}]{where}, got {n!r}{hint}")
     perm = torch.randperm(total, generator=torch.Generator().manual_seed(seed))
     return perm[:n].sort().values
 
@@ -271,18 +301,18 @@ def _imagenet(source: Source, n: int | None, seed: int, crop: int, resize: int |
     if source.kind == "mirror":
         with tarfile.open(source.path) as tar:
             items = _tar_items(tar, lambda name: index[Path(name).name.split("_")[0]])
-            keep = _subset_indices(len(items), n, seed).tolist()
+            keep = _subset_indices(len(items), n, seed, source).tolist()
             return _decode([items[i] for i in keep], transform, "decoding ImageNet samples")
     if source.kind == "samples":  # imagenet_NN_<class index>.jpg
         files = sorted(source.path.glob("imagenet_*.jpg"))
-        keep = _subset_indices(len(files), n, seed).tolist()
+        keep = _subset_indices(len(files), n, seed, source).tolist()
         items = [((lambda p=p: p.read_bytes()), int(p.stem.split("_")[-1])) for p in (files[i] for i in keep)]
         return _decode(items, transform, "decoding foolbox's ImageNet samples")
     folder = torchvision.datasets.ImageFolder(source.path)
     unknown = sorted(set(folder.classes) - set(index))
     if unknown:
         raise ValueError(f"{source.path} has sub-folders that are not ImageNet wnids: {unknown[:5]}")
-    keep = _subset_indices(len(folder.samples), n, seed).tolist()
+    keep = _subset_indices(len(folder.samples), n, seed, source).tolist()
     items = [((lambda p=p: Path(p).read_bytes()), index[folder.classes[c]]) for p, c in (folder.samples[i] for i in keep)]
     return _decode(items, transform, "decoding ImageNet images")
 
@@ -300,7 +330,7 @@ def load_uint8(
     if name == "imagenet":
         return _imagenet(source, n, seed, crop or 224, resize)
     x, y = (_mnist if name == "mnist" else _cifar10)(split, source)
-    keep = _subset_indices(len(y), n, seed)
+    keep = _subset_indices(len(y), n, seed, source)
     return x[keep], y[keep]
 
 

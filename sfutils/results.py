@@ -4,7 +4,8 @@ Results of an experiment live in ``<data>/results/<profile>/<experiment>-<hash>.
 profile of the current :func:`sfutils.provenance.start_run`; the committed profile's results are
 committed) where ``<hash>`` is a digest of the canonical JSON of the experiment's parameters and
 of the SHA-256 of the weights of every registered model they name (a changed parameter or
-retrained model starts a new record; ``<experiment>-<hash>.params.json`` keeps both). A run killed and restarted with
+retrained model starts a new record; ``<experiment>-<hash>.params.json`` keeps both), and of the
+images' source where it is not the one the committed results used (:func:`data_of`). A run killed and restarted with
 the same parameters skips every sample id already stored, so nothing is recomputed; a row counts
 only once its line is complete (ends in a newline), so a line truncated by a kill is ignored and
 overwritten. Shard ``k`` of ``n`` appends to ``<experiment>-<hash>.shard<k>of<n>.jsonl``;
@@ -123,6 +124,18 @@ def weights_of(params: Mapping[str, Any]) -> dict[str, str | None]:
     return {name: weights_id(name) for name in sorted(set(_strings(params)) & set(REGISTRY))}
 
 
+def data_of(params: Mapping[str, Any]) -> dict[str, str]:
+    """``{data set: tag}`` for the data set of every registered model named anywhere in ``params``
+    whose images here are not the ones the committed results were computed on
+    (:func:`sfutils.data.data_tag`), so that rows on other images never join those records."""
+    from sfutils.data import data_tag
+    from sfutils.models import REGISTRY, model_info
+
+    datasets = sorted({model_info(name).dataset for name in set(_strings(params)) & set(REGISTRY)})
+    tags = {name: data_tag(name) for name in datasets}
+    return {name: tag for name, tag in tags.items() if tag is not None}
+
+
 class ResultStore:
     """The per-sample record of ``experiment`` run with ``params`` (see the module docstring)."""
 
@@ -133,9 +146,11 @@ class ResultStore:
         if not isinstance(shard, int) or not 0 <= shard < num_shards:
             raise ValueError(f"shard must be an int in [0, {num_shards}), got {shard!r}")
         self.experiment = paths.check_stem(experiment, "experiment")
-        weights = weights_of(params)
+        weights, data = weights_of(params), data_of(params)
         if weights:
             params = {**params, "weights": weights}
+        if data:
+            params = {**params, "data": data}
         self.params: dict[str, Any] = json.loads(canonical_json(params))
         self.key = params_hash(params)
         self.shard, self.num_shards = shard, num_shards

@@ -163,6 +163,8 @@ def test_imagenet_falls_back_to_foolbox_samples(monkeypatch):
     assert x.shape == (len(files), 3, 64, 64) == (20, 3, 64, 64)
     assert y.tolist() == [int(f.stem.split("_")[-1]) for f in files] and y[0] == 243
     _check_images(x, y, (20, 3, 64, 64), 1000)
+    with pytest.raises(ValueError, match=r"foolbox package.*has 20\), got 100; for more ImageNet images set"):
+        load_dataset("imagenet", n=100, crop=64)
 
 
 def _local(path: Path, **checksum: str) -> mirror.Download:

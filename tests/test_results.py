@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import torch
@@ -242,3 +243,47 @@ def test_stored_compute_ignores_a_partial_last_line_and_repeated_ids(tmp_path):
     with a.path.open("a") as f:
         f.write('{"id": 1, "seconds": 36')  # a writer killed mid-line
     assert stored_compute(tmp_path)[["rows", "hours"]].values.tolist() == [[1, 1.0]]
+
+
+def test_rows_on_other_images_start_a_new_record(tmp_path, monkeypatch):
+    """The key names the images' source wherever they are not the ones the committed results were
+    computed on (the mirror's JPEG CIFAR-10 and ImageNet sample, MNIST from anywhere): rows on
+    foolbox's 20 ImageNet images or on lossless CIFAR-10 never join those records."""
+    from sfutils import data
+
+    mirror = tmp_path / "mirror"
+    for part in ("cifar10-jpeg/test.tar", "imagenet-samples/samples-even-classes.tar"):
+        (mirror / part).parent.mkdir(parents=True)
+        (mirror / part).touch()
+    monkeypatch.setenv("SFUTILS_MIRROR", str(mirror))
+    params = {"dataset": "cifar10", "model": "resnet20-cifar10", "transfer": ["efficientnet-lite0"], "n": 2}
+    committed = ResultStore("exp", params, root=tmp_path)
+    assert "data" not in committed.params and data.data_tag("mnist") is None
+
+    monkeypatch.delenv("SFUTILS_MIRROR")
+    monkeypatch.setattr(data, "foolbox_samples_dir", lambda: tmp_path)
+    elsewhere = ResultStore("exp", params, root=tmp_path)
+    assert elsewhere.params["data"] == {"cifar10": "cifar10-lossless", "imagenet": "imagenet-foolbox-samples"}
+    assert elsewhere.path != committed.path
+    assert "data" not in ResultStore("exp", {"model": "lenet-mnist"}, root=tmp_path).params
+    monkeypatch.setattr(data, "foolbox_samples_dir", lambda: None)
+    monkeypatch.delenv("SFUTILS_IMAGENET_VAL", raising=False)
+    assert data.data_tag("imagenet") == "imagenet-unavailable"
+    monkeypatch.setenv("SFUTILS_IMAGENET_VAL", str(tmp_path))
+    assert data.data_tag("imagenet") == f"imagenet-folder:{tmp_path.resolve()}"
+
+
+@pytest.mark.skipif(not os.environ.get("SFUTILS_MIRROR"), reason="the committed records were computed on the mirror's images")
+def test_every_committed_record_is_found_under_its_own_key():
+    """What the code keys a committed record's parameters to today is the record's own file name:
+    a change to the key (weights, data tag) never orphans committed results, and a record left by
+    weights since retrained is deleted, not committed as dead weight."""
+    from sfutils import paths
+
+    records = sorted((paths.results_root() / "full").glob("*.params.json"))  # the committed ones (.gitignore)
+    assert records, "no committed records"
+    for params_file in records:
+        stored = json.loads(params_file.read_text())
+        params = {k: v for k, v in stored["params"].items() if k not in ("weights", "data")}
+        store = ResultStore(stored["experiment"], params, root=params_file.parent)
+        assert store.params_path == params_file, params_file
