@@ -133,6 +133,27 @@ def test_transfer_asymmetry_pools_the_pairs(figures):
     assert mean.value == pytest.approx(25.0) and mean.n == 100
 
 
+def test_fig8_gap_is_judged_on_every_pair_interval_from_the_semantics_table(figures):
+    """Fig. 8's gap (same-image minus random-placement similarity) holds only when every pair of
+    nets' interval clears 0; a table without the interval stays inconclusive."""
+    import torch
+
+    from sfutils.experiments import semantics
+
+    m = torch.zeros(24, 16, 16, dtype=torch.bool)
+    for i in range(24):
+        m[i, 2 + i % 5, 3 + i % 7] = True
+    agree = semantics.location_agreement({"lite0": m, "lite1": m.clone(), "lite2": m.roll(1, 1)}, sigma=1.0, size=16)
+    c = next(c for c in claims.CLAIMS if c.id == "F8-shared-areas")
+    write(figures, "04_location_agreement", agree.to_dict("records"))
+    v = claims.measure(c, "p")
+    assert v.n == 24 and v.lo is not None and v.value == pytest.approx(
+        float((agree["same image"] - agree["random placement (baseline)"]).mean()))
+    assert v.lo == pytest.approx(agree[f"{semantics.GAP_COLUMN} lo"].min()) and v.verdict == claims.HOLDS_STAND_IN
+    write(figures, "04_location_agreement", agree.drop(columns=[f"{semantics.GAP_COLUMN} lo"]).to_dict("records"))
+    assert claims.measure(c, "p").verdict == claims.INCONCLUSIVE
+
+
 def test_trend_from_a_table(figures):
     write(figures, "01_fig4", [{"model": "lenet-mnist", "lam": lam, "n": 100, "fooling": 100.0, "pixels": px,
                                 "iterations": it} for lam, px, it in

@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
+from sfutils.stats import interval_columns
+
 
 def perturbation_masks(rows: pd.DataFrame, shape: Sequence[int]) -> torch.Tensor:
     """Boolean (N, H, W) masks of the perturbed pixels (any channel changed, §4.1) of stored rows
@@ -126,6 +128,11 @@ def random_masks_like(masks: torch.Tensor, seed: int = 0) -> torch.Tensor:
     return (ranks < flat.sum(dim=1, keepdim=True)).view(masks.shape)
 
 
+# the paired per-image gap whose interval location_agreement writes (sfutils.stats.ci_columns),
+# named "<A> - <B>" as sfutils.claims reads a gap's interval
+GAP_COLUMN = "same image - random placement (baseline)"
+
+
 def location_agreement(masks: Mapping[str, torch.Tensor], sigma: float = 8.0, size: int = 224,
                        seed: int = 0) -> pd.DataFrame:
     """Fig. 8, quantified: for every pair of networks A, B, the cosine similarity of their smoothed
@@ -133,7 +140,9 @@ def location_agreement(masks: Mapping[str, torch.Tensor], sigma: float = 8.0, si
     of a *different* image (the next one; NaN with a single image) and B's pixel count placed
     uniformly at random (seeded). Same-image similarity above the baselines means the networks
     perturb shared regions of the image (§4.2: "the noise consistently lies around the important
-    areas of the image"); near the baselines, no shared location beyond generic image bias."""
+    areas of the image"); near the baselines, no shared location beyond generic image bias.
+    :data:`GAP_COLUMN`'s ``lo``/``hi`` columns hold the bootstrap 95 % interval of the mean, over
+    images, of same-image minus random-placement similarity."""
     names = list(masks)
     if len(names) < 2:
         raise ValueError("need masks of at least two networks")
@@ -148,7 +157,8 @@ def location_agreement(masks: Mapping[str, torch.Tensor], sigma: float = 8.0, si
             rand = _cosine(maps[a], smooth_maps(random_masks_like(masks[b], seed), sigma, size))
             rows.append({"network A": a, "network B": b, "n images": len(same), "same image": float(same.mean()),
                          "different images (baseline)": float(other.mean()),
-                         "random placement (baseline)": float(rand.mean())})
+                         "random placement (baseline)": float(rand.mean()),
+                         **interval_columns(GAP_COLUMN, (same - rand).numpy(), "mean")})
     return pd.DataFrame(rows)
 
 
