@@ -45,8 +45,9 @@ if "google.colab" in sys.modules:
 #
 # **Definition used here.** The paper's fooling rate (§4.1) is |{x : f(x + r_x) ≠ f(x)}| / |D|:
 # a target is fooled when its prediction on the adversarial differs from *its own* prediction on
-# the clean image (not from the true label). Rates are over the images the source attack fooled
-# (all of them in the paper), so the diagonal is 100 %. "Larger" is the deeper net (counting
+# the clean image (not from the true label). Off the diagonal, rates are over the images the
+# source attack fooled (all of them in the paper, whose diagonal is 100 %); the diagonal is the
+# source's own fooling rate over every image it attacked. "Larger" is the deeper net (counting
 # convolutional and linear layers, ties broken by parameters): by parameters VGG-16 would be the
 # largest, yet the paper's numbers fit depth.
 #

@@ -154,6 +154,18 @@ def test_fig8_gap_is_judged_on_every_pair_interval_from_the_semantics_table(figu
     assert claims.measure(c, "p").verdict == claims.INCONCLUSIVE
 
 
+def test_transfer_trials_are_the_images_the_source_fooled(figures):
+    """Table 3's diagonal is the source's own fooling rate: a source that fooled 50 of 100 images
+    gives its off-diagonal pairs 50 trials each."""
+    rate = {("resnet20", "resnet20"): 50.0, ("resnet56", "resnet56"): 100.0,
+            ("resnet20", "resnet56"): 10.0, ("resnet56", "resnet20"): 40.0}
+    write(figures, "03_table3_matrices", [{"setting": "ours (CIFAR-10)", "source": s, "target": t, "fooling %": v}
+                                          for (s, t), v in rate.items()])
+    write(figures, "03_table3_summary", [{"setting": "ours: CIFAR-10", "n per source": 100}])
+    mean = claims.measure(next(c for c in claims.CLAIMS if c.id == "T3-cifar10-mean"), "p")
+    assert mean.value == pytest.approx(100.0 * (5 + 40) / (50 + 100))
+
+
 def test_trend_from_a_table(figures):
     write(figures, "01_fig4", [{"model": "lenet-mnist", "lam": lam, "n": 100, "fooling": 100.0, "pixels": px,
                                 "iterations": it} for lam, px, it in

@@ -65,7 +65,9 @@ def test_matrix_follows_the_papers_fooling_rate(nets, data, load, tmp_path):
         assert cross["correct"].tolist() == (clean == y).tolist()
     m = transfer.fooling_matrix(long, ["a", "b"])
     assert list(m.index) == list(m.columns) == ["a", "b"]
-    assert m.loc["a", "a"] == m.loc["b", "b"] == 100.0
+    for name in ("a", "b"):  # the diagonal: the source's own fooling rate over all its images
+        own_rows = long[(long["source"] == name) & (long["target"] == name)]
+        assert m.loc[name, name] == pytest.approx(100.0 * own_rows["success"].mean())
     fooled_a = long[(long["source"] == "a") & long["success"] & (long["target"] == "b")]
     assert m.loc["a", "b"] == pytest.approx(100.0 * fooled_a["fooled"].mean())
     assert transfer.images_per_source(long) == N
@@ -112,7 +114,7 @@ def test_matrix_counts_only_images_the_source_fooled():
     })
     m = transfer.fooling_matrix(long)
     assert m.loc["a", "b"] == 50.0 and m.loc["a", "a"] == 100.0
-    assert m.loc["b", "a"] == 100.0
+    assert m.loc["b", "a"] == 100.0 and m.loc["b", "b"] == 50.0  # b fooled 1 of its 2 images
     with pytest.raises(ValueError, match="lack"):
         transfer.fooling_matrix(long.drop(columns="fooled"))
 

@@ -5,8 +5,9 @@ Each source net is attacked once per image through the resumable per-sample stor
 attack the same setting); the adversarials are rebuilt from it and every target net classifies
 clean and adversarial images. Following the paper's fooling rate
 (§4.1, |{x : f(x + r_x) != f(x)}| / |D|), a target is fooled when its prediction on the
-adversarial differs from its own prediction on the clean image; the diagonal is then the source's
-own fooling rate. Rates are over the images the source attack fooled (all of them in the paper).
+adversarial differs from its own prediction on the clean image. Off the diagonal, rates are over
+the images the source attack fooled (all of them in the paper); the diagonal is the source's own
+fooling rate over every image it attacked, so diagonal x images = the off-diagonal trials.
 """
 
 from __future__ import annotations
@@ -123,14 +124,20 @@ def clean_accuracy(long: pd.DataFrame) -> dict[str, float]:
 
 def fooling_matrix(long: pd.DataFrame, order: Sequence[str] | None = None) -> pd.DataFrame:
     """Table 3: fooling rate (%) of each target (column) on the adversarials of each source (row),
-    over the images the source attack fooled; ``order`` fixes the row/column order."""
+    over the images the source attack fooled, and on the diagonal the source's own fooling rate over
+    all the images it attacked; ``order`` fixes the row/column order."""
     missing = {"source", "target", "success", "fooled"} - set(long.columns)
     if missing:
         raise ValueError(f"transfer rows lack column(s) {sorted(missing)}")
-    fooled = long[long["success"].astype(bool)]
-    m = fooled.pivot_table(index="source", columns="target", values="fooled", aggfunc="mean") * 100.0
+    success = long["success"].astype(bool)
+    m = long[success].pivot_table(index="source", columns="target", values="fooled", aggfunc="mean") * 100.0
     names = list(order) if order is not None else sorted(set(long["source"]) | set(long["target"]))
-    return m.reindex(index=names, columns=names).rename_axis(index="source", columns="target")
+    m = m.reindex(index=names, columns=names).rename_axis(index="source", columns="target")
+    own = long[long["source"] == long["target"]].assign(success=success).groupby("source")["success"].mean()
+    for name, rate in own.items():
+        if name in m.index:
+            m.loc[name, name] = 100.0 * rate
+    return m
 
 
 def direction_summary(matrix: pd.DataFrame, size: Mapping[str, Any]) -> pd.DataFrame:
