@@ -179,11 +179,14 @@ def data_tag(name: str, split: str = "test") -> str | None:
     CIFAR-10, foolbox's 20 ImageNet images, a folder) start their own record instead of joining
     those; ``"<name>-unavailable"`` where there is no source (computing then raises).
     """
+    if name == "mnist":
+        _check_name(name, split)
+        return None
     try:
         source = dataset_source(name, split)
     except FileNotFoundError:
         return f"{name}-unavailable"
-    if name == "mnist" or (source.kind == "mirror" and (name == "imagenet" or source.lossy)):
+    if source.kind == "mirror" and (name == "imagenet" or source.lossy):
         return None
     if name == "cifar10":
         return "cifar10-lossless"

@@ -91,7 +91,7 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 # ipykernel copies file-descriptor output into the cell outputs and echoes it too; off, it is echoed only
-KERNEL_KEEPS_FD_OUTPUT = "--IPKernelApp.capture_fd_output=False"
+KERNEL_FD_CAPTURE_OFF = "--IPKernelApp.capture_fd_output=False"
 
 
 def execute(source: Path, profile: str, output: Path, log_output: bool = False,
@@ -113,7 +113,7 @@ def execute(source: Path, profile: str, output: Path, log_output: bool = False,
         # what the kernel writes to its inherited file descriptors (the progress lines of
         # results.LogProgress) reaches this process's stderr once, and stays out of the notebook
         papermill.execute_notebook(nb, output, parameters=parameters, cwd=source.parent, progress_bar=progress,
-                                   extra_arguments=[KERNEL_KEEPS_FD_OUTPUT], **streams)
+                                   extra_arguments=[KERNEL_FD_CAPTURE_OFF], **streams)
     finally:
         if output.exists():
             nbformat.write(clean(nbformat.read(output, as_version=4)), output)
