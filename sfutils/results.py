@@ -329,17 +329,20 @@ def run_attack(store: ResultStore, attack_fn: Callable[[torch.Tensor], AttackRes
 
 def stored_compute(root: str | Path) -> pd.DataFrame:
     """What the records under ``root`` (one profile's results) cost: per record its experiment,
-    data set, model, rows and ``hours``, the sum of the per-sample ``seconds`` (each chunk's batched
+    data set (its model's when the parameters name none), model, rows and ``hours``, the sum of the per-sample ``seconds`` (each chunk's batched
     wall time shared by its samples), i.e. what computing them again costs on the machine that ran
     them; records without timings (accuracy) count 0. Rows are read as :meth:`ResultStore.rows`
     reads them (complete lines, first row per id). Sorted by experiment, then cost."""
+    from sfutils.models import REGISTRY, model_info
+
     rows = []
     for params_path in sorted(Path(root).glob("*.params.json")):
         meta = json.loads(params_path.read_text())
         stem = params_path.name.removesuffix(".params.json")
         stored = _record_rows(_record_files(Path(root), stem))
         p = meta.get("params", {})
-        rows.append({"experiment": meta.get("experiment", stem), "dataset": p.get("dataset", ""),
+        dataset = p.get("dataset") or (model_info(p["model"]).dataset if p.get("model") in REGISTRY else "")
+        rows.append({"experiment": meta.get("experiment", stem), "dataset": dataset,
                      "model": p.get("model", ""), "rows": len(stored),
                      "hours": sum(float(r.get("seconds", 0.0)) for r in stored) / 3600})
     df = pd.DataFrame(rows, columns=["experiment", "dataset", "model", "rows", "hours"])

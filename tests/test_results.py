@@ -233,6 +233,15 @@ def test_stored_compute_sums_the_attack_seconds_of_every_record_and_shard(tmp_pa
     assert provenance.compute_markdown(tmp_path / "missing") == ""
 
 
+def test_stored_compute_names_the_data_set_of_a_record_keyed_by_its_model_only(tmp_path):
+    """Notebook 06's records name the model, not the data set: the compute table takes the model's."""
+    from sfutils.results import stored_compute
+
+    ResultStore("06-fmn-l0", {"model": "resnet20-cifar10", "n": 1}, root=tmp_path).append([{"id": 0, "seconds": 36.0}])
+    ResultStore("06-fmn-l0", {"model": "not-registered", "n": 1}, root=tmp_path).append([{"id": 0, "seconds": 36.0}])
+    assert sorted(stored_compute(tmp_path)["dataset"]) == ["", "cifar10"]
+
+
 def test_stored_compute_ignores_a_partial_last_line_and_repeated_ids(tmp_path):
     from sfutils.results import stored_compute
 
