@@ -73,7 +73,6 @@ from matplotlib.ticker import NullFormatter
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
-from tqdm.auto import tqdm
 
 from sfutils import data, models, plotting, provenance
 from sfutils.experiments import beyond
@@ -132,7 +131,7 @@ results = {}
 for m in available:
     setting = beyond.setting(m, sizes[beyond.MODEL_DATASET[m]], P.seed)
     results[m] = {}
-    for spec in tqdm(specs[m], desc=m):
+    for spec in provenance.progress_bar(specs[m], desc=m):
         if not spec.available():
             print(f"skipped {spec.label}: needs {', '.join(spec.requires)} (see the `compare` extra in pyproject.toml)")
             continue

@@ -43,9 +43,9 @@ import torchvision
 from PIL import Image
 from torch.utils.data import Dataset
 from torchvision import transforms
-from tqdm.auto import tqdm
 
 from sfutils.paths import data_root
+from sfutils.provenance import progress_bar
 
 DATASETS = ("mnist", "cifar10", "imagenet")
 SPLITS = ("train", "test")
@@ -215,7 +215,7 @@ def _subset_indices(total: int, n: int | None, seed: int, source: Source | None 
 def _decode(items: Sequence[tuple[Callable[[], bytes], int]], transform: Callable, desc: str) -> tuple[torch.Tensor, torch.Tensor]:
     """Decode (read-bytes, label) items with PIL + ``transform`` into uint8 (N, C, H, W) and labels."""
     xs = []
-    for read, _ in tqdm(items, desc=desc, leave=False):
+    for read, _ in progress_bar(items, desc=desc, leave=False):
         with Image.open(io.BytesIO(read())) as im:
             xs.append(transform(im.convert("RGB")))
     return torch.stack(xs), torch.tensor([label for _, label in items], dtype=torch.long)

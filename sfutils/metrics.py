@@ -13,7 +13,8 @@ import math
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+
+from sfutils.provenance import progress_bar
 
 
 def changed_pixels(delta: torch.Tensor) -> torch.Tensor:
@@ -62,5 +63,5 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 250, progress: 
     """Top-1 predictions of ``model`` on ``x`` (inputs in [0, 1], moved to the model's device
     ``batch_size`` at a time), as a long tensor on the CPU."""
     device = next(model.parameters()).device
-    batches = tqdm(range(0, len(x), batch_size), desc="predict", leave=False, disable=not progress)
+    batches = progress_bar(range(0, len(x), batch_size), desc="predict", leave=False, disable=not progress)
     return torch.cat([model(x[i:i + batch_size].to(device)).argmax(1).cpu() for i in batches])

@@ -208,7 +208,7 @@ def test_committed_report_is_what_the_committed_tables_give():
     profile = paths.HEADLINE_PROFILE
     report = paths.figures_root(profile) / "report.md"
     csv = paths.tables_dir(profile) / "verdicts.csv"
-    assert report.is_file() and csv.is_file(), "run `python -m sfutils.claims --profile default` and commit"
+    assert report.is_file() and csv.is_file(), f"run `python -m sfutils.claims --profile {profile}` and commit"
     assert report.read_text() == claims.render_report(profile)
     assert csv.read_text() == claims.verdict_rows(claims.verdicts(profile)).to_csv(index=False)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from sfutils import plotting, provenance
+from sfutils import paths, plotting, provenance
 
 
 @pytest.fixture
@@ -93,14 +93,16 @@ def test_provenance_record(figures):
 
 def test_notebook_runs_are_recorded_and_listed(tmp_path, monkeypatch):
     monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path))
-    provenance.record_notebook_run("default", "01_overall_performance", 125.0)
-    provenance.record_notebook_run("default", "00_sparsefool_explained", 30.0)
-    runs = json.loads((tmp_path / "default" / "runs.json").read_text())
+    head = paths.HEADLINE_PROFILE
+    provenance.record_notebook_run(head, "01_overall_performance", 125.0)
+    provenance.record_notebook_run(head, "00_sparsefool_explained", 30.0)
+    runs = json.loads((tmp_path / head / "runs.json").read_text())
     assert list(runs) == ["00_sparsefool_explained", "01_overall_performance"]
     assert runs["01_overall_performance"]["wall_time_min"] == 2.1
-    (tmp_path / "default" / "README.md").write_text("# index\n")
+    (tmp_path / head / "README.md").write_text("# index\n")
     front = provenance.write_front_readme(tmp_path).read_text()
-    assert "## The committed run (default profile)" in front and "01_overall_performance" in front
+    assert f"## The committed run ({head} profile)" in front and "01_overall_performance" in front
+    assert f"- [`{head}`]({head}/README.md) (headline)" in front
 
 
 def test_title_above_adds_a_band_without_overlap_or_gap():
@@ -119,3 +121,13 @@ def test_title_above_adds_a_band_without_overlap_or_gap():
     assert title.y0 > tops  # no overlap with the column titles
     assert title.y0 - tops < 0.5 * fig.dpi  # and no large gap (< half an inch)
     plt.close(fig)
+
+
+def test_progress_bars_are_off_in_a_notebook_run_by_the_runner(monkeypatch):
+    """papermill saves a tqdm widget without its state (frozen at 0 % in the executed notebook)."""
+    monkeypatch.delenv(provenance.RUNNER_ENV, raising=False)
+    assert not provenance.progress_bar(range(3), desc="x").disable
+    assert provenance.progress_bar(range(3), desc="x", disable=True).disable
+    monkeypatch.setenv(provenance.RUNNER_ENV, "1")
+    bar = provenance.progress_bar(range(3), desc="x")
+    assert bar.disable and list(bar) == [0, 1, 2]
