@@ -39,8 +39,9 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
      "the paper's setting (§4.1); ≈ 0.06 s/MNIST, 0.6 s/CIFAR-10 image (benchmarks/jsma.md)"),
     ("Table 1, one-pixel", "10 MNIST, 50 CIFAR-10 images (25 per net); population 400, 100 generations, "
      "k grows until success, up to 100 (MNIST) / 3 (CIFAR-10) pixels",
-     "the paper's budget; ≈ 390 s per MNIST image (2 threads, k grows up to tens of pixels); on CIFAR-10 each k "
-     "costs ≈ 70 s per unfooled image, and the paper's medians are 1.5-2 pixels, so k stops at 3"),
+     "the paper's budget; measured 392 s per MNIST image (k grows up to tens of pixels), and on CIFAR-10 152 s "
+     "per image on VGG-19-half and 76 s on ResNet-20 with k ≤ 3 (the paper's medians are 1.5-2 pixels, so k "
+     "stops at 3)"),
     ("Table 2", "SparseFool (λ = 3, 10 candidates) on 100 images for each of EfficientNet-Lite0/1/2, all at "
      "one 224 crop (the paper's nets' input size)",
      "≈ 16 s/image on Lite0 (2 threads, through fast_eval; 18.9 s on 1 thread in benchmarks/imagenet.md); "
@@ -56,7 +57,7 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
     ("§2.2", "l1-DeepFool on 1000 MNIST and 200 CIFAR-10 images", "minutes"),
     ("§4.2 adversarial training", "500 CIFAR-10 images per net", "the robust net needs more iterations"),
     ("notebook 06", "500 MNIST and 200 CIFAR-10 images at the default profile's attack budgets",
-     "≈ 45 min; JSMA, Brendel-Bethge and torchattacks' SparseFool (≈ 3 s per MNIST image) are skipped where slow"),
+     "30 min measured (one thread, beside another job); JSMA, Brendel-Bethge and torchattacks' SparseFool (≈ 3 s per MNIST image) are skipped where slow"),
 ]
 
 # notebook number -> profile -> settings. Each notebook's author owns its entry.
@@ -215,7 +216,7 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                     "ta_steps": 10, "rs_ks": [5, 10, 20], "rs_queries": 300, "k_max": 100, "k_report": 10,
                     "chunk_size": 50, "skip": {"cifar10": ["jsma", "brendel-bethge-l0", "torchattacks-sparsefool"]}},
         # full: the default budgets on 5x (MNIST) / ~7x (CIFAR-10) the images, so that notebook 06 fits its
-        # ~45 min share of the 6 h full run; torchattacks' SparseFool (~3 s per MNIST image) stays in default.
+        # ~45 min share of the 6 h full run (it took 30); torchattacks' SparseFool (~3 s per MNIST image) stays in default.
         "full": {"n_mnist": 500, "n_cifar": 200, "lams": [1, 2, 3], "sigma_zero_steps": 100,
                  "fmn_steps": 100, "vfga_max_iter": 300, "bb_steps": 50, "ead_steps": 50, "ead_search_steps": 3,
                  "ta_steps": 10, "rs_ks": [5, 10, 20], "rs_queries": 300, "k_max": 100, "k_report": 10,
