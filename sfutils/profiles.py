@@ -57,7 +57,8 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
     ("§2.2", "l1-DeepFool on 1000 MNIST and 200 CIFAR-10 images", "minutes"),
     ("§4.2 adversarial training", "500 CIFAR-10 images per net", "the robust net needs more iterations"),
     ("notebook 06", "500 MNIST and 200 CIFAR-10 images at the default profile's attack budgets",
-     "30 min measured (one thread, beside another job); JSMA, Brendel-Bethge and torchattacks' SparseFool (≈ 3 s per MNIST image) are skipped where slow"),
+     "30 min measured (one thread, beside another job); JSMA, Brendel-Bethge and torchattacks' SparseFool "
+     "(≈ 3 s per MNIST image) are skipped where slow"),
 ]
 
 # notebook number -> profile -> settings. Each notebook's author owns its entry.
@@ -216,7 +217,8 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
                     "ta_steps": 10, "rs_ks": [5, 10, 20], "rs_queries": 300, "k_max": 100, "k_report": 10,
                     "chunk_size": 50, "skip": {"cifar10": ["jsma", "brendel-bethge-l0", "torchattacks-sparsefool"]}},
         # full: the default budgets on 5x (MNIST) / ~7x (CIFAR-10) the images, so that notebook 06 fits its
-        # ~45 min share of the 6 h full run (it took 30); torchattacks' SparseFool (~3 s per MNIST image) stays in default.
+        # ~45 min share of the 6 h full run (it took 30); torchattacks' SparseFool (~3 s per MNIST image)
+        # stays in default.
         "full": {"n_mnist": 500, "n_cifar": 200, "lams": [1, 2, 3], "sigma_zero_steps": 100,
                  "fmn_steps": 100, "vfga_max_iter": 300, "bb_steps": 50, "ead_steps": 50, "ead_search_steps": 3,
                  "ta_steps": 10, "rs_ks": [5, 10, 20], "rs_queries": 300, "k_max": 100, "k_report": 10,

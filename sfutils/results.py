@@ -329,9 +329,9 @@ def run_attack(store: ResultStore, attack_fn: Callable[[torch.Tensor], AttackRes
 
 def stored_compute(root: str | Path) -> pd.DataFrame:
     """What the records under ``root`` (one profile's results) cost: per record its experiment,
-    data set (its model's when the parameters name none), model, rows and ``hours``, the sum of the per-sample ``seconds`` (each chunk's batched
-    wall time shared by its samples), i.e. what computing them again costs on the machine that ran
-    them; records without timings (accuracy) count 0. Rows are read as :meth:`ResultStore.rows`
+    data set (its model's when the parameters name none), model, rows and ``hours``, the sum of the
+    per-sample ``seconds`` (each chunk's batched wall time shared by its samples), i.e. what
+    computing them again costs on the machine that ran them; records without timings (accuracy) count 0. Rows are read as :meth:`ResultStore.rows`
     reads them (complete lines, first row per id). Sorted by experiment, then cost."""
     from sfutils.models import REGISTRY, model_info
 
