@@ -4,7 +4,7 @@ Every loader returns ``(x, y)``: ``x`` a float tensor (N, C, H, W) in [0, 1] (no
 inside the models), ``y`` long labels. Sources, the first one found wins:
 
 1. the offline mirror ``$SFUTILS_MIRROR`` (MNIST idx files; CIFAR-10 as lossless PNG when the
-   mirror was built by ``python -m sfutils.data mirror``, else re-encoded as JPEG, which is lossy and
+   mirror was built by ``python -m sfutils.mirror``, else re-encoded as JPEG, which is lossy and
    costs pretrained nets ~10 points of accuracy; 500 ImageNet sample images, one per even class,
    *not* the validation set),
 2. the local cache ``data/`` (``$SFUTILS_DATA`` overrides it) in the layout torchvision's download
@@ -15,7 +15,7 @@ inside the models), ``y`` long labels. Sources, the first one found wins:
    package ``foolbox`` ships (``foolbox/data/imagenet_NN_<label>.jpg``) stand in.
 
 :mod:`sfutils.mirror` builds the offline mirror from the online sources
-(``python -m sfutils.data mirror --out DIR``, for air-gapped machines).
+(``python -m sfutils.mirror --out DIR``, for air-gapped machines).
 
 :func:`dataset_source` says which source a call reads and :func:`load_dataset` warns when it is a
 lossy or partial stand-in, so that notebooks can print what the data really is.
@@ -23,7 +23,6 @@ lossy or partial stand-in, so that notebooks can print what the data really is.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import importlib.util
 import io
@@ -31,7 +30,6 @@ import json
 import os
 import pickle
 import shutil
-import sys
 import tarfile
 import warnings
 from collections.abc import Callable, Sequence
@@ -45,7 +43,7 @@ from torch.utils.data import Dataset
 from torchvision import transforms
 
 from sfutils.paths import data_root
-from sfutils.provenance import progress_bar
+from sfutils.progress import progress_bar
 
 DATASETS = ("mnist", "cifar10", "imagenet")
 SPLITS = ("train", "test")
@@ -371,21 +369,3 @@ def get_dataset(name: str, split: str = "train", n: int | None = None, seed: int
     if name == "imagenet":
         raise ValueError("get_dataset serves MNIST and CIFAR-10; ImageNet training is out of scope")
     return ImageTensorDataset(*load_uint8(name, split, n, seed))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sfutils.data mirror --out DIR``: build the offline mirror (see :mod:`sfutils.mirror`)."""
-    parser = argparse.ArgumentParser(prog="python -m sfutils.data", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    cmd = sub.add_parser("mirror", help="download the online sources into an offline mirror folder")
-    cmd.add_argument("--out", type=Path, required=True, help="the mirror folder (then: export SFUTILS_MIRROR=DIR)")
-    args = parser.parse_args(argv)
-    from sfutils.mirror import build_mirror  # lazy: it imports the model registry, which imports this module
-    for path in build_mirror(args.out):
-        print(path)
-    print(f"done: export SFUTILS_MIRROR={args.out.resolve()}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

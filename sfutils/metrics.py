@@ -14,7 +14,7 @@ import math
 import torch
 from torch import nn
 
-from sfutils.provenance import progress_bar
+from sfutils.progress import progress_bar
 
 
 def changed_pixels(delta: torch.Tensor) -> torch.Tensor:

@@ -1,6 +1,6 @@
 """Build the offline mirror ``$SFUTILS_MIRROR`` from the online sources, for air-gapped machines.
 
-``python -m sfutils.data mirror --out DIR`` downloads, checks (md5 / SHA-256) and lays out:
+``python -m sfutils.mirror --out DIR`` downloads, checks (md5 / SHA-256) and lays out:
 
 * ``mnist/*.gz`` - the MNIST idx files from torchvision's mirrors (as published, md5-checked);
 * ``cifar10-png/{train,test}.tar`` - CIFAR-10 from its official archive, written as lossless PNG
@@ -14,8 +14,10 @@ ImageNet has no public download: offline, the loaders fall back to the 20 sample
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
+import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from PIL import Image
 
 from sfutils.checksum import sha256_file
 from sfutils.data import CIFAR10_CLASSES, SPLITS, read_cifar10_batches
+from sfutils.models import REGISTRY
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,6 @@ def cifar10_download() -> Download:
 
 def weight_downloads() -> list[Download]:
     """The registry's mirror-kind weights (the CIFAR-10 ResNets), SHA-256-checked."""
-    from sfutils.models import REGISTRY
-
     return [Download(s.weights.location, (s.weights.url,), sha256=s.weights.sha256)
             for s in REGISTRY.values() if s.weights.kind == "mirror" and s.weights.url]
 
@@ -115,3 +116,18 @@ def build_mirror(out: Path) -> list[Path]:
     sums = out / "SHA256SUMS"
     sums.write_text("".join(f"{sha256_file(f)}  {f.relative_to(out)}\n" for f in files))
     return files + [sums]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sfutils.mirror --out DIR``: build the offline mirror (module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m sfutils.mirror", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="the mirror folder (then: export SFUTILS_MIRROR=DIR)")
+    args = parser.parse_args(argv)
+    for path in build_mirror(args.out):
+        print(path)
+    print(f"done: export SFUTILS_MIRROR={args.out.resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

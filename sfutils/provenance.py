@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, TypeVar
+from typing import Any
 
 import pandas as pd
 import torch
@@ -27,8 +27,7 @@ import torch
 from sfutils import paths
 from sfutils.device import default_device, describe_device
 from sfutils.profiles import PROFILE_NAMES
-
-T = TypeVar("T")
+from sfutils.progress import progress_bar, under_runner  # noqa: F401 (notebook 06 calls provenance.progress_bar)
 
 _PACKAGES = ("sfutils", "torch", "torchvision", "numpy")
 _current: Run | None = None
@@ -111,24 +110,6 @@ def start_run(notebook: str, profile: str, device: torch.device | str | None = N
 def current_run() -> Run | None:
     """The run of the last :func:`start_run`, if any."""
     return _current
-
-
-RUNNER_ENV = "SFUTILS_RUNNER"
-
-
-def under_runner() -> bool:
-    """Whether this process is a notebook kernel started by :mod:`sfutils.runner` (which sets
-    ``$SFUTILS_RUNNER=1`` for its kernels)."""
-    return os.environ.get(RUNNER_ENV) == "1"
-
-
-def progress_bar(iterable: Iterable[T], **kwargs: Any) -> Iterable[T]:
-    """``tqdm.auto.tqdm(iterable, **kwargs)``, switched off in a notebook run by the runner:
-    papermill saves a widget bar without its state, so the executed notebook would show it frozen
-    at 0 %. There the long loops report in the runner's log instead (:class:`sfutils.results.LogProgress`)."""
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, **{**kwargs, "disable": kwargs.get("disable", False) or under_runner()})
 
 
 def output_root(run: Run | None = None) -> Path:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -28,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
 from sfutils import paths, provenance
+from sfutils.progress import chunk_bar
 from sfutils.attacks.result import AttackResult
 
 SampleId = int | str
@@ -216,40 +215,6 @@ class ResultStore:
         return df.reset_index(drop=True)
 
 
-class LogProgress:
-    """Progress of :func:`run_rows` as one log line per chunk on the process's own stderr: samples
-    done, seconds per sample and the time left at that rate. A notebook run by
-    :mod:`sfutils.runner` shows it in the runner's log (its kernel inherits the runner's stderr),
-    where tqdm's notebook widget would not appear. Same interface as the tqdm bar it stands in for."""
-
-    def __init__(self, total: int, desc: str, unit: str = "sample", disable: bool = False) -> None:
-        self.total, self.desc, self.unit, self.disable = total, desc, unit, disable
-        self.done, self.start = 0, time.perf_counter()
-
-    def __enter__(self) -> LogProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.disable or not self.total:
-            return
-        spent = time.perf_counter() - self.start
-        rate = spent / self.done
-        print(f"[{time.strftime('%H:%M:%S')}] {self.desc}: {self.done}/{self.total} {self.unit}s "
-              f"({100 * self.done / self.total:.0f} %), {rate:.3g} s/{self.unit}, "
-              f"about {_duration(rate * (self.total - self.done))} left", file=sys.__stderr__, flush=True)
-
-
-def _duration(seconds: float) -> str:
-    """``seconds`` as a short human duration: '45 s', '12 min', '3.2 h'."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
-
-
 def run_rows(store: ResultStore, compute: Callable[[list[int]], list[dict[str, Any]]], ids: Sequence[Any],
              chunk_size: int = 64, progress: bool = True) -> pd.DataFrame:
     """Compute the missing rows of ``store`` chunk by chunk and return the stored rows of ``ids``.
@@ -265,8 +230,7 @@ def run_rows(store: ResultStore, compute: Callable[[list[int]], list[dict[str, A
     chunks: dict[int, list[int]] = {}
     for p in todo:
         chunks.setdefault(p // chunk_size, []).append(p)
-    bar_type = LogProgress if provenance.under_runner() else tqdm
-    with bar_type(total=len(todo), desc=store.experiment, unit="sample", disable=not progress) as bar:
+    with chunk_bar(len(todo), store.experiment, disable=not progress) as bar:
         for pos in chunks.values():
             rows = compute(pos)
             if len(rows) != len(pos):

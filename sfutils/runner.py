@@ -38,6 +38,7 @@ import papermill
 
 from sfutils import claims, paths, provenance
 from sfutils.profiles import PROFILE_NAMES, notebook_key
+from sfutils.progress import RUNNER_ENV
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 _REQUIRES = re.compile(r"^#\s*requires:\s*(?P<modules>[\w., ]+?)\s*(?:\[(?P<extra>[\w-]+)\])?\s*$", re.MULTILINE)
@@ -111,7 +112,7 @@ def execute(source: Path, profile: str, output: Path, log_output: bool = False,
         # unconfigured logger, which drops the INFO level stdout is logged at)
         streams = {"stdout_file": sys.stdout, "stderr_file": sys.stderr} if log_output else {}
         # what the kernel writes to its inherited file descriptors (the progress lines of
-        # results.LogProgress) reaches this process's stderr once, and stays out of the notebook
+        # sfutils.progress.LogProgress) reaches this process's stderr once, and stays out of the notebook
         papermill.execute_notebook(nb, output, parameters=parameters, cwd=source.parent, progress_bar=progress,
                                    extra_arguments=[KERNEL_FD_CAPTURE_OFF], **streams)
     finally:
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--shard must lie in [0, --num-shards), got {args.shard} of {args.num_shards}")
     if args.num_shards > 1 and args.output_dir is None:
         parser.error("a shard run writes partial figures: give it its own --output-dir (the merge run writes figures/)")
-    os.environ[provenance.RUNNER_ENV] = "1"  # the kernels inherit it: write figures/<profile>/
+    os.environ[RUNNER_ENV] = "1"  # the kernels inherit it: write figures/<profile>/
     if args.output_dir is not None:
         os.environ["SFUTILS_FIGURES"] = str((args.output_dir / "figures").resolve())
     try:

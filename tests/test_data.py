@@ -172,7 +172,7 @@ def _local(path: Path, **checksum: str) -> mirror.Download:
 
 
 def test_mirror_builder_lays_out_what_the_loaders_read(tmp_path, monkeypatch):
-    """`python -m sfutils.data mirror` on local file:// sources: fetched, checksum-checked, laid out."""
+    """`python -m sfutils.mirror` on local file:// sources: fetched, checksum-checked, laid out."""
     src = tmp_path / "online"
     src.mkdir()
     mnist_items = []
@@ -198,7 +198,7 @@ def test_mirror_builder_lays_out_what_the_loaders_read(tmp_path, monkeypatch):
         mirror.Download("cifar10-resnets/resnet20-fake.th", _local(weights).urls, sha256=sha[:8])])
 
     out = tmp_path / "mirror"
-    assert data.main(["mirror", "--out", str(out)]) == 0
+    assert mirror.main(["--out", str(out)]) == 0
     sums = (out / "SHA256SUMS").read_text().splitlines()
     assert len(sums) == 4 + 1 + 2 and f"{sha}  cifar10-resnets/resnet20-fake.th" in sums
     monkeypatch.setenv("SFUTILS_MIRROR", str(out))

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from sfutils import paths, provenance, runner
+from sfutils import paths, progress, provenance, runner
 
 SOURCES = runner.notebook_sources()
 
@@ -53,7 +53,7 @@ def test_notebook_runs_in_quick_profile_without_touching_tracked_files(source, m
     if reason is not None:
         pytest.skip(reason)
     monkeypatch.delenv("SFUTILS_FIGURES", raising=False)
-    monkeypatch.setenv(provenance.RUNNER_ENV, "1")
+    monkeypatch.setenv(progress.RUNNER_ENV, "1")
     figures = paths.figures_root("quick")
     output = paths.executed_notebook(source, "quick")
     before = git_state()
@@ -98,7 +98,7 @@ plotting.save_figure(run, fig, "demo", caption="a line", n=2)
 def src(tmp_path, monkeypatch):
     """An empty notebook-source folder for runner.main, with the variables the runner sets restored after."""
     monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path / "unused"))
-    monkeypatch.setenv(provenance.RUNNER_ENV, "")
+    monkeypatch.setenv(progress.RUNNER_ENV, "")
     folder = tmp_path / "src"
     folder.mkdir()
     return folder
@@ -148,7 +148,7 @@ def test_log_output_streams_cell_output_to_the_terminal(src, tmp_path, capsys):
 
 @pytest.mark.notebook
 def test_progress_lines_reach_the_log_once_and_stay_out_of_the_notebook(src, tmp_path, capfd, monkeypatch):
-    """results.LogProgress writes to the kernel's inherited stderr; ipykernel would also copy it into
+    """progress.LogProgress writes to the kernel's inherited stderr; ipykernel would also copy it into
     the cell outputs, which --log-output then streamed a second time."""
     monkeypatch.delenv("PYTEST_CURRENT_TEST")  # ipykernel leaves descriptors alone under pytest
     (src / "01_fd.py").write_text('# %% tags=["parameters"]\nprofile = "default"\n# %%\nimport sys\n'
@@ -173,12 +173,12 @@ def test_profiles_write_apart_and_hand_runs_go_to_scratch(tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="unknown profile"):
         provenance.start_run("01", "fast")
     provenance.start_run("01", "default", device="cpu")
-    monkeypatch.delenv(provenance.RUNNER_ENV, raising=False)
+    monkeypatch.delenv(progress.RUNNER_ENV, raising=False)
     assert provenance.output_root() == tmp_path / "scratch" / "default"  # by hand: never the committed folder
-    monkeypatch.setenv(provenance.RUNNER_ENV, "1")
+    monkeypatch.setenv(progress.RUNNER_ENV, "1")
     assert provenance.output_root() == tmp_path / "default"
     provenance.start_run("01", "quick", device="cpu")
-    monkeypatch.delenv(provenance.RUNNER_ENV)
+    monkeypatch.delenv(progress.RUNNER_ENV)
     assert provenance.output_root() == tmp_path / "quick"  # git-ignored whoever runs it
 
 

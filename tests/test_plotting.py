@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from sfutils import paths, plotting, provenance
+from sfutils import paths, plotting, progress, provenance
 
 
 @pytest.fixture
@@ -125,9 +125,9 @@ def test_title_above_adds_a_band_without_overlap_or_gap():
 
 def test_progress_bars_are_off_in_a_notebook_run_by_the_runner(monkeypatch):
     """papermill saves a tqdm widget without its state (frozen at 0 % in the executed notebook)."""
-    monkeypatch.delenv(provenance.RUNNER_ENV, raising=False)
-    assert not provenance.progress_bar(range(3), desc="x").disable
-    assert provenance.progress_bar(range(3), desc="x", disable=True).disable
-    monkeypatch.setenv(provenance.RUNNER_ENV, "1")
-    bar = provenance.progress_bar(range(3), desc="x")
+    monkeypatch.delenv(progress.RUNNER_ENV, raising=False)
+    assert not progress.progress_bar(range(3), desc="x").disable
+    assert progress.progress_bar(range(3), desc="x", disable=True).disable
+    monkeypatch.setenv(progress.RUNNER_ENV, "1")
+    bar = progress.progress_bar(range(3), desc="x")
     assert bar.disable and list(bar) == [0, 1, 2]
