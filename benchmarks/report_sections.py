@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SECTIONS = ("imagenet.md", "jsma.md")  # written by bench_imagenet.py and bench_jsma.py, in README order
+SECTIONS = ("imagenet.md", "jsma.md", "speed.md")  # written by bench_imagenet.py, bench_jsma.py, bench_speed.py
 
 
 def with_sections(main: str, folder: Path) -> str:

@@ -79,17 +79,15 @@ from sfutils import plotting, provenance, toy
 from sfutils.accuracy import accuracy
 from sfutils.attacks import bounds, deepfool, deepfool_l1, linear_solver, sparsefool
 from sfutils.attacks.deepfool import deepfool_boundary
-from sfutils.profiles import get_profile
+from sfutils.notebook import setup
 
-P = get_profile("00", profile, seed=seed)
+run, P = setup("00", profile, seed=seed)
 # Every model here is tiny (a 2-D MLP; LeNet on a few images): one intra-op thread is fastest, and
 # keeps the run time steady on a shared machine.
 torch.set_num_threads(1)
 FIGURES = ["00_toy_problem", "00_deepfool_l2", "00_l1_projection", "00_linear_solver", "00_sparsefool_lambda",
            "00_lambda_delta"]
 TABLES = ["00_toy_lambda_sweep"]
-run = provenance.start_run("00", profile)
-plotting.set_style()
 torch.manual_seed(P.seed)
 print(P)
 

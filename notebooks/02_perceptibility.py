@@ -68,14 +68,12 @@ from sfutils import data, plotting, provenance
 from sfutils.device import default_device
 from sfutils.experiments import common, perceptibility
 from sfutils.experiments.common import Setting
-from sfutils.profiles import get_profile
+from sfutils.notebook import setup
 
-P = get_profile("02", profile, seed=seed, n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet)
+run, P = setup("02", profile, seed=seed, n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet)
 FIGURES = ["02_fig5a_mnist_examples", "02_fig5b_cifar10_examples", "02_fig1_imagenet_examples",
            "02_fig6_delta_sweep", "02_fig7_same_image"]
 TABLES = ["02_fig6_delta_sweep", "02_fig7_same_image"]
-run = provenance.start_run("02", profile, default_device())
-plotting.set_style()
 store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
 counts = {"mnist": P.n_mnist, "cifar10": P.n_cifar, "imagenet": P.n_imagenet}
 settings = {ds: Setting(ds, P.models[ds], counts[ds], P.seed) for ds in P.models}
@@ -157,11 +155,12 @@ fig.tight_layout()
 plotting.save_figure(run, fig, "02_fig6_delta_sweep", caption="Fig. 6: median perturbed pixels, fooling rate and time "
                      "per image against delta.", n=n_sweep)
 plt.show()
-table6 = sweep[["dataset", "model", "delta", "n", "fooling", "pixels_pct", "pixels", "median_linf_255",
-                "median_l2_255", "iterations", "seconds"]]
+table6 = sweep[["dataset", "model", "delta", "n", "fooling", "pixels_pct", "pixels_pct_lo", "pixels_pct_hi", "pixels",
+                "median_linf_255", "median_l2_255", "iterations", "queries", "queries_lo", "queries_hi", "seconds"]]
 plotting.save_table(run, table6, "02_fig6_delta_sweep", caption="Fig. 6: per delta, fooling rate (%), median perturbed "
                     "pixels (% and count, fooled samples), median l-inf/l2 of the perturbation (0-255 scale), "
-                    "mean iterations and seconds per image (batched, CPU); n = images per delta.", n=n_sweep)
+                    "mean iterations, queries (forward + gradient passes) and seconds per image (batched, CPU), "
+                    "with 95 % bootstrap intervals (_lo, _hi); n = images per delta.", n=n_sweep)
 
 # %% [markdown]
 # ## Fig. 7: the same image at δ = 255, 30, 10
@@ -197,14 +196,12 @@ print(run.markdown(n=sum(counts[ds] for ds in settings)))
 #
 # Fig. 6 (pixels grow as δ shrinks; fooling stays at 100 %) and the single-image figures (Figs. 1,
 # 5, 7: illustrations). Each verdict comes from the tables this run wrote
-# (`figures/<profile>/tables/`) and the claim registry `sfutils/claims.py`: *holds* when the 95 %
+# (`figures/<profile>/tables/`) and the claim registry `sfutils/claims/registry/`: *holds* when the 95 %
 # interval lies inside the criterion (*holds on a stand-in* when our model or data is not the
 # paper's), *does not hold* when it lies outside, *inconclusive* when it straddles it, has no
 # interval or rests on fewer than 20 images.
 
 # %%
-from IPython.display import Markdown, display
+from sfutils.notebook import what_we_found
 
-from sfutils.claims import render_verdicts
-
-display(Markdown(render_verdicts("02", profile)))
+what_we_found(run)

@@ -83,14 +83,12 @@ from sfutils import data, models, plotting, provenance
 from sfutils.device import default_device
 from sfutils.experiments import common, transfer
 from sfutils.experiments.common import Setting
-from sfutils.profiles import get_profile
+from sfutils.notebook import setup
 
-P = get_profile("03", profile, seed=seed, n_imagenet=n_imagenet, n_cifar=n_cifar)
+run, P = setup("03", profile, seed=seed, n_imagenet=n_imagenet, n_cifar=n_cifar)
 FIGURES = ["03_table3_transfer"]
 TABLES = ["03_table3_matrices", "03_table3_summary"]
-device = default_device()
-run = provenance.start_run("03", profile, device)
-plotting.set_style()
+device = run.device
 for name in ("imagenet", "cifar10"):
     print(f"{name}: {data.dataset_source(name).description}")
 print(f"profile {profile}, device {device}, settings {vars(P)}")
@@ -169,12 +167,14 @@ acc = {k: v for _, long, _ in results.values() for k, v in transfer.clean_accura
 summary = pd.DataFrame(
     [transfer.summary_row(transfer.PAPER_TABLE3, transfer.PAPER_DEPTH, "paper: ImageNet", 4000,
                           "torchvision nets, ImageNet val, GTX Titan X")]
-    + [transfer.summary_row(m, size, f"ours: {label}", transfer.images_per_source(long),
-                            "clean acc on this slice: " + ", ".join(f"{short(k)} {acc[k]:.0%}" for k in m.index)
-                            + f"; {data.dataset_source(settings[label][0]).description}")
+    + [{**transfer.summary_row(m, size, f"ours: {label}", transfer.images_per_source(long),
+                               "clean acc on this slice: " + ", ".join(f"{short(k)} {acc[k]:.0%}" for k in m.index)
+                               + f"; {data.dataset_source(settings[label][0]).description}"),
+        **transfer.asymmetry(long, size)}
        for label, (m, long, size) in results.items()])
 plotting.save_table(run, summary, "03_table3_summary", caption="Table 3 summarised: mean / min / max off-diagonal "
-                    "fooling rate and the means of the larger → smaller and smaller → larger pairs.",
+                    "fooling rate, the means over pairs of larger → smaller and smaller → larger, and the pooled "
+                    "asymmetry with its image-level (cluster) bootstrap interval.",
                     n=int(summary["n per source"].sum()))
 display(Markdown(summary.to_markdown(index=False, floatfmt=".3g")))
 
@@ -198,8 +198,6 @@ display(Markdown(run.markdown(n=int(summary["n per source"].iloc[1:].sum()))))
 # *inconclusive* when it straddles it, has no interval or rests on fewer than 20 images.
 
 # %%
-from IPython.display import Markdown, display
+from sfutils.notebook import what_we_found
 
-from sfutils.claims import render_verdicts
-
-display(Markdown(render_verdicts("03", profile)))
+what_we_found(run)

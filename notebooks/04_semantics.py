@@ -72,14 +72,12 @@ from sfutils import data, plotting, provenance
 from sfutils.device import default_device
 from sfutils.experiments import common, semantics
 from sfutils.experiments.common import Setting
-from sfutils.profiles import get_profile
+from sfutils.notebook import setup
 
-P = get_profile("04", profile, seed=seed, n_cifar=n_cifar, n_images=n_images)
+run, P = setup("04", profile, seed=seed, n_cifar=n_cifar, n_images=n_images)
 FIGURES = ["04_fig8_networks", "04_fig9_cifar10_by_fooling_class", "04_fig9_location_maps",
            "04_class_pairs"]
 TABLES = ["04_networks", "04_location_agreement", "04_class_pairs", "04_top_pairs"]
-run = provenance.start_run("04", profile, default_device())
-plotting.set_style()
 store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
 for ds in ("cifar10", "imagenet"):
     print(f"{ds}: {data.dataset_source(ds).description}")
@@ -121,16 +119,17 @@ per_net = []
 for model, (x, df, m) in nets.items():
     per_net.append({"network": model, "input px": x.shape[-1], "n": len(df), "fooled": int(df["success"].sum()),
                     "median px %": float(df.loc[df["success"].astype(bool), "pct"].median()),
-                    "rms spread of pixels (px)": float(np.nanmean(semantics.centre_of_mass_spread(m))),
+                    **semantics.spread_columns(m[df["success"].to_numpy(dtype=bool)]),
                     "mean s/image": float(df["seconds"].mean())})
 t_net = pd.DataFrame(per_net)
 plotting.save_table(run, t_net, "04_networks", caption="Fig. 8 networks: fooled images, median perturbed "
                     "pixels (%), mean RMS distance of the perturbed pixels from their centre of mass, time "
                     "(batched CPU).", n=P.n_images)
-agree = semantics.location_agreement({m: v[2] for m, v in nets.items()}, sigma=P.sigma, size=x0.shape[-1])
+agree = semantics.location_agreement({m: v[2] for m, v in nets.items()}, sigma=P.sigma, size=x0.shape[-1],
+                                    fooled={m: torch.tensor(v[1]["success"].to_numpy(dtype=bool)) for m, v in nets.items()})
 plotting.save_table(run, agree, "04_location_agreement", caption="Fig. 8 quantified: cosine similarity of smoothed "
-                    f"(sigma={P.sigma} px) perturbation-location maps of two networks on the same image vs on "
-                    "different images (NaN with one image) and vs randomly placed pixels.", n=P.n_images)
+                    f"(sigma={P.sigma} px) perturbation-location maps of two networks on the same image (images both "
+                    "fooled) vs on different images (the control) and vs randomly placed pixels.", n=P.n_images)
 display(Markdown(t_net.to_markdown(index=False, floatfmt=".3g")))
 display(Markdown(agree.to_markdown(index=False, floatfmt=".3g")))
 
@@ -211,14 +210,12 @@ print(run.markdown(n=len(cdf) + P.n_images * len(P.networks)))
 # ## What we found
 #
 # Fig. 8 (networks perturb the same areas) and Fig. 9 (an illustration). Each verdict comes from the
-# tables this run wrote (`figures/<profile>/tables/`) and the claim registry `sfutils/claims.py`:
+# tables this run wrote (`figures/<profile>/tables/`) and the claim registry `sfutils/claims/registry/`:
 # *holds* when the 95 % interval lies inside the criterion (*holds on a stand-in* when our model or
 # data is not the paper's), *does not hold* when it lies outside, *inconclusive* when it straddles
 # it, has no interval or rests on fewer than 20 images.
 
 # %%
-from IPython.display import Markdown, display
+from sfutils.notebook import what_we_found
 
-from sfutils.claims import render_verdicts
-
-display(Markdown(render_verdicts("04", profile)))
+what_we_found(run)

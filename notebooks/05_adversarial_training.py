@@ -72,13 +72,11 @@ from sfutils import data, plotting, provenance
 from sfutils.device import default_device
 from sfutils.experiments import common, robustness
 from sfutils.experiments.common import Setting
-from sfutils.profiles import get_profile
+from sfutils.notebook import setup
 
-P = get_profile("05", profile, seed=seed, n_cifar=n_cifar)
+run, P = setup("05", profile, seed=seed, n_cifar=n_cifar)
 FIGURES = ["05_pixels_distribution", "05_examples"]
 TABLES = ["05_robustness"]
-run = provenance.start_run("05", profile, default_device())
-plotting.set_style()
 print(f"cifar10: {data.dataset_source('cifar10').description}")
 print(f"profile {profile}, device {default_device()}, settings {vars(P)}")
 
@@ -179,13 +177,11 @@ display(Markdown(run.markdown(n=int(table["n"].sum()))))
 #
 # §4.2's adversarial-training claim: the l∞-trained net needs more pixels, no more time, and is
 # still fooled. Each verdict comes from the tables this run wrote (`figures/<profile>/tables/`) and
-# the claim registry `sfutils/claims.py`: *holds* when the 95 % interval lies inside the criterion
+# the claim registry `sfutils/claims/registry/`: *holds* when the 95 % interval lies inside the criterion
 # (*holds on a stand-in* when our model or data is not the paper's), *does not hold* when it lies
 # outside, *inconclusive* when it straddles it, has no interval or rests on fewer than 20 images.
 
 # %%
-from IPython.display import Markdown, display
+from sfutils.notebook import what_we_found
 
-from sfutils.claims import render_verdicts
-
-display(Markdown(render_verdicts("05", profile)))
+what_we_found(run)

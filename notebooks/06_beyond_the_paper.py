@@ -77,14 +77,12 @@ from IPython.display import Markdown, display
 from sfutils import data, models, plotting, provenance
 from sfutils.experiments import beyond
 from sfutils.experiments.common import load_setting
-from sfutils.profiles import get_profile
+from sfutils.notebook import setup
 
-P = get_profile("06", profile, seed=seed, n_mnist=n_mnist, n_cifar=n_cifar)
+run, P = setup("06", profile, seed=seed, n_mnist=n_mnist, n_cifar=n_cifar)
 FIGURES = ["06_robust_accuracy", "06_sparsity_vs_time", "06_comparison_table"]
 TABLES = ["06_comparison", "06_lambda_sweep", "06_refinement"]
 MODELS = ["lenet-mnist", "resnet20-cifar10", "resnet20-cifar10-linf", "vgg19half-cifar10"]
-run = provenance.start_run("06", profile)
-plotting.set_style()
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # adv-lib's LooseVersion
 P
 
@@ -362,14 +360,12 @@ display(Markdown(run.markdown(n=sum(len(v[2]) for v in loaded.values()))))
 #
 # claims of this notebook's own (not the paper's): SparseFool's success under one harness for every
 # attack, and its median pixels against σ-zero's. Each verdict comes from the tables this run wrote
-# (`figures/<profile>/tables/`) and the claim registry `sfutils/claims.py`: *holds* when the 95 %
+# (`figures/<profile>/tables/`) and the claim registry `sfutils/claims/registry/`: *holds* when the 95 %
 # interval lies inside the criterion (*holds on a stand-in* when our model or data is not the
 # paper's), *does not hold* when it lies outside, *inconclusive* when it straddles it, has no
 # interval or rests on fewer than 20 images.
 
 # %%
-from IPython.display import Markdown, display
+from sfutils.notebook import what_we_found
 
-from sfutils.claims import render_verdicts
-
-display(Markdown(render_verdicts("06", profile)))
+what_we_found(run)

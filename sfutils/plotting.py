@@ -133,3 +133,32 @@ def plot_examples(x: torch.Tensor | np.ndarray, x_adv: torch.Tensor | np.ndarray
         axes[row, 0].set_ylabel(text)
     fig.tight_layout()
     return fig
+
+
+def comparison_bars(df: pd.DataFrame, row_label: pd.Series, measures: Sequence[tuple[str, str, bool]],
+                    title: str) -> Figure:
+    """One panel per measure ``(column stem, axis label, log scale)``: ours (filled, column
+    ``"<stem> (ours)"``) beside the paper's (hatched, ``"<stem> (paper)"``) for each row of ``df``;
+    a missing or zero value of ours is labelled, since its bar would not show."""
+    fig, axes = plt.subplots(1, len(measures), figsize=(4.2 * len(measures), 0.45 * len(df) + 1.6), sharey=True)
+    axes = np.atleast_1d(axes)
+    y = np.arange(len(df))
+    for ax, (col, label, log) in zip(axes, measures):
+        ours = df[f"{col} (ours)"]
+        ax.barh(y - 0.2, ours, 0.4, label="this repo")
+        ax.barh(y + 0.2, df[f"{col} (paper)"], 0.4, label="paper", hatch="//", alpha=0.6)
+        for yi in y[ours.isna().to_numpy()]:  # e.g. no fooled sample: no median
+            ax.text(0.02, yi - 0.2, "n/a (none fooled)", transform=ax.get_yaxis_transform(), va="center", fontsize=7)
+        for yi in y[(ours == 0).to_numpy()]:
+            ax.text(0.02, yi - 0.2, "0 (none fooled)" if col == "fooling %" else "0",
+                    transform=ax.get_yaxis_transform(), va="center", fontsize=7)
+        ax.set_xlabel(label)
+        if log:
+            ax.set_xscale("log")
+    axes[0].set_yticks(y, row_label)
+    axes[0].invert_yaxis()
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper right", ncol=2)
+    fig.suptitle(title, x=0.4)
+    fig.tight_layout()
+    return fig

@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         claims.write_report(args.profile)
     readme = provenance.write_index_readme(paths.figures_root(args.profile))
     if args.profile != "quick":  # figures/README.md is committed: quick runs never touch it
-        provenance.write_front_readme()
+        claims.write_front_readme()
     print(f"\n{readme} regenerated")
     for name, state in status.items():
         print(f"  {name}: {state}")

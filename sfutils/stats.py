@@ -141,6 +141,15 @@ class Trend:
     p: float
     points: int
 
+    def one_sided_p(self, want: int) -> float:
+        """The one-sided p-value of a trend in direction ``want`` (+1 rising, -1 falling): half the
+        two-sided p when tau points that way, else 1 - p/2 (NaN when tau is)."""
+        if want not in (1, -1):
+            raise ValueError(f"want must be +1 or -1, got {want!r}")
+        if math.isnan(self.tau) or math.isnan(self.p):
+            return math.nan
+        return self.p / 2 if self.tau * want > 0 else 1.0 - self.p / 2
+
     def direction(self, alpha: float = 0.05) -> int:
         """+1 (significantly increasing), -1 (significantly decreasing) or 0 (no significant trend)."""
         if math.isnan(self.tau) or math.isnan(self.p) or self.p >= alpha:
@@ -157,3 +166,53 @@ def trend(x: Sequence[float], y: Sequence[float]) -> Trend:
         return Trend(float("nan"), float("nan"), int(xa.size))
     res = _st.kendalltau(xa, ya)
     return Trend(float(res.statistic), float(res.pvalue), int(xa.size))
+
+
+def median_with_failures(values: Sequence[float] | np.ndarray, success: Sequence[bool] | np.ndarray) -> float:
+    """The median of ``values`` with every failed sample counted as unbounded (+inf): an attack that
+    fails on more than half of its samples has an infinite median. Beside the median over the
+    successes only (the paper's "per fooling sample", §4.1), it does not flatter an attack that
+    fails often."""
+    v, ok = np.asarray(values, dtype=float), np.asarray(success, dtype=bool)
+    if v.shape != ok.shape or v.size == 0:
+        raise ValueError(f"need equally long non-empty values and success flags, got {v.shape} and {ok.shape}")
+    return float(np.median(np.where(ok, v, np.inf)))
+
+
+def cluster_bootstrap_difference(hits_a: Sequence[float] | np.ndarray, trials_a: Sequence[float] | np.ndarray,
+                                 hits_b: Sequence[float] | np.ndarray, trials_b: Sequence[float] | np.ndarray,
+                                 resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+                                 ) -> tuple[float, float, float]:
+    """Pooled rate A minus pooled rate B, with a 95 % percentile interval that resamples whole
+    clusters (e.g. images) with replacement, for trials that share a cluster and are therefore not
+    independent (Table 3's source/target pairs all reuse the same images). Each argument holds one
+    count per cluster. Returns (difference, lo, hi) as fractions."""
+    arrays = [np.asarray(a, dtype=float) for a in (hits_a, trials_a, hits_b, trials_b)]
+    if len({a.shape for a in arrays}) != 1 or arrays[0].ndim != 1 or arrays[0].size == 0:
+        raise ValueError("cluster counts must be four equally long non-empty 1-D sequences")
+    ha, ta, hb, tb = arrays
+    if ta.sum() <= 0 or tb.sum() <= 0:
+        raise ValueError("both pooled rates need at least one trial")
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, ha.size, size=(resamples, ha.size))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diff = ha[idx].sum(1) / ta[idx].sum(1) - hb[idx].sum(1) / tb[idx].sum(1)
+    lo, hi = _percentile_interval(diff[np.isfinite(diff)])
+    return float(ha.sum() / ta.sum() - hb.sum() / tb.sum()), lo, hi
+
+
+def bootstrap_paired_ratio(numerator: Sequence[float] | np.ndarray, denominator: Sequence[float] | np.ndarray,
+                           statistic: Callable[[np.ndarray], np.ndarray] | str = "mean",
+                           resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """Seeded bootstrap 95 % interval of statistic(numerator) / statistic(denominator) for paired
+    samples (element i of both measured on the same unit, e.g. two attacks' times on one image):
+    the units are resampled together, so what they share cancels."""
+    a, b = _as_sample(numerator, "numerator"), _as_sample(denominator, "denominator")
+    if a.shape != b.shape:
+        raise ValueError(f"paired samples must be equally long, got {a.size} and {b.size}")
+    fn = _statistic(statistic)
+    idx = np.random.default_rng(seed).integers(0, a.size, size=(resamples, a.size))
+    sa, sb = fn(a[idx]), fn(b[idx])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(sb > 0, sa / np.where(sb > 0, sb, 1.0), np.inf)
+    return _percentile_interval(ratios)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from sfutils import paths, plotting, progress, provenance
+from sfutils import claims, paths, plotting, progress, provenance
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_notebook_runs_are_recorded_and_listed(tmp_path, monkeypatch):
     assert list(runs) == ["00_sparsefool_explained", "01_overall_performance"]
     assert runs["01_overall_performance"]["wall_time_min"] == 2.1
     (tmp_path / head / "README.md").write_text("# index\n")
-    front = provenance.write_front_readme(tmp_path).read_text()
+    front = claims.write_front_readme(tmp_path).read_text()
     assert f"## The committed run ({head} profile)" in front and "01_overall_performance" in front
     assert f"- [`{head}`]({head}/README.md) (headline)" in front
 

@@ -8,26 +8,10 @@ import os
 import pytest
 import torch
 
-from sfutils import profiles
-from sfutils.attacks.result import AttackResult
-from sfutils.results import ResultStore, canonical_json, params_hash, run_attack, run_rows
+from sfutils import claims, profiles
+from sfutils.results import ResultStore, canonical_json, params_hash, run_rows
 
 PARAMS = {"model": "lenet", "lam": 1.0, "n": 6}
-
-
-def fake_attack(calls: list[int]):
-    """An attack changing the first pixel of every sample; records chunk sizes in ``calls``."""
-    def attack(x: torch.Tensor) -> AttackResult:
-        calls.append(x.shape[0])
-        n = x.shape[0]
-        delta = torch.zeros_like(x)
-        delta[:, :, 0, 0] = 0.5
-        label = torch.zeros(n, dtype=torch.long)
-        ones = torch.ones(n, dtype=torch.long)
-        return AttackResult(adversarial=x + delta, perturbation=delta, label=label, adv_label=ones,
-                            success=torch.ones(n, dtype=torch.bool), iterations=ones, grad_evals=2 * ones,
-                            forward_evals=3 * ones)
-    return attack
 
 
 def test_params_hash_is_canonical():
@@ -36,53 +20,6 @@ def test_params_hash_is_canonical():
     assert canonical_json({"b": 1, "a": {"y": 2, "x": 1}}) == '{"a":{"x":1,"y":2},"b":1}'
     with pytest.raises(TypeError, match="JSON-like"):
         params_hash({"x": torch.zeros(1)})
-
-
-def test_run_attack_rows_and_params_sidecar(tmp_path):
-    store = ResultStore("exp", PARAMS, root=tmp_path)
-    x, y = torch.rand(6, 1, 4, 4), torch.tensor([0, 1, 0, 1, 0, 1])
-    calls: list[int] = []
-    df = run_attack(store, fake_attack(calls), x, y, chunk_size=4, progress=False)
-    assert calls == [4, 2]
-    assert df["id"].tolist() == list(range(6))
-    assert df["pixels"].tolist() == [1] * 6
-    assert df["pct"].iloc[0] == pytest.approx(100 / 16)
-    assert df["correct"].tolist() == [True, False] * 3
-    assert df["grad_evals"].tolist() == [2] * 6
-    assert df["linf"].iloc[0] == pytest.approx(0.5)
-    assert json.loads(store.params_path.read_text())["params"] == PARAMS
-    assert store.path.name == f"exp-{params_hash(PARAMS)}.jsonl"
-
-
-def test_resume_after_kill_computes_only_missing_ids(tmp_path):
-    store = ResultStore("exp", PARAMS, root=tmp_path)
-    x, y = torch.rand(6, 1, 4, 4), torch.zeros(6, dtype=torch.long)
-    run_attack(store, fake_attack([]), x[:3], y[:3], ids=[0, 1, 2], chunk_size=2, progress=False)
-    # A kill in the middle of writing id 3 leaves a partial last line.
-    with store.path.open("a") as f:
-        f.write('{"id": 3, "succ')
-    assert store.done_ids() == {0, 1, 2}
-    calls: list[int] = []
-    df = run_attack(ResultStore("exp", PARAMS, root=tmp_path), fake_attack(calls), x, y, chunk_size=10,
-                    progress=False)
-    assert calls == [3]
-    assert sorted(df["id"]) == list(range(6))
-    lines = store.path.read_text().splitlines()
-    assert len(lines) == 6 and all(json.loads(line) for line in lines)
-    calls.clear()
-    run_attack(store, fake_attack(calls), x, y, progress=False)
-    assert calls == []
-
-
-def test_changed_parameter_starts_new_record(tmp_path):
-    x, y = torch.rand(2, 1, 4, 4), torch.zeros(2, dtype=torch.long)
-    run_attack(ResultStore("exp", PARAMS, root=tmp_path), fake_attack([]), x, y, progress=False)
-    other = ResultStore("exp", {**PARAMS, "lam": 3.0}, root=tmp_path)
-    assert other.path != ResultStore("exp", PARAMS, root=tmp_path).path
-    assert other.done_ids() == set()
-    calls: list[int] = []
-    run_attack(other, fake_attack(calls), x, y, progress=False)
-    assert calls == [2]
 
 
 def test_shards_write_own_files_and_merge(tmp_path):
@@ -110,9 +47,6 @@ def test_store_rejects_bad_input(tmp_path):
     store = ResultStore("exp", PARAMS, root=tmp_path)
     with pytest.raises(ValueError, match="'id'"):
         store.append([{"value": 1}])
-    with pytest.raises(ValueError, match="ids"):
-        run_attack(store, fake_attack([]), torch.rand(2, 1, 4, 4), torch.zeros(2, dtype=torch.long), ids=[0],
-                   progress=False)
 
 
 def test_corrupt_middle_line_is_an_error(tmp_path):
@@ -191,14 +125,6 @@ def test_chunks_are_fixed_blocks_whatever_the_shards_or_an_interruption(tmp_path
     assert again["seed"].tolist() == one["seed"].tolist()
 
 
-def test_imagenet_records_are_written_in_small_chunks():
-    from sfutils.experiments.common import IMAGENET_CHUNK, chunk_for
-
-    assert chunk_for("imagenet", 256) == IMAGENET_CHUNK and chunk_for("imagenet", 4) == 4
-    assert chunk_for("cifar10", 256) == 256 and chunk_for("mnist", 64) == 64
-    assert chunk_for("cifar10", 256, "one_pixel") == IMAGENET_CHUNK and chunk_for("mnist", 256, "jsma") == 256
-
-
 def test_a_runner_run_logs_progress_lines_with_the_time_left(tmp_path, monkeypatch, capfd):
     """Under sfutils.runner (its kernels inherit SFUTILS_RUNNER=1) progress goes to the process's own
     stderr, one line per chunk, which the runner's log shows; elsewhere it is tqdm's bar."""
@@ -228,9 +154,9 @@ def test_stored_compute_sums_the_attack_seconds_of_every_record_and_shard(tmp_pa
         [{"id": 0, "correct": True}, {"id": 1, "correct": False}])
     df = stored_compute(tmp_path)
     assert df[["experiment", "rows", "hours"]].values.tolist() == [["01-accuracy", 2, 0.0], ["01-sparsefool", 3, 2.0]]
-    md = provenance.compute_markdown(tmp_path)
+    md = claims.compute_markdown(tmp_path)
     assert "01-sparsefool" in md and "01-accuracy" not in md and "**2.0**" in md
-    assert provenance.compute_markdown(tmp_path / "missing") == ""
+    assert claims.compute_markdown(tmp_path / "missing") == ""
 
 
 def test_stored_compute_names_the_data_set_of_a_record_keyed_by_its_model_only(tmp_path):

@@ -99,3 +99,47 @@ def test_trend_flat_and_weak():
 
 def test_ci_columns():
     assert stats.ci_columns("median px % (ours)") == ("median px % (ours) lo", "median px % (ours) hi")
+
+
+def test_one_sided_p_halves_the_two_sided_p_in_the_claimed_direction():
+    t = stats.Trend(0.73, 0.056, 6)
+    assert t.one_sided_p(+1) == pytest.approx(0.028)
+    assert t.one_sided_p(-1) == pytest.approx(1 - 0.028)
+    assert math.isnan(stats.Trend(math.nan, math.nan, 6).one_sided_p(1))
+    with pytest.raises(ValueError):
+        t.one_sided_p(0)
+
+
+def test_median_with_failures_counts_them_as_unbounded():
+    assert stats.median_with_failures([1.0, 2.0, 3.0], [True, True, True]) == 2.0
+    assert stats.median_with_failures([1.0, 2.0, 3.0, 4.0, 5.0], [True, True, False, False, True]) == 5.0
+    assert math.isinf(stats.median_with_failures([1.0, 2.0, 3.0], [True, False, False]))  # Fig. 4 at λ = 1's case
+    with pytest.raises(ValueError):
+        stats.median_with_failures([], [])
+
+
+def test_cluster_bootstrap_matches_the_binomial_case_and_widens_for_shared_clusters():
+    """One trial per cluster is the independent case: the interval is close to Newcombe's. The same
+    outcomes repeated 6 times inside each cluster (6 pairs on one image) carry no more information,
+    so the cluster interval stays as wide, while pooling them as 6x the trials would halve it."""
+    rng = np.random.default_rng(1)
+    a, b = rng.random(500) < 0.25, rng.random(500) < 0.10
+    ones = np.ones(500)
+    d, lo, hi = stats.cluster_bootstrap_difference(a, ones, b, ones)
+    n_lo, n_hi = stats.newcombe_difference(int(a.sum()), 500, int(b.sum()), 500)
+    assert d == pytest.approx(a.mean() - b.mean())
+    assert lo == pytest.approx(n_lo, abs=0.015) and hi == pytest.approx(n_hi, abs=0.015)
+    d6, lo6, hi6 = stats.cluster_bootstrap_difference(6 * a, 6 * ones, 6 * b, 6 * ones)
+    assert d6 == pytest.approx(d) and (hi6 - lo6) == pytest.approx(hi - lo, rel=0.05)
+    p_lo, p_hi = stats.newcombe_difference(int(6 * a.sum()), 3000, int(6 * b.sum()), 3000)
+    assert (p_hi - p_lo) < 0.5 * (hi6 - lo6)  # the pooled interval would be far too narrow
+    with pytest.raises(ValueError):
+        stats.cluster_bootstrap_difference([1], [1, 1], [1], [1])
+
+
+def test_paired_ratio_cancels_what_the_pairs_share():
+    load = np.linspace(1, 10, 40)  # a load swing hitting both attacks' time on each image alike
+    lo, hi = stats.bootstrap_paired_ratio(3 * load, load)
+    assert lo == pytest.approx(3.0) and hi == pytest.approx(3.0)
+    u_lo, u_hi = stats.bootstrap_ratio(3 * load, load, "mean")
+    assert u_hi - u_lo > 1.0  # resampled independently, the swing would blur the ratio

@@ -1,0 +1,31 @@
+"""The paper's claims as data, each checked against the tables a run's notebooks wrote.
+
+* :mod:`~sfutils.claims.model`: :class:`Claim`, :class:`Measurement`, :class:`Criterion`,
+  :class:`Verdict` and the criterion builders;
+* :mod:`~sfutils.claims.registry`: every claim, its paper values read from :mod:`sfutils.paper`;
+* :mod:`~sfutils.claims.measure`: one measuring function per kind of statistic;
+* :mod:`~sfutils.claims.judge`: the interval rule that gives the verdict;
+* :mod:`~sfutils.claims.report`: the verdict tables, ``report.md``, ``verdicts.csv`` and
+  ``figures/README.md``.
+
+``python -m sfutils.claims --profile P`` writes ``figures/P/report.md``,
+``figures/P/tables/verdicts.csv`` and, for the headline profile, ``figures/README.md``.
+"""
+
+from __future__ import annotations
+
+from sfutils.claims.judge import RULES, judge, measure
+from sfutils.claims.measure import Estimate, NotRun, Tables
+from sfutils.claims.model import (FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, KINDS, MIN_N, NOT_RUN,
+                                  PIXELS, VERDICTS, Claim, Criterion, Measurement, Verdict, at_least, at_most, band,
+                                  fooling_near, on_pixel_grid, within_half)
+from sfutils.claims.registry import CLAIMS
+from sfutils.claims.report import (compute_markdown, counts, official_agreement_line, ours_text, render_report,
+                                   render_verdicts, runs_markdown, verdict_rows, verdicts, write_front_readme,
+                                   write_report)
+
+__all__ = ["CLAIMS", "FAILS", "HOLDS", "HOLDS_STAND_IN", "ILLUSTRATION", "INCONCLUSIVE", "KINDS", "MIN_N", "NOT_RUN",
+           "PIXELS", "RULES", "VERDICTS", "Claim", "Criterion", "Estimate", "Measurement", "NotRun", "Tables",
+           "Verdict", "at_least", "at_most", "band", "compute_markdown", "counts", "fooling_near", "judge", "measure",
+           "official_agreement_line", "on_pixel_grid", "ours_text", "render_report", "render_verdicts",
+           "runs_markdown", "verdict_rows", "verdicts", "within_half", "write_front_readme", "write_report"]

@@ -1,0 +1,207 @@
+"""Measuring a claim on one run's tables: one function per :class:`~sfutils.claims.model.Measurement`
+kind, each returning an :class:`Estimate` (value, 95 % interval or p-value, n) for
+:func:`sfutils.claims.judge.judge`.
+
+Intervals: a rate gets the Wilson interval (:func:`sfutils.stats.rate_interval`); a median or
+mean the seeded bootstrap interval the experiment wrote beside it (columns
+:func:`sfutils.stats.ci_columns`); a ratio of two such estimates the conservative interval of
+:func:`sfutils.stats.ratio_bounds`; a difference of two rates Newcombe's interval; a trend
+Kendall's rank test. Wall times are judged only from the interleaved, repeated benchmark table
+(``01_speed_bench``), never from a full run's per-chunk batch times, which vary several-fold with
+the load of a shared machine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sfutils import stats
+from sfutils.claims.model import Measurement, Rows
+
+
+class NotRun(Exception):
+    """The table or the row a claim needs is not in this run's outputs."""
+
+
+@dataclass
+class Estimate:
+    """What a measuring function found: ``value`` with its interval ``lo``-``hi`` (or trend p-value
+    ``p``) over ``n`` images, and the ``row`` that names our model."""
+
+    value: float | None
+    n: int
+    lo: float | None = None
+    hi: float | None = None
+    p: float | None = None
+    row: pd.Series | None = None
+    detail: dict[str, float] = field(default_factory=dict)
+
+
+class Tables:
+    """The tables (``<root>/tables/*.csv``) and figures (``<root>/*.png``) of one run's output folder."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def read(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            path = self.root / "tables" / f"{name}.csv"
+            if not path.is_file():
+                raise NotRun(f"{name} was not written in this run")
+            self._cache[name] = pd.read_csv(path)
+        return self._cache[name]
+
+    def select(self, name: str, rows: Rows) -> pd.DataFrame:
+        sel = self.read(name)
+        for col, value in rows:
+            if col not in sel.columns:
+                raise NotRun(f"table {name} has no column {col!r}")
+            sel = sel[sel[col].astype(str) == value]
+        if sel.empty:
+            raise NotRun(f"no row {', '.join(f'{c} = {v}' for c, v in rows)} in {name}")
+        return sel
+
+    def one(self, name: str, rows: Rows) -> pd.Series:
+        sel = self.select(name, rows)
+        if len(sel) != 1:
+            raise ValueError(f"{name}: the claim's row filter matches {len(sel)} rows, not one")
+        return sel.iloc[0]
+
+    def has_figure(self, figure: str) -> bool:
+        return any((self.root / f"{figure}.{ext}").is_file() for ext in ("png", "pdf"))
+
+
+def num(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def interval(row: pd.Series, column: str) -> tuple[float, float] | None:
+    """The (lo, hi) interval of ``column`` in ``row`` (columns :func:`sfutils.stats.ci_columns`, or
+    ``<column>_lo``/``_hi`` as :func:`sfutils.experiments.common.summarize` names them), if written."""
+    for lo_col, hi_col in (stats.ci_columns(column), (f"{column}_lo", f"{column}_hi")):
+        if lo_col in row.index and hi_col in row.index:
+            lo, hi = num(row[lo_col]), num(row[hi_col])
+            if not (math.isnan(lo) or math.isnan(hi)):
+                return lo, hi
+    return None
+
+
+def _rate(m: Measurement, t: Tables) -> Estimate:
+    row = t.one(m.table or "", m.rows)
+    n, value = int(row[m.n_column]), num(row[m.columns[0]])
+    lo, hi = stats.rate_interval(value, n) if not math.isnan(value) else (None, None)
+    return Estimate(value, n, lo, hi, row=row)
+
+
+def _estimate(m: Measurement, t: Tables) -> Estimate:
+    row = t.one(m.table or "", m.rows)
+    n, value = int(row[m.n_column]), num(row[m.columns[0]])
+    lo, hi = interval(row, m.columns[0]) or (None, None)
+    detail = {}
+    if len(m.columns) > 1 and m.columns[1] in row.index:  # e.g. the median with failures counted as ∞
+        detail[m.columns[1]] = num(row[m.columns[1]])
+    return Estimate(value, n, lo, hi, row=row, detail=detail)
+
+
+def _ratio(m: Measurement, t: Tables) -> Estimate:
+    top, bottom = t.one(m.table or "", m.rows), t.one(m.table or "", m.denominator_rows)
+    a, b = num(top[m.columns[0]]), num(bottom[m.columns[1]])
+    ia, ib = interval(top, m.columns[0]), interval(bottom, m.columns[1])
+    lo, hi = stats.ratio_bounds(ia, ib) if ia and ib else (None, None)
+    n = min(int(top[m.n_column]), int(bottom[m.n_column]))
+    return Estimate(a / b if b > 0 else math.nan, n, lo, hi, row=top)
+
+
+def _min_rate(m: Measurement, t: Tables) -> Estimate:
+    sel = t.select(m.table or "", m.rows)
+    bounds = [(stats.rate_interval(num(r[m.columns[0]]), int(r[m.n_column])), r) for _, r in sel.iterrows()]
+    (lo, hi), row = min(bounds, key=lambda b: b[0][0])
+    return Estimate(num(row[m.columns[0]]), int(row[m.n_column]), lo, hi, row=row)
+
+
+def _trend(m: Measurement, t: Tables) -> Estimate:
+    sel = t.select(m.table or "", m.rows)
+    tr = stats.trend(sel[m.columns[0]].astype(float), sel[m.columns[1]].astype(float))
+    return Estimate(tr.tau, int(sel[m.n_column].min()), p=tr.p, row=sel.iloc[0], detail={"points": tr.points})
+
+
+def _gap(m: Measurement, t: Tables) -> Estimate:
+    """Every row's interval of the difference must clear the criterion: lo/hi are the extremes."""
+    sel = t.select(m.table or "", m.rows)
+    value = float((sel[m.columns[0]] - sel[m.columns[1]]).mean())
+    lo_col, hi_col = stats.ci_columns(f"{m.columns[0]} - {m.columns[1]}")
+    lo, hi = (float(sel[lo_col].min()), float(sel[hi_col].max())) if {lo_col, hi_col} <= set(sel.columns) \
+        else (None, None)
+    return Estimate(value, int(sel[m.n_column].min()), lo, hi, row=sel.iloc[0])
+
+
+def _rate_gap(m: Measurement, t: Tables) -> Estimate:
+    """Rate columns[0] minus rate columns[1] of one row, both over its n images (Newcombe)."""
+    row = t.one(m.table or "", m.rows)
+    n = int(row[m.n_column])
+    k1, k2 = (int(round(num(row[c]) / 100.0 * n)) for c in m.columns[:2])
+    lo, hi = stats.newcombe_difference(k1, n, k2, n)
+    return Estimate(100.0 * (k1 - k2) / n, n, 100.0 * lo, 100.0 * hi, row=row)
+
+
+def _mean_estimate(m: Measurement, t: Tables) -> Estimate:
+    """The mean of the rows' estimates; its interval the mean of their bounds (conservative)."""
+    sel = t.select(m.table or "", m.rows)
+    bounds = [interval(r, m.columns[0]) for _, r in sel.iterrows()]
+    value = float(sel[m.columns[0]].astype(float).mean())
+    lo, hi = (sum(b[0] for b in bounds) / len(bounds), sum(b[1] for b in bounds) / len(bounds)) \
+        if all(bounds) else (None, None)
+    return Estimate(value, int(sel[m.n_column].min()), lo, hi, row=None, detail={"rows": len(sel)})
+
+
+def _spread(m: Measurement, t: Tables) -> Estimate:
+    """Largest over smallest estimate among the rows, with the conservative ratio interval."""
+    sel = t.select(m.table or "", m.rows).reset_index(drop=True)
+    values = sel[m.columns[0]].astype(float)
+    top, bottom = sel.iloc[int(values.idxmax())], sel.iloc[int(values.idxmin())]
+    ia, ib = interval(top, m.columns[0]), interval(bottom, m.columns[0])
+    lo, hi = stats.ratio_bounds(ia, ib) if ia and ib else (None, None)
+    return Estimate(float(values.max() / values.min()), int(sel[m.n_column].min()), lo, hi, row=None)
+
+
+def _transfer_mean(m: Measurement, t: Tables) -> Estimate:
+    """Pooled off-diagonal transfer rate: a pair's trials are the images its source fooled."""
+    table, rows, column = m.n_source  # type: ignore[misc]
+    n = int(t.one(table, rows)[column])
+    sel = t.select(m.table or "", m.rows)
+    rate = {(r["source"], r["target"]): num(r[m.columns[0]]) for _, r in sel.iterrows()}
+    fooled = trials = 0
+    for (s, tgt), value in rate.items():
+        if s != tgt and not math.isnan(value):
+            pair_trials = int(round(rate.get((s, s), 100.0) / 100.0 * n))
+            fooled += int(round(value / 100.0 * pair_trials))
+            trials += pair_trials
+    value = 100.0 * fooled / trials
+    lo, hi = stats.rate_interval(value, trials)
+    return Estimate(value, n, lo, hi, row=sel.iloc[0], detail={"pair trials": trials})
+
+
+MEASURES: dict[str, Callable[[Measurement, Tables], Estimate]] = {
+    "rate": _rate, "estimate": _estimate, "ratio": _ratio, "min_rate": _min_rate, "trend": _trend, "gap": _gap,
+    "rate_gap": _rate_gap, "mean_estimate": _mean_estimate, "spread": _spread, "transfer_mean": _transfer_mean,
+}
+
+
+def estimate(m: Measurement, tables: Tables) -> Estimate:
+    """The estimate of ``m`` on ``tables`` (raises :class:`NotRun` when its table, a column it needs
+    or its row is missing; an estimate's second column, the median with failures, is optional)."""
+    needed = m.columns[:1] if m.kind == "estimate" else m.columns
+    if m.table:
+        missing = [c for c in needed if c not in tables.read(m.table).columns]
+        if missing:
+            raise NotRun(f"table {m.table} has no column {missing[0]!r} (re-run notebook {m.notebook} to write it)")
+    return MEASURES[m.kind](m, tables)

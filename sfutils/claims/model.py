@@ -1,0 +1,134 @@
+"""The claim data model: a :class:`Claim` of the paper, the :class:`Measurement` that tests it,
+the :class:`Criterion` it must meet and the :class:`Verdict` it gets, plus the criterion builders
+that every registry module shares (so a bound is computed one way everywhere)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+MIN_N = 20  # fewer images than this: an illustration, never a match
+HOLDS, HOLDS_STAND_IN, FAILS, INCONCLUSIVE, NOT_RUN, ILLUSTRATION = (
+    "holds", "holds on a stand-in", "does not hold", "inconclusive", "not run in this profile", "illustration")
+VERDICTS = (HOLDS, HOLDS_STAND_IN, FAILS, INCONCLUSIVE, NOT_RUN, ILLUSTRATION)
+KINDS = ("rate", "estimate", "ratio", "min_rate", "trend", "gap", "rate_gap", "mean_estimate", "spread",
+         "transfer_mean", "illustration", "unmeasured")
+# Pixels per image (spatial positions) of each data set as the attacks count them, for pixel-grid bounds.
+PIXELS = {"mnist": 28 * 28, "cifar10": 32 * 32, "imagenet": 224 * 224}
+Rows = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What tests a claim: ``kind`` of statistic over ``columns`` of the rows of ``table`` (written
+    by ``notebook``) whose columns equal the values in ``rows``.
+
+    Kinds (one measuring function each, :mod:`sfutils.claims.measure`): ``rate`` (a % over
+    ``n_column`` trials: Wilson), ``estimate`` (a median or mean with its interval columns),
+    ``ratio`` (columns[0] of ``rows`` / columns[1] of ``denominator_rows``), ``min_rate`` (the
+    worst of several rates), ``trend`` (columns[1] against columns[0]: Kendall, one-sided),
+    ``gap`` (mean of columns[0] - columns[1] with the table's interval of the difference),
+    ``rate_gap`` (rate columns[0] minus rate columns[1] of one row: Newcombe), ``mean_estimate``
+    (the mean of several rows' estimates), ``spread`` (largest over smallest estimate of the rows),
+    ``transfer_mean`` (a Table 3 fooling matrix with ``n_source`` = (table, rows, column) giving
+    images per source), ``illustration`` (``figure`` exists) and ``unmeasured`` (a claim this
+    repository cannot test, with ``reason``).
+    """
+
+    notebook: str
+    table: str | None
+    kind: str
+    columns: tuple[str, ...] = ()
+    rows: Rows = ()
+    denominator_rows: Rows = ()
+    n_column: str = "n"
+    model_column: str | None = None
+    unit: str = "%"
+    n_source: tuple[str, Rows, str] | None = None
+    figure: str | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown measurement kind {self.kind!r}; known: {', '.join(KINDS)}")
+        if self.kind == "unmeasured" and not self.reason:
+            raise ValueError("an unmeasured claim must say why it cannot be run (reason)")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """The interval must lie in [``low``, ``high``] (either may be open); for a trend, ``low=0``
+    asks for a significant rise and ``high=0`` for a significant fall. ``text`` says it in words."""
+
+    text: str
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the paper and how this repository tests it."""
+
+    id: str
+    where: str
+    claim: str
+    paper: str
+    measurement: Measurement
+    criterion: Criterion
+    paper_setting: str
+    our_setting: str  # "{model}" is replaced by the model named in the measured row
+    same_models: tuple[str, ...] = ()  # our models with which the setting is the paper's
+    caveat: str = ""  # why ours may differ: the one sentence shown when the claim does not hold
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A claim judged on one run's tables."""
+
+    claim: Claim
+    verdict: str
+    value: float | None = None
+    lo: float | None = None
+    hi: float | None = None
+    p: float | None = None
+    n: int | None = None
+    ours: str = ""
+    why: str = ""
+    detail: dict[str, float] = field(default_factory=dict)
+
+
+def at_least(value: float, text: str) -> Criterion:
+    return Criterion(text, low=value)
+
+
+def at_most(value: float, text: str) -> Criterion:
+    return Criterion(text, high=value)
+
+
+def band(paper: float, factor: float, what: str = "") -> Criterion:
+    """Two-sided: within ÷/× ``factor`` of the paper's ``paper`` (a ratio)."""
+    lo, hi = paper / factor, paper * factor
+    return Criterion(f"within ÷/× {factor:g} of {what or f'{paper:.3g}×'} ({lo:.3g}–{hi:.3g}×)", lo, hi)
+
+
+def on_pixel_grid(low_pct: float, high_pct: float, dataset: str) -> tuple[float, float]:
+    """[``low_pct``, ``high_pct``] (% of the pixels) rounded outward to whole pixels of ``dataset``,
+    so that a bound never falls between two counts a median can take (1 px of CIFAR-10 = 0.0977 %)."""
+    total = PIXELS[dataset]
+    lo_px = math.floor(low_pct * total / 100.0 + 1e-9)
+    hi_px = math.ceil(high_pct * total / 100.0 - 1e-9)
+    return 100.0 * lo_px / total, 100.0 * hi_px / total
+
+
+def within_half(paper: float, dataset: str, low: float | None = None, high: float | None = None) -> Criterion:
+    """Median perturbed pixels within ±50 % of the paper's value (or of the paper's range
+    ``low``-``high``), rounded outward to whole pixels of ``dataset``."""
+    a, b = (paper, paper) if low is None or high is None else (low, high)
+    lo, hi = on_pixel_grid(0.5 * a, 1.5 * b, dataset)
+    what = f"{paper:g} %" if low is None else f"the paper's range {low:g}–{high:g} %"
+    return Criterion(f"within ±50 % of {what}, to whole pixels ({lo:.3g}–{hi:.3g} %)", lo, hi)
+
+
+def fooling_near(paper: float) -> Criterion:
+    """A fooling rate no more than 5 points below the paper's."""
+    return at_least(paper - 5.0, f"≥ {paper - 5.0:g} % (paper − 5 points)")

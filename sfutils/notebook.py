@@ -1,0 +1,48 @@
+"""The notebooks' front door: the first code cell calls :func:`setup`, the last :func:`what_we_found`.
+
+A notebook is a paper section: its claim in markdown, a ``parameters`` cell of literals, then
+``run, P = setup("05", profile, seed=seed, ...)``; figures and tables go to ``run.output_root``
+(:class:`sfutils.provenance.Run`), and ``what_we_found(run)`` judges the claims of this notebook
+on the very tables this run wrote, whichever folder that is (a hand-run notebook writes to the
+git-ignored ``figures/scratch/<profile>/``, the runner to ``figures/<profile>/``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from types import SimpleNamespace
+from typing import Any
+
+import torch
+from IPython.display import Markdown
+
+from sfutils import paths, plotting, provenance
+from sfutils.claims.report import render_verdicts
+from sfutils.device import default_device
+from sfutils.profiles import get_profile
+
+COLAB_HINT = ("On Colab, first run: `!pip install -q \"sfutils[notebooks,imagenet,compare] @ "
+              "git+https://github.com/sparsefool-course/sparsefool-repro\"`")
+
+
+def setup(notebook: str, profile: str, device: torch.device | str | None = None,
+          **overrides: Any) -> tuple[provenance.Run, SimpleNamespace]:
+    """Start notebook ``notebook``'s run in ``profile``: its settings (``overrides``, e.g. ``seed``
+    or ``n_cifar``, replace the profile's; ``None`` keeps them), the plot style, and warnings
+    shown once each, without the machine paths of the files that raise them."""
+    settings = get_profile(notebook, profile, **overrides)
+    run = provenance.start_run(notebook, profile, device if device is not None else default_device())
+    plotting.set_style()
+    warnings.simplefilter("once")
+    warnings.formatwarning = lambda message, category, *_: f"{category.__name__}: {message}\n"
+    return run, settings
+
+
+def what_we_found(run: provenance.Run) -> Markdown:
+    """The verdict table of ``run``'s notebook, judged on the tables ``run`` itself wrote."""
+    hand_run = run.output_root != paths.figures_root(run.profile)
+    label = f"{run.profile} profile" + (", this hand run's own tables under figures/scratch/" if hand_run else "")
+    return Markdown(render_verdicts(run.notebook, run.output_root, label))
+
+
+__all__ = ["COLAB_HINT", "setup", "what_we_found"]
