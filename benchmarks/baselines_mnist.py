@@ -26,7 +26,7 @@ from sfutils.accuracy import accuracy
 from sfutils.attacks import (AttackResult, deepfool_l1, jsma, median_channel_counts, one_pixel, random_sparse,
                              sparsefool)
 from sfutils.device import default_device, describe_device
-from sfutils.experiments.common import timed
+from sfutils.attacks.counting import timed
 
 
 def row(name: str, res: AttackResult, seconds: float) -> dict[str, float | str]:

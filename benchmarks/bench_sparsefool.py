@@ -50,7 +50,7 @@ import report_sections
 from sfutils import metrics
 from sfutils.attacks import sparsefool
 from sfutils.device import default_device, describe_device
-from sfutils.experiments.common import CountingModel
+from sfutils.attacks.counting import CountingModel
 from sfutils.models import get_model, model_data, model_info
 from sfutils.testing.reference import ref_sparsefool
 

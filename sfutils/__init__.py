@@ -9,7 +9,9 @@ Sub-modules:
 * ``metrics`` (perturbed pixels, fooling rate, predictions) and ``accuracy`` (clean and PGD accuracy);
 * ``stats`` (the confidence intervals of every reported number) and ``claims`` (the paper's claims
   checked against the tables);
-* ``results`` (the resumable per-sample store), ``profiles`` (how much work each notebook does),
+* ``results`` (the resumable per-sample store), ``setting`` (what is attacked, loaded lazily),
+  ``harness`` (the one loop that attacks into the store), ``store_migration`` (re-keying old
+  records), ``progress`` (progress bars or log lines), ``profiles`` (how much work each notebook does),
   ``runner`` (executes the notebooks), ``plotting`` and ``provenance`` (figures, tables and their
   index);
 * ``toy`` (the 2-D problem of notebook 00), ``train`` (training the shipped models), ``testing``

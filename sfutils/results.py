@@ -11,7 +11,9 @@ only once its line is complete (ends in a newline), so a line truncated by a kil
 overwritten. Shard ``k`` of ``n`` appends to ``<experiment>-<hash>.shard<k>of<n>.jsonl``;
 :meth:`ResultStore.load` merges every file of the record into one pandas DataFrame.
 
-One process per shard file: concurrent writers to the same shard are not supported.
+One process per shard file: concurrent writers to the same shard are not supported. Experiments
+fill the store through the one harness, :mod:`sfutils.harness`, which names and keys the records;
+:mod:`sfutils.store_migration` re-keys records stored under older names.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,6 @@ import torch
 
 from sfutils import paths, provenance
 from sfutils.progress import chunk_bar
-from sfutils.attacks.result import AttackResult
 
 SampleId = int | str
 
@@ -70,7 +70,7 @@ def _as_id(value: Any) -> SampleId:
     return value
 
 
-def _complete_lines(path: Path) -> list[str]:
+def complete_lines(path: Path) -> list[str]:
     """The newline-terminated lines of ``path`` (a trailing partial line is dropped)."""
     text = path.read_text()
     return text.split("\n")[:-1] if text else []
@@ -82,7 +82,7 @@ def default_root() -> Path:
     return paths.results_root() / run.profile if run is not None else paths.results_root()
 
 
-def _record_files(root: Path, stem: str) -> list[Path]:
+def record_files(root: Path, stem: str) -> list[Path]:
     """The result files of record ``stem`` under ``root`` (all shards, any shard count), sorted by name."""
     return sorted(p for p in root.glob(f"{stem}*.jsonl")
                   if re.fullmatch(rf"{re.escape(stem)}(\.shard\d+of\d+)?\.jsonl", p.name))
@@ -93,7 +93,7 @@ def _record_rows(files: Iterable[Path]) -> list[dict[str, Any]]:
     seen: set[SampleId] = set()
     out = []
     for path in files:
-        for num, line in enumerate(_complete_lines(path), 1):
+        for num, line in enumerate(complete_lines(path), 1):
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as err:
@@ -161,7 +161,7 @@ class ResultStore:
 
     def files(self) -> list[Path]:
         """Every result file of this record (all shards, any shard count), sorted by name."""
-        return _record_files(self.root, f"{self.experiment}-{self.key}")
+        return record_files(self.root, f"{self.experiment}-{self.key}")
 
     def rows(self) -> list[dict[str, Any]]:
         """All complete rows of the record, first occurrence of each id kept."""
@@ -242,57 +242,9 @@ def run_rows(store: ResultStore, compute: Callable[[list[int]], list[dict[str, A
     return df[df["id"].isin(wanted)].reset_index(drop=True)
 
 
-def attack_rows(result: AttackResult, y: torch.Tensor, seconds: float) -> list[dict[str, Any]]:
-    """Per-sample rows of an attack on a chunk with true labels ``y`` taking ``seconds`` in all.
-
-    Columns: ``y`` (true label), ``label`` (clean prediction), ``correct``, ``adv_label``,
-    ``success``, ``pixels`` / ``pct`` (perturbed pixels, §4.1), ``l2`` / ``linf`` of the
-    perturbation, ``iterations``, ``grad_evals``, ``forward_evals``, ``seconds`` (the chunk's
-    wall time shared equally: batched, unlike the paper's one-image-at-a-time timings).
-    """
-    r = result.to("cpu")
-    n = r.label.shape[0]
-    if y.shape != (n,):
-        raise ValueError(f"y must have shape ({n},), got {tuple(y.shape)}")
-    delta = r.perturbation.flatten(1).double()
-    cols = {
-        "y": y.cpu(), "label": r.label, "correct": r.label == y.cpu(), "adv_label": r.adv_label,
-        "success": r.success, "pixels": r.perturbed_pixels(), "pct": r.perturbed_pixels_pct(),
-        "l2": delta.norm(dim=1), "linf": delta.abs().amax(dim=1), "iterations": r.iterations,
-        "grad_evals": r.grad_evals, "forward_evals": r.forward_evals,
-    }
-    lists = {k: v.tolist() for k, v in cols.items()}
-    return [{**{k: v[i] for k, v in lists.items()}, "seconds": seconds / n} for i in range(n)]
-
-
-def run_attack(store: ResultStore, attack_fn: Callable[[torch.Tensor], AttackResult], x: torch.Tensor,
-               y: torch.Tensor, ids: Sequence[Any] | None = None, chunk_size: int = 64, progress: bool = True,
-               device: torch.device | str | None = None) -> pd.DataFrame:
-    """Run ``attack_fn`` over the samples of ``x`` missing from ``store``, chunk by chunk.
-
-    ``ids`` (default ``0..N-1``) name the samples; each chunk (moved to ``device`` when given)
-    goes through ``attack_fn`` and its :func:`attack_rows` are appended at once, so a killed run
-    resumes where it stopped. Returns the stored rows of ``ids`` (all shards).
-    """
-    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError("x and y must be torch tensors")
-    if y.shape != (x.shape[0],):
-        raise ValueError(f"y must have shape ({x.shape[0]},), got {tuple(y.shape)}")
-    ids = list(range(x.shape[0])) if ids is None else (ids.tolist() if hasattr(ids, "tolist") else list(ids))
-    if len(ids) != x.shape[0]:
-        raise ValueError(f"got {len(ids)} ids for {x.shape[0]} samples")
-
-    def compute(pos: list[int]) -> list[dict[str, Any]]:
-        xc = x[pos] if device is None else x[pos].to(device)
-        start = time.perf_counter()
-        result = attack_fn(xc).to("cpu")
-        return attack_rows(result, y[pos], time.perf_counter() - start)
-
-    return run_rows(store, compute, ids, chunk_size, progress)
-
-
 def stored_compute(root: str | Path) -> pd.DataFrame:
-    """What the records under ``root`` (one profile's results) cost: per record its experiment,
+    """What the records under ``root`` (one profile's results) cost: per record its experiment (what
+    it holds: its name less data set and model),
     data set (its model's when the parameters name none), model, rows and ``hours``, the sum of the
     per-sample ``seconds`` (each chunk's batched wall time shared by its samples), i.e. what
     computing them again costs on the machine that ran them; records without timings (accuracy) count 0. Rows are read as :meth:`ResultStore.rows`
@@ -303,11 +255,11 @@ def stored_compute(root: str | Path) -> pd.DataFrame:
     for params_path in sorted(Path(root).glob("*.params.json")):
         meta = json.loads(params_path.read_text())
         stem = params_path.name.removesuffix(".params.json")
-        stored = _record_rows(_record_files(Path(root), stem))
+        stored = _record_rows(record_files(Path(root), stem))
         p = meta.get("params", {})
         dataset = p.get("dataset") or (model_info(p["model"]).dataset if p.get("model") in REGISTRY else "")
-        rows.append({"experiment": meta.get("experiment", stem), "dataset": dataset,
-                     "model": p.get("model", ""), "rows": len(stored),
+        experiment = meta.get("experiment", stem).removesuffix(f"-{dataset}-{p.get('model', '')}")
+        rows.append({"experiment": experiment, "dataset": dataset, "model": p.get("model", ""), "rows": len(stored),
                      "hours": sum(float(r.get("seconds", 0.0)) for r in stored) / 3600})
     df = pd.DataFrame(rows, columns=["experiment", "dataset", "model", "rows", "hours"])
     return df.sort_values(["experiment", "hours"], ascending=[True, False], kind="stable").reset_index(drop=True)

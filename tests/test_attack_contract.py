@@ -21,7 +21,7 @@ from torch import nn
 from conftest import images, tiny_mlp
 from sfutils.attacks import (ATTACKS, AttackResult, deepfool, deepfool_l1, jsma, one_pixel, random_sparse,
                              refine_sparse, sparse_rs, sparsefool)
-from sfutils.experiments.common import CountingModel
+from sfutils.attacks.counting import CountingModel
 
 
 def _prior(model: nn.Module, x: torch.Tensor) -> AttackResult:

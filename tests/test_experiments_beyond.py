@@ -13,7 +13,8 @@ from torch import nn
 from sfutils.attacks import refine_sparse, sparse_rs, sparsefool
 from sfutils.attacks.sparse_rs import alpha_schedule
 from sfutils.experiments import beyond as B
-from sfutils.experiments.common import CountingModel, Setting, rebuild_adversarials
+from sfutils.attacks.counting import CountingModel
+from sfutils.experiments.common import Setting, rebuild_adversarials
 
 BUDGETS = dict(lams=[1, 3], sigma_zero_steps=5, fmn_steps=5, vfga_max_iter=20, bb_steps=3, ead_steps=5,
                ead_search_steps=1, ta_steps=2, rs_ks=[3], rs_queries=30)

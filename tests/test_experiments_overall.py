@@ -50,7 +50,7 @@ def test_rows_rebuild_the_attack_and_are_not_recomputed(toy, tmp_path):
 def test_killed_run_resumes_only_missing_samples(toy, tmp_path):
     kw = dict(root=tmp_path, load=lambda: toy, lam=3.0, chunk_size=2, progress=False)
     first = attack_samples("sparsefool", _setting(), **kw)
-    (path,) = tmp_path.glob("01-sparsefool-*.jsonl")
+    (path,) = tmp_path.glob("sparsefool-toy-*.jsonl")
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines[:4]) + lines[4][:10])  # 4 complete rows and a torn one
     resumed = attack_samples("sparsefool", _setting(), **kw)
@@ -65,7 +65,7 @@ def test_parameters_key_the_record(toy, tmp_path):
     kw = dict(root=tmp_path, load=lambda: toy, progress=False)
     attack_samples("sparsefool", _setting(), lam=1.0, **kw)
     attack_samples("sparsefool", _setting(), lam=3.0, **kw)
-    assert len(list(tmp_path.glob("01-sparsefool-*.jsonl"))) == 2
+    assert len(list(tmp_path.glob("sparsefool-toy-*.jsonl"))) == 2
 
 
 def test_a_crop_keys_its_own_record_and_none_keeps_the_old_key(toy, tmp_path):
@@ -78,7 +78,7 @@ def test_a_crop_keys_its_own_record_and_none_keeps_the_old_key(toy, tmp_path):
     kw = dict(root=tmp_path, load=lambda: toy, progress=False)
     for crop in (None, 224, 256):
         attack_samples("sparsefool", Setting("imagenet", "tiny", N, crop=crop), lam=3.0, **kw)
-    assert len(list(tmp_path.glob("01-sparsefool-*.jsonl"))) == 3
+    assert len(list(tmp_path.glob("sparsefool-imagenet-*.jsonl"))) == 3
 
 
 def test_load_setting_feeds_the_crop_and_attacks_imagenet_through_fast_eval(color_model, monkeypatch):
@@ -121,7 +121,7 @@ def test_lambda_sweep_shares_the_store_with_single_runs(toy, tmp_path):
     assert sweep["lam"].tolist() == [1.0, 3.0]
     single = common.summarize(attack_samples("sparsefool", _setting(), lam=3.0, **kw))
     assert sweep.iloc[1]["fooling"] == single["fooling"] and sweep.iloc[1]["pixels"] == single["pixels"]
-    assert len(list(tmp_path.glob("01-sparsefool-*.jsonl"))) == 2
+    assert len(list(tmp_path.glob("sparsefool-toy-*.jsonl"))) == 2
 
 
 def test_random_baseline_uses_sparsefools_median_channel_counts(toy, tmp_path):
@@ -132,7 +132,7 @@ def test_random_baseline_uses_sparsefools_median_channel_counts(toy, tmp_path):
     counts = torch.tensor(rnd["channel_counts"].tolist())
     # a random value equal to the clean one changes nothing, so at most the median per channel
     assert (counts <= median).all() and counts.sum() > 0
-    (params,) = tmp_path.glob("01-random_sparse-*.params.json")
+    (params,) = tmp_path.glob("random_sparse-toy-*.params.json")
     assert f"{median.tolist()}".replace(" ", "") in params.read_text().replace(" ", "").replace("\n", "")
 
 

@@ -49,7 +49,7 @@ def test_full_range_shares_the_plain_sparsefool_record(toy, tmp_path):
     setting = Setting("toy", "tiny", N)
     plain = common.attack_samples("sparsefool", setting, lam=3.0, **_kw(toy, tmp_path))
     box = perceptibility.attack_box(setting, 255, lam=3.0, root=tmp_path, load=None, progress=False)
-    assert not list(tmp_path.glob("02-*.jsonl"))  # nothing new was computed
+    assert not list(tmp_path.glob("sparsefool-box-*.jsonl"))  # nothing new was computed
     pd.testing.assert_frame_equal(box.drop(columns="delta"), plain)
 
 

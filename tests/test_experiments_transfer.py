@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pytest
 import torch
@@ -80,7 +82,8 @@ def test_complete_record_is_not_recomputed(nets, data, load, tmp_path, monkeypat
     def fail(*args, **kwargs):
         raise AssertionError("stored samples must not be attacked again")
 
-    monkeypatch.setitem(common.ATTACKS, "sparsefool", fail)
+    # same signature, hence the same key (the record is keyed by the attack's effective settings)
+    monkeypatch.setitem(common.ATTACKS, "sparsefool", functools.wraps(common.ATTACKS["sparsefool"])(fail))
     again = transfer.run_transfer(nets, x, y, SETTINGS, load=fail, root=tmp_path, progress=False)
     pd.testing.assert_frame_equal(again, first)
 
@@ -92,7 +95,7 @@ def test_sources_share_the_records_of_table2(nets, data, load, tmp_path):
                                    root=tmp_path, progress=False)
     rows = transfer.source_rows(SETTINGS, load=load, root=tmp_path, progress=False)
     pd.testing.assert_frame_equal(rows["a"], table2)
-    assert len(list(tmp_path.glob("01-sparsefool-*.jsonl"))) == 2  # one record per source, nothing else
+    assert len(list(tmp_path.glob("sparsefool-toy-*.jsonl"))) == 2  # one record per source, nothing else
 
 
 def test_shards_evaluate_their_own_images(nets, data, load, tmp_path):

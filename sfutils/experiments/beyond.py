@@ -2,7 +2,7 @@
 
 Every attack runs on the same models, images and machine, through one harness:
 
-* the model is wrapped in :class:`sfutils.experiments.common.CountingModel`, which counts samples
+* the model is wrapped in :class:`sfutils.attacks.counting.CountingModel`, which counts samples
   forwarded and samples back-propagated, so library attacks get the same forward/backward
   accounting as ours;
 * only images the model classifies correctly are attacked (the others are broken at k = 0);
@@ -36,9 +36,9 @@ from torch import nn
 from sfutils import metrics, stats
 from sfutils.metrics import predict
 from sfutils.attacks import AttackResult, deepfool_l1, jsma, refine_sparse, sparse_rs, sparsefool
-from sfutils.experiments.common import (CountingModel, Loader, Setting, chunk_for, lazy_setting, rebuild_adversarials,
-                                        sparse_delta_rows, summarize, timed)
-from sfutils.results import ResultStore, run_rows
+from sfutils.attacks.counting import CountingModel, timed
+from sfutils.experiments.common import Loader, Setting, rebuild_adversarials, summarize
+from sfutils.harness import chunk_for, sparse_delta_rows, store_rows
 from sfutils.models import REGISTRY
 
 # The paper's lambda per data set (§4.1): 1 for MNIST, 3 for CIFAR-10.
@@ -226,7 +226,7 @@ def check_adversarials(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_adv
 
 def _rows(result: AttackResult, invalid: torch.Tensor, keep: bool) -> list[dict[str, Any]]:
     """Per attacked image: ``success``, ``pixels``, ``elements``, ``invalid`` and, with ``keep``, the
-    sparse perturbation of :func:`sfutils.experiments.common.sparse_delta_rows`."""
+    sparse perturbation of :func:`sfutils.harness.sparse_delta_rows`."""
     cols = {"success": result.success, "pixels": result.perturbed_pixels(),
             "elements": metrics.perturbed_elements(result.perturbation), "invalid": invalid}
     lists = {k: v.cpu().tolist() for k, v in cols.items()}
@@ -247,26 +247,20 @@ def _chunk_rows(correct: torch.Tensor, pos: list[int], attacked_rows: list[dict[
     return [{"correct": True, **next(it), **shared} if correct[p] else {"correct": False} for p in pos]
 
 
-def _store(spec: AttackSpec, setting: Setting, root: str | Path | None, shard: int, num_shards: int) -> ResultStore:
-    return ResultStore(f"06-{spec.name}", {"model": setting.model, "n": setting.n, "seed": setting.seed,
-                                           "attack": spec.name, "params": dict(spec.params)},
-                       shard=shard, num_shards=num_shards, root=root)
-
-
 ChunkAttack = Callable[[CountingModel, torch.Tensor, torch.Tensor, list[int], list[int]], torch.Tensor]
 
 
-def _harness(spec: AttackSpec, setting: Setting, attack: ChunkAttack, load: Loader | None, chunk_size: int,
-             root: str | Path | None, shard: int, num_shards: int, progress: bool) -> pd.DataFrame:
-    """The store loop of every attack of the comparison: per chunk (positions ``pos`` into the
+def _checked_rows(spec: AttackSpec, setting: Setting, attack: ChunkAttack, *, chunk_size: int,
+                  **options: Any) -> pd.DataFrame:
+    """The rows of every attack of the comparison, through the one harness
+    (:func:`sfutils.harness.store_rows`, ``options`` as there): per chunk (positions ``pos`` into the
     setting), ``attack(counter, x, y, pos, attacked)`` returns adversarials of the correctly
     classified images ``attacked`` through a :class:`CountingModel`; they are timed, checked by
-    :func:`check_adversarials` and stored as rows."""
-    get = lazy_setting(setting, load)
+    :func:`check_adversarials` and stored under ``checked-<spec.name>-<dataset>-<model>``, keyed by
+    the setting and the attack's declared parameters."""
     correct: list[torch.Tensor] = []
 
-    def compute(pos: list[int]) -> list[dict[str, Any]]:
-        model, x, y = get()
+    def chunk_rows(model: nn.Module, x: torch.Tensor, y: torch.Tensor, pos: list[int]) -> list[dict[str, Any]]:
         if not correct:
             correct.append(predict(model, x) == y.cpu())
         att = [p for p in pos if correct[0][p]]
@@ -278,17 +272,18 @@ def _harness(spec: AttackSpec, setting: Setting, attack: ChunkAttack, load: Load
             rows = _rows(*check_adversarials(model, x[att], y[att], x_adv), spec.keep_adversarials)
         return _chunk_rows(correct[0], pos, rows, seconds, counter)
 
-    return run_rows(_store(spec, setting, root, shard, num_shards), compute, list(range(setting.n)),
-                    chunk_for(setting.dataset, chunk_size), progress)
+    return store_rows(f"checked-{spec.name}", setting, {"attack": spec.name, "params": dict(spec.params)}, chunk_rows,
+                      chunk_size=chunk_for(setting.dataset, chunk_size), **options)
 
 
 def attack_spec_rows(spec: AttackSpec, setting: Setting, *, load: Loader | None = None, chunk_size: int = 32,
                      root: str | Path | None = None, shard: int = 0, num_shards: int = 1,
                      progress: bool = True) -> pd.DataFrame:
     """Per-image rows of ``spec`` on ``setting`` (``load``, default
-    :func:`sfutils.experiments.common.load_setting`, runs only when rows are missing).
+    :func:`sfutils.setting.load_setting`, runs only when rows are missing).
 
-    Stored under ``06-<spec.name>`` keyed by model, n, seed and the attack's parameters; only
+    Stored under ``checked-<spec.name>-<dataset>-<model>`` keyed by the setting and the attack's
+    declared parameters (``spec.params``: library attacks' defaults are theirs to change); only
     missing rows are computed. Columns: ``correct`` (clean), then for attacked images
     ``success``, ``pixels``, ``elements``, ``invalid``, ``seconds``, ``forwards`` and
     ``backwards`` (per image, shared within a chunk) and, if kept, ``delta_idx`` / ``delta_val``.
@@ -305,7 +300,8 @@ def attack_spec_rows(spec: AttackSpec, setting: Setting, *, load: Loader | None 
         torch.manual_seed(setting.seed + pos[0])
         return spec.run(counter, x[att], y[att], setting.seed + pos[0])
 
-    return _harness(spec, setting, attack, load, chunk_size, root, shard, num_shards, progress)
+    return _checked_rows(spec, setting, attack, load=load, chunk_size=chunk_size, root=root, shard=shard,
+                         num_shards=num_shards, progress=progress)
 
 
 def refined_rows(spec: AttackSpec, base: AttackSpec, base_rows: pd.DataFrame, setting: Setting, *,
@@ -333,7 +329,8 @@ def refined_rows(spec: AttackSpec, base: AttackSpec, base_rows: pd.DataFrame, se
                              iterations=zeros, grad_evals=zeros, forward_evals=zeros)
         return refine_sparse(counter, xa, result=prior).adversarial
 
-    rows = _harness(spec, setting, attack, load, chunk_size, root, shard, num_shards, progress)
+    rows = _checked_rows(spec, setting, attack, load=load, chunk_size=chunk_size, root=root, shard=shard,
+                         num_shards=num_shards, progress=progress)
     ok = rows["correct"].astype(bool)
     rows.loc[ok, "refine_seconds"] = rows.loc[ok, "seconds"]
     for column in ("seconds", "forwards", "backwards"):

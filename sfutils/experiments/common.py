@@ -1,21 +1,13 @@
 """The core every experiment module (one per section notebook) shares.
 
-* **Settings and lazy loading**: a :class:`Setting` names what is attacked (``n`` test images of a
-  data set, drawn with ``seed``, and a registered model); :func:`lazy_setting` loads it on first
-  use only, so a fully stored record needs neither model nor data.
-* **Counting passes**: :class:`CountingModel` logs every forward pass through a model and the
-  backward passes through it, for attacks (library ones included) that do not count their own.
-* **Timed rows**: :func:`timed_rows` runs an attack on a chunk and returns one row per sample: the
-  columns of :func:`sfutils.results.attack_rows` (wall time shared equally by the chunk's images,
-  batched, unlike the paper's one image at a time) plus those of :func:`sparse_delta_rows`;
-  :func:`attack_samples` stores them, resumably, for any attack of :mod:`sfutils.attacks` on a
-  setting (records shared by every notebook that attacks the same setting alike).
-* **The sparse-delta format**: ``delta_idx`` / ``delta_val``, the flat indices and values of the
-  nonzero perturbation, with ``channel_counts`` (changed elements per channel, for the random
-  baseline of §4.2) and ``invalid`` (elements outside [0, 1], for §2.2);
+* **Attacks into the store**: :func:`attack_samples` stores the per-sample rows of any attack of
+  :mod:`sfutils.attacks` on a :class:`~sfutils.setting.Setting`, resumably, through the one harness
+  :mod:`sfutils.harness` (records shared by every notebook that attacks the same setting alike);
+  :func:`accuracy` stores a setting's clean predictions.
+* **The sparse-delta format** of :func:`sfutils.harness.sparse_delta_rows`:
   :func:`rebuild_adversarials` turns stored rows back into adversarial images.
 * **Summaries**: :func:`summarize`, the paper's measures (§4.1) over stored rows, and
-  :func:`accuracy`, a setting's stored clean accuracy (a fraction, like every accuracy here).
+  :func:`interval_columns`, their 95 % intervals under the tables' column names.
 
 One meaning per word across the experiments: ``chunk_size`` is how many samples an attack call
 gets and the store appends at once (what a killed run loses at most); ``batch_size`` (an attack's
@@ -25,10 +17,7 @@ or :func:`sfutils.metrics.predict`'s) is how many images one forward pass carrie
 
 from __future__ import annotations
 
-import functools
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,153 +26,10 @@ import torch
 from torch import nn
 
 from sfutils import stats
+from sfutils.attacks import ATTACKS
+from sfutils.harness import attack_store, store_rows
 from sfutils.metrics import predict
-from sfutils.attacks import ATTACKS, AttackResult, channel_counts
-from sfutils.results import ResultStore, attack_rows, run_rows
-
-Loaded = tuple[nn.Module, torch.Tensor, torch.Tensor]
-Loader = Callable[[], Loaded]
-_SEEDED = {"jsma", "one_pixel", "random_sparse", "sparse_rs"}  # attacks drawing random numbers from ``seed``
-
-
-@dataclass(frozen=True)
-class Setting:
-    """What is attacked: ``n`` test images of ``dataset`` (drawn with ``seed``) on ``model``.
-
-    ``crop`` (ImageNet only) feeds every net the same centre crop (resized to crop/0.875 first)
-    instead of the model's own input size, so that one set of adversarials serves Table 2, Table 3
-    (which feeds each net's adversarials to the others) and Fig. 8; ``None``: the model's own size.
-    """
-
-    dataset: str
-    model: str
-    n: int
-    seed: int = 0
-    crop: int | None = None
-
-    def __post_init__(self) -> None:
-        if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
-            raise ValueError(f"n must be a positive int, got {self.n!r}")
-        if self.crop is not None:
-            if self.dataset != "imagenet":
-                raise ValueError(f"crop applies to ImageNet only, not {self.dataset}")
-            if isinstance(self.crop, bool) or not isinstance(self.crop, int) or self.crop < 1:
-                raise ValueError(f"crop must be a positive int (pixels) or None, got {self.crop!r}")
-
-    def key(self) -> dict[str, Any]:
-        """What identifies the setting in a result store (``crop`` only when set, so that records
-        stored before it existed keep their key)."""
-        return {k: v for k, v in asdict(self).items() if k != "crop" or v is not None}
-
-
-@functools.lru_cache(maxsize=4)
-def load_setting(setting: Setting) -> Loaded:
-    """The setting's model (eval mode, on the default device) and its images/labels (same device),
-    preprocessed for the model or at the setting's ``crop``.
-
-    ImageNet nets come through :func:`attack_model` (BatchNorm folded, channels last): the same
-    function, cheaper input gradients."""
-    from sfutils import models  # heavy imports only when real data is needed
-    from sfutils.data import load_dataset
-
-    if models.model_info(setting.model).dataset != setting.dataset:
-        raise ValueError(f"{setting.model} is a model of {models.model_info(setting.model).dataset}, "
-                         f"not {setting.dataset}")
-    model = models.get_model(setting.model)
-    dev = next(model.parameters()).device
-    if setting.crop is None:
-        x, y = models.model_data(setting.model, "test", n=setting.n, seed=setting.seed)
-    else:
-        x, y = load_dataset(setting.dataset, "test", n=setting.n, seed=setting.seed, crop=setting.crop)
-    x, y = x.to(dev), y.to(dev)
-    return attack_model(model, setting.dataset, x[:2]), x, y
-
-
-def attack_model(model: nn.Module, dataset: str, probe: torch.Tensor) -> nn.Module:
-    """The model the attacks run on: ImageNet nets through :func:`sfutils.models.speed.fast_eval`
-    (same function, faster input gradients: benchmarks/imagenet.md; ``probe``: a few of the images),
-    every other model as given."""
-    from sfutils.models.speed import fast_eval
-
-    return fast_eval(model, probe) if dataset == "imagenet" else model
-
-
-def lazy_setting(setting: Setting, load: Loader | None = None) -> Callable[[], Loaded]:
-    """A getter for the setting's (model, x, y) that loads them on first call only (``load``, default
-    :func:`load_setting`), so a fully cached record needs neither model nor data."""
-    loaded: list[Loaded] = []
-
-    def get() -> Loaded:
-        if not loaded:
-            model, x, y = (load or functools.partial(load_setting, setting))()
-            if x.shape[0] != setting.n:
-                raise ValueError(f"the loader returned {x.shape[0]} images for a setting of n={setting.n}")
-            loaded.append((model, x, y))
-        return loaded[0]
-
-    return get
-
-
-class CountingModel(nn.Module):
-    """``model`` unchanged, logging every forward pass through it as ``[rows, backward passes]``.
-
-    ``forwards`` counts samples forwarded and ``backwards`` samples back-propagated (a gradient
-    reaching the logits of a pass counts its rows once per backward pass), so every attack, ours
-    or a library's, gets the same accounting.
-    """
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-        self.log: list[list[int]] = []
-        self.train(model.training)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.model(x)
-        entry = [out.shape[0], 0]
-        self.log.append(entry)
-        if out.requires_grad:
-            out.register_hook(lambda grad: entry.__setitem__(1, entry[1] + 1))
-        return out
-
-    @property
-    def forwards(self) -> int:
-        return sum(rows for rows, _ in self.log)
-
-    @property
-    def backwards(self) -> int:
-        return sum(rows * backward for rows, backward in self.log)
-
-    def reset(self) -> None:
-        """Forget the passes logged so far."""
-        self.log = []
-
-
-def timed(fn: Callable[[], Any], device: torch.device | None = None) -> tuple[Any, float]:
-    """``fn()`` and its wall time in seconds (CUDA work on ``device`` synchronised at both ends)."""
-    sync = device is not None and device.type == "cuda"
-    if sync:
-        torch.cuda.synchronize(device)
-    start = time.perf_counter()
-    out = fn()
-    if sync:
-        torch.cuda.synchronize(device)
-    return out, time.perf_counter() - start
-
-
-def sparse_delta_rows(result: AttackResult) -> list[dict[str, Any]]:
-    """Per sample: ``channel_counts``, ``invalid`` (elements outside [0, 1]) and the sparse perturbation
-    ``delta_idx`` / ``delta_val``."""
-    r = result.to("cpu")
-    counts = channel_counts(r.perturbation).tolist()
-    invalid = ((r.adversarial < 0) | (r.adversarial > 1)).flatten(1).sum(dim=1).tolist()
-    flat = r.perturbation.flatten(1)
-    rows = []
-    for i in range(flat.shape[0]):
-        idx = flat[i].nonzero().squeeze(1)
-        rows.append({"channel_counts": counts[i], "invalid": invalid[i], "delta_idx": idx.tolist(),
-                     "delta_val": flat[i, idx].tolist()})
-    return rows
+from sfutils.setting import Loader, Setting, load_setting  # noqa: F401 (notebooks use common.load_setting)
 
 
 def rebuild_adversarials(x: torch.Tensor, df: pd.DataFrame) -> torch.Tensor:
@@ -198,67 +44,32 @@ def rebuild_adversarials(x: torch.Tensor, df: pd.DataFrame) -> torch.Tensor:
     return adv.view_as(x)
 
 
-IMAGENET_CHUNK = 10  # an ImageNet image takes ~15 s to attack on 2 CPU cores (benchmarks/imagenet.md)
-SLOW_ATTACKS = {"one_pixel"}  # minutes per image at the paper's budget: chunks of IMAGENET_CHUNK too
-
-
-def chunk_for(dataset: str, chunk_size: int, attack: str | None = None) -> int:
-    """The chunk size of an experiment on ``dataset`` (with ``attack``): at most
-    :data:`IMAGENET_CHUNK` on ImageNet and for the :data:`SLOW_ATTACKS`, so that a record is written
-    (and can be committed) every few minutes rather than after hours; batches above a few images do
-    not attack faster on a CPU (benchmarks/imagenet.md, batch 1 vs 6)."""
-    slow = dataset == "imagenet" or attack in SLOW_ATTACKS
-    return min(chunk_size, IMAGENET_CHUNK) if slow else chunk_size
-
-
-def timed_rows(attack_fn: Callable[[torch.Tensor], AttackResult], x: torch.Tensor, y: torch.Tensor
-               ) -> list[dict[str, Any]]:
-    """Run ``attack_fn`` on the chunk ``x`` (true labels ``y``) and return its per-sample rows: the
-    columns of :func:`sfutils.results.attack_rows` and of :func:`sparse_delta_rows`."""
-    result, seconds = timed(lambda: attack_fn(x), x.device)
-    return [{**a, **b} for a, b in zip(attack_rows(result, y, seconds), sparse_delta_rows(result))]
-
-
 def attack_samples(attack: str, setting: Setting, *, shard: int = 0, num_shards: int = 1, chunk_size: int = 64,
                    progress: bool = True, root: str | Path | None = None, load: Loader | None = None,
                    **kwargs: Any) -> pd.DataFrame:
-    """Per-sample rows of ``attack`` (a key of :data:`sfutils.attacks.ATTACKS`, called with ``kwargs``)
-    on ``setting``.
+    """Per-sample rows (:func:`sfutils.harness.timed_rows`) of ``attack`` (a key of
+    :data:`sfutils.attacks.ATTACKS`, called with ``kwargs``) on ``setting``.
 
-    Rows are stored under ``01-<attack>`` keyed by the setting and ``kwargs`` and computed only
-    when missing (``load``, default :func:`sfutils.experiments.common.load_setting`, is called only
-    then). Seeded attacks get ``seed = setting.seed + position of the chunk's first sample`` per chunk;
-    chunks are fixed blocks (:func:`sfutils.results.run_rows`), so shards and resumed runs seed alike.
+    Stored under ``<attack>-<dataset>-<model>`` keyed by the setting and the attack's effective
+    settings (:func:`sfutils.harness.attack_store`), computed only when missing (``load``, default
+    :func:`sfutils.setting.load_setting`, is called only then); the other options are those of
+    :func:`sfutils.harness.store_rows`. A seeded attack is seeded per chunk from ``setting.seed``.
     """
     if attack not in ATTACKS:
         raise ValueError(f"unknown attack {attack!r}; known: {', '.join(ATTACKS)}")
-    if "seed" in kwargs:
-        raise ValueError("pass the seed through the Setting, not as an attack keyword")
-    store = ResultStore(f"01-{attack}", {**setting.key(), "attack": attack, "kwargs": kwargs},
-                        shard=shard, num_shards=num_shards, root=root)
-    get = lazy_setting(setting, load)
-
-    def compute(pos: list[int]) -> list[dict[str, Any]]:
-        model, x, y = get()
-        extra = {"seed": setting.seed + pos[0]} if attack in _SEEDED else {}
-        return timed_rows(lambda xc: ATTACKS[attack](model, xc, **kwargs, **extra), x[pos], y[pos])
-
-    chunk = chunk_for(setting.dataset, chunk_size, attack)
-    return run_rows(store, compute, list(range(setting.n)), chunk, progress)
+    return attack_store(attack, ATTACKS[attack], setting, kwargs, key={"attack": attack}, chunk_size=chunk_size,
+                        load=load, shard=shard, num_shards=num_shards, root=root, progress=progress)
 
 
 def accuracy(setting: Setting, *, chunk_size: int = 256, progress: bool = False, root: str | Path | None = None,
              load: Loader | None = None) -> float:
     """Top-1 accuracy (a fraction, as :func:`sfutils.accuracy.accuracy`) of the setting's model on its
-    ``n`` images, stored per image under ``01-accuracy``."""
-    store = ResultStore("01-accuracy", setting.key(), root=root)
-    get = lazy_setting(setting, load)
-
-    def compute(pos: list[int]) -> list[dict[str, Any]]:
-        model, x, y = get()
+    ``n`` images, stored per image under ``accuracy-<dataset>-<model>``."""
+    def chunk_rows(model: nn.Module, x: torch.Tensor, y: torch.Tensor, pos: list[int]) -> list[dict[str, Any]]:
         return [{"correct": bool(c)} for c in (predict(model, x[pos]) == y[pos].cpu()).tolist()]
 
-    df = run_rows(store, compute, list(range(setting.n)), chunk_size, progress)
+    df = store_rows("accuracy", setting, {}, chunk_rows, load=load, chunk_size=chunk_size, root=root,
+                    progress=progress)
     return float(df["correct"].astype(bool).mean())
 
 

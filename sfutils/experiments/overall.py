@@ -1,7 +1,7 @@
 """§4.2 "Overall performance": Table 1, Table 2 (+ the random baseline), Fig. 4 and §2.2.
 
 Every attack runs through the resumable per-sample store (:mod:`sfutils.results`): a row per
-attacked image in the format of :func:`sfutils.experiments.common.timed_rows` (the standard
+attacked image in the format of :func:`sfutils.harness.timed_rows` (the standard
 columns, ``channel_counts`` for the random baseline of §4.2, ``invalid`` for §2.2 and the sparse
 perturbation, from which :func:`sfutils.experiments.common.rebuild_adversarials` rebuilds the
 adversarial images for figures). Times are the wall time of a batched chunk shared equally by its

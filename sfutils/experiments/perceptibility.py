@@ -1,9 +1,9 @@
 """§4.2 "Perceptibility": SparseFool examples at three sparsity levels (Figs. 1 and 5) and the box
 [x - delta, x + delta] (delta on the 0-255 scale) that trades sparsity for imperceptibility (Figs. 6-7).
 
-Every attack runs through the resumable per-sample store (:mod:`sfutils.results`) under
-``02-sparsefool-box``, one record per (setting, delta, lambda, attack keywords); rows carry the
-format of :func:`sfutils.experiments.common.timed_rows`, whose sparse perturbation
+Every attack runs through the one harness (:func:`sfutils.harness.attack_store`) under
+``sparsefool-box-<dataset>-<model>``, one record per (setting, delta, SparseFool's effective
+settings); rows carry the format of :func:`sfutils.harness.timed_rows`, whose sparse perturbation
 :func:`sfutils.experiments.common.rebuild_adversarials` turns back into the images of the figures.
 """
 
@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from sfutils.attacks.sparsefool import bounds, sparsefool
-from sfutils.experiments.common import (Loader, Setting, attack_samples, chunk_for, lazy_setting, summarize,
-                                        timed_rows)
-from sfutils.results import ResultStore, run_rows
+from sfutils.experiments.common import Loader, Setting, attack_samples, summarize
+from sfutils.harness import attack_store
 
 # Fig. 7 of the paper (ResNet-101, ImageNet): perturbed pixels (%) of one image per row at each delta.
 PAPER_FIG7: dict[str, dict[int, float]] = {
@@ -29,6 +28,9 @@ PAPER_FIG7: dict[str, dict[int, float]] = {
 # Fig. 6 / §4.2 "Perceptibility": beyond delta ~ 25 the median sparsity stays almost constant; fooling rate 100% for every delta.
 PAPER_PLATEAU_DELTA = 25
 
+# SparseFool's box keywords: set per chunk from delta (which keys the record instead).
+BOX = ("lb", "ub")
+
 
 def attack_box(setting: Setting, delta: float, *, lam: float = 3.0, shard: int = 0, num_shards: int = 1,
                chunk_size: int = 64, progress: bool = True, root: str | Path | None = None,
@@ -36,29 +38,22 @@ def attack_box(setting: Setting, delta: float, *, lam: float = 3.0, shard: int =
     """Per-sample rows of SparseFool restricted to ``bounds(x, delta)`` (§4.2, "Perceptibility") on ``setting``.
 
     ``kwargs`` go to :func:`sfutils.attacks.sparsefool`; rows are computed only when missing from
-    the store (``load``, default :func:`sfutils.experiments.common.load_setting`, runs only then).
+    the store (``load``, default :func:`sfutils.setting.load_setting`, runs only then).
     delta = 255 is the plain attack on [0, 1], so it shares the record of
     :func:`sfutils.experiments.common.attack_samples` (other notebooks' runs are reused). The
     returned rows carry a ``delta`` column.
     """
     if not 0 < delta <= 255:
         raise ValueError(f"delta is on the 0-255 scale and must lie in (0, 255], got {delta}")
-    if {"lb", "ub"} & set(kwargs):
+    if set(BOX) & set(kwargs):
         raise ValueError("the box comes from delta; do not pass lb/ub")
     delta = float(delta)
+    options = dict(load=load, shard=shard, num_shards=num_shards, chunk_size=chunk_size, progress=progress, root=root)
     if delta == 255:
-        return attack_samples("sparsefool", setting, load=load, lam=float(lam), shard=shard, num_shards=num_shards,
-                              chunk_size=chunk_size, progress=progress, root=root, **kwargs).assign(delta=delta)
-    store = ResultStore("02-sparsefool-box", {**setting.key(), "delta": delta, "lam": float(lam),
-                                              "kwargs": kwargs}, shard=shard, num_shards=num_shards, root=root)
-    get = lazy_setting(setting, load)
-
-    def compute(pos: list[int]) -> list[dict[str, Any]]:
-        model, x, y = get()
-        lb, ub = bounds(x[pos], delta)
-        return timed_rows(lambda xc: sparsefool(model, xc, lam=lam, lb=lb, ub=ub, **kwargs), x[pos], y[pos])
-
-    df = run_rows(store, compute, list(range(setting.n)), chunk_for(setting.dataset, chunk_size), progress)
+        return attack_samples("sparsefool", setting, lam=float(lam), **options, **kwargs).assign(delta=delta)
+    df = attack_store("sparsefool-box", sparsefool, setting, {"lam": float(lam), **kwargs},
+                      key={"attack": "sparsefool", "delta": delta}, drop=BOX,
+                      chunk_kwargs=lambda x: dict(zip(BOX, bounds(x, delta))), **options)
     return df.assign(delta=delta)
 
 

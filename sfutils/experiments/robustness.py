@@ -4,7 +4,7 @@ The paper attacks an l∞ adversarially trained CIFAR-10 ResNet-18 (82.17 % accu
 perturbations only slightly less sparse (2.44 % of the pixels vs 1.27 %) and faster to find
 (0.3 s vs 0.69 s per image): l∞ training barely helps against sparse perturbations. Here both
 nets go through the same resumable SparseFool runs as Table 1
-(:func:`sfutils.experiments.common.attack_samples`, stored under ``01-sparsefool``), so the
+(:func:`sfutils.experiments.common.attack_samples`, stored under ``sparsefool-cifar10-<model>``), so the
 standard net's rows are shared with notebook 01 when its settings match.
 """
 

@@ -21,7 +21,8 @@ import torch
 from torch import nn
 
 from sfutils.metrics import predict
-from sfutils.experiments.common import Loaded, Setting, attack_samples, rebuild_adversarials
+from sfutils.experiments.common import Setting, attack_samples, rebuild_adversarials
+from sfutils.setting import Loaded
 
 # Table 3 of the paper: fooling rate (%) of the column (target) net on adversarials of the row
 # (source) net, 4000 ImageNet validation images.
