@@ -1,9 +1,9 @@
-"""Property tests (hypothesis): the attack contract of DeepFool (§2.2) and SparseFool (§3, Algorithm 2)
+"""Property tests (hypothesis): the attack contract of DeepFool (§2.1) and SparseFool (§3, Algorithm 2)
 over random shapes, boxes and linear classifiers, and the harness's record keys (sfutils.harness).
 
 On an affine classifier the linearisation DeepFool and SparseFool rely on is exact, so the
 contract can be checked together with what the paper derives for it: DeepFool's first step reaches
-the closest decision hyperplane, at l2 distance min_k |f_k - f_l| / ||w_k - w_l|| (§2.2).
+the closest decision hyperplane, at l2 distance min_k |f_k - f_l| / ||w_k - w_l|| (Eq. 3 of §2.1).
 """
 
 from __future__ import annotations
