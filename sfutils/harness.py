@@ -38,7 +38,9 @@ from sfutils.setting import Loader, Setting, lazy_setting
 # setting names them), the seed (the setting's ``seed``; each chunk is seeded with ``setting.seed``
 # plus the position of its first sample), and what only changes memory or reporting:
 # ``batch_size`` (images per forward pass, "only affects memory" for every attack of
-# :mod:`sfutils.attacks`), ``progress`` (a bar) and ``trace`` (a recorder of the iterates).
+# :mod:`sfutils.attacks`), ``progress`` (a bar) and ``trace`` (a recorder of the iterates). A seeded
+# attack's rows also depend on the chunk size (each chunk is seeded from its first position), which
+# is not in the key: a record is resumed with the chunk size that began it (the profile's).
 NOT_ANSWERS = frozenset({"model", "x", "seed", "batch_size", "progress", "trace"})
 
 IMAGENET_CHUNK = 10  # an ImageNet image takes ~15 s to attack on 2 CPU cores (benchmarks/imagenet.md)
