@@ -18,7 +18,7 @@ from sfutils.attacks.result import AttackResult
 from sfutils.harness import effective_settings
 from sfutils.results import params_hash
 
-FAST = settings(max_examples=20, deadline=None)
+FAST = settings(max_examples=20, deadline=None, derandomize=True)  # the same examples on every run (CI)
 SHAPES = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(2, 5), st.integers(2, 5))
 
 
@@ -69,8 +69,8 @@ def test_deepfool_fools_an_affine_classifier_at_the_closest_hyperplane(shape, cl
     gaps = (f - f.gather(1, label[:, None])).abs() / (w[None] - w[label][:, None]).norm(dim=2)
     closest = gaps.scatter(1, label[:, None], float("inf")).amin(dim=1)
     norms = res.perturbation.flatten(1).norm(dim=1)
-    one_step = res.iterations <= 1  # one linear step lands exactly (1 + overshoot) x the distance away
-    torch.testing.assert_close(norms[one_step], (1 + overshoot) * closest[one_step])
+    one_step = res.iterations <= 1  # one linear step lands (1 + overshoot) x the distance away (at least 1e-4)
+    torch.testing.assert_close(norms[one_step], (1 + overshoot) * closest[one_step].clamp(min=1e-4))
     assert (norms >= closest * (1 - 1e-9)).all()  # no adversarial is closer than the closest hyperplane
 
 
