@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SECTIONS = ("imagenet.md", "jsma.md", "speed.md")  # written by bench_imagenet.py, bench_jsma.py, bench_speed.py
+# written by bench_imagenet.py, bench_jsma.py, bench_speed.py, bench_official.py and bench_one_pixel.py
+SECTIONS = ("imagenet.md", "jsma.md", "speed.md", "official.md", "one_pixel.md")
 
 
 def with_sections(main: str, folder: Path) -> str:

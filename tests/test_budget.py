@@ -1,0 +1,103 @@
+"""Table 2's iteration budget (sfutils.experiments.budget) on a small net and a synthetic store."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import pandas as pd
+import pytest
+import torch
+
+from conftest import images
+from sfutils.attacks import sparsefool
+from sfutils.experiments import budget
+from sfutils.experiments.common import attack_samples
+from sfutils.setting import Setting
+
+matplotlib.use("Agg")
+
+
+def test_a_larger_cap_only_lets_the_loop_run_on(gray_model):
+    """The module's shortcut: one image at a time, a run at cap c gives the outcome at every C <= c."""
+    x = images(12, 1, 10, seed=2)
+    small = [sparsefool(gray_model, x[i:i + 1], lam=1.0, max_iter=1, batch_size=1) for i in range(12)]
+    large = [sparsefool(gray_model, x[i:i + 1], lam=1.0, max_iter=8, batch_size=1) for i in range(12)]
+    assert any(int(r.iterations[0]) > 1 for r in large)  # the check has teeth
+    for s, g in zip(small, large):
+        fooled_at_1 = bool(g.success[0]) and int(g.iterations[0]) <= 1
+        assert bool(s.success[0]) == fooled_at_1
+        if fooled_at_1:
+            assert torch.equal(s.perturbation, g.perturbation) and torch.equal(s.adv_label, g.adv_label)
+        else:
+            assert int(s.iterations[0]) == 1
+
+
+def _setting_and_loader(model):
+    x = images(10, 1, 10, seed=4)
+    with torch.no_grad():
+        y = model(x).argmax(1)
+    return Setting("mnist", "toy-cnn", 10, 0), (lambda: (model, x, y)), x
+
+
+def test_iteration_budget_on_a_synthetic_store(gray_model, tmp_path):
+    setting, load, x = _setting_and_loader(gray_model)
+    kwargs = {"lam": 1.0, "max_iter": 1}
+    base = attack_samples("sparsefool", setting, root=tmp_path, load=load, progress=False, **kwargs)
+    assert 0 < base["success"].sum() < 10
+    table = budget.iteration_budget({setting: base}, [3, 12], kwargs, root=tmp_path, load={setting: load},
+                                    progress=False)
+    assert list(table.columns) == budget.BUDGET_COLUMNS
+    assert table["max_iter"].tolist() == [1, 3, 12] and (table["n"] == 10).all() and (table["pending"] == 0).all()
+    assert table["fooled"].is_monotonic_increasing
+    direct = [sparsefool(gray_model, x[i:i + 1], lam=1.0, max_iter=12, batch_size=1) for i in range(10)]
+    for cap, fooled in zip(table["max_iter"], table["fooled"]):
+        expect = [bool(b) or (cap > 1 and bool(d.success[0]) and int(d.iterations[0]) <= cap)
+                  for b, d in zip(base["success"], direct)]
+        assert fooled == sum(expect)
+    row = table.iloc[0]
+    assert row["fooling_rate"] == pytest.approx(100 * base["success"].mean())
+    assert row["lo"] <= row["fooling_rate"] <= row["hi"]
+    # only the images the base left unfooled were rerun, and the stored rows give the same table
+    stored = budget.budget_store(setting, 3, {"lam": 1.0}, tmp_path).load()
+    assert set(stored["id"]) == set(base.loc[~base["success"].astype(bool), "id"])
+    again = budget.iteration_budget({setting: base}, [3, 12], kwargs, root=tmp_path, compute=False)
+    pd.testing.assert_frame_equal(table, again)
+    fig = budget.plot_budget(table)
+    assert len(fig.axes[0].lines) == 2  # the net, and the paper's rate
+
+
+def _rows(ids, success, iterations, pct):
+    return pd.DataFrame({"id": ids, "success": success, "iterations": iterations, "pct": pct})
+
+
+def test_undecided_images_are_pending_and_failures_unbounded():
+    base = _rows([0, 1, 2, 3], [True, False, False, False], [10, 50, 50, 50], [0.1, 0.5, 0.6, 0.7])
+    reruns = {200: _rows([1, 2, 3], [True, False, True], [150, 200, 40], [0.2, 0.9, 0.3])}
+    table = budget.budget_table("net", base, reruns, [200, 1000])
+    t = table.set_index("max_iter")
+    assert t.loc[50, ["n", "fooled", "pending"]].tolist() == [4, 1, 0]
+    assert math.isinf(t.loc[50, "median_px_all"]) and t.loc[50, "median_px_fooled"] == pytest.approx(0.1)
+    assert t.loc[200, ["n", "fooled", "pending"]].tolist() == [4, 3, 0]
+    assert t.loc[200, "median_px_fooled"] == pytest.approx(0.2)
+    # cap 1000: image 2 (unfooled at 200) is undecided until a run with cap >= 1000 exists; only the
+    # images before it count, not image 3 (whose outcome is known only because it was easy)
+    assert t.loc[1000, ["n", "fooled", "pending"]].tolist() == [2, 2, 1]
+    reruns[1000] = _rows([2], [True], [700], [1.5])
+    t2 = budget.budget_table("net", base, reruns, [200, 1000]).set_index("max_iter")
+    assert t2.loc[1000, ["n", "fooled", "pending"]].tolist() == [4, 4, 0]
+    # a cap-1000 run decides the smaller cap 200 too: fooled only within 200 iterations
+    o = budget.outcomes(base, {1000: _rows([1, 2, 3], [True, True, True], [150, 700, 40], [0.2, 1.5, 0.3])}, 200)
+    assert o["fooled"].tolist() == [True, True, False, True] and o["known"].all()
+
+
+def test_official_agreement_summary():
+    df = pd.DataFrame({"id": [0, 1, 2, 3], "fooled_official": [True, True, False, True],
+                       "fooled_ours": [True, True, False, False], "iterations_official": [2, 30, 50, 46],
+                       "iterations_ours": [2, 26, 50, 50], "pixels_official": [5, 40, 90, 60],
+                       "pixels_ours": [5, 44, 80, 70], "same_pixel_set": [True, False, False, False],
+                       "seconds_official": [4.0, 50.0, 90.0, 80.0], "seconds_ours": [2.0, 20.0, 35.0, 35.0]})
+    s = budget.official_agreement(df)
+    assert (s["n"], s["same_outcome"], s["both"], s["official_only"], s["ours_only"], s["neither"]) == (4, 3, 2, 1, 0, 1)
+    assert s["same_iterations"] == 1 and s["median_abs_iteration_diff"] == 2.0 and s["mean_iteration_diff"] == -2.0
+    assert s["seconds_official"] == pytest.approx(56.0)
