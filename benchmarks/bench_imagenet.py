@@ -208,7 +208,7 @@ the rewrites change no answer of the algorithm, only which last bits float32 rou
 
 {table(agree)}
 
-The notebooks attack the ImageNet nets through `fast_eval` (`experiments.common.load_setting`); the
+The notebooks attack the ImageNet nets through `fast_eval` (`sfutils.setting.load_setting`); the
 batched-vs-reference tests run on the plain models and are unchanged.
 """
     (out / "imagenet.md").write_text(text)

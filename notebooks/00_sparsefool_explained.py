@@ -16,13 +16,9 @@
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F00_sparsefool_explained.ipynb)
 
 # %% tags=["remove-cell"]
-# On Colab only: install this project with its extras (elsewhere `make install` did; here nothing happens).
-import subprocess
-import sys
-
+import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
 
 # %% [markdown]
 # # 00 · SparseFool explained on a classifier you can see
@@ -75,7 +71,7 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from sfutils import plotting, provenance, toy
+from sfutils import plotting, toy
 from sfutils.accuracy import accuracy
 from sfutils.attacks import bounds, deepfool, deepfool_l1, linear_solver, sparsefool
 from sfutils.attacks.deepfool import deepfool_boundary

@@ -16,13 +16,9 @@
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F01_overall_performance.ipynb)
 
 # %% tags=["remove-cell"]
-# On Colab only: install this project with its extras (elsewhere `make install` did; here nothing happens).
-import subprocess
-import sys
-
+import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
 
 # %% [markdown]
 # # §4.2 Overall performance: Table 1, Table 2, Fig. 4 and §2.2
@@ -68,36 +64,32 @@ display(Markdown(paper.table1_markdown() + "\n\n" + paper.table2_markdown()))
 # %% tags=["parameters"]
 profile = "default"
 seed = 0
-n_mnist = None
-n_cifar = None
-n_imagenet = None
-shard = 0
+n_mnist = None  # MNIST test images in notebook 01 (None: the profile's count)
+n_cifar = None  # CIFAR-10 test images in notebook 01 (None: the profile's count)
+n_imagenet = None  # ImageNet sample images in notebook 01 (None: the profile's count)
+shard = 0  # this process's share of notebook 01's records (with num_shards)
 num_shards = 1
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 from IPython.display import Markdown, display
 
-from sfutils import data, plotting, provenance, stats
-from sfutils.device import default_device
+from sfutils import data, plotting, stats
 from sfutils.experiments import common, overall
 from sfutils.experiments.common import Setting
 from sfutils.notebook import setup
+from sfutils.setting import load_setting
 
-run, P = setup("01", profile, seed=seed, n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet)
+run, P = setup("01", profile, datasets=("mnist", "cifar10", "imagenet"), seed=seed, n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet)
 FIGURES = ["01_table1", "01_fig4_lambda_sweep", "01_table2_imagenet", "01_l1_deepfool_clipping"]
 TABLES = ["01_table1", "01_table2", "01_fig4", "01_l1_deepfool"]
 store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
-for name in ("mnist", "cifar10", "imagenet"):
-    print(f"{name}: {data.dataset_source(name).description}")
-print(f"profile {profile}, device {default_device()}, settings {vars(P)}")
 
 # %% [markdown]
 # ## Table 1: SparseFool vs JSMA vs one-pixel on MNIST and CIFAR-10
 #
-# Per-sample results go to the resumable store (`data/results/<profile>/01-*.jsonl`). JSMA runs
+# Per-sample results go to the resumable store (`data/results/<profile>/<attack>-<dataset>-<model>-<hash>.jsonl`). JSMA runs
 # untargeted as in §4.1 (random target, success = label changed); the one-pixel attack grows k
 # from 1 until it succeeds, here up to `max_k` pixels, with the profile's population and number of
 # generations (the paper's 400 and 100 in `full`, reduced in `quick` and `default`).
@@ -167,7 +159,7 @@ display(Markdown(t2.to_markdown(index=False, floatfmt=".3g")))
 # %%
 model0 = P.imagenet_models[0][0]
 sf0 = examples[model0]
-_, x0, _ = common.load_setting(Setting("imagenet", model0, P.n_imagenet, P.seed, crop=P.imagenet_crop))
+_, x0, _ = load_setting(Setting("imagenet", model0, P.n_imagenet, P.seed, crop=P.imagenet_crop))
 fooled = np.flatnonzero(sf0["success"].to_numpy())[:6]
 fooled = fooled if fooled.size else np.arange(min(6, len(sf0)))  # show the attempts if none succeeded
 names = [c.split(",")[0] for c in data.class_names("imagenet")]
@@ -300,12 +292,9 @@ print(run.markdown(n=int(t1["n"].sum() + t2["n"].sum())))
 # ## What we found
 #
 # Table 1 (each attack on each data set; the sparsity and query factors; wall time from the speed
-# benchmark), Table 2 with the gap to the random baseline and with the iteration cap lifted, the
-# trends of Fig. 4 and §2.2. Each verdict comes from the tables this run wrote
-# (`figures/<profile>/tables/`) and the claim registry `sfutils/claims/registry/`: *holds* when the 95 %
-# interval lies inside the criterion (*holds on a stand-in* when our model or data is not the
-# paper's), *does not hold* when it lies outside, *inconclusive* when it straddles it, has no
-# interval or rests on fewer than 20 images.
+# benchmark), Table 2 (with the gap to the random baseline, and the fooling rate with the
+# iteration cap lifted), the trends of Fig. 4 and §2.2, judged on the tables this run wrote. The
+# rules are printed under the table.
 
 # %%
 from sfutils.notebook import what_we_found

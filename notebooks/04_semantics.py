@@ -16,13 +16,9 @@
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F04_semantics.ipynb)
 
 # %% tags=["remove-cell"]
-# On Colab only: install this project with its extras (elsewhere `make install` did; here nothing happens).
-import subprocess
-import sys
-
+import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
 
 # %% [markdown]
 # # §4.2 Semantic information of SparseFool perturbations: Figs. 8 and 9
@@ -55,33 +51,29 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 profile = "default"
 seed = 0
-n_cifar = None
-n_images = None
-shard = 0
+n_cifar = None  # CIFAR-10 test images in notebook 04 (None: the profile's count)
+n_images = None  # images per network in notebook 04 (None: the profile's count)
+shard = 0  # this process's share of notebook 04's records (with num_shards)
 num_shards = 1
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 import torch
 from IPython.display import Markdown, display
 
-from sfutils import data, plotting, provenance
-from sfutils.device import default_device
+from sfutils import data, plotting
 from sfutils.experiments import common, semantics
 from sfutils.experiments.common import Setting
 from sfutils.notebook import setup
+from sfutils.setting import load_setting
 
-run, P = setup("04", profile, seed=seed, n_cifar=n_cifar, n_images=n_images)
+run, P = setup("04", profile, datasets=("cifar10", "imagenet"), seed=seed, n_cifar=n_cifar, n_images=n_images)
 FIGURES = ["04_fig8_networks", "04_fig9_cifar10_by_fooling_class", "04_fig9_location_maps",
            "04_class_pairs"]
 TABLES = ["04_networks", "04_location_agreement", "04_class_pairs", "04_top_pairs"]
 store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
-for ds in ("cifar10", "imagenet"):
-    print(f"{ds}: {data.dataset_source(ds).description}")
-print(f"profile {profile}, device {default_device()}, settings {vars(P)}")
 
 # %% [markdown]
 # ## Fig. 8: the same images attacked on several networks
@@ -100,7 +92,7 @@ nets = {}
 for model in P.networks:
     setting = Setting(ds8, model, P.n_images, P.seed, crop=P.crop)
     df = common.attack_samples("sparsefool", setting, lam=P.lam, **store)
-    _, x, _ = common.load_setting(setting)
+    _, x, _ = load_setting(setting)
     nets[model] = (x.cpu(), df, semantics.perturbation_masks(df, x.shape[1:]))
 x0, df0, _ = nets[P.networks[0]]
 cells, titles = [], []
@@ -144,7 +136,7 @@ display(Markdown(agree.to_markdown(index=False, floatfmt=".3g")))
 # %%
 setting = Setting("cifar10", P.cifar_model, P.n_cifar, P.seed)
 cdf = common.attack_samples("sparsefool", setting, lam=P.lam, **store)
-_, xc, _ = common.load_setting(setting)
+_, xc, _ = load_setting(setting)
 xc = xc.cpu()
 names = data.class_names("cifar10")
 cmask = semantics.perturbation_masks(cdf, xc.shape[1:])
@@ -174,7 +166,7 @@ by_adv, n_adv = semantics.class_location_maps(cmask[ok], adv_label[ok], len(name
 by_src, by_adv = (semantics.smooth_maps(m, P.sigma_maps) for m in (by_src, by_adv))
 fig = semantics.image_grid(
     [list(by_src), list(by_adv)],
-    [[f"{c} (n={int(k)})" for c, k in zip(names, n_src)], [f"→ {c} (n={int(k)})" for c, k in zip(names, n_adv)]],
+    [[f"{c}\n(n={int(k)})" for c, k in zip(names, n_src)], [f"→ {c}\n(n={int(k)})" for c, k in zip(names, n_adv)]],
     ["by clean class", "by fooling class"], size=1.4, vmax=float(torch.cat([by_src, by_adv]).max()),
     title=f"Average perturbation-location maps (share of fooled images perturbed at each pixel, "
           f"smoothed sigma={P.sigma_maps} px)")
@@ -209,11 +201,9 @@ print(run.markdown(n=len(cdf) + P.n_images * len(P.networks)))
 # %% [markdown]
 # ## What we found
 #
-# Fig. 8 (networks perturb the same areas) and Fig. 9 (an illustration). Each verdict comes from the
-# tables this run wrote (`figures/<profile>/tables/`) and the claim registry `sfutils/claims/registry/`:
-# *holds* when the 95 % interval lies inside the criterion (*holds on a stand-in* when our model or
-# data is not the paper's), *does not hold* when it lies outside, *inconclusive* when it straddles
-# it, has no interval or rests on fewer than 20 images.
+# Fig. 8: the networks' perturbations of the same (fooled) image agree more than those of
+# different images, and each network concentrates its noise differently; Fig. 9 is an
+# illustration. Judged on the tables this run wrote.
 
 # %%
 from sfutils.notebook import what_we_found

@@ -16,13 +16,9 @@
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F06_beyond_the_paper.ipynb)
 
 # %% tags=["remove-cell"]
-# On Colab only: install this project with its extras (elsewhere `make install` did; here nothing happens).
-import subprocess
-import sys
-
+import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
 
 # %% [markdown]
 # # 06 · Beyond the paper: SparseFool next to the sparse attacks that came after it
@@ -59,9 +55,9 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 profile = "default"
 seed = 0
-n_mnist = None
-n_cifar = None
-shard = 0
+n_mnist = None  # MNIST test images in notebook 06 (None: the profile's count)
+n_cifar = None  # CIFAR-10 test images in notebook 06 (None: the profile's count)
+shard = 0  # this process's share of notebook 06's records (with num_shards)
 num_shards = 1
 
 # %%
@@ -74,10 +70,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from sfutils import data, models, plotting, provenance
-from sfutils.experiments import beyond
-from sfutils.experiments.common import load_setting
+from sfutils import data, models, plotting, progress
+from sfutils.experiments import beyond, beyond_summary
 from sfutils.notebook import setup
+from sfutils.setting import load_setting
 
 run, P = setup("06", profile, seed=seed, n_mnist=n_mnist, n_cifar=n_cifar)
 FIGURES = ["06_robust_accuracy", "06_sparsity_vs_time", "06_comparison_table"]
@@ -121,7 +117,7 @@ budget_table
 # %% [markdown]
 # ## 2 · Running every attack
 #
-# Every result goes through the resumable store (`data/results/<profile>/06-*.jsonl`): a run restarted with
+# Every result goes through the resumable store (`data/results/<profile>/checked-*.jsonl`): a run restarted with
 # the same parameters recomputes nothing. Attacks whose library is not installed are skipped.
 
 # %%
@@ -129,7 +125,7 @@ results = {}
 for m in available:
     setting = beyond.setting(m, sizes[beyond.MODEL_DATASET[m]], P.seed)
     results[m] = {}
-    for spec in provenance.progress_bar(specs[m], desc=m):
+    for spec in progress.progress_bar(specs[m], desc=m):
         if not spec.available():
             print(f"skipped {spec.label}: needs {', '.join(spec.requires)} (see the `compare` extra in pyproject.toml)")
             continue
@@ -301,44 +297,10 @@ display(refine_table.round(2))
 # Written from the measured table above (this run's profile, sample sizes and machine).
 
 # %%
-def verdict(m):
-    sub = table[(table["model"] == m) & (table["kind"] == "minimum-norm")].set_index("attack")
-    lam = beyond.PAPER_LAMBDA[beyond.MODEL_DATASET[m]]
-    sf_row = sub.loc[f"SparseFool λ={lam:g}"]
-    # Only sparse attacks that work are ranked: success on >= 90 % of the attacked images and a
-    # finite median below the image's pixel count (an l1 attack such as EAD may change every pixel).
-    pixels = int(np.prod(loaded[m][1].shape[-2:]))
-    ranked = sub[(sub["success %"] >= 90) & np.isfinite(sub["median px"]) & (sub["median px"] < pixels)]
-    if ranked.empty:
-        return f"**{m}**: no attack succeeded on ≥ 90% of the images with a sparse finite median."
-    others = ranked[~ranked.index.str.startswith("SparseFool")]
-    sparsest, fastest = ranked["median px"].idxmin(), ranked["s/image"].idxmin()
-    sparser = others[others["median px"] < sf_row["median px"]]
-    faster = others[others["s/image"] < sf_row["s/image"]]
-    unranked = sub.index.difference(ranked.index).tolist()
-
-    def listing(df):
-        return "; ".join(f"{a} ({r['median px']:g} px, {r['s/image']:.2g} s)" for a, r in df.iterrows()) or "none"
-
-    text = (f"**{m}** (n={int(sf_row['n'])}, clean accuracy {sf_row['clean acc %']:.0f}%): SparseFool λ={lam:g} "
-            f"fools {sf_row['success %']:.0f}% of the attacked images with a median of {sf_row['median px']:g} "
-            f"pixels in {sf_row['s/image']:.2g} s/image ({sf_row['forwards/image']:.0f} forward and "
-            f"{sf_row['backwards/image']:.0f} backward evaluations). Among the attacks that succeed on ≥ 90% "
-            f"with a finite median below all {pixels} pixels, the sparsest is "
-            f"{' = '.join(ranked.index[ranked['median px'] == ranked.loc[sparsest, 'median px']])} (median "
-            f"{ranked.loc[sparsest, 'median px']:g} px) and the fastest "
-            f"is {fastest} ({ranked.loc[fastest, 's/image']:.2g} s/image). Other such attacks sparser than "
-            f"SparseFool: {listing(sparser)}. Faster than it: {listing(faster)}. Not ranked (< 90% success, "
-            f"infinite median or every pixel changed): {', '.join(unranked) or 'none'}.")
-    ref = sub.index[sub.index.str.contains("refine")]
-    if len(ref):
-        text += (f" The greedy refinement (not the paper's) brings SparseFool to a median of "
-                 f"{sub.loc[ref[0], 'median px']:g} px at {sub.loc[ref[0], 's/image']:.2g} s/image in all.")
-    return text
-
-
 if len(table):
-    display(Markdown("\n\n".join(verdict(m) for m in available)))
+    display(Markdown("\n\n".join(
+        beyond_summary.model_summary(table, m, beyond.PAPER_LAMBDA[beyond.MODEL_DATASET[m]],
+                                     int(np.prod(loaded[m][1].shape[-2:]))) for m in available)))
 else:
     print("no model available: nothing to conclude")
 
@@ -358,12 +320,8 @@ display(Markdown(run.markdown(n=sum(len(v[2]) for v in loaded.values()))))
 # %% [markdown]
 # ## What we found
 #
-# claims of this notebook's own (not the paper's): SparseFool's success under one harness for every
-# attack, and its median pixels against σ-zero's. Each verdict comes from the tables this run wrote
-# (`figures/<profile>/tables/`) and the claim registry `sfutils/claims/registry/`: *holds* when the 95 %
-# interval lies inside the criterion (*holds on a stand-in* when our model or data is not the
-# paper's), *does not hold* when it lies outside, *inconclusive* when it straddles it, has no
-# interval or rests on fewer than 20 images.
+# Claims of this notebook's own (not the paper's): SparseFool's success under one harness for every
+# attack, and its median pixels against σ-zero's, judged on the tables this run wrote.
 
 # %%
 from sfutils.notebook import what_we_found

@@ -10,13 +10,14 @@ git-ignored ``figures/scratch/<profile>/``, the runner to ``figures/<profile>/``
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
 import torch
 from IPython.display import Markdown
 
-from sfutils import paths, plotting, provenance
+from sfutils import data, paths, plotting, provenance
 from sfutils.claims.report import render_verdicts
 from sfutils.device import default_device
 from sfutils.profiles import get_profile
@@ -25,16 +26,20 @@ COLAB_HINT = ("On Colab, first run: `!pip install -q \"sfutils[notebooks,imagene
               "git+https://github.com/sparsefool-course/sparsefool-repro\"`")
 
 
-def setup(notebook: str, profile: str, device: torch.device | str | None = None,
+def setup(notebook: str, profile: str, device: torch.device | str | None = None, datasets: Sequence[str] = (),
           **overrides: Any) -> tuple[provenance.Run, SimpleNamespace]:
     """Start notebook ``notebook``'s run in ``profile``: its settings (``overrides``, e.g. ``seed``
-    or ``n_cifar``, replace the profile's; ``None`` keeps them), the plot style, and warnings
-    shown once each, without the machine paths of the files that raise them."""
+    or ``n_cifar``, replace the profile's; ``None`` keeps them), the plot style, warnings shown
+    once each without the machine paths of the files that raise them, and a printed line per data
+    set in ``datasets`` saying where its images come from, then the profile, device and settings."""
+    warnings.simplefilter("once")
+    warnings.formatwarning = lambda message, category, *_: f"{category.__name__}: {message}\n"
     settings = get_profile(notebook, profile, **overrides)
     run = provenance.start_run(notebook, profile, device if device is not None else default_device())
     plotting.set_style()
-    warnings.simplefilter("once")
-    warnings.formatwarning = lambda message, category, *_: f"{category.__name__}: {message}\n"
+    for name in datasets:
+        print(f"{name}: {data.dataset_source(name).description}")
+    print(f"profile {profile}, device {run.device}, settings {vars(settings)}")
     return run, settings
 
 

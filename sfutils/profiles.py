@@ -36,7 +36,7 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
     ("Table 1, SparseFool", "all 10 000 MNIST and 10 000 CIFAR-10 test images per net",
      "the paper's count; LeNet ≈ 0.011 s/image, ResNet-20 ≈ 0.085 s/image batched"),
     ("Table 1, JSMA", "1000 MNIST, 200 CIFAR-10 images; random target, no distortion cap (gamma = 1)",
-     "the paper's setting (§4.1); ≈ 0.06 s/MNIST, 0.6 s/CIFAR-10 image (benchmarks/jsma.md)"),
+     "untargeted as in §4.1; the paper names no cap; ≈ 0.06 s/MNIST, 0.6 s/CIFAR-10 image (benchmarks/jsma.md)"),
     ("Table 1, one-pixel", "10 MNIST, 50 CIFAR-10 images (25 per net); population 400, 100 generations, "
      "k grows until success, up to 100 (MNIST) / 3 (CIFAR-10) pixels",
      "the paper's budget; measured 392 s per MNIST image (k grows up to tens of pixels), and on CIFAR-10 152 s "
@@ -55,7 +55,7 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
      "Table 2's adversarials, reused"),
     ("Fig. 9", "1000 CIFAR-10 images", "≈ 2 min"),
     ("§2.2", "l1-DeepFool on 1000 MNIST and 200 CIFAR-10 images", "minutes"),
-    ("§4.2 adversarial training", "500 CIFAR-10 images per net", "the robust net needs more iterations"),
+    ("§4.2 adversarial training", "500 CIFAR-10 images per net", "the robust net needs fewer iterations and queries"),
     ("notebook 06", "500 MNIST and 200 CIFAR-10 images at the default profile's attack budgets",
      "30 min measured (one thread, beside another job); JSMA, Brendel-Bethge and torchattacks' SparseFool "
      "(≈ 3 s per MNIST image) are skipped where slow"),

@@ -27,7 +27,7 @@ import torch
 from sfutils import paths
 from sfutils.device import default_device, describe_device
 from sfutils.profiles import PROFILE_NAMES
-from sfutils.progress import progress_bar, under_runner  # noqa: F401 (notebook 06 calls provenance.progress_bar)
+from sfutils.progress import under_runner
 
 _PACKAGES = ("sfutils", "torch", "torchvision", "numpy")
 _current: Run | None = None
@@ -180,7 +180,8 @@ def _cell(value: Any) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """``rows`` as a Markdown table: floats to 4 significant digits, pipes escaped, no number parsing."""
     df = pd.DataFrame([{k: _cell(v) for k, v in r.items()} for r in rows])
     return df.to_markdown(index=False, disable_numparse=True)
 
@@ -203,7 +204,7 @@ def write_index_readme(root: Path | None = None) -> Path:
         rows = [{section[:-1]: " ".join(f"[{Path(f).suffix[1:]}]({f})" for f in e["files"]) + f" `{e['name']}`",
                  "caption": e.get("caption"), **{k: e.get(k) for k in prov}}
                 for e in sorted(present, key=lambda e: (e["notebook"] or "", e["name"]))]
-        parts += [f"## {title}", "", _table(rows), ""]
+        parts += [f"## {title}", "", markdown_table(rows), ""]
     readme = root / "README.md"
     root.mkdir(parents=True, exist_ok=True)
     readme.write_text("\n".join(parts))

@@ -173,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     readme = provenance.write_index_readme(paths.figures_root(args.profile))
     if args.profile != "quick":  # figures/README.md is committed: quick runs never touch it
         claims.write_front_readme()
+    if args.output_dir is None and args.profile == paths.HEADLINE_PROFILE:  # README.md's results block
+        claims.update_readme(paths.repo_root() / "README.md", args.profile)
     print(f"\n{readme} regenerated")
     for name, state in status.items():
         print(f"  {name}: {state}")

@@ -304,3 +304,23 @@ def test_committed_verdicts_carry_the_corrected_paper_values():
     assert df.loc["T1-mnist-lenet-one_pixel-fool", "paper"] == "100 %"
     assert len(df) >= 75 and df.index.str.contains("quer").any()
     assert np.isfinite(df.loc["AT-pixels", "value"])
+
+
+def test_readme_results_block_is_what_the_committed_tables_give():
+    text = (paths.repo_root() / "README.md").read_text()
+    block = text.split(claims.report.README_BEGIN, 1)[1].split(claims.report.README_END, 1)[0]
+    expected = claims.readme_results(paths.HEADLINE_PROFILE)
+    assert claims.report.README_BEGIN + block + claims.report.README_END == expected, \
+        "run `python -m sfutils.claims` and commit README.md"
+
+
+def test_every_claim_survives_a_run_that_fooled_nothing(root):
+    """The quick profile can fool nothing: every number of the committed tables blanked, each claim
+    still gets a verdict (never an exception), and none of them holds."""
+    for path in paths.tables_dir(paths.HEADLINE_PROFILE).glob("*.csv"):
+        df = pd.read_csv(path)
+        df[df.select_dtypes("float").columns] = np.nan
+        df.to_csv(root / "tables" / path.name, index=False)
+    got = claims.verdicts(root)
+    assert len(got) == len(claims.CLAIMS)
+    assert not {v.verdict for v in got} & {claims.HOLDS, claims.HOLDS_STAND_IN}

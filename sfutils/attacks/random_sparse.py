@@ -4,7 +4,7 @@ Per colour channel, a random subset of that channel's elements is replaced by a 
 uniformly from V = {0, 255} (here {0, 1}); the subset size of each channel is SparseFool's median
 number of perturbed elements of that channel (:func:`median_channel_counts`). One random draw
 per sample, no model queries beyond the clean and the adversarial label. The paper's fooling
-rates: 18.2 / 13.2 / 14.5 / 9.6 % on VGG-16 / ResNet-101 / DenseNet-161 / Inception-v3.
+rates (sfutils.paper.TABLE2): 18.2 / 13.2 / 14.5 / 9.6 % on VGG-16 / ResNet-101 / DenseNet-161 / Inception-v3.
 """
 
 from __future__ import annotations

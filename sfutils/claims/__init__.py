@@ -21,11 +21,11 @@ from sfutils.claims.model import (FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, IN
                                   fooling_near, on_pixel_grid, within_half)
 from sfutils.claims.registry import CLAIMS
 from sfutils.claims.report import (compute_markdown, counts, official_agreement_line, ours_text, render_report,
-                                   render_verdicts, runs_markdown, verdict_rows, verdicts, write_front_readme,
-                                   write_report)
+                                   readme_results, render_verdicts, runs_markdown, update_readme, verdict_rows, verdicts,
+                                   write_front_readme, write_report)
 
 __all__ = ["CLAIMS", "FAILS", "HOLDS", "HOLDS_STAND_IN", "ILLUSTRATION", "INCONCLUSIVE", "KINDS", "MIN_N", "NOT_RUN",
            "PIXELS", "RULES", "VERDICTS", "Claim", "Criterion", "Estimate", "Measurement", "NotRun", "Tables",
            "Verdict", "at_least", "at_most", "band", "compute_markdown", "counts", "fooling_near", "judge", "measure",
-           "official_agreement_line", "on_pixel_grid", "ours_text", "render_report", "render_verdicts",
-           "runs_markdown", "verdict_rows", "verdicts", "within_half", "write_front_readme", "write_report"]
+           "official_agreement_line", "on_pixel_grid", "ours_text", "readme_results", "render_report", "render_verdicts",
+           "runs_markdown", "verdict_rows", "update_readme", "verdicts", "within_half", "write_front_readme", "write_report"]

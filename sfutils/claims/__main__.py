@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from sfutils import paths
-from sfutils.claims.report import write_front_readme, write_report
+from sfutils.claims.report import update_readme, write_front_readme, write_report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -17,11 +17,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fail if a written file changed")
     args = parser.parse_args(argv)
     root = paths.figures_root(args.profile)
-    targets = [root / "report.md", root / "tables" / "verdicts.csv", paths.figures_base() / "README.md"]
+    readme = paths.repo_root() / "README.md"
+    targets = [root / "report.md", root / "tables" / "verdicts.csv", paths.figures_base() / "README.md", readme]
     before = {p: p.read_bytes() if p.is_file() else b"" for p in targets}
     written = list(write_report(args.profile))
     if args.profile == paths.HEADLINE_PROFILE:  # figures/README.md opens with the headline's report
         written.append(write_front_readme())
+        if readme.is_file():
+            update_readme(readme, args.profile)
+            written.append(readme)
     for path in written:
         print(f"wrote {path.relative_to(paths.repo_root()) if path.is_relative_to(paths.repo_root()) else path}")
     return 0 if not args.check else int(any(p.read_bytes() != b for p, b in before.items()))

@@ -123,7 +123,10 @@ def _ratio(m: Measurement, t: Tables) -> Estimate:
 
 def _min_rate(m: Measurement, t: Tables) -> Estimate:
     sel = t.select(m.table or "", m.rows)
-    bounds = [(stats.rate_interval(num(r[m.columns[0]]), int(r[m.n_column])), r) for _, r in sel.iterrows()]
+    bounds = [(stats.rate_interval(num(r[m.columns[0]]), int(r[m.n_column])), r) for _, r in sel.iterrows()
+              if not math.isnan(num(r[m.columns[0]]))]
+    if not bounds:
+        return Estimate(math.nan, int(sel[m.n_column].min()), row=sel.iloc[0])
     (lo, hi), row = min(bounds, key=lambda b: b[0][0])
     return Estimate(num(row[m.columns[0]]), int(row[m.n_column]), lo, hi, row=row)
 
@@ -147,8 +150,10 @@ def _gap(m: Measurement, t: Tables) -> Estimate:
 def _rate_gap(m: Measurement, t: Tables) -> Estimate:
     """Rate columns[0] minus rate columns[1] of one row, both over its n images (Newcombe)."""
     row = t.one(m.table or "", m.rows)
-    n = int(row[m.n_column])
-    k1, k2 = (int(round(num(row[c]) / 100.0 * n)) for c in m.columns[:2])
+    n, rates = int(row[m.n_column]), [num(row[c]) for c in m.columns[:2]]
+    if any(math.isnan(r) for r in rates):
+        return Estimate(math.nan, n, row=row)
+    k1, k2 = (int(round(r / 100.0 * n)) for r in rates)
     lo, hi = stats.newcombe_difference(k1, n, k2, n)
     return Estimate(100.0 * (k1 - k2) / n, n, 100.0 * lo, 100.0 * hi, row=row)
 
@@ -165,7 +170,10 @@ def _mean_estimate(m: Measurement, t: Tables) -> Estimate:
 
 def _spread(m: Measurement, t: Tables) -> Estimate:
     """Largest over smallest estimate among the rows, with the conservative ratio interval."""
-    sel = t.select(m.table or "", m.rows).reset_index(drop=True)
+    sel = t.select(m.table or "", m.rows)
+    sel = sel[sel[m.columns[0]].astype(float).notna()].reset_index(drop=True)  # a net that fooled nothing
+    if len(sel) < 2:
+        return Estimate(math.nan, int(t.select(m.table or "", m.rows)[m.n_column].min()))
     values = sel[m.columns[0]].astype(float)
     top, bottom = sel.iloc[int(values.idxmax())], sel.iloc[int(values.idxmin())]
     ia, ib = interval(top, m.columns[0]), interval(bottom, m.columns[0])
@@ -185,6 +193,8 @@ def _transfer_mean(m: Measurement, t: Tables) -> Estimate:
             pair_trials = int(round(rate.get((s, s), 100.0) / 100.0 * n))
             fooled += int(round(value / 100.0 * pair_trials))
             trials += pair_trials
+    if trials == 0:
+        return Estimate(math.nan, n, row=sel.iloc[0])
     value = 100.0 * fooled / trials
     lo, hi = stats.rate_interval(value, trials)
     return Estimate(value, n, lo, hi, row=sel.iloc[0], detail={"pair trials": trials})

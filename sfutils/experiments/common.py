@@ -29,7 +29,7 @@ from sfutils import stats
 from sfutils.attacks import ATTACKS
 from sfutils.harness import attack_store, store_rows
 from sfutils.metrics import predict
-from sfutils.setting import Loader, Setting, load_setting  # noqa: F401 (notebooks use common.load_setting)
+from sfutils.setting import Loader, Setting
 
 
 def rebuild_adversarials(x: torch.Tensor, df: pd.DataFrame) -> torch.Tensor:
@@ -75,9 +75,11 @@ def accuracy(setting: Setting, *, chunk_size: int = 256, progress: bool = False,
 
 def summarize(df: pd.DataFrame) -> dict[str, float]:
     """The paper's measures (§4.1) over per-sample rows, rates in %: fooling rate, median perturbed
-    pixels (% and count) over fooled samples, mean iterations, mean seconds per image, the clean
-    accuracy of the sample and the share of adversarials leaving [0, 1], with the seeded bootstrap
-    95 % intervals of the median pixels % and the mean seconds (``*_lo``, ``*_hi``). A measure whose
+    pixels (% and count) over fooled samples (and ``pixels_pct_all``, the median with failures
+    counted as ∞), mean iterations, the share fooled in one iteration (``one_step``), mean queries
+    (forward + gradient passes) and seconds per image, the clean accuracy of the sample and the
+    share of adversarials leaving [0, 1], with the seeded bootstrap 95 % intervals of the median and
+    mean pixels %, the mean queries and the mean seconds (``*_lo``, ``*_hi``). A measure whose
     column the rows lack is NaN."""
     if df.empty:
         raise ValueError("no rows to summarise")
@@ -92,13 +94,20 @@ def summarize(df: pd.DataFrame) -> dict[str, float]:
         return stats.bootstrap_interval(values, how) if len(values) else (float("nan"), float("nan"))
 
     (px_lo, px_hi), (s_lo, s_hi) = ci("pct", "median", ok), ci("seconds", "mean")
+    mean_lo, mean_hi = ci("pct", "mean", ok)
+    queries = df["forward_evals"] + df["grad_evals"] if {"forward_evals", "grad_evals"} <= set(df) else None
+    q_lo, q_hi = stats.bootstrap_interval(queries, "mean") if queries is not None else (float("nan"),) * 2
     return {
         "n": int(len(df)), "accuracy": 100.0 * over("correct", "mean"), "fooling": 100.0 * ok.mean(),
         "pixels_pct": over("pct", "median", ok), "mean_pixels_pct": over("pct", "mean", ok),
+        "pixels_pct_all": stats.median_with_failures(df["pct"], ok) if "pct" in df else float("nan"),
         "pixels": over("pixels", "median", ok), "mean_pixels": over("pixels", "mean", ok),
         "iterations": over("iterations", "mean"), "seconds": over("seconds", "mean"),
+        "one_step": 100.0 * float((ok & (df["iterations"] <= 1)).mean()) if "iterations" in df else float("nan"),
+        "queries": float(queries.mean()) if queries is not None else float("nan"),
         "invalid_pct": 100.0 * (df["invalid"] > 0).mean() if "invalid" in df else float("nan"),
         "pixels_pct_lo": px_lo, "pixels_pct_hi": px_hi, "seconds_lo": s_lo, "seconds_hi": s_hi,
+        "mean_pixels_pct_lo": mean_lo, "mean_pixels_pct_hi": mean_hi, "queries_lo": q_lo, "queries_hi": q_hi,
     }
 
 
@@ -106,6 +115,6 @@ def interval_columns(summary: Mapping[str, float]) -> dict[str, float]:
     """The 95 % intervals of a :func:`summarize` result under the names the tables give them
     (``"median px % (ours) lo"`` etc., :func:`sfutils.stats.ci_columns`), read by :mod:`sfutils.claims`."""
     nan = float("nan")  # a summary written without intervals gives empty interval cells
-    return {**dict(zip(stats.ci_columns("median px % (ours)"),
-                       (summary.get("pixels_pct_lo", nan), summary.get("pixels_pct_hi", nan)))),
-            **dict(zip(stats.ci_columns("s/image (ours)"), (summary.get("seconds_lo", nan), summary.get("seconds_hi", nan))))}
+    pairs = {"median px % (ours)": "pixels_pct", "s/image (ours)": "seconds", "queries/image (ours)": "queries"}
+    return {col: summary.get(f"{key}_{end}", nan) for name, key in pairs.items()
+            for col, end in zip(stats.ci_columns(name), ("lo", "hi"))}

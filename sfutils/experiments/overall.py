@@ -16,30 +16,12 @@ from typing import Any
 import pandas as pd
 import torch
 
+from sfutils import paper, stats
 from sfutils.attacks import median_counts
 from sfutils.experiments.common import Setting, attack_samples, interval_columns, summarize
 
-# Table 1 of the paper: (fooling %, median perturbed pixels %, s/image) per attack; accuracy %.
-PAPER_TABLE1: dict[tuple[str, str], dict[str, Any]] = {
-    ("mnist", "LeNet"): {"accuracy": 99.14, "sparsefool": (99.93, 1.66, 0.14), "jsma": (100.0, 4.85, 0.66),
-                         "one_pixel": (95.73, 9.43, 310.2)},
-    ("cifar10", "VGG-19"): {"accuracy": 92.71, "sparsefool": (100.0, 1.07, 0.34), "jsma": (100.0, 2.25, 6.28),
-                            "one_pixel": (98.12, 0.15, 102.7)},
-    ("cifar10", "ResNet-18"): {"accuracy": 92.74, "sparsefool": (100.0, 1.27, 0.69), "jsma": (100.0, 3.91, 8.73),
-                               "one_pixel": (100.0, 0.2, 167.4)},
-}
-# §4.1: the one-pixel attack's evolution budget, as [44] runs it.
-PAPER_ONE_PIXEL_BUDGET = {"popsize": 400, "max_iter": 100}
-# Table 2 (lambda = 3, 4000 ImageNet validation images) and the random baseline's fooling rate (§4.2).
-PAPER_TABLE2: dict[str, dict[str, float]] = {
-    "VGG-16": {"accuracy": 71.59, "fooling": 100.0, "pixels_pct": 0.18, "seconds": 5.09, "random_fooling": 18.2},
-    "ResNet-101": {"accuracy": 77.37, "fooling": 100.0, "pixels_pct": 0.23, "seconds": 8.07, "random_fooling": 13.2},
-    "DenseNet-161": {"accuracy": 77.65, "fooling": 100.0, "pixels_pct": 0.29, "seconds": 10.07,
-                     "random_fooling": 14.5},
-    "Inception-v3": {"accuracy": 77.45, "fooling": 100.0, "pixels_pct": 0.14, "seconds": 4.94, "random_fooling": 9.6},
-}
-# §2.2: l1-DeepFool on ImageNet VGG-16, fooling % unclipped (at 0.037% of the pixels on average) and clipped.
-PAPER_L1_DEEPFOOL = {"fooling": 100.0, "mean_pixels_pct": 0.037, "fooling_clipped": 13.0}
+# The paper's numbers (Tables 1-2, §2.2, the one-pixel budget) live in sfutils.paper.
+PAPER_ONE_PIXEL_BUDGET = paper.ONE_PIXEL_BUDGET
 
 
 def one_pixel_notes(config: Mapping[str, int]) -> str:
@@ -67,23 +49,23 @@ def random_baseline(setting: Setting, sparsefool_rows: pd.DataFrame, **kwargs: A
 def table1(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Table 1 with the paper's numbers beside ours.
 
-    Each entry has ``dataset``, ``model`` (ours), ``paper_model`` (a model of :data:`PAPER_TABLE1`),
+    Each entry has ``dataset``, ``model`` (ours), ``paper_model`` (a model of :data:`sfutils.paper.TABLE1`),
     ``attack``, ``accuracy`` (ours, %), ``summary`` (:func:`summarize`) and optional ``notes``.
     """
     rows = []
     for e in entries:
         key = (e["dataset"], e["paper_model"])
-        if key not in PAPER_TABLE1 or e["attack"] not in PAPER_TABLE1[key]:
+        if key not in paper.TABLE1 or e["attack"] not in paper.TABLE1[key]:
             raise ValueError(f"no paper value for {key} / {e['attack']!r}")
-        paper = PAPER_TABLE1[key]
-        fool, pct, sec = paper[e["attack"]]
-        s = e["summary"]
+        cell, s = paper.TABLE1[key][e["attack"]], e["summary"]
         rows.append({
             "dataset": e["dataset"], "model (ours)": e["model"], "paper model": e["paper_model"],
-            "attack": e["attack"], "n": s["n"], "acc % (ours)": e["accuracy"], "acc % (paper)": paper["accuracy"],
-            "fooling % (ours)": s["fooling"], "fooling % (paper)": fool,
-            "median px % (ours)": s["pixels_pct"], "median px % (paper)": pct,
-            "s/image (ours)": s["seconds"], "s/image (paper)": sec, **interval_columns(s), "notes": e.get("notes", ""),
+            "attack": e["attack"], "n": s["n"], "acc % (ours)": e["accuracy"],
+            "acc % (paper)": paper.TABLE1_ACCURACY[key], "fooling % (ours)": s["fooling"],
+            "fooling % (paper)": cell.fooling, "median px % (ours)": s["pixels_pct"],
+            "median px % all (ours)": s.get("pixels_pct_all", float("nan")), "median px % (paper)": cell.pixels_pct,
+            "queries/image (ours)": s.get("queries", float("nan")), "s/image (ours)": s["seconds"],
+            "s/image (paper)": cell.seconds, **interval_columns(s), "notes": e.get("notes", ""),
         })
     return pd.DataFrame(rows)
 
@@ -91,20 +73,21 @@ def table1(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 def table2(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Table 2 (+ random baseline) with the paper's numbers beside ours.
 
-    Each entry has ``model`` (ours), ``paper_model`` (a key of :data:`PAPER_TABLE2`), ``accuracy``,
+    Each entry has ``model`` (ours), ``paper_model`` (a row of :data:`sfutils.paper.TABLE2`), ``accuracy``,
     ``summary`` (SparseFool, :func:`summarize`), ``random`` (the random baseline's summary) and
     optional ``notes``.
     """
     rows = []
     for e in entries:
-        if e["paper_model"] not in PAPER_TABLE2:
-            raise ValueError(f"no paper value for {e['paper_model']!r}; known: {', '.join(PAPER_TABLE2)}")
-        p, s = PAPER_TABLE2[e["paper_model"]], e["summary"]
+        if e["paper_model"] not in paper.TABLE2.index:
+            raise ValueError(f"no paper value for {e['paper_model']!r}; known: {', '.join(paper.TABLE2.index)}")
+        p, s = paper.TABLE2.loc[e["paper_model"]], e["summary"]
         rows.append({
             "model (ours)": e["model"], "paper model": e["paper_model"], "n": s["n"],
             "acc % (ours)": e["accuracy"], "acc % (paper)": p["accuracy"],
             "fooling % (ours)": s["fooling"], "fooling % (paper)": p["fooling"],
-            "median px % (ours)": s["pixels_pct"], "median px % (paper)": p["pixels_pct"],
+            "median px % (ours)": s["pixels_pct"], "median px % all (ours)": s.get("pixels_pct_all", float("nan")),
+            "median px % (paper)": p["pixels_pct"], "queries/image (ours)": s.get("queries", float("nan")),
             "s/image (ours)": s["seconds"], "s/image (paper)": p["seconds"], **interval_columns(s),
             "random fooling % (ours)": e["random"]["fooling"], "random fooling % (paper)": p["random_fooling"],
             "notes": e.get("notes", ""),
@@ -123,9 +106,11 @@ def l1_deepfool_table(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         rows.append({
             "dataset": e["dataset"], "model": e["model"], "n": u["n"],
             "fooling % unclipped": u["fooling"], "mean px % unclipped": u["mean_pixels_pct"],
+            **dict(zip(stats.ci_columns("mean px % unclipped"),
+                       (u.get("mean_pixels_pct_lo", float("nan")), u.get("mean_pixels_pct_hi", float("nan"))))),
             "median px % unclipped": u["pixels_pct"], "leaves [0,1] %": u["invalid_pct"],
             "fooling % clipped": c["fooling"],
             "paper (VGG-16 ImageNet)": "{fooling:g}% at {mean_pixels_pct:g}% px; {fooling_clipped:g}% clipped"
-            .format(**PAPER_L1_DEEPFOOL),
+            .format(**paper.L1_DEEPFOOL),
         })
     return pd.DataFrame(rows)

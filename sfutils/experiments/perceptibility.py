@@ -17,17 +17,14 @@ import numpy as np
 import pandas as pd
 
 from sfutils.attacks.sparsefool import bounds, sparsefool
+from sfutils import paper
 from sfutils.experiments.common import Loader, Setting, attack_samples, summarize
 from sfutils.harness import attack_store
 
-# Fig. 7 of the paper (ResNet-101, ImageNet): perturbed pixels (%) of one image per row at each delta.
-PAPER_FIG7: dict[str, dict[int, float]] = {
-    "Arabian camel": {255: 0.169, 30: 0.839, 10: 3.202},
-    "amphibian": {255: 0.227, 30: 1.058, 10: 4.296},
-}
-# Fig. 6 / §4.2 "Perceptibility": beyond delta ~ 25 the median sparsity stays almost constant; fooling rate 100% for every delta.
-PAPER_PLATEAU_DELTA = 25
-
+# Fig. 7 of the paper (ResNet-101, ImageNet): perturbed pixels (%) of its one image at each delta.
+PAPER_FIG7: dict[str, dict[int, float]] = {"Arabian camel": paper.FIG7_PIXELS_PCT}
+# Fig. 6 / §4.2 "Perceptibility": beyond delta ~ 25 the median sparsity stays almost constant.
+PAPER_PLATEAU_DELTA = paper.FIG6_PLATEAU_DELTA
 # SparseFool's box keywords: set per chunk from delta (which keys the record instead).
 BOX = ("lb", "ub")
 

@@ -17,14 +17,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sfutils import paper
 from sfutils.experiments.common import Setting, attack_samples, interval_columns, summarize
 
 # §4.2: the paper's standard ResNet-18 (Table 1) and its l∞ adversarially trained one (no fooling
 # rate is given for the latter).
-PAPER_ROBUSTNESS: dict[str, dict[str, float]] = {
-    "standard": {"model": "ResNet-18", "accuracy": 92.74, "fooling": 100.0, "pixels_pct": 1.27, "seconds": 0.69},
-    "linf": {"model": "ResNet-18, l∞ adv. trained", "accuracy": 82.17, "fooling": float("nan"), "pixels_pct": 2.44,
-             "seconds": 0.3},
+_R18 = paper.TABLE1[("cifar10", "ResNet-18")]["sparsefool"]
+PAPER_ROBUSTNESS: dict[str, dict[str, float | str]] = {
+    "standard": {"model": "ResNet-18", "accuracy": paper.TABLE1_ACCURACY[("cifar10", "ResNet-18")],
+                 "fooling": _R18.fooling, "pixels_pct": _R18.pixels_pct, "seconds": _R18.seconds},
+    "linf": {"model": "ResNet-18, l∞ adv. trained", "accuracy": paper.AT["accuracy"], "fooling": float("nan"),
+             "pixels_pct": paper.AT["pixels_pct"], "seconds": paper.AT["seconds"]},
 }
 
 
@@ -85,7 +88,7 @@ def robustness_table(rows: Mapping[str, pd.DataFrame], nets: Mapping[str, str], 
             "acc % (ours)": s["accuracy"], "acc % (paper)": p["accuracy"],
             "fooling % (ours)": s["fooling"], "fooling % (paper)": p["fooling"],
             "median px % (ours)": s["pixels_pct"], "median px % (paper)": p["pixels_pct"],
-            "mean iterations (ours)": s["iterations"],
+            "mean iterations (ours)": s["iterations"], "queries/image (ours)": s["queries"],
             "s/image (ours)": s["seconds"], "s/image (paper)": p["seconds"], **interval_columns(s), "notes": notes,
         })
     return pd.DataFrame(out)

@@ -20,15 +20,15 @@ import pandas as pd
 import torch
 from torch import nn
 
+from sfutils import paper, stats
 from sfutils.metrics import predict
 from sfutils.experiments.common import Setting, attack_samples, rebuild_adversarials
 from sfutils.setting import Loaded
 
 # Table 3 of the paper: fooling rate (%) of the column (target) net on adversarials of the row
 # (source) net, 4000 ImageNet validation images.
-PAPER_NETS = ("VGG-16", "ResNet-101", "DenseNet-161")
-PAPER_TABLE3 = pd.DataFrame([[100.0, 10.8, 8.2], [25.3, 100.0, 12.1], [28.2, 17.5, 100.0]],
-                            index=pd.Index(PAPER_NETS, name="source"), columns=pd.Index(PAPER_NETS, name="target"))
+PAPER_NETS = paper.TABLE3_NETS
+PAPER_TABLE3 = paper.TABLE3.rename_axis(index="source", columns="target")
 # Weight-layer depth: the paper's "larger" architectures (§4.2: perturbations transfer better from
 # larger to smaller ones) are the deeper ones (by parameter count VGG-16 would be the largest).
 PAPER_DEPTH = {"VGG-16": 16, "ResNet-101": 101, "DenseNet-161": 161}
@@ -49,7 +49,7 @@ def source_rows(settings: Mapping[str, Setting], *, lam: float = 3.0, load: Call
     the very records of Table 2 and Fig. 8 when those attack the same setting, so Table 3 costs
     forward passes only. All settings must attack the same images (data set, n, seed, crop).
     ``load`` (tests) builds a setting's (model, x, y) instead of
-    :func:`sfutils.experiments.common.load_setting`."""
+    :func:`sfutils.setting.load_setting`."""
     images = {(s.dataset, s.n, s.seed, s.crop) for s in settings.values()}
     if len(images) != 1:
         raise ValueError(f"every source must attack the same images (data set, n, seed, crop), got {sorted(images)}")
@@ -103,7 +103,7 @@ def run_transfer(models: Mapping[str, nn.Module], x: torch.Tensor, y: torch.Tens
                  **kwargs: Any) -> pd.DataFrame:
     """Attack with every model as source on its setting (:func:`source_rows`, ``kwargs`` go there) and
     evaluate each source's adversarials on every model (:func:`evaluate_transfer`); ``x``, ``y``: the
-    settings' images and labels (e.g. from :func:`sfutils.experiments.common.load_setting`)."""
+    settings' images and labels (e.g. from :func:`sfutils.setting.load_setting`)."""
     _check_models(models)
     if set(settings) != set(models) or any(s.model != name for name, s in settings.items()):
         raise ValueError(f"need one setting per model, of that model: models {sorted(models)}, settings "
@@ -157,6 +157,29 @@ def direction_summary(matrix: pd.DataFrame, size: Mapping[str, Any]) -> pd.DataF
                 groups["larger → smaller" if size[s] > size[t] else "smaller → larger"].append(float(matrix.loc[s, t]))
     return pd.DataFrame([{"direction": k, "pairs": len(v), "mean fooling %": sum(v) / len(v) if v else float("nan")}
                          for k, v in groups.items()])
+
+
+ASYMMETRY_COLUMN = "asymmetry (pooled, points)"
+
+
+def asymmetry(long: pd.DataFrame, size: Mapping[str, Any]) -> dict[str, float]:
+    """§4.2's "more transferable from larger to smaller architectures", pooled: the transfer rate
+    over every (larger source → smaller target) trial minus that over every (smaller → larger) one,
+    in points, with a 95 % interval that resamples whole images (every pair reuses the same images,
+    so its trials are not independent; :func:`sfutils.stats.cluster_bootstrap_difference`). A
+    trial is an image the source fooled. Pooled rates weight pairs by their trials, so they differ
+    from the means over pairs of :func:`direction_summary` when sources fool different counts."""
+    off = long[(long["source"] != long["target"]) & long["success"].astype(bool)]
+    rank = off["source"].map(size), off["target"].map(size)
+    counts = {}
+    for key, mask in (("down", rank[0] > rank[1]), ("up", rank[0] < rank[1])):
+        g = off[mask].groupby("id")["fooled"]
+        counts[key] = (g.sum(), g.count())
+    ids = sorted(set(long["id"]))
+    hits_down, trials_down, hits_up, trials_up = (counts[k][i].reindex(ids, fill_value=0).to_numpy(dtype=float)
+                                                  for k in ("down", "up") for i in (0, 1))
+    diff, lo, hi = stats.cluster_bootstrap_difference(hits_down, trials_down, hits_up, trials_up)
+    return {ASYMMETRY_COLUMN: 100.0 * diff, **dict(zip(stats.ci_columns(ASYMMETRY_COLUMN), (100.0 * lo, 100.0 * hi)))}
 
 
 def summary_row(matrix: pd.DataFrame, size: Mapping[str, Any], setting: str, n: int | None = None,

@@ -4,7 +4,7 @@ information (Figs. 8-9), adversarial training (§4.2) and notebook 06's own, fro
 from __future__ import annotations
 
 from sfutils import paper
-from sfutils.claims.model import (Claim, Criterion, Measurement, Rows, at_least, at_most, band, fooling_near)
+from sfutils.claims.model import Claim, Criterion, Measurement, Rows, at_most, band, fooling_near
 from sfutils.claims.registry.settings import CIFAR_JPEG, IMAGENET_OURS, QUERIES
 
 _SHOWN = Criterion("shown, not judged")
