@@ -72,7 +72,6 @@ num_shards = 1
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 from IPython.display import Markdown, display
 
 from sfutils import data, models, plotting
@@ -119,30 +118,13 @@ results = {label: transfer_setting(*args) for label, args in settings.items() if
 # ## Table 3: ours beside the paper's
 
 # %%
-def short(name: str) -> str:
-    """Readable axis labels: 'efficientnet-lite0' -> 'Lite0', 'resnet20-cifar10' -> 'ResNet-20'."""
-    name = name.removesuffix("-cifar10")
-    if name.startswith("efficientnet-"):
-        return name.removeprefix("efficientnet-").capitalize()
-    return {"vgg16": "VGG-16", "resnet101": "ResNet-101", "densenet161": "DenseNet-161"}.get(
-        name, name.replace("resnet", "ResNet-"))
-
-
+short = transfer.short_name
 panels = [("paper: ImageNet, n=4000", transfer.PAPER_TABLE3)]
 for label, (matrix, long, _) in results.items():
     panels.append((f"ours: {label} {', '.join(map(short, matrix.index))}\nn={transfer.images_per_source(long)} per source",
                    matrix.rename(index=short, columns=short)))
-fig, axes = plt.subplots(1, len(panels), figsize=(4.0 * len(panels), 3.9))
-for ax, (title, m) in zip(axes, panels):
-    sns.heatmap(m, ax=ax, annot=True, fmt=".0f", vmin=0, vmax=100, cmap="rocket_r", square=True,
-                cbar_kws={"label": "fooling rate of target (%)", "shrink": 0.8})
-    ax.set_title(title)
-    ax.set_xlabel("target (evaluated on the adversarials)")
-    ax.set_ylabel("source (SparseFool computed on)")
-    ax.tick_params(axis="x", rotation=30)
-    ax.tick_params(axis="y", rotation=0)
-fig.suptitle(f"Table 3: transferability of SparseFool perturbations ({profile} profile; nets ordered small → large)")
-fig.tight_layout()
+fig = transfer.heatmaps(panels, f"Table 3: transferability of SparseFool perturbations ({profile} profile; nets "
+                        "ordered small → large)")
 plotting.save_figure(run, fig, "03_table3_transfer", caption="Table 3 as heatmaps: fooling rate (%) of each target "
                      "net (column) on SparseFool adversarials of each source net (row), over the images the source "
                      "fooled; the paper's ImageNet numbers beside ours (stand-in nets).",

@@ -7,8 +7,10 @@ Sub-modules:
 * ``experiments``: the logic behind the section notebooks, on one core (``experiments.common``);
 * ``models`` (registry, loading, architectures) and ``data`` (MNIST, CIFAR-10, ImageNet in [0, 1]);
 * ``metrics`` (perturbed pixels, fooling rate, predictions) and ``accuracy`` (clean and PGD accuracy);
-* ``stats`` (the confidence intervals of every reported number) and ``claims`` (the paper's claims
-  checked against the tables);
+* ``paper`` (the paper's own numbers, the one copy every claim, table and figure reads), ``stats``
+  (the confidence intervals of every reported number) and ``claims`` (the paper's claims checked
+  against a run's tables: model, registry, measure, judge, report);
+* ``notebook`` (the notebooks' first and last cells: ``setup`` and ``what_we_found``);
 * ``results`` (the resumable per-sample store), ``setting`` (what is attacked, loaded lazily),
   ``harness`` (the one loop that attacks into the store), ``store_migration`` (re-keying old
   records), ``progress`` (progress bars or log lines), ``profiles`` (how much work each notebook does),

@@ -165,3 +165,15 @@ def test_clean_accuracy_is_a_fraction_per_target_counting_each_image_once():
     long = pd.DataFrame({"source": ["a", "a", "b", "b", "a"], "target": ["a", "b", "a", "b", "a"],
                          "id": [0, 0, 0, 0, 1], "correct": [True, False, True, False, False]})
     assert transfer.clean_accuracy(long) == {"a": 0.5, "b": 0.0}
+
+
+def test_heatmaps_draw_one_annotated_panel_per_matrix():
+    import matplotlib.pyplot as plt
+
+    ours = transfer.PAPER_TABLE3.rename(index=transfer.short_name, columns=transfer.short_name)
+    fig = transfer.heatmaps([("paper", transfer.PAPER_TABLE3), ("ours", ours * 0.5)], "Table 3")
+    panels = [ax for ax in fig.axes if ax.get_title() in ("paper", "ours")]
+    assert len(panels) == 2
+    assert "25" in {t.get_text() for t in panels[0].texts} and "13" in {t.get_text() for t in panels[1].texts}
+    assert transfer.short_name("efficientnet-lite0") == "Lite0" and transfer.short_name("resnet20-cifar10") == "ResNet-20"
+    plt.close(fig)

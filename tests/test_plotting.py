@@ -131,3 +131,15 @@ def test_progress_bars_are_off_in_a_notebook_run_by_the_runner(monkeypatch):
     monkeypatch.setenv(progress.RUNNER_ENV, "1")
     bar = progress.progress_bar(range(3), desc="x")
     assert bar.disable and list(bar) == [0, 1, 2]
+
+
+def test_comparison_bars_put_ours_beside_the_paper_and_label_missing_bars():
+    df = pd.DataFrame({"fooling % (ours)": [100.0, 0.0], "fooling % (paper)": [99.9, 100.0],
+                       "median px % (ours)": [1.4, float("nan")], "median px % (paper)": [1.66, 4.85]})
+    fig = plotting.comparison_bars(df, pd.Series(["sparsefool", "jsma"]),
+                                   [("fooling %", "fooling rate (%)", False), ("median px %", "px %", True)], "t")
+    ax0, ax1 = fig.axes[:2]
+    assert len(ax0.patches) == 4 and ax1.get_xscale() == "log"
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert {"0 (none fooled)", "n/a (none fooled)"} <= texts
+    plt.close(fig)

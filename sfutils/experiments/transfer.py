@@ -16,7 +16,10 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
 import torch
 from torch import nn
 
@@ -192,3 +195,26 @@ def summary_row(matrix: pd.DataFrame, size: Mapping[str, Any], setting: str, n: 
             "mean off-diagonal %": sum(off) / len(off) if off else float("nan"),
             "min %": min(off, default=float("nan")), "max %": max(off, default=float("nan")),
             "larger → smaller %": float(d["larger → smaller"]), "smaller → larger %": float(d["smaller → larger"]), "notes": notes}
+
+
+def short_name(name: str) -> str:
+    """A readable axis label: 'efficientnet-lite0' -> 'Lite0', 'resnet20-cifar10' -> 'ResNet-20'."""
+    name = name.removesuffix("-cifar10")
+    if name.startswith("efficientnet-"):
+        return name.removeprefix("efficientnet-").capitalize()
+    return {"vgg16": "VGG-16", "resnet101": "ResNet-101", "densenet161": "DenseNet-161"}.get(
+        name, name.replace("resnet", "ResNet-"))
+
+
+def heatmaps(panels: Sequence[tuple[str, pd.DataFrame]], title: str) -> Figure:
+    """Table 3 as heatmaps, one panel per (title, fooling matrix): source rows, target columns, %."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.0 * len(panels), 3.9), squeeze=False)
+    for ax, (name, m) in zip(axes[0], panels):
+        sns.heatmap(m, ax=ax, annot=True, fmt=".0f", vmin=0, vmax=100, cmap="rocket_r", square=True,
+                    cbar_kws={"label": "fooling rate of target (%)", "shrink": 0.8})
+        ax.set(title=name, xlabel="target (evaluated on the adversarials)", ylabel="source (SparseFool computed on)")
+        ax.tick_params(axis="x", rotation=30)
+        ax.tick_params(axis="y", rotation=0)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
