@@ -8,7 +8,8 @@ from the implementation:
 * :func:`official_agreement`: the summary of ``benchmarks/bench_official.py``'s per-image
   comparison with the official code (``figures/full/tables/01_official_agreement.csv``);
 * :func:`iteration_budget`: Table 2's images left unfooled at the cap, rerun with larger caps
-  (``max_iter`` 200 and 1000 in ``full``), stored resumably per image under ``01-budget``, and
+  (``max_iter`` 200 and 1000 in ``full``), stored resumably per image under
+  ``sparsefool-budget-<dataset>-<model>``, and
   :func:`budget_table` / :func:`plot_budget`, the fooling rate at each cap with its Wilson interval.
 
 **Reading one run at several caps.** Algorithm 2's cap only stops its loop: an image's path up to
@@ -122,7 +123,7 @@ def rerun(setting: Setting, ids: Sequence[int], max_iter: int, sparsefool_kwargs
           compute: bool = True, progress: bool = True, root: str | Path | None = None,
           load: Loader | None = None) -> pd.DataFrame:
     """SparseFool at cap ``max_iter`` on the images ``ids`` of ``setting``, one at a time (batch 1),
-    each row stored as soon as it is done (:func:`sfutils.experiments.common.timed_rows`'s columns);
+    each row stored as soon as it is done (:func:`sfutils.harness.timed_rows`'s columns);
     with ``compute`` False only the stored rows of ``ids`` are returned."""
     store = budget_store(setting, max_iter, sparsefool_kwargs, root)
     if not compute:
@@ -195,14 +196,15 @@ def iteration_budget(bases: Mapping[Setting, pd.DataFrame], caps: Sequence[int],
     """Table 2's iteration budget: for each setting (one Lite net each) its Table 2 rows ``bases[s]``
     (SparseFool at lambda = 3 with ``sparsefool_kwargs``, cap ``sparsefool_kwargs["max_iter"]``,
     default :data:`TABLE2_CAP`) and reruns of the images they leave undecided at each larger cap of
-    ``caps``, ascending, every net at one cap before the next cap (:func:`rerun`, ``load[s]`` its
-    loader; ``compute`` False: stored rows only). Returns :func:`budget_table`'s rows for every net."""
+    ``caps``, ascending, one net after the other, so that each net's rows complete in turn
+    (:func:`rerun`, ``load[s]`` its loader; ``compute`` False: stored rows only). Returns
+    :func:`budget_table`'s rows for every net."""
     settings = list(bases)
     kwargs = {"lam": 3.0, **sparsefool_kwargs}
     base_cap = int(kwargs.pop("max_iter", TABLE2_CAP))
     reruns: dict[Setting, dict[int, pd.DataFrame]] = {s: {} for s in settings}
-    for cap in sorted(c for c in caps if c > base_cap):
-        for s in settings:
+    for s in settings:
+        for cap in sorted(c for c in caps if c > base_cap):
             o = outcomes(bases[s], reruns[s], cap, base_cap)
             ids = [int(i) for i in o.loc[~o["known"], "id"]]
             reruns[s][cap] = rerun(s, ids, cap, kwargs, compute=compute, progress=progress, root=root,
