@@ -64,7 +64,8 @@ def test_iteration_budget_on_a_synthetic_store(gray_model, tmp_path):
     again = budget.iteration_budget({setting: base}, [3, 12], kwargs, root=tmp_path, compute=False)
     pd.testing.assert_frame_equal(table, again)
     fig = budget.plot_budget(table)
-    assert len(fig.axes[0].lines) == 2  # the net, and the paper's rate
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[0] == "toy-cnn" and legend[1].startswith("paper")  # the net, and the paper's rate
 
 
 def _rows(ids, success, iterations, pct):

@@ -215,26 +215,34 @@ def iteration_budget(bases: Mapping[Setting, pd.DataFrame], caps: Sequence[int],
 
 def plot_budget(table: pd.DataFrame, paper_rate: float = 100.0) -> Figure:
     """Fooling rate (with its Wilson 95 % interval) against the cap ``max_iter``, one line per net of
-    ``table`` (:func:`budget_table`'s rows), each point labelled with its ``n``; the paper's rate as
-    a dashed line."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
-    for model, rows in table.groupby("model", sort=False):
+    ``table`` (:func:`budget_table`'s rows, the nets dodged sideways so that equal rates stay
+    visible), each point labelled with its ``n`` (``+p?``: p images still pending; such a point is
+    drawn hollow); the paper's rate as a dashed line."""
+    fig, ax = plt.subplots(figsize=(6.0, 3.4))
+    groups = list(table.groupby("model", sort=False))
+    for j, (model, rows) in enumerate(groups):
         rows = rows.sort_values("max_iter")
-        line, = ax.plot(rows["max_iter"], rows["fooling_rate"], "o-", label=model)
-        ax.fill_between(rows["max_iter"], rows["lo"], rows["hi"], color=line.get_color(), alpha=0.15)
-        for _, r in rows.iterrows():
+        x = rows["max_iter"].to_numpy(dtype=float) * 1.07 ** (j - (len(groups) - 1) / 2)
+        line, = ax.plot(x, rows["fooling_rate"], "-", label=model)
+        color = line.get_color()
+        ax.errorbar(x, rows["fooling_rate"], yerr=[rows["fooling_rate"] - rows["lo"], rows["hi"] - rows["fooling_rate"]],
+                    fmt="none", ecolor=color, elinewidth=1, capsize=2)
+        done = rows["pending"].to_numpy() == 0
+        ax.plot(x[done], rows["fooling_rate"][done], "o", color=color)
+        ax.plot(x[~done], rows["fooling_rate"][~done], "o", mfc="white", color=color)
+        for xi, (_, r) in zip(x, rows.iterrows()):
             pending = f"+{int(r['pending'])}?" if r["pending"] else ""
-            ax.annotate(f"n={int(r['n'])}{pending}", (r["max_iter"], r["fooling_rate"]), textcoords="offset points",
-                        xytext=(4, -10), fontsize=6, color=line.get_color())
+            ax.annotate(f"n={int(r['n'])}{pending}", (xi, r["fooling_rate"]), textcoords="offset points",
+                        xytext=(5, -9 - 7 * j), fontsize=6, color=color)
     ax.axhline(paper_rate, ls="--", color="gray", lw=1, label=f"paper ({paper_rate:g} %, its nets)")
     ax.set_xscale("log")
     caps = sorted(table["max_iter"].unique())
     ax.set_xticks(caps, [str(c) for c in caps])
     ax.minorticks_off()
     ax.set_xlabel("SparseFool's cap max_iter (Algorithm 2; the authors' code: 50)")
-    ax.set_ylabel("fooling rate (%)")
-    ax.set_ylim(max(-5.0, min(50.0, float(np.nanmin(table["lo"])) - 5)), 102)
-    ax.legend(loc="best")
+    ax.set_ylabel("fooling rate (%), Wilson 95 %")
+    ax.set_ylim(max(-5.0, min(50.0, float(np.nanmin(table["lo"])) - 5)), 103)
+    ax.legend(loc="lower right", fontsize=7)
     fig.tight_layout()
     return fig
 
