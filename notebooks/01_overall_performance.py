@@ -195,8 +195,8 @@ for ax, (col, label) in zip(axes, [("fooling", "fooling rate (%)"), ("pixels", "
 wilson = np.array([stats.rate_interval(f, int(n)) for f, n in zip(sweep["fooling"], sweep["n"])])
 axes[0].fill_between(sweep["lam"], wilson[:, 0], wilson[:, 1], alpha=0.25, label="Wilson 95 % interval")
 for ax, col in zip(axes, ("fooling", "pixels", "iterations")):  # the paper's curve, read off its axes at λ = 1 and 6
-    ax.plot([paper.FIG4_LAMBDAS[0], paper.FIG4_LAMBDAS[-1]], paper.FIG4_READ_OFF[col], "s--", mfc="none", color="grey",
-            label="paper (Inception-v3, read off Fig. 4)")
+    ax.plot([paper.FIG4_LAMBDAS[0], paper.FIG4_LAMBDAS[-1]], paper.FIG4_READ_OFF[col], "s", mfc="none", color="grey",
+            label="paper at λ = 1 and 6 (Inception-v3, read off Fig. 4)")
 axes[0].legend(loc="lower right", fontsize=7)
 axes[0].set_ylim(min(wilson[:, 0].min() - 5, 70), 101)
 fig.suptitle(f"Fig. 4 on {sweep_setting.model} ({sweep_setting.dataset}, n={sweep_setting.n}); "
