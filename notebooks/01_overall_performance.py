@@ -283,7 +283,7 @@ agreement = paths.tables_dir(profile) / "01_official_agreement.csv"
 if agreement.is_file():
     display(Markdown(budget.official_agreement_markdown(pd.read_csv(agreement))))
 else:
-    print(f"no side-by-side run in this profile ({agreement} is written by benchmarks/bench_official.py)")
+    print(f"no side-by-side run in this profile (tables/{agreement.name} is written by benchmarks/bench_official.py)")
 
 # %%
 print(run.markdown(n=int(t1["n"].sum() + t2["n"].sum())))
