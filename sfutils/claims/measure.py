@@ -170,10 +170,10 @@ def _mean_estimate(m: Measurement, t: Tables) -> Estimate:
 
 def _spread(m: Measurement, t: Tables) -> Estimate:
     """Largest over smallest estimate among the rows, with the conservative ratio interval."""
-    sel = t.select(m.table or "", m.rows)
-    sel = sel[sel[m.columns[0]].astype(float).notna()].reset_index(drop=True)  # a net that fooled nothing
+    rows = t.select(m.table or "", m.rows)
+    sel = rows[rows[m.columns[0]].astype(float).notna()].reset_index(drop=True)  # a net that fooled nothing
     if len(sel) < 2:
-        return Estimate(math.nan, int(t.select(m.table or "", m.rows)[m.n_column].min()))
+        return Estimate(math.nan, int(rows[m.n_column].min()))
     values = sel[m.columns[0]].astype(float)
     top, bottom = sel.iloc[int(values.idxmax())], sel.iloc[int(values.idxmin())]
     ia, ib = interval(top, m.columns[0]), interval(bottom, m.columns[0])

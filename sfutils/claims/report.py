@@ -16,6 +16,7 @@ from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
 from sfutils.claims.model import ILLUSTRATION, NOT_RUN, VERDICTS, Verdict
 from sfutils.claims.registry import CLAIMS
+from sfutils.experiments.budget import official_agreement
 from sfutils.profiles import PROFILE_NAMES
 from sfutils.provenance import markdown_table
 from sfutils.results import stored_compute
@@ -96,21 +97,18 @@ def render_verdicts(notebook: str, root: Path, label: str = "") -> str:
 
 
 def official_agreement_line(root: Path) -> str:
-    """One sentence on ``tables/01_official_agreement.csv`` (the authors' code beside ours), or ''."""
+    """One sentence on ``tables/01_official_agreement.csv`` (the authors' code beside ours,
+    summarised by :func:`sfutils.experiments.budget.official_agreement`), or ''."""
     path = root / "tables" / "01_official_agreement.csv"
     if not path.is_file():
         return ""
-    df = pd.read_csv(path)
-    both = df[df["fooled_official"].astype(bool) & df["fooled_ours"].astype(bool)]
-    diff = (both["iterations_ours"] - both["iterations_official"]).abs()
-    secs = {c: df[c].mean() for c in ("seconds_official", "seconds_ours") if c in df}
-    timing = (f"; {secs['seconds_official']:.3g} s vs {secs['seconds_ours']:.3g} s per image (official vs ours)"
-              if len(secs) == 2 else "")
-    same_px = int((both["pixels_ours"] == both["pixels_official"]).sum())
-    return (f"**The authors' code beside ours** (`tables/01_official_agreement.csv`, {len(df)} ImageNet images): "
-            f"fooled/unfooled agree on {int((df['fooled_official'] == df['fooled_ours']).sum())} of {len(df)}; where "
-            f"both fool ({len(both)}), the iteration counts differ by a median of {diff.median():.3g} "
-            f"(max {diff.max():.3g}) and {same_px} have the same number of perturbed pixels{timing}.")
+    a = official_agreement(pd.read_csv(path))
+    return (f"**The authors' code beside ours** (`tables/01_official_agreement.csv`, {a['n']} ImageNet images): "
+            f"fooled/unfooled agree on {a['same_outcome']} of {a['n']} (fooled by both {a['both']}, official only "
+            f"{a['official_only']}, ours only {a['ours_only']}, neither {a['neither']}); where both fool, the "
+            f"iteration counts differ by a median of {a['median_abs_iteration_diff']:.3g} (mean ours − official "
+            f"{a['mean_iteration_diff']:.3g}); {a['same_pixel_set']} of {a['n']} have the identical pixel set; "
+            f"{a['seconds_official']:.3g} s vs {a['seconds_ours']:.3g} s per image (official vs ours).")
 
 
 def render_report(root: Path, label: str, level: int = 1) -> str:
