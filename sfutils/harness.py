@@ -80,23 +80,28 @@ def chunk_for(dataset: str, chunk_size: int, attack: str | None = None) -> int:
 
 def store_rows(what: str, setting: Setting, key: Mapping[str, Any], chunk_rows: ChunkRows, *,
                load: Loader | None = None, chunk_size: int = 64, shard: int = 0, num_shards: int = 1,
-               root: str | Path | None = None, progress: bool = True) -> pd.DataFrame:
+               root: str | Path | None = None, progress: bool = True, compute: bool = True) -> pd.DataFrame:
     """The stored rows of all ``setting.n`` samples of record ``what`` keyed by the setting and
     ``key``, computing the missing ones chunk by chunk as ``chunk_rows(model, x, y, positions)``.
 
     ``load`` (default :func:`sfutils.setting.load_setting`) runs only when a row is missing;
     ``chunk_size`` is used as given (see :func:`chunk_for`); ``shard`` of ``num_shards`` computes
-    its own chunks only; ``root`` defaults to the current run's profile folder.
+    its own chunks only; ``root`` defaults to the current run's profile folder. With ``compute``
+    False nothing is computed: the rows stored so far of the ``setting.n`` samples are returned
+    (those of a background job still running, e.g.), possibly none.
     """
     store = ResultStore(record_name(what, setting), {**setting.key(), **key}, shard=shard, num_shards=num_shards,
                         root=root)
+    if not compute:
+        df = store.load()
+        return df[df["id"].isin(range(setting.n))].reset_index(drop=True)
     get = lazy_setting(setting, load)
 
-    def compute(pos: list[int]) -> list[dict[str, Any]]:
+    def compute_chunk(pos: list[int]) -> list[dict[str, Any]]:
         model, x, y = get()
         return chunk_rows(model, x, y, pos)
 
-    return run_rows(store, compute, list(range(setting.n)), chunk_size, progress)
+    return run_rows(store, compute_chunk, list(range(setting.n)), chunk_size, progress)
 
 
 def attack_rows(result: AttackResult, y: torch.Tensor, seconds: float) -> list[dict[str, Any]]:

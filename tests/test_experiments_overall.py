@@ -190,12 +190,37 @@ def test_profile_overrides_of_none_keep_the_profile_value():
         get_profile("01", "quick", n_nothing=None)
 
 
-def test_one_pixel_notes_mark_a_budget_below_the_papers_as_reduced():
+def test_one_pixel_notes_mark_a_budget_below_the_papers_as_reduced_and_name_the_schedule():
     from sfutils.profiles import get_profile
 
     full = get_profile("01", "full").one_pixel
-    assert overall.one_pixel_notes(full["cifar10"]) == "popsize=400, max_iter=100, k<=3"
-    assert overall.one_pixel_notes(full["mnist"]) == "popsize=400, max_iter=100, k<=100"
+    assert overall.one_pixel_notes(full["cifar10"]).startswith("popsize=400, max_iter=100, k<=1024, fast k schedule")
+    assert overall.one_pixel_notes(full["mnist"]).startswith("popsize=400, max_iter=100, k<=784, fast k schedule")
+    assert "upper bound" in overall.one_pixel_notes(full["mnist"])
     reduced = overall.one_pixel_notes(get_profile("01", "default").one_pixel["mnist"])
-    assert reduced.startswith("REDUCED: popsize=50, max_iter=10")
+    assert reduced.startswith("REDUCED: popsize=50, max_iter=10") and reduced.endswith("k + 1 (exact)")
     assert overall.one_pixel_notes({"popsize": 400, "max_iter": 99, "max_k": 1}).startswith("REDUCED")
+
+
+def test_one_pixel_settings_follow_the_profile_and_the_paper_protocol_in_full():
+    from sfutils.profiles import get_profile
+
+    runs = overall.one_pixel_settings(get_profile("01", "full"))
+    assert [(s.dataset, s.model, s.n) for s, _ in runs] == [
+        ("mnist", "lenet-mnist", 100), ("cifar10", "vgg19half-cifar10", 100), ("cifar10", "resnet20-cifar10", 100)]
+    # k uncapped: up to every pixel of the image (28 x 28, 32 x 32)
+    assert [kw["max_k"] for _, kw in runs] == [784, 1024, 1024]
+    assert all(kw["popsize"] == 400 and kw["max_iter"] == 100 for _, kw in runs)
+
+
+def test_one_pixel_cli_refuses_an_unknown_net():
+    with pytest.raises(SystemExit, match="unknown nets"):
+        overall.main(["--profile", "quick", "--models", "alexnet"])
+
+
+def test_a_variant_row_shows_the_papers_cell_of_its_attack():
+    s = {"n": 10, "fooling": 100.0, "pixels_pct": 3.0, "seconds": 0.1}
+    t1 = overall.table1([{"dataset": "mnist", "model": "lenet-mnist", "paper_model": "LeNet",
+                          "attack": "jsma gamma=1 (sensitivity)", "paper_attack": "jsma", "accuracy": 99.0,
+                          "summary": s}])
+    assert t1.loc[0, "attack"] == "jsma gamma=1 (sensitivity)" and t1.loc[0, "fooling % (paper)"] == 95.73

@@ -3,6 +3,7 @@ attack's effective settings, per-chunk seeds and resuming."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
@@ -103,3 +104,28 @@ def test_imagenet_and_slow_attacks_are_stored_in_small_chunks():
     assert chunk_for("imagenet", 256) == IMAGENET_CHUNK and chunk_for("imagenet", 4) == 4
     assert chunk_for("cifar10", 256) == 256 and chunk_for("mnist", 64) == 64
     assert chunk_for("cifar10", 256, "one_pixel") == IMAGENET_CHUNK and chunk_for("mnist", 256, "jsma") == 256
+
+
+def test_without_compute_only_the_stored_rows_come_back_and_nothing_loads(tmp_path):
+    calls: list = []
+    attack = fake_attack(calls)
+
+    @functools.wraps(attack)  # the same signature, so the same record
+    def killed_after_one_chunk(model, x, **kwargs):
+        if calls:
+            raise KeyboardInterrupt  # a background job stopped after storing its first chunk
+        return attack(model, x, **kwargs)
+
+    with pytest.raises(KeyboardInterrupt):
+        attack_store("fake", killed_after_one_chunk, SETTING, {}, load=lambda: (nn.Identity(), X, Y), root=tmp_path,
+                     progress=False, chunk_size=3)
+
+    def refuse():
+        raise AssertionError("compute=False must not load the data")
+
+    df = attack_store("fake", attack, SETTING, {}, load=refuse, root=tmp_path, progress=False, chunk_size=3,
+                      compute=False)
+    assert df["id"].tolist() == [0, 1, 2] and len(calls) == 1
+    empty = attack_store("fake", attack, SETTING, {"lam": 1.0}, load=refuse, root=tmp_path, progress=False,
+                         compute=False)
+    assert empty.empty

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from conftest import images
-from sfutils.attacks.one_pixel import k_schedule, one_pixel, one_pixel_fast
+from sfutils.attacks.one_pixel import k_schedule, one_pixel
 
 
 def test_schedules():
@@ -31,7 +31,7 @@ def test_fast_equals_exact_where_the_schedules_coincide(color_model):
     model, x = _model_and_images(color_model)
     budget = {"popsize": 16, "max_iter": 4, "seed": 3}
     by_4 = one_pixel(model, x, max_k=4, **budget)
-    exact, fast = one_pixel(model, x, max_k=8, **budget), one_pixel_fast(model, x, max_k=8, **budget)
+    exact, fast = one_pixel(model, x, max_k=8, **budget), one_pixel(model, x, max_k=8, schedule="fast", **budget)
     early = by_4.success
     assert early.any() and (~early).any()  # both kinds of sample in the batch
     # every draw up to k = 4 is the same: samples fooled by then get the same adversarial and generations
@@ -45,8 +45,13 @@ def test_fast_equals_exact_where_the_schedules_coincide(color_model):
 
 def test_fast_reports_an_upper_bound_within_its_step(gray_model):
     x = images(6, 1, 10, seed=5)
-    res = one_pixel_fast(gray_model, x, max_k=24, popsize=12, max_iter=3, seed=1)
+    res = one_pixel(gray_model, x, max_k=24, schedule="fast", popsize=12, max_iter=3, seed=1)
     steps = k_schedule(1, 24, "fast")
     for pixels, ok in zip(res.perturbed_pixels().tolist(), res.success.tolist()):
         if ok:  # the pixels of the first schedule value that succeeded: no more than that value
             assert pixels <= min(v for v in steps if v >= pixels)
+
+
+def test_unknown_schedule_is_refused(gray_model):
+    with pytest.raises(ValueError, match="schedule"):
+        one_pixel(gray_model, images(2, 1, 10, seed=5), max_k=4, schedule="doubling")

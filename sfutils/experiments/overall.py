@@ -10,25 +10,41 @@ images, unlike the paper's one image at a time on a GTX Titan X.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 import torch
 
-from sfutils import paper, stats
+from sfutils import paper, paths, stats
 from sfutils.attacks import median_counts
 from sfutils.experiments.common import Setting, attack_samples, interval_columns, summarize
+from sfutils.profiles import get_profile
 
 # The paper's numbers (Tables 1-2, §2.2, the one-pixel budget) live in sfutils.paper.
 PAPER_ONE_PIXEL_BUDGET = paper.ONE_PIXEL_BUDGET
 
 
-def one_pixel_notes(config: Mapping[str, int]) -> str:
-    """Table 1's note on a one-pixel run: its population, generations and k cap (the paper grows k
-    until success, §4.1), marked REDUCED when the budget is below :data:`PAPER_ONE_PIXEL_BUDGET`."""
+def one_pixel_notes(config: Mapping[str, Any]) -> str:
+    """Table 1's note on a one-pixel run: its population, generations, k cap (the paper grows k
+    until success, §4.1) and k schedule (:func:`sfutils.attacks.one_pixel.k_schedule`; "fast" reports
+    an upper bound on the smallest k, less than 1.5x it and exact up to 4), marked REDUCED when the
+    budget is below :data:`PAPER_ONE_PIXEL_BUDGET`."""
     reduced = any(config[key] < paper for key, paper in PAPER_ONE_PIXEL_BUDGET.items())
-    return ("REDUCED: " if reduced else "") + "popsize={popsize}, max_iter={max_iter}, k<={max_k}".format(**config)
+    schedule = config.get("schedule", "exact")
+    grow = ("k + 1 (exact)" if schedule == "exact"
+            else "fast k schedule 1, 2, 3, 4, 6, 8, 12, ... (k exact up to 4, else an upper bound < 1.5x)")
+    return (("REDUCED: " if reduced else "") + "popsize={popsize}, max_iter={max_iter}, k<={max_k}".format(**config)
+            + f", {grow}")
+
+
+def one_pixel_settings(p: SimpleNamespace) -> list[tuple[Setting, dict[str, Any]]]:
+    """Table 1's one-pixel runs of profile ``p`` (notebook 01's settings): each net's
+    :class:`Setting` and the attack's keywords, MNIST first, then CIFAR-10."""
+    return [(Setting(dataset, model, p.n_one_pixel[dataset], p.seed), dict(p.one_pixel[dataset]))
+            for dataset, models in (("mnist", p.mnist_models), ("cifar10", p.cifar_models)) for model, _ in models]
 
 
 def lambda_sweep(setting: Setting, lams: Sequence[float], **kwargs: Any) -> pd.DataFrame:
@@ -50,14 +66,16 @@ def table1(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Table 1 with the paper's numbers beside ours.
 
     Each entry has ``dataset``, ``model`` (ours), ``paper_model`` (a model of :data:`sfutils.paper.TABLE1`),
-    ``attack``, ``accuracy`` (ours, %), ``summary`` (:func:`summarize`) and optional ``notes``.
+    ``attack``, ``accuracy`` (ours, %), ``summary`` (:func:`summarize`) and optional ``notes`` and
+    ``paper_attack`` (the paper's cell to show beside a variant row, e.g. a sensitivity run; default
+    ``attack``).
     """
     rows = []
     for e in entries:
         key = (e["dataset"], e["paper_model"])
-        if key not in paper.TABLE1 or e["attack"] not in paper.TABLE1[key]:
-            raise ValueError(f"no paper value for {key} / {e['attack']!r}")
-        cell, s = paper.TABLE1[key][e["attack"]], e["summary"]
+        if key not in paper.TABLE1 or e.get("paper_attack", e["attack"]) not in paper.TABLE1[key]:
+            raise ValueError(f"no paper value for {key} / {e.get('paper_attack', e['attack'])!r}")
+        cell, s = paper.TABLE1[key][e.get("paper_attack", e["attack"])], e["summary"]
         rows.append({
             "dataset": e["dataset"], "model (ours)": e["model"], "paper model": e["paper_model"],
             "attack": e["attack"], "n": s["n"], "acc % (ours)": e["accuracy"],
@@ -114,3 +132,27 @@ def l1_deepfool_table(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             .format(**paper.L1_DEEPFOOL),
         })
     return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Compute Table 1's one-pixel runs of a profile in the background, resumably (the records
+    notebook 01 reads; in ``full`` the notebook does not compute them itself: hours on 2 cores)."""
+    parser = argparse.ArgumentParser(description="Table 1's one-pixel attack to success (issue 25), resumably.")
+    parser.add_argument("--profile", default="full")
+    parser.add_argument("--models", nargs="*", help="nets to run, in this order (default: the profile's, MNIST first)")
+    args = parser.parse_args(argv)
+    p = get_profile("01", args.profile)
+    runs = {s.model: (s, kw) for s, kw in one_pixel_settings(p)}
+    unknown = set(args.models or ()) - set(runs)
+    if unknown:
+        raise SystemExit(f"unknown nets {sorted(unknown)}; the profile's: {', '.join(runs)}")
+    root = paths.results_root() / args.profile
+    for model in args.models or runs:
+        setting, kwargs = runs[model]
+        df = attack_samples("one_pixel", setting, chunk_size=p.chunk_size, root=root, **kwargs)
+        print(f"{model}: {int(df['success'].sum())} of {len(df)} fooled, median {df['pixels'].median():g} pixels",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,10 +12,13 @@ QUERIES = "queries/image (ours)"  # forward + gradient passes per image, from th
 ATTACK_NAMES = {"sparsefool": "SparseFool", "jsma": "JSMA", "one_pixel": "the one-pixel attack"}
 ATTACK_CAVEAT = {
     "sparsefool": "",
-    "jsma": "JSMA here is this repository's untargeted version (random target, θ = +1); the paper names no "
-            "distortion cap, and Table 1's notes give this run's cap γ",
-    "one_pixel": "the one-pixel attack's evolution budget and k schedule depend on the profile (Table 1's notes); "
-                 "the paper grows k until success with population 400 and 100 generations",
+    "jsma": "JSMA here is this repository's untargeted version (random target, θ = +1) at the original JSMA "
+            "paper's distortion cap γ = 14.5 % in full (Table 1's notes give each run's γ; a γ = 1 row shows "
+            "the cap's effect); the paper names no cap",
+    "one_pixel": "the one-pixel attack's evolution budget, k cap and k schedule depend on the profile (Table 1's "
+                 "notes; full: population 400, 100 generations, k up to every pixel along the fast schedule "
+                 "1, 2, 3, 4, 6, 8, 12, ..., exact up to k = 4, above that an upper bound less than 1.5x the "
+                 "smallest k); the paper grows k by one until success",
 }
 
 
