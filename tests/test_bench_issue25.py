@@ -55,3 +55,9 @@ def test_one_pixel_comparison_rows(color_model):
         if r["fooled_exact"] and r["pixels_exact"] <= 4:  # the schedules coincide up to k = 4
             assert r["same_adversarial"]
         assert r["pixels_fast"] <= r["k_fast"] or not r["pixels_fast"]
+
+
+def test_one_pixel_batch_comparison_gives_the_same_adversarials(color_model):
+    x = images(3, 3, 8, seed=12)
+    row = bench_one_pixel.compare_batch("tiny", x, color_model, 8, {"popsize": 16, "max_iter": 4, "seed": 3}, 4096, 5)
+    assert row["images"] == 3 and row["same adversarial"] == "3 of 3" and row["speed-up"] > 0
