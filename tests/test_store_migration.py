@@ -81,10 +81,13 @@ def full_profile_requests(root: Path) -> dict[str, pd.DataFrame]:
             common.accuracy(Setting(dataset, model, p.n_accuracy[dataset], p.seed), **kw)
             n_sf = p.n_mnist if dataset == "mnist" else p.n_cifar
             runs = {"sparsefool": (n_sf, {"lam": lam}), "jsma": (p.n_jsma[dataset], p.jsma),
-                    "one_pixel": (p.n_one_pixel[dataset], p.one_pixel[dataset])}
-            for attack, (n, kwargs) in runs.items():
-                out[f"01 {attack} {model}"] = common.attack_samples(attack, Setting(dataset, model, n, p.seed), **kw,
-                                                                    **kwargs)
+                    "jsma sensitivity": (p.n_jsma[dataset], p.jsma_sensitivity)}
+            for what, (n, kwargs) in runs.items():
+                out[f"01 {what} {model}"] = common.attack_samples(what.split()[0], Setting(dataset, model, n, p.seed),
+                                                                  **kw, **kwargs)
+            # a background job computes the one-pixel records: requested, complete or not (notebook 01)
+            one_pixel = Setting(dataset, model, p.n_one_pixel[dataset], p.seed)
+            common.attack_samples("one_pixel", one_pixel, compute=p.one_pixel_compute, **kw, **p.one_pixel[dataset])
     for model, _ in p.imagenet_models:
         setting = Setting("imagenet", model, p.n_imagenet, p.seed, crop=p.imagenet_crop)
         sf = common.attack_samples("sparsefool", setting, lam=3.0, **p.imagenet_sparsefool, **kw)
