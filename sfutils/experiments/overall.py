@@ -72,10 +72,10 @@ def table1(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """
     rows = []
     for e in entries:
-        key = (e["dataset"], e["paper_model"])
-        if key not in paper.TABLE1 or e.get("paper_attack", e["attack"]) not in paper.TABLE1[key]:
-            raise ValueError(f"no paper value for {key} / {e.get('paper_attack', e['attack'])!r}")
-        cell, s = paper.TABLE1[key][e.get("paper_attack", e["attack"])], e["summary"]
+        key, paper_attack = (e["dataset"], e["paper_model"]), e.get("paper_attack", e["attack"])
+        if key not in paper.TABLE1 or paper_attack not in paper.TABLE1[key]:
+            raise ValueError(f"no paper value for {key} / {paper_attack!r}")
+        cell, s = paper.TABLE1[key][paper_attack], e["summary"]
         rows.append({
             "dataset": e["dataset"], "model (ours)": e["model"], "paper model": e["paper_model"],
             "attack": e["attack"], "n": s["n"], "acc % (ours)": e["accuracy"],
