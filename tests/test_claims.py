@@ -318,6 +318,20 @@ def test_readme_results_block_is_what_the_committed_tables_give():
         "run `python -m sfutils.claims` and commit README.md"
 
 
+def test_readme_prose_quotes_only_intervals_of_the_committed_results():
+    """The README's words on the verdicts ("What the verdicts say") are written by hand: every
+    interval they quote must still be one of the committed report's, tables' or benchmarks'."""
+    text = (paths.repo_root() / "README.md").read_text()
+    prose = text.split(claims.report.README_END, 1)[1].split("\n#", 1)[0]
+    sources = [paths.figures_root(paths.HEADLINE_PROFILE) / "report.md",
+               *paths.tables_dir(paths.HEADLINE_PROFILE).glob("*.md"), *(paths.repo_root() / "benchmarks").glob("*.md")]
+    committed = "".join(p.read_text() for p in sources)
+    quoted = re.findall(r"\[-?[\d.]+, -?[\d.]+\]", prose)
+    assert quoted, "the README's prose on the verdicts quotes no interval: has its place moved?"
+    stale = [q for q in quoted if q not in committed]
+    assert not stale, f"README.md quotes intervals no committed result gives (update its prose): {stale}"
+
+
 def test_every_claim_survives_a_run_that_fooled_nothing(root):
     """The quick profile can fool nothing: every number of the committed tables blanked, each claim
     still gets a verdict (never an exception), and none of them holds."""
