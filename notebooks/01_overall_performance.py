@@ -102,27 +102,30 @@ store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
 # %%
 entries = []
 accuracies = {}
+one_pixel = {s.model: (s, kw) for s, kw in overall.one_pixel_settings(P)}  # as the background job runs them
 for dataset, models, lam in (("mnist", P.mnist_models, 1.0), ("cifar10", P.cifar_models, 3.0)):
     n_sf = P.n_mnist if dataset == "mnist" else P.n_cifar
     for model, paper_model in models:
         acc = 100 * common.accuracy(Setting(dataset, model, P.n_accuracy[dataset], P.seed))
         accuracies[model] = acc
+        jsma = Setting(dataset, model, P.n_jsma[dataset], P.seed)
         runs = [
-            ("sparsefool", "sparsefool", n_sf, dict(lam=lam), f"lambda={lam:g}", True),
-            ("jsma", "jsma", P.n_jsma[dataset], dict(P.jsma), "theta={theta:+g}, gamma={gamma:g}".format(**P.jsma), True),
-            ("one_pixel", "one_pixel", P.n_one_pixel[dataset], dict(P.one_pixel[dataset]),
-             overall.one_pixel_notes(P.one_pixel[dataset]), P.one_pixel_compute),
+            ("sparsefool", "sparsefool", Setting(dataset, model, n_sf, P.seed), dict(lam=lam), f"lambda={lam:g}", True),
+            ("jsma", "jsma", jsma, dict(P.jsma), "theta={theta:+g}, gamma={gamma:g}".format(**P.jsma), True),
+            ("one_pixel", "one_pixel", *one_pixel[model], overall.one_pixel_notes(one_pixel[model][1]),
+             P.one_pixel_compute),
         ]
         if P.jsma_sensitivity:  # JSMA without its distortion cap: how much the cap matters
             g = P.jsma_sensitivity["gamma"]
-            runs.append((f"jsma gamma={g:g} (sensitivity)", "jsma", P.n_jsma[dataset], dict(P.jsma_sensitivity),
+            runs.append((f"jsma gamma={g:g} (sensitivity)", "jsma", jsma, dict(P.jsma_sensitivity),
                          "SENSITIVITY: theta={theta:+g}, gamma={gamma:g}".format(**P.jsma_sensitivity), True))
-        for label, attack, n, kwargs, notes, compute in runs:
-            df = common.attack_samples(attack, Setting(dataset, model, n, P.seed), compute=compute, **store, **kwargs)
+        for label, attack, setting, kwargs, notes, compute in runs:
+            df = common.attack_samples(attack, setting, compute=compute, **store, **kwargs)
             if df.empty:
                 print(f"{model} {label}: no image stored yet; compute them with "
                       f"python -m sfutils.experiments.overall --profile {profile}")
                 continue
+            n = setting.n
             stored = "" if len(df) == n else f"; {len(df)} of {n} images stored so far"
             entries.append(dict(dataset=dataset, model=model, paper_model=paper_model, attack=label,
                                 paper_attack=attack, accuracy=acc, summary=common.summarize(df),

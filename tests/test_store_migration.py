@@ -85,9 +85,9 @@ def full_profile_requests(root: Path) -> dict[str, pd.DataFrame]:
             for what, (n, kwargs) in runs.items():
                 out[f"01 {what} {model}"] = common.attack_samples(what.split()[0], Setting(dataset, model, n, p.seed),
                                                                   **kw, **kwargs)
-            # a background job computes the one-pixel records: requested, complete or not (notebook 01)
-            one_pixel = Setting(dataset, model, p.n_one_pixel[dataset], p.seed)
-            common.attack_samples("one_pixel", one_pixel, compute=p.one_pixel_compute, **kw, **p.one_pixel[dataset])
+    # a background job computes the one-pixel records: requested as notebook 01 requests them, complete or not
+    for one_pixel, kwargs in overall.one_pixel_settings(p):
+        common.attack_samples("one_pixel", one_pixel, compute=p.one_pixel_compute, **kw, **kwargs)
     for model, _ in p.imagenet_models:
         setting = Setting("imagenet", model, p.n_imagenet, p.seed, crop=p.imagenet_crop)
         sf = common.attack_samples("sparsefool", setting, lam=3.0, **p.imagenet_sparsefool, **kw)
