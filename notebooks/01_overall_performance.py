@@ -133,7 +133,8 @@ for dataset, models, lam in (("mnist", P.mnist_models, 1.0), ("cifar10", P.cifar
 t1 = overall.table1(entries)
 plotting.save_table(run, t1, "01_table1", caption="Table 1: fooling rate, median perturbed pixels (% of the image, "
                     "fooled samples; 'all': failures counted as unbounded), queries and seconds per image (batched, "
-                    "CPU) - ours beside the paper's.",
+                    "CPU) - ours beside the paper's; 'lo'/'hi': our 95 % intervals (Wilson for the fooling rate, "
+                    "seeded bootstrap otherwise).",
                     n=int(t1["n"].sum()))
 display(Markdown(t1.to_markdown(index=False, floatfmt=".3g")))
 
@@ -144,8 +145,9 @@ fig = plotting.comparison_bars(t1, labels, [("fooling %", "fooling rate (%)", Fa
                                    ("median px %", "median perturbed pixels (% of image)", True),
                                    ("s/image", "seconds per image (log; ours batched on CPU)", True)],
                       f"Table 1 ({profile} profile): ours vs the paper")
-plotting.save_figure(run, fig, "01_table1", caption="Table 1 as bars: ours (stand-in models, batched CPU timing) "
-                     "beside the paper's (GTX Titan X, one image at a time).", n=int(t1["n"].sum()))
+plotting.save_figure(run, fig, "01_table1", caption="Table 1 as bars: ours (stand-in models, batched CPU timing; "
+                     "whiskers: 95 % intervals, Wilson for the fooling rate, bootstrap otherwise) beside the paper's "
+                     "(GTX Titan X, one image at a time).", n=int(t1["n"].sum()))
 plt.show()
 
 # %% [markdown]
@@ -170,7 +172,8 @@ for model, paper_model in P.imagenet_models:
     examples[model] = sf
 t2 = overall.table2(entries2)
 plotting.save_table(run, t2, "01_table2", caption="Table 2: SparseFool on ImageNet (lambda=3) and the random "
-                    "baseline's fooling rate - ours (offline stand-ins) beside the paper's.", n=int(t2["n"].sum()))
+                    "baseline's fooling rate - ours (offline stand-ins) beside the paper's; 'lo'/'hi': our 95 % "
+                    "intervals (Wilson for the fooling rate, seeded bootstrap otherwise).", n=int(t2["n"].sum()))
 display(Markdown(t2.to_markdown(index=False, floatfmt=".3g")))
 
 # %%

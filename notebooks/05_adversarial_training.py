@@ -97,7 +97,8 @@ table = robustness.robustness_table(
     rows, NETS, notes=f"JPEG CIFAR-10 test slice, λ=3, batched CPU timing ({run.device})")
 table.insert(5, f"acc % on {P.n_accuracy} images (ours)", table["role"].map(accuracy))
 plotting.save_table(run, table, "05_robustness", caption="SparseFool against the standard and the l-inf adversarially "
-                    "trained net: ours (ResNet-20 stand-ins) beside the paper's ResNet-18 (§4.2).", n=int(table["n"].sum()))
+                    "trained net: ours (ResNet-20 stand-ins) beside the paper's ResNet-18 (§4.2); 'lo'/'hi': our 95 % "
+                    "intervals (Wilson for the fooling rate, seeded bootstrap otherwise).", n=int(table["n"].sum()))
 display(Markdown(table.to_markdown(index=False, floatfmt=".3g")))
 
 # %%

@@ -21,7 +21,7 @@ import seaborn as sns
 import torch
 from matplotlib.figure import Figure
 
-from sfutils import metrics, paths, provenance
+from sfutils import metrics, paths, provenance, stats
 
 if "ipykernel" not in sys.modules and "MPLBACKEND" not in os.environ and not os.environ.get("DISPLAY"):
     matplotlib.use("Agg")  # headless scripts and tests; notebooks keep their inline backend
@@ -138,14 +138,19 @@ def plot_examples(x: torch.Tensor | np.ndarray, x_adv: torch.Tensor | np.ndarray
 def comparison_bars(df: pd.DataFrame, row_label: pd.Series, measures: Sequence[tuple[str, str, bool]],
                     title: str) -> Figure:
     """One panel per measure ``(column stem, axis label, log scale)``: ours (filled, column
-    ``"<stem> (ours)"``) beside the paper's (hatched, ``"<stem> (paper)"``) for each row of ``df``;
-    a missing or zero value of ours is labelled, since its bar would not show."""
+    ``"<stem> (ours)"``, with its 95 % interval as a whisker where ``df`` has the interval's columns,
+    :func:`sfutils.stats.ci_columns`) beside the paper's (hatched, ``"<stem> (paper)"``) for each
+    row of ``df``; a missing or zero value of ours is labelled, since its bar would not show."""
     fig, axes = plt.subplots(1, len(measures), figsize=(4.2 * len(measures), 0.45 * len(df) + 1.6), sharey=True)
     axes = np.atleast_1d(axes)
     y = np.arange(len(df))
     for ax, (col, label, log) in zip(axes, measures):
         ours = df[f"{col} (ours)"]
-        ax.barh(y - 0.2, ours, 0.4, label="this repo")
+        lo_col, hi_col = stats.ci_columns(f"{col} (ours)")
+        whiskers = None
+        if {lo_col, hi_col} <= set(df.columns):  # an interval not written (NaN) draws no whisker
+            whiskers = np.vstack([ours - df[lo_col], df[hi_col] - ours]).clip(min=0)
+        ax.barh(y - 0.2, ours, 0.4, xerr=whiskers, error_kw={"elinewidth": 1, "capsize": 2}, label="this repo")
         ax.barh(y + 0.2, df[f"{col} (paper)"], 0.4, label="paper", hatch="//", alpha=0.6)
         for yi in y[ours.isna().to_numpy()]:  # e.g. no fooled sample: no median
             ax.text(0.02, yi - 0.2, "n/a (none fooled)", transform=ax.get_yaxis_transform(), va="center", fontsize=7)

@@ -8,6 +8,7 @@ import torch
 
 from conftest import images
 from sfutils.attacks.sparsefool import sparsefool
+from sfutils import stats
 from sfutils.experiments import common, overall
 from sfutils.experiments.common import Setting, attack_samples
 from sfutils.setting import load_setting
@@ -110,6 +111,8 @@ def test_summarize_takes_the_median_over_fooled_samples_only():
                        "seconds": [0.5, 0.5, 0.5, 0.5], "invalid": [0, 3, 0, 0]})
     s = common.summarize(df)
     assert s["fooling"] == 75.0 and s["accuracy"] == 75.0
+    assert (s["fooling_lo"], s["fooling_hi"]) == tuple(100 * b for b in stats.wilson(3, 4))
+    assert common.interval_columns(s)["fooling % (ours) lo"] == s["fooling_lo"]
     assert s["pixels_pct"] == 2.0 and s["pixels"] == 2.0 and s["mean_pixels_pct"] == 4.0
     assert s["iterations"] == 3.0 and s["seconds"] == 0.5 and s["invalid_pct"] == 25.0
     with pytest.raises(ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -142,4 +143,14 @@ def test_comparison_bars_put_ours_beside_the_paper_and_label_missing_bars():
     assert len(ax0.patches) == 4 and ax1.get_xscale() == "log"
     texts = {t.get_text() for ax in fig.axes for t in ax.texts}
     assert {"0 (none fooled)", "n/a (none fooled)"} <= texts
+    plt.close(fig)
+
+
+def test_comparison_bars_draw_our_interval_as_a_whisker_where_the_table_has_one():
+    df = pd.DataFrame({"fooling % (ours)": [90.0, 50.0], "fooling % (ours) lo": [80.0, float("nan")],
+                       "fooling % (ours) hi": [95.0, float("nan")], "fooling % (paper)": [99.0, 99.0]})
+    fig = plotting.comparison_bars(df, pd.Series(["a", "b"]), [("fooling %", "fooling rate (%)", False)], "t")
+    segments = [seg for c in fig.axes[0].collections for seg in c.get_segments()]
+    spans = sorted((float(s[:, 0].min()), float(s[:, 0].max())) for s in segments if len(s) and np.isfinite(s).all())
+    assert spans == [(80.0, 95.0)]  # row a's interval; row b has none written
     plt.close(fig)

@@ -80,9 +80,9 @@ def summarize(df: pd.DataFrame) -> dict[str, float]:
     pixels (% and count) over fooled samples (and ``pixels_pct_all``, the median with failures
     counted as ∞), mean iterations, the share fooled in one iteration (``one_step``), mean queries
     (forward + gradient passes) and seconds per image, the clean accuracy of the sample and the
-    share of adversarials leaving [0, 1], with the seeded bootstrap 95 % intervals of the median and
-    mean pixels %, the mean queries and the mean seconds (``*_lo``, ``*_hi``). A measure whose
-    column the rows lack is NaN."""
+    share of adversarials leaving [0, 1], with the Wilson 95 % interval of the fooling rate and the
+    seeded bootstrap 95 % intervals of the median and mean pixels %, the mean queries and the mean
+    seconds (``*_lo``, ``*_hi``). A measure whose column the rows lack is NaN."""
     if df.empty:
         raise ValueError("no rows to summarise")
     ok = df["success"].astype(bool)
@@ -99,6 +99,7 @@ def summarize(df: pd.DataFrame) -> dict[str, float]:
     mean_lo, mean_hi = ci("pct", "mean", ok)
     queries = df["forward_evals"] + df["grad_evals"] if {"forward_evals", "grad_evals"} <= set(df) else None
     q_lo, q_hi = stats.bootstrap_interval(queries, "mean") if queries is not None else (float("nan"),) * 2
+    fool_lo, fool_hi = stats.wilson(int(ok.sum()), len(df))
     return {
         "n": int(len(df)), "accuracy": 100.0 * over("correct", "mean"), "fooling": 100.0 * ok.mean(),
         "pixels_pct": over("pct", "median", ok), "mean_pixels_pct": over("pct", "mean", ok),
@@ -108,7 +109,7 @@ def summarize(df: pd.DataFrame) -> dict[str, float]:
         "one_step": 100.0 * float((ok & (df["iterations"] <= 1)).mean()) if "iterations" in df else float("nan"),
         "queries": float(queries.mean()) if queries is not None else float("nan"),
         "invalid_pct": 100.0 * (df["invalid"] > 0).mean() if "invalid" in df else float("nan"),
-        "pixels_pct_lo": px_lo, "pixels_pct_hi": px_hi, "seconds_lo": s_lo, "seconds_hi": s_hi,
+        "fooling_lo": 100.0 * fool_lo, "fooling_hi": 100.0 * fool_hi, "pixels_pct_lo": px_lo, "pixels_pct_hi": px_hi, "seconds_lo": s_lo, "seconds_hi": s_hi,
         "mean_pixels_pct_lo": mean_lo, "mean_pixels_pct_hi": mean_hi, "queries_lo": q_lo, "queries_hi": q_hi,
     }
 
@@ -117,6 +118,7 @@ def interval_columns(summary: Mapping[str, float]) -> dict[str, float]:
     """The 95 % intervals of a :func:`summarize` result under the names the tables give them
     (``"median px % (ours) lo"`` etc., :func:`sfutils.stats.ci_columns`), read by :mod:`sfutils.claims`."""
     nan = float("nan")  # a summary written without intervals gives empty interval cells
-    pairs = {"median px % (ours)": "pixels_pct", "s/image (ours)": "seconds", "queries/image (ours)": "queries"}
+    pairs = {"fooling % (ours)": "fooling", "median px % (ours)": "pixels_pct", "s/image (ours)": "seconds",
+             "queries/image (ours)": "queries"}
     return {col: summary.get(f"{key}_{end}", nan) for name, key in pairs.items()
             for col, end in zip(stats.ci_columns(name), ("lo", "hi"))}
