@@ -75,7 +75,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 
-from sfutils import data, plotting, stats
+from sfutils import data, plotting
 from sfutils.experiments import common, overall
 from sfutils.experiments.common import Setting
 from sfutils.notebook import setup
@@ -200,11 +200,12 @@ plt.show()
 sweep_setting = Setting(P.sweep["dataset"], P.sweep["model"], P.sweep["n"], P.seed)
 sweep = overall.lambda_sweep(sweep_setting, P.sweep["lams"], **store)
 sweep.insert(0, "model", sweep_setting.model)
-plotting.save_table(run, sweep[["model", "lam", "n", "fooling", "pixels", "pixels_pct", "iterations", "one_step",
-                           "queries", "seconds"]],
+plotting.save_table(run, sweep[["model", "lam", "n", "fooling", "fooling_lo", "fooling_hi", "pixels", "pixels_pct",
+                           "iterations", "one_step", "queries", "seconds"]],
                     "01_fig4", caption=f"Fig. 4: SparseFool vs lambda on {sweep_setting.model} "
-                    f"({sweep_setting.dataset}); pixels = median perturbed pixels of fooled samples; one_step = % "
-                    "fooled in one iteration; queries = forward + gradient passes per image.",
+                    f"({sweep_setting.dataset}); fooling rate (%) with its Wilson 95 % interval (_lo, _hi); pixels = "
+                    "median perturbed pixels of fooled samples; one_step = % fooled in one iteration; queries = "
+                    "forward + gradient passes per image.",
                     n=sweep_setting.n)
 fig, axes = plt.subplots(1, 3, figsize=(10, 2.8))
 for ax, (col, label) in zip(axes, [("fooling", "fooling rate (%)"), ("pixels", "median number of perturbed pixels"),
@@ -212,13 +213,12 @@ for ax, (col, label) in zip(axes, [("fooling", "fooling rate (%)"), ("pixels", "
     ax.plot(sweep["lam"], sweep[col], "o-")
     ax.set_xlabel("λ")
     ax.set_ylabel(label)
-wilson = np.array([stats.rate_interval(f, int(n)) for f, n in zip(sweep["fooling"], sweep["n"])])
-axes[0].fill_between(sweep["lam"], wilson[:, 0], wilson[:, 1], alpha=0.25, label="Wilson 95 % interval")
+axes[0].fill_between(sweep["lam"], sweep["fooling_lo"], sweep["fooling_hi"], alpha=0.25, label="Wilson 95 % interval")
 for ax, col in zip(axes, ("fooling", "pixels", "iterations")):  # the paper's curve, read off its axes at λ = 1 and 6
     ax.plot([paper.FIG4_LAMBDAS[0], paper.FIG4_LAMBDAS[-1]], paper.FIG4_READ_OFF[col], "s", mfc="none", color="grey",
             label="paper at λ = 1 and 6 (Inception-v3, read off Fig. 4)")
 axes[0].legend(loc="lower right", fontsize=7)
-axes[0].set_ylim(min(wilson[:, 0].min() - 5, 70), 101)
+axes[0].set_ylim(min(sweep["fooling_lo"].min() - 5, 70), 101)
 fig.suptitle(f"Fig. 4 on {sweep_setting.model} ({sweep_setting.dataset}, n={sweep_setting.n}); "
              "paper: Inception-v3, ImageNet, n=4000")
 fig.tight_layout()

@@ -129,7 +129,8 @@ fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
 for (ds, model), g in sweep.groupby(["dataset", "model"], sort=False):
     label = f"{model} ({ds}, n={g['n'].iloc[0]})"
     axes[0].plot(g["delta"], g["pixels_pct"], "o-", label=label)
-    axes[1].plot(g["delta"], g["fooling"], "o-", label=label)
+    line, = axes[1].plot(g["delta"], g["fooling"], "o-", label=label)
+    axes[1].fill_between(g["delta"], g["fooling_lo"], g["fooling_hi"], color=line.get_color(), alpha=0.2)
     axes[2].plot(g["delta"], g["seconds"], "o-", label=label)
 axes[0].axvline(perceptibility.PAPER_PLATEAU_DELTA, color="grey", ls="--", lw=1, label="paper: plateau from δ≈25")
 for ax, ylabel in zip(axes, ("median perturbed pixels (% of image, fooled)", "fooling rate (%)",
@@ -144,15 +145,16 @@ axes[2].yaxis.set_minor_formatter(NullFormatter())
 axes[0].legend()
 fig.suptitle(f"Fig. 6 ({profile} profile): SparseFool inside [x − δ, x + δ]")
 fig.tight_layout()
-plotting.save_figure(run, fig, "02_fig6_delta_sweep", caption="Fig. 6: median perturbed pixels, fooling rate and time "
-                     "per image against delta.", n=n_sweep)
+plotting.save_figure(run, fig, "02_fig6_delta_sweep", caption="Fig. 6: median perturbed pixels, fooling rate (band: "
+                     "Wilson 95 % interval) and time per image against delta.", n=n_sweep)
 plt.show()
-table6 = sweep[["dataset", "model", "delta", "n", "fooling", "pixels_pct", "pixels_pct_lo", "pixels_pct_hi", "pixels",
+table6 = sweep[["dataset", "model", "delta", "n", "fooling", "fooling_lo", "fooling_hi", "pixels_pct", "pixels_pct_lo", "pixels_pct_hi", "pixels",
                 "median_linf_255", "median_l2_255", "iterations", "queries", "queries_lo", "queries_hi", "seconds"]]
 plotting.save_table(run, table6, "02_fig6_delta_sweep", caption="Fig. 6: per delta, fooling rate (%), median perturbed "
                     "pixels (% and count, fooled samples), median l-inf/l2 of the perturbation (0-255 scale), "
                     "mean iterations, queries (forward + gradient passes) and seconds per image (batched, CPU), "
-                    "with 95 % bootstrap intervals (_lo, _hi); n = images per delta.", n=n_sweep)
+                    "with 95 % intervals (_lo, _hi; Wilson for the fooling rate, bootstrap otherwise); n = images "
+                    "per delta.", n=n_sweep)
 
 # %% [markdown]
 # ## Fig. 7: the same image at δ = 255, 30, 10
