@@ -139,7 +139,8 @@ for m in available:
 # %%
 table = beyond.comparison_table(results, specs, k_report=P.k_report)
 plotting.save_table(run, table, "06_comparison", n=int(table["n"].sum()) if len(table) else 0,
-                    caption=f"Sparse attacks side by side ({profile} profile): success %, median L0 (failures = inf), "
+                    caption=f"Sparse attacks side by side ({profile} profile): success % (Wilson 95 % interval: lo, hi), "
+                            "median L0 (failures = inf), "
                             f"robust accuracy at k={P.k_report} px (fixed-budget attacks at their own k), time and "
                             "forward/backward evaluations per attacked image, on this machine's CPU.")
 display(table.drop(columns=["source", "notes"]).round(2))
@@ -263,11 +264,12 @@ plt.show()
 
 # %%
 sf = table[table["attack"].str.startswith("SparseFool λ")]
-lam_table = sf[["model", "attack", "success %", "median px", "median elements",
+lam_table = sf[["model", "attack", "success %", "success % lo", "success % hi", "median px", "median elements",
                                                       "robust acc %", "s/image", "forwards/image",
                                                       "backwards/image"]]
 plotting.save_table(run, lam_table, "06_lambda_sweep", n=int(sf["n"].sum()) if len(sf) else 0,
-                    caption="SparseFool's lambda sweep on every model (this repo's implementation).")
+                    caption="SparseFool's lambda sweep on every model (this repo's implementation); success % with its "
+                    "Wilson 95 % interval (lo, hi).")
 display(lam_table.round(2))
 
 refine_rows = []

@@ -161,6 +161,8 @@ def test_rows_are_stored_resumed_and_refined(setup, tmp_path) -> None:
     assert table["clean acc %"].tolist() == pytest.approx([100.0 * 10 / 12] * 3)
     assert table.loc[2, "at k px"] == 3 and table.loc[0, "at k px"] == 5
     assert table.loc[1, "median px"] <= table.loc[0, "median px"]
+    assert ((table["success % lo"] <= table["success %"]) & (table["success %"] <= table["success % hi"])).all()
+    assert table.loc[0, "success % hi"] - table.loc[0, "success % lo"] > 10  # 10 attacked images: a wide interval
 
 
 def test_library_attacks_run_through_the_same_harness(setup, tmp_path) -> None:

@@ -149,6 +149,8 @@ def test_l1_deepfool_clipping_keeps_images_valid(toy, tmp_path):
     table = overall.l1_deepfool_table([{"dataset": "toy", "model": "tiny", "unclipped": common.summarize(unclipped),
                                         "clipped": common.summarize(clipped)}])
     assert table.loc[0, "fooling % unclipped"] == 100.0
+    assert table.loc[0, "fooling % unclipped lo"] == 100 * stats.wilson(len(unclipped), len(unclipped))[0]
+    assert table.loc[0, "fooling % clipped lo"] <= table.loc[0, "fooling % clipped"] <= table.loc[0, "fooling % clipped hi"]
     assert "13% clipped" in table.loc[0, "paper (VGG-16 ImageNet)"]
 
 

@@ -357,7 +357,8 @@ def robust_accuracy(df: pd.DataFrame, ks: Sequence[int]) -> np.ndarray:
 
 def comparison_row(df: pd.DataFrame, spec: AttackSpec, k_report: int) -> dict[str, Any]:
     """One row of the comparison table for ``spec``'s rows ``df`` (see :func:`comparison_table`): the
-    measures of :func:`sfutils.experiments.common.summarize` over the attacked images, the L0 with
+    measures of :func:`sfutils.experiments.common.summarize` over the attacked images (the success
+    rate with its Wilson 95 % interval), the L0 with
     failures as infinity and robust accuracy at ``k_report`` pixels, or at its own budget for a
     fixed-budget attack."""
     att = df[df["correct"].astype(bool)]
@@ -368,6 +369,7 @@ def comparison_row(df: pd.DataFrame, spec: AttackSpec, k_report: int) -> dict[st
     return {
         "attack": spec.label, "source": spec.source, "kind": spec.kind, "budget": spec.budget,
         "attacked": s["n"], "success %": s["fooling"],
+        **dict(zip(stats.ci_columns("success %"), (s["fooling_lo"], s["fooling_hi"]))),  # Wilson, over the attacked
         "median px": float(np.median(l0_with_failures(df))),
         **stats.interval_columns("median px", l0_with_failures(df)),  # seeded bootstrap, read by sfutils.claims
         "median elements": float(np.median(l0_with_failures(df, "elements"))),

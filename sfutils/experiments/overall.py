@@ -116,7 +116,8 @@ def table2(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 def l1_deepfool_table(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """§2.2: l1-DeepFool unclipped vs clipped to [0, 1], with the paper's VGG-16 numbers.
 
-    Each entry has ``dataset``, ``model``, ``unclipped`` and ``clipped`` (:func:`summarize` of each).
+    Each entry has ``dataset``, ``model``, ``unclipped`` and ``clipped`` (:func:`summarize` of each);
+    each fooling rate comes with its Wilson 95 % interval.
     """
     rows = []
     for e in entries:
@@ -127,7 +128,9 @@ def l1_deepfool_table(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             **dict(zip(stats.ci_columns("mean px % unclipped"),
                        (u.get("mean_pixels_pct_lo", float("nan")), u.get("mean_pixels_pct_hi", float("nan"))))),
             "median px % unclipped": u["pixels_pct"], "leaves [0,1] %": u["invalid_pct"],
+            **dict(zip(stats.ci_columns("fooling % unclipped"), (u["fooling_lo"], u["fooling_hi"]))),
             "fooling % clipped": c["fooling"],
+            **dict(zip(stats.ci_columns("fooling % clipped"), (c["fooling_lo"], c["fooling_hi"]))),
             "paper (VGG-16 ImageNet)": "{fooling:g}% at {mean_pixels_pct:g}% px; {fooling_clipped:g}% clipped"
             .format(**paper.L1_DEEPFOOL),
         })
