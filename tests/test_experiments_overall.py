@@ -223,6 +223,18 @@ def test_one_pixel_cli_refuses_an_unknown_net():
         overall.main(["--profile", "quick", "--models", "alexnet"])
 
 
+def test_one_pixel_cli_reports_the_rate_with_its_interval_and_the_median_over_the_fooled(monkeypatch, capsys):
+    rows = pd.DataFrame({"success": [True, True, True, False], "correct": [True] * 4, "pct": [1.0, 2.0, 3.0, 60.0],
+                         "pixels": [1, 2, 3, 480], "iterations": [100] * 4, "seconds": [1.0] * 4})
+    calls = []
+    monkeypatch.setattr(overall, "attack_samples", lambda attack, setting, **kw: calls.append(setting) or rows)
+    overall.main(["--profile", "quick", "--models", "lenet-mnist"])
+    out = capsys.readouterr().out
+    lo, hi = (100 * b for b in stats.wilson(3, 4))
+    assert [s.model for s in calls] == ["lenet-mnist"]
+    assert f"3 of 4 fooled (75 %, Wilson 95 % [{lo:.3g}, {hi:.3g}]), median 2 pixels over the fooled" in out
+
+
 def test_a_variant_row_shows_the_papers_cell_of_its_attack():
     s = {"n": 10, "fooling": 100.0, "pixels_pct": 3.0, "seconds": 0.1}
     t1 = overall.table1([{"dataset": "mnist", "model": "lenet-mnist", "paper_model": "LeNet",

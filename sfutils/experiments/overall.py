@@ -153,8 +153,10 @@ def main(argv: list[str] | None = None) -> None:
     for model in args.models or runs:
         setting, kwargs = runs[model]
         df = attack_samples("one_pixel", setting, chunk_size=p.chunk_size, root=root, **kwargs)
-        print(f"{model}: {int(df['success'].sum())} of {len(df)} fooled, median {df['pixels'].median():g} pixels",
-              flush=True)
+        s = summarize(df)
+        print(f"{model}: {int(df['success'].sum())} of {len(df)} fooled ({s['fooling']:.3g} %, Wilson 95 % "
+              f"[{s['fooling_lo']:.3g}, {s['fooling_hi']:.3g}]), median {s['pixels']:g} pixels over the fooled "
+              f"({s['pixels_pct']:.3g} % of the image)", flush=True)
 
 
 if __name__ == "__main__":
