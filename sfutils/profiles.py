@@ -42,8 +42,10 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
     ("Table 1, one-pixel", "100 MNIST and 100 CIFAR-10 images per net; population 400, 100 generations per k, "
      "k grows until success along the fast schedule 1, 2, 3, 4, 6, 8, 12, ... up to every pixel (784 / 1024)",
      "the paper's budget and protocol, but for k above 4: an upper bound within 1.5x of the smallest k "
-     "(benchmarks/one_pixel.md); hours on 2 cores, so a background job computes it "
-     "(python -m sfutils.experiments.overall --profile full) and Table 1 reports the images stored so far"),
+     "(benchmarks/one_pixel.md); hours on 2 cores (measured: LeNet 87 min and ResNet-20 65 min for 100 "
+     "images; VGG-19-half needs more pixels, 37 min per 10 images, about 6 h for 100), so a background job "
+     "computes it (python -m sfutils.experiments.overall --profile full) and Table 1 reports the images stored "
+     "so far"),
     ("Table 2", "SparseFool (λ = 3, 10 candidates) on 100 images for each of EfficientNet-Lite0/1/2, all at "
      "one 224 crop (the paper's nets' input size)",
      "≈ 16 s/image on Lite0 (2 threads, through fast_eval; 18.9 s on 1 thread in benchmarks/imagenet.md); "
