@@ -100,6 +100,26 @@ def test_judge_rules(lo, hi, n, expected):
         assert v.why  # every claim that does not hold says why
 
 
+@pytest.mark.parametrize("lo, hi, expected", [
+    (0.2, 0.9, claims.HOLDS_STAND_IN),  # wholly below 1
+    (0.2, 1.0, claims.INCONCLUSIVE),    # reaches 1: equal sparsity is not ruled out
+    (1.0, 1.5, claims.FAILS),           # never below 1
+])
+def test_a_strict_criterion_needs_the_interval_clear_of_its_bound(lo, hi, expected):
+    claim = by_id("T1-cifar10-vgg-19-sparsity-one_pixel")
+    assert claim.criterion.strict and claim.criterion.high == 1.0  # "< 1×": the one-pixel attack sparser
+    assert judged(claim, (lo + hi) / 2, lo, hi, None, 100).verdict == expected
+    closed = judged(rate_claim(low=None, high=1.0), 0.6, 0.2, 1.0, None, 100)  # "<= 1": the bound may be reached
+    assert closed.verdict == claims.HOLDS_STAND_IN
+
+
+def test_claims_worded_as_strict_inequalities_have_strict_criteria():
+    for c in claims.CLAIMS:
+        text = c.criterion.text
+        if c.measurement.kind != "trend" and (" > " in f" {text}" or " < " in f" {text}"):
+            assert c.criterion.strict, f"{c.id}: '{text}' reads strict but its bounds are closed"
+
+
 def test_same_setting_holds_and_failures_give_the_caveat():
     assert judged(rate_claim(), 99.0, 97.0, 100.0, None, 100, same=True).verdict == claims.HOLDS
     assert judged(rate_claim(), 70.0, 60.0, 80.0, None, 100).why == "a stand-in net"

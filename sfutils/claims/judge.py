@@ -59,8 +59,12 @@ def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Ve
     if est.lo is None or est.hi is None:
         return verdict(INCONCLUSIVE, "the table gives no 95 % interval for this estimate (re-run notebook "
                        f"{claim.measurement.notebook} to write it)")
-    inside = (c.low is None or est.lo >= c.low) and (c.high is None or est.hi <= c.high)
-    outside = (c.low is not None and est.hi < c.low) or (c.high is not None and est.lo > c.high)
+    if c.strict:  # (low, high): an interval reaching a bound does not show the claim, and one beyond it refutes it
+        inside = (c.low is None or est.lo > c.low) and (c.high is None or est.hi < c.high)
+        outside = (c.low is not None and est.hi <= c.low) or (c.high is not None and est.lo >= c.high)
+    else:
+        inside = (c.low is None or est.lo >= c.low) and (c.high is None or est.hi <= c.high)
+        outside = (c.low is not None and est.hi < c.low) or (c.high is not None and est.lo > c.high)
     if inside:
         return verdict(HOLDS)
     if outside:

@@ -57,12 +57,15 @@ class Measurement:
 
 @dataclass(frozen=True)
 class Criterion:
-    """The interval must lie in [``low``, ``high``] (either may be open); for a trend, ``low=0``
-    asks for a significant rise and ``high=0`` for a significant fall. ``text`` says it in words."""
+    """The interval must lie in [``low``, ``high``] (either may be open), or in (``low``, ``high``)
+    when ``strict`` (a claim that one quantity exceeds another: an interval that reaches the bound
+    does not show it); for a trend, ``low=0`` asks for a significant rise and ``high=0`` for a
+    significant fall. ``text`` says it in words."""
 
     text: str
     low: float | None = None
     high: float | None = None
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,16 @@ def at_least(value: float, text: str) -> Criterion:
 
 def at_most(value: float, text: str) -> Criterion:
     return Criterion(text, high=value)
+
+
+def above(value: float, text: str) -> Criterion:
+    """Strictly above ``value``: the whole interval must exceed it."""
+    return Criterion(text, low=value, strict=True)
+
+
+def below(value: float, text: str) -> Criterion:
+    """Strictly below ``value``: the whole interval must stay under it."""
+    return Criterion(text, high=value, strict=True)
 
 
 def band(paper: float, factor: float, what: str = "") -> Criterion:

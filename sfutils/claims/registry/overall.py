@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from sfutils import paper
-from sfutils.claims.model import (Claim, Criterion, Measurement, Rows, at_least, at_most, fooling_near,
-                                  within_half)
+from sfutils.claims.model import (Claim, Criterion, Measurement, Rows, above, at_least, at_most, below,
+                                  fooling_near, within_half)
 from sfutils.claims.registry.settings import (ATTACK_CAVEAT, ATTACK_NAMES, CIFAR_JPEG, IMAGENET_OURS, LITE_PAIRING,
                                               QUERIES, join, ours_table1)
 
@@ -69,7 +69,7 @@ def table1_ratio_claims() -> list[Claim]:
                 + ("SparseFool is sparser." if sparser else "the one-pixel attack is sparser."),
                 f"{paper.TABLE1_TEXT[(dataset, other, 'sparsity')]} (this net: {factor:.2g}×)",
                 _ratio(dataset, net, other, "median px % (ours)"),
-                at_least(1.0, "> 1× (SparseFool sparser)") if sparser else at_most(1.0, "< 1× (one-pixel sparser)"),
+                above(1.0, "> 1× (SparseFool sparser)") if sparser else below(1.0, "< 1× (one-pixel sparser)"),
                 setting, ours, same, join(ATTACK_CAVEAT[other], stand_in)))
             time_factor = paper.net_ratio(dataset, net, other, "seconds")
             floor = 1000.0 if (dataset, other) == ("mnist", "one_pixel") else round(time_factor / 2, 2)
@@ -122,7 +122,7 @@ def speed_bench_claims() -> list[Claim]:
         f"{paper.net_ratio('cifar10', 'ResNet-18', 'jsma', 'seconds'):.3g}× (CIFAR-10 ResNet-18)",
         Measurement("01", "01_speed_bench", "ratio", ("jsma / sparsefool", "jsma / sparsefool"),
                     _bench("cifar10", "ResNet-18"), _bench("mnist", "LeNet"), unit="×"),
-        at_least(1.0, "> 1× (factor grows with the dimension)"), setting,
+        above(1.0, "> 1× (factor grows with the dimension)"), setting,
         "LeNet (MNIST) and the ResNet-18 stand-in (JPEG CIFAR-10), benchmarked as above", (),
         join("CPU times, not a GPU's", ATTACK_CAVEAT["jsma"])))
     return out

@@ -4,7 +4,7 @@ information (Figs. 8-9), adversarial training (§4.2) and notebook 06's own, fro
 from __future__ import annotations
 
 from sfutils import paper
-from sfutils.claims.model import Claim, Criterion, Measurement, Rows, at_most, band, fooling_near
+from sfutils.claims.model import Claim, Criterion, Measurement, Rows, above, at_most, band, fooling_near
 from sfutils.claims.registry.settings import CIFAR_JPEG, IMAGENET_OURS, QUERIES
 
 _SHOWN = Criterion("shown, not judged")
@@ -87,7 +87,7 @@ def transfer_claims() -> list[Claim]:
                   "23.7 % vs 10.4 % (+13.3 points)",
                   Measurement("03", "03_table3_summary", "estimate", ("asymmetry (pooled, points)",), summary,
                               n_column="n per source", unit="points"),
-                  Criterion("larger → smaller minus smaller → larger > 0", low=0.0), setting, ours, (), caveat),
+                  above(0.0, "larger → smaller minus smaller → larger > 0"), setting, ours, (), caveat),
         ]
     return out
 
@@ -100,12 +100,11 @@ def semantics_claims() -> list[Claim]:
               "qualitative (2 images)",
               Measurement("04", "04_location_agreement", "gap", ("same image", "different images (baseline)"),
                           n_column="n images", unit="cos"),
-              Criterion("agreement of fooling perturbations on the same image above that on different images (> 0)",
-                        low=0.0), setting, ours),
+              above(0.0, "agreement of fooling perturbations on the same image above that on different images (> 0)"), setting, ours),
         Claim("F8-differs", "§4.2, Fig. 8", "The way the noise concentrates or spreads is different for each network.",
               "qualitative (2 images)",
               Measurement("04", "04_networks", "spread", ("rms spread of pixels (px)",), n_column="n", unit="×"),
-              Criterion("largest over smallest spread > 1", low=1.0), setting, ours, (),
+              above(1.0, "largest over smallest spread > 1"), setting, ours, (),
               "the stand-ins are one family scaled together"),
         _illustration("F9-semantics", "§4.2, Fig. 9", "On CIFAR-10 the noise falls on the head or on features of the "
                       "fooling class.", "qualitative", "04", "04_fig9_location_maps", "ResNet-18, CIFAR-10",
