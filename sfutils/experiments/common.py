@@ -109,7 +109,8 @@ def summarize(df: pd.DataFrame) -> dict[str, float]:
         "one_step": 100.0 * float((ok & (df["iterations"] <= 1)).mean()) if "iterations" in df else float("nan"),
         "queries": float(queries.mean()) if queries is not None else float("nan"),
         "invalid_pct": 100.0 * (df["invalid"] > 0).mean() if "invalid" in df else float("nan"),
-        "fooling_lo": 100.0 * fool_lo, "fooling_hi": 100.0 * fool_hi, "pixels_pct_lo": px_lo, "pixels_pct_hi": px_hi, "seconds_lo": s_lo, "seconds_hi": s_hi,
+        "fooling_lo": 100.0 * fool_lo, "fooling_hi": 100.0 * fool_hi,
+        "pixels_pct_lo": px_lo, "pixels_pct_hi": px_hi, "seconds_lo": s_lo, "seconds_hi": s_hi,
         "mean_pixels_pct_lo": mean_lo, "mean_pixels_pct_hi": mean_hi, "queries_lo": q_lo, "queries_hi": q_hi,
     }
 
