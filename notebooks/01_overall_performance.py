@@ -128,7 +128,7 @@ for dataset, models, lam in (("mnist", P.mnist_models, 1.0), ("cifar10", P.cifar
             n = setting.n
             stored = "" if len(df) == n else f"; {len(df)} of {n} images stored so far"
             entries.append(dict(dataset=dataset, model=model, paper_model=paper_model, attack=label,
-                                paper_attack=attack, accuracy=acc, summary=common.summarize(df),
+                                paper_attack=attack, accuracy=acc, summary=common.summarize(df), n_planned=n,
                                 notes=f"{notes}{stored}; acc on {P.n_accuracy[dataset]} test images"))
 t1 = overall.table1(entries)
 plotting.save_table(run, t1, "01_table1", caption="Table 1: fooling rate, median perturbed pixels (% of the image, "

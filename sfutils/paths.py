@@ -51,6 +51,9 @@ def tables_dir(profile: str) -> Path:
     return figures_root(profile) / "tables"
 
 
+VERDICTS_CSV = "verdicts.csv"  # in a profile's tables/: every claim's verdict, written by sfutils.claims
+
+
 def executed_notebook(source: Path, profile: str) -> Path:
     """Where the runner writes the executed copy of notebook ``source`` run in ``profile``: next to
     the source for :data:`HEADLINE_PROFILE`, else ``<figures base>/<profile>/notebooks/``."""

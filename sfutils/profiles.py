@@ -41,8 +41,9 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
      "≈ 0.06 s/MNIST, 0.6 s/CIFAR-10 image (benchmarks/jsma.md)"),
     ("Table 1, one-pixel", "100 MNIST and 100 CIFAR-10 images per net; population 400, 100 generations per k, "
      "k grows until success along the fast schedule 1, 2, 3, 4, 6, 8, 12, ... up to every pixel (784 / 1024)",
-     "the paper's budget and protocol, but for k above 4: an upper bound within 1.5x of the smallest k "
-     "(benchmarks/one_pixel.md); hours on 2 cores (measured: LeNet 87 min and ResNet-20 65 min for 100 "
+     "Su et al.'s DE budget and the paper's protocol (k grows until success, §4.1), but for k above 4 "
+     "an upper bound within 1.5x of the smallest k DE finds (`one_pixel`'s docstring; benchmarks/one_pixel.md "
+     "checks it on 5 seeded images per net); hours on 2 cores (measured: LeNet 87 min and ResNet-20 65 min for 100 "
      "images; VGG-19-half needs more pixels, 37 min per 10 images, about 6 h for 100), so a background job "
      "computes it (python -m sfutils.experiments.overall --profile full) and Table 1 reports the images stored "
      "so far"),

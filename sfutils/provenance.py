@@ -196,7 +196,8 @@ def write_index_readme(root: Path | None = None) -> Path:
              ("Generated from `index.json` by `sfutils.provenance.write_index_readme` (`make figures`); "
               "do not edit by hand. Profiles: see `sfutils/profiles.py`."), ""]
     if (root / "report.md").is_file():  # written by sfutils.claims.write_report; not copied here
-        parts += ["**[Reproduction report](report.md)**: the verdict on every claim of the paper from these tables.", ""]
+        parts += ["**[Reproduction report](report.md)**: the verdict on every claim of the paper from these tables "
+                  f"(as CSV: [`tables/{paths.VERDICTS_CSV}`](tables/{paths.VERDICTS_CSV})).", ""]
     for section, title in (("figures", "Figures"), ("tables", "Tables")):
         present = [e for e in index[section].values() if all((root / f).exists() for f in e["files"])]
         if not present:
@@ -205,6 +206,13 @@ def write_index_readme(root: Path | None = None) -> Path:
                  "caption": e.get("caption"), **{k: e.get(k) for k in prov}}
                 for e in sorted(present, key=lambda e: (e["notebook"] or "", e["name"]))]
         parts += [f"## {title}", "", markdown_table(rows), ""]
+    unindexed = sorted(f for f in (root / "tables").glob("*.csv")
+                       if f.stem not in index["tables"] and f.name != paths.VERDICTS_CSV)
+    if unindexed:  # written by benchmarks/ scripts, which record their run in benchmarks/README.md
+        parts += ["## Tables written by `benchmarks/`", "",
+                  "Each is written by the benchmark script named in [`benchmarks/README.md`](../../benchmarks/README.md), "
+                  "which gives its command, device and date.", "",
+                  *(f"- [csv](tables/{f.name}) `{f.stem}`" for f in unindexed), ""]
     readme = root / "README.md"
     root.mkdir(parents=True, exist_ok=True)
     readme.write_text("\n".join(parts))

@@ -187,6 +187,18 @@ def test_measure_rate_and_estimate_from_a_table(root):
     assert claims.ours_text(e) == "1.2 % [1, 1.4]; with failures as ∞: 1.3 %"
 
 
+def test_a_row_below_its_planned_n_says_its_run_is_not_finished(root):
+    row = {"attack": "sparsefool", "model (ours)": "lenet-mnist", "n": 150, "fooling % (ours)": 100.0}
+    write(root, "01_table1", [{**row, "n planned": 200}])
+    v = measured(rate_claim(same=("lenet-mnist",)), root)
+    assert (v.verdict, v.n) == (claims.HOLDS, 150) and v.why == "n = 150 of the 200 images planned: the run is not finished"
+    write(root, "01_table1", [{**row, "n": 20, "fooling % (ours)": 90.0, "n planned": 200}])
+    v = measured(rate_claim(same=("lenet-mnist",)), root)
+    assert v.verdict == claims.INCONCLUSIVE and v.why.endswith("; n = 20 of the 200 images planned: the run is not finished")
+    write(root, "01_table1", [{**row, "n planned": 150}])
+    assert measured(rate_claim(same=("lenet-mnist",)), root).why == ""
+
+
 def test_measure_ratio_uses_both_intervals(root):
     write(root, "05_robustness", [
         {"role": "standard", "n": 50, "median px % (ours)": 1.0, "median px % (ours) lo": 0.8,

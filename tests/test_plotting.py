@@ -54,6 +54,17 @@ def test_readme_lists_outputs(figures):
     assert "fig_gone" not in readme
 
 
+def test_readme_lists_the_tables_benchmarks_write(figures):
+    """A CSV in tables/ that no notebook recorded (a benchmark's, e.g. 01_speed_bench) is still listed."""
+    plotting.save_table(provenance.current_run(), pd.DataFrame({"a": [1]}), "recorded", caption="by a notebook")
+    for name in ("01_speed_bench.csv", paths.VERDICTS_CSV):  # the verdicts come from sfutils.claims, not a benchmark
+        (figures / "tables" / name).write_text("a\n1\n")
+    readme = provenance.write_index_readme().read_text()
+    extra = readme.split("## Tables written by `benchmarks/`", 1)[1]
+    assert "[csv](tables/01_speed_bench.csv) `01_speed_bench`" in extra
+    assert "recorded" not in extra and "verdicts" not in extra
+
+
 def test_plot_examples_gray_and_color():
     for c in (1, 3):
         x = torch.rand(5, c, 8, 8)

@@ -184,8 +184,8 @@ def one_pixel(model: nn.Module, x: torch.Tensor, *, k: int = 1, max_k: int | Non
     :func:`k_schedule`'s ``schedule``: ``"exact"`` grows k by one, as the paper does; ``"fast"``
     tries k, then 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, ... above it, the same DE at every k.
     ``max_iter`` is the number of DE generations per k; ``batch_size`` bounds the candidate images
-    classified in one forward pass (memory and speed only: on 2 CPU cores ResNet-20 classified
-    1290 candidates/s at 256 and 780/s at 4096, LeNet 11 300/s and 9000/s). Adversarials stay in
+    classified in one forward pass (memory and speed only, the answers are the same: on a 2-core CPU
+    256 beats 4096, as ``benchmarks/bench_one_pixel.py`` measures side by side). Adversarials stay in
     [0, 1]; a failed sample returns the fittest candidate of its last k. ``iterations`` counts DE
     generations over all k. Randomness is drawn on the CPU from ``seed``: results are reproducible
     for a given batch (they depend on which samples are still running).

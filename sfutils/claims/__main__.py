@@ -18,7 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = paths.figures_root(args.profile)
     readme = paths.repo_root() / "README.md"
-    targets = [root / "report.md", root / "tables" / "verdicts.csv", paths.figures_base() / "README.md", readme]
+    targets = [root / "report.md", root / "tables" / paths.VERDICTS_CSV, paths.figures_base() / "README.md", readme]
     before = {p: p.read_bytes() if p.is_file() else b"" for p in targets}
     written = list(write_report(args.profile))
     if args.profile == paths.HEADLINE_PROFILE:  # figures/README.md opens with the headline's report

@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+
+import pandas as pd
 
 from sfutils import stats
 from sfutils.claims.measure import Estimate, NotRun, Tables, estimate
@@ -20,6 +23,7 @@ from sfutils.claims.model import (FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, IN
                                   Verdict)
 
 ALPHA = 0.05
+PLANNED_COLUMN = "n planned"  # a table row's planned image count, where a run may still be computing (Table 1)
 RULES = ("*holds*: the 95 % interval (Wilson for rates, Newcombe for a difference of rates, seeded bootstrap for "
          "medians and means, resampling whole images where trials share them, the conservative interval of two "
          "such intervals for ratios) lies inside the criterion; a trend holds when Kendall's rank test gives a "
@@ -88,5 +92,9 @@ def measure(claim: Claim, tables: Tables) -> Verdict:
         return Verdict(claim, NOT_RUN, ours=fallback, why=str(err))
     row = est.row
     model = str(row[m.model_column]) if row is not None and m.model_column and m.model_column in row.index else None
-    return judge(claim, est, claim.our_setting.replace("{model}", model or "our model"),
-                 same=model in claim.same_models)
+    v = judge(claim, est, claim.our_setting.replace("{model}", model or "our model"), same=model in claim.same_models)
+    planned = row.get(PLANNED_COLUMN) if row is not None else None
+    if planned is not None and not pd.isna(planned) and est.n < int(planned):
+        unfinished = f"n = {est.n} of the {int(planned)} images planned: the run is not finished"
+        v = dataclasses.replace(v, why=f"{v.why}; {unfinished}" if v.why else unfinished)
+    return v

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sfutils import paths
+from sfutils import paths, stats
 from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
 from sfutils.claims.model import ILLUSTRATION, NOT_RUN, VERDICTS, Verdict
@@ -103,12 +103,15 @@ def official_agreement_line(root: Path) -> str:
     if not path.is_file():
         return ""
     a = official_agreement(pd.read_csv(path))
-    return (f"**The authors' code beside ours** (`tables/01_official_agreement.csv`, {a['n']} ImageNet images): "
-            f"fooled/unfooled agree on {a['same_outcome']} of {a['n']} (fooled by both {a['both']}, official only "
-            f"{a['official_only']}, ours only {a['ours_only']}, neither {a['neither']}); where both fool, the "
-            f"iteration counts differ by a median of {a['median_abs_iteration_diff']:.3g} (mean ours − official "
-            f"{a['mean_iteration_diff']:.3g}); {a['same_pixel_set']} of {a['n']} have the identical pixel set; "
-            f"{a['seconds_official']:.3g} s vs {a['seconds_ours']:.3g} s per image (official vs ours).")
+    lo, hi = stats.wilson(a["same_outcome"], a["n"])
+    return (f"**The authors' code beside ours** (`tables/01_official_agreement.csv`: the first {a['n']} of Table 2's "
+            "ImageNet sample images on the EfficientNet-Lite0 stand-in, λ = 3, cap 50, float32; ours one image at a "
+            f"time, so not the batched Table 2 record): fooled/unfooled agree on {a['same_outcome']} of {a['n']} "
+            f"({100 * a['same_outcome'] / a['n']:.0f} % [{100 * lo:.0f}, {100 * hi:.0f}], Wilson 95 %; fooled by both "
+            f"{a['both']}, official only {a['official_only']}, ours only {a['ours_only']}, neither {a['neither']}); "
+            f"where both fool, the iteration counts differ by a median of {a['median_abs_iteration_diff']:.3g} (mean "
+            f"ours − official {a['mean_iteration_diff']:.3g}); {a['same_pixel_set']} of {a['n']} have the identical "
+            f"pixel set; {a['seconds_official']:.3g} s vs {a['seconds_ours']:.3g} s per image (official vs ours).")
 
 
 def render_report(root: Path, label: str, level: int = 1) -> str:
@@ -135,7 +138,7 @@ def write_report(profile: str) -> tuple[Path, Path]:
     (root / "tables").mkdir(parents=True, exist_ok=True)
     report = root / "report.md"
     report.write_text(render_report(root, f"{profile} profile"))
-    csv = root / "tables" / "verdicts.csv"
+    csv = root / "tables" / paths.VERDICTS_CSV
     verdict_rows(verdicts(root)).to_csv(csv, index=False)
     return report, csv
 
@@ -214,8 +217,8 @@ def readme_results(profile: str) -> str:
     compute = stored_compute(paths.results_root() / profile) if (paths.results_root() / profile).is_dir() else None
     hours = float(compute["hours"].sum()) if compute is not None and not compute.empty else math.nan
     rows = [{"claim": f"**{cid}** {vs[cid].claim.claim}", "paper": vs[cid].claim.paper, "ours (95 % interval)":
-             ours_text(vs[cid]), "n": "" if vs[cid].n is None else str(vs[cid].n), "verdict": vs[cid].verdict}
-            for cid in HEADLINE_CLAIMS if cid in vs]
+             ours_text(vs[cid]), "n": "" if vs[cid].n is None else str(vs[cid].n), "our net and data": vs[cid].ours,
+             "verdict": vs[cid].verdict} for cid in HEADLINE_CLAIMS if cid in vs]
     table = pd.DataFrame(rows).map(lambda s: str(s).replace("|", "\\|")).to_markdown(index=False,
                                                                                      disable_numparse=True)
     return "\n".join([

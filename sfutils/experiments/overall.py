@@ -66,9 +66,10 @@ def table1(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Table 1 with the paper's numbers beside ours.
 
     Each entry has ``dataset``, ``model`` (ours), ``paper_model`` (a model of :data:`sfutils.paper.TABLE1`),
-    ``attack``, ``accuracy`` (ours, %), ``summary`` (:func:`summarize`) and optional ``notes`` and
+    ``attack``, ``accuracy`` (ours, %), ``summary`` (:func:`summarize`) and optional ``notes``,
     ``paper_attack`` (the paper's cell to show beside a variant row, e.g. a sensitivity run; default
-    ``attack``).
+    ``attack``) and ``n_planned`` (the images the run will have when finished; default the summary's
+    n): a claim judged on a row whose n is below it says that its run is not finished.
     """
     rows = []
     for e in entries:
@@ -78,7 +79,7 @@ def table1(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         cell, s = paper.TABLE1[key][paper_attack], e["summary"]
         rows.append({
             "dataset": e["dataset"], "model (ours)": e["model"], "paper model": e["paper_model"],
-            "attack": e["attack"], "n": s["n"], "acc % (ours)": e["accuracy"],
+            "attack": e["attack"], "n": s["n"], "n planned": e.get("n_planned", s["n"]), "acc % (ours)": e["accuracy"],
             "acc % (paper)": paper.TABLE1_ACCURACY[key], "fooling % (ours)": s["fooling"],
             "fooling % (paper)": cell.fooling, "median px % (ours)": s["pixels_pct"],
             "median px % all (ours)": s.get("pixels_pct_all", float("nan")), "median px % (paper)": cell.pixels_pct,
