@@ -34,7 +34,8 @@ _COMMON: dict[str, dict[str, Any]] = {
 # measured on 2 CPU cores (torch 2.14.1); README.md and figures/README.md render this table.
 FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
     ("Table 1, SparseFool", "all 10 000 MNIST and 10 000 CIFAR-10 test images per net",
-     "the paper's count; LeNet ≈ 0.011 s/image, ResNet-20 ≈ 0.085 s/image batched"),
+     "the paper's count; LeNet ≈ 0.011 s/image, ResNet-20 ≈ 0.10 s/image batched (benchmarks/README.md, "
+     "a quiet machine; the full run's batched times vary with the load)"),
     ("Table 1, JSMA", "1000 MNIST, 200 CIFAR-10 images; random target, the original JSMA paper's distortion cap "
      "(gamma = 0.145), and without a cap (gamma = 1) as a sensitivity row",
      "untargeted as in §4.1; the paper names no cap, and its 95.73 % on MNIST points to the original's; "
@@ -49,7 +50,8 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
      "so far"),
     ("Table 2", "SparseFool (λ = 3, 10 candidates) on 100 images for each of EfficientNet-Lite0/1/2, all at "
      "one 224 crop (the paper's nets' input size)",
-     "≈ 16 s/image on Lite0 (2 threads, through fast_eval; 18.9 s on 1 thread in benchmarks/imagenet.md); "
+     "≈ 15 s/image on Lite0 in the full run (2 threads, through fast_eval; 18.9 s on 1 thread in "
+     "benchmarks/imagenet.md); "
      "stand-ins for the "
      "torchvision nets, on the 500-image ImageNet sample; Table 3 and Fig. 8 reuse these adversarials"),
     ("Table 3", "Lite0/1/2 transfer of Table 2's adversarials (100 images), plus CIFAR-10 ResNet-20…56 on 500 images",
