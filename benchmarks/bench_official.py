@@ -33,7 +33,7 @@ import pandas as pd
 import torch
 
 import report_sections
-from sfutils import paths
+from sfutils import paper, paths
 from sfutils.attacks import sparsefool
 from sfutils.experiments.budget import OFFICIAL_COLUMNS, official_agreement_markdown
 from sfutils.experiments.common import Setting
@@ -43,7 +43,7 @@ from sfutils.testing import official
 
 HERE = Path(__file__).resolve().parent
 HEADING = "## The authors' official SparseFool beside this repository's (ImageNet, float32)"
-LAM, MAX_ITER = 3.0, 50  # the official demo's ImageNet settings
+LAM, MAX_ITER = paper.OFFICIAL_DEMO_LAMBDA, paper.OFFICIAL_DEMO_MAX_ITER  # the official demo's ImageNet settings
 
 
 def table2_setting() -> Setting:

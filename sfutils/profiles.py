@@ -44,16 +44,15 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
      "k grows until success along the fast schedule 1, 2, 3, 4, 6, 8, 12, ... up to every pixel (784 / 1024)",
      "Su et al.'s DE budget and the paper's protocol (k grows until success, §4.1), but for k above 4 "
      "an upper bound within 1.5x of the smallest k DE finds (`one_pixel`'s docstring; benchmarks/one_pixel.md "
-     "checks it on 5 seeded images per net); hours on 2 cores (measured: LeNet 87 min and ResNet-20 65 min for 100 "
-     "images; VGG-19-half needs more pixels, 37 min per 10 images, about 6 h for 100), so a background job "
-     "computes it (python -m sfutils.experiments.overall --profile full) and Table 1 reports the images stored "
-     "so far"),
+     "checks it on 5 seeded images per net at a reduced DE budget); hours on 2 cores (measured: LeNet 87 min "
+     "and ResNet-20 65 min for 100 images; VGG-19-half needs more pixels, 37 min per 10 images, about 6 h "
+     "for 100), so a background job computes it (python -m sfutils.experiments.overall --profile full) and "
+     "Table 1 reports the images stored so far"),
     ("Table 2", "SparseFool (λ = 3, 10 candidates) on 100 images for each of EfficientNet-Lite0/1/2, all at "
      "one 224 crop (the paper's nets' input size)",
      "≈ 15 s/image on Lite0 in the full run (2 threads, through fast_eval; 18.9 s on 1 thread in "
-     "benchmarks/imagenet.md); "
-     "stand-ins for the "
-     "torchvision nets, on the 500-image ImageNet sample; Table 3 and Fig. 8 reuse these adversarials"),
+     "benchmarks/imagenet.md); stand-ins for the torchvision nets, on the 500-image ImageNet sample; "
+     "Table 3 and Fig. 8 reuse these adversarials"),
     ("Table 3", "Lite0/1/2 transfer of Table 2's adversarials (100 images), plus CIFAR-10 ResNet-20…56 on 500 images",
      "ImageNet: forward passes only"),
     ("Fig. 4", "λ = 1…6 on 20 ImageNet images (Lite0)", "≈ 1.5 min per ImageNet image for six λ"),

@@ -188,12 +188,13 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
 def write_index_readme(root: Path | None = None) -> Path:
     """Regenerate ``<figures>/<profile>/README.md`` from its index (default: the current run's
-    profile); outputs whose files are gone are left out."""
+    profile); outputs whose files are gone are left out, and the CSVs in ``tables/`` that no notebook
+    recorded (a benchmark's) are listed after them."""
     root = root or output_root()
     index = load_index(root)
     prov = ("notebook", "profile", "n", "device", "date")
     parts = ["# Figures and tables", "",
-             ("Generated from `index.json` by `sfutils.provenance.write_index_readme` (`make figures`); "
+             ("Generated from `index.json` and `tables/` by `sfutils.provenance.write_index_readme` (`make figures`); "
               "do not edit by hand. Profiles: see `sfutils/profiles.py`."), ""]
     if (root / "report.md").is_file():  # written by sfutils.claims.write_report; not copied here
         parts += ["**[Reproduction report](report.md)**: the verdict on every claim of the paper from these tables "
@@ -206,13 +207,14 @@ def write_index_readme(root: Path | None = None) -> Path:
                  "caption": e.get("caption"), **{k: e.get(k) for k in prov}}
                 for e in sorted(present, key=lambda e: (e["notebook"] or "", e["name"]))]
         parts += [f"## {title}", "", markdown_table(rows), ""]
-    unindexed = sorted(f for f in (root / "tables").glob("*.csv")
-                       if f.stem not in index["tables"] and f.name != paths.VERDICTS_CSV)
-    if unindexed:  # written by benchmarks/ scripts, which record their run in benchmarks/README.md
-        parts += ["## Tables written by `benchmarks/`", "",
-                  "Each is written by the benchmark script named in [`benchmarks/README.md`](../../benchmarks/README.md), "
-                  "which gives its command, device and date.", "",
-                  *(f"- [csv](tables/{f.name}) `{f.stem}`" for f in unindexed), ""]
+    recorded = {Path(f).name for e in index["tables"].values() for f in e["files"]}
+    unrecorded = sorted(f for f in (root / "tables").glob("*.csv") if f.name not in recorded | {paths.VERDICTS_CSV})
+    if unrecorded:  # a script's, not a notebook's: benchmarks/ record their runs in benchmarks/README.md
+        bench = Path(os.path.relpath(paths.repo_root() / "benchmarks" / "README.md", root)).as_posix()
+        parts += ["## Tables not written by a notebook", "",
+                  f"Written by a script: a benchmark, whose command, device and date are in [`benchmarks/README.md`]"
+                  f"({bench}), or `python -m sfutils.accuracy` (`accuracy.csv`).", "",
+                  *(f"- [csv](tables/{f.name}) `{f.stem}`" for f in unrecorded), ""]
     readme = root / "README.md"
     root.mkdir(parents=True, exist_ok=True)
     readme.write_text("\n".join(parts))

@@ -19,6 +19,10 @@ from scipy import stats as _st
 Z95 = float(_st.norm.ppf(0.975))  # 1.959963984540054
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
+# A table's column of the images a row's run will hold when finished, beside its "n" (the images it
+# holds so far): written by the experiments where a run may still be computing (Table 1), read by
+# sfutils.claims to say that a verdict rests on an unfinished run.
+N_PLANNED = "n planned"
 
 
 def ci_columns(column: str) -> tuple[str, str]:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sfutils import claims, paper, paths
+from sfutils import claims, paper, paths, stats
 from sfutils.claims import Claim, Criterion, Estimate, Measurement, Tables
 
 PAPER_SECTIONS = {"1", "2", "2.1", "2.2", "2.3", "3", "3.1", "3.2", "3.3", "4", "4.1", "4.2", "5"}
@@ -189,14 +189,33 @@ def test_measure_rate_and_estimate_from_a_table(root):
 
 def test_a_row_below_its_planned_n_says_its_run_is_not_finished(root):
     row = {"attack": "sparsefool", "model (ours)": "lenet-mnist", "n": 150, "fooling % (ours)": 100.0}
-    write(root, "01_table1", [{**row, "n planned": 200}])
+    note = "n = 150 of the 200 images planned: the run is not finished"
+    write(root, "01_table1", [{**row, stats.N_PLANNED: 200}])
     v = measured(rate_claim(same=("lenet-mnist",)), root)
-    assert (v.verdict, v.n) == (claims.HOLDS, 150) and v.why == "n = 150 of the 200 images planned: the run is not finished"
-    write(root, "01_table1", [{**row, "n": 20, "fooling % (ours)": 90.0, "n planned": 200}])
+    assert (v.verdict, v.n, v.why) == (claims.HOLDS, 150, note)
+    write(root, "01_table1", [{**row, "n": 20, "fooling % (ours)": 90.0, stats.N_PLANNED: 200}])
     v = measured(rate_claim(same=("lenet-mnist",)), root)
-    assert v.verdict == claims.INCONCLUSIVE and v.why.endswith("; n = 20 of the 200 images planned: the run is not finished")
-    write(root, "01_table1", [{**row, "n planned": 150}])
+    assert v.verdict == claims.INCONCLUSIVE
+    assert v.why.endswith("; n = 20 of the 200 images planned: the run is not finished")
+    for planned in (150, float("nan")):  # finished, or a table that does not know
+        write(root, "01_table1", [{**row, stats.N_PLANNED: planned}])
+        assert measured(rate_claim(same=("lenet-mnist",)), root).why == ""
+    write(root, "01_table1", [row])  # an older table without the column
     assert measured(rate_claim(same=("lenet-mnist",)), root).why == ""
+
+
+def test_a_ratio_notes_an_unfinished_denominator_too(root):
+    px = {"median px % (ours)": 1.0, "median px % (ours) lo": 0.8, "median px % (ours) hi": 1.2}
+    write(root, "01_table1", [
+        {"attack": "jsma", "model (ours)": "vgg19half-cifar10", "n": 100, stats.N_PLANNED: 100, **px},
+        {"attack": "sparsefool", "model (ours)": "vgg19half-cifar10", "n": 40, stats.N_PLANNED: 10000, **px},
+    ])
+    claim = Claim("X-ratio", "§4.2, Table 1", "sparser", "2×",
+                  Measurement("01", "01_table1", "ratio", ("median px % (ours)", "median px % (ours)"),
+                              (("attack", "jsma"),), (("attack", "sparsefool"),), model_column="model (ours)"),
+                  Criterion("test", low=0.5), "paper net", "{model} here")
+    v = measured(claim, root)
+    assert v.n == 40 and v.why.endswith("n = 40 of the 10000 images planned: the run is not finished")
 
 
 def test_measure_ratio_uses_both_intervals(root):

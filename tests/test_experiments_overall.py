@@ -175,6 +175,10 @@ def test_tables_put_the_paper_beside_ours():
                           "accuracy": 99.0, "summary": s}])
     assert t1.loc[0, "fooling % (paper)"] == 95.73 and t1.loc[0, "median px % (paper)"] == 4.85  # sfutils.paper
     assert t1.loc[0, "median px % (ours)"] == 1.5
+    assert t1.loc[0, stats.N_PLANNED] == 10  # a finished run by default; the claims read this column
+    partial = overall.table1([{"dataset": "mnist", "model": "lenet-mnist", "paper_model": "LeNet", "attack": "jsma",
+                               "accuracy": 99.0, "summary": s, "n_planned": 100}])
+    assert (partial.loc[0, "n"], partial.loc[0, stats.N_PLANNED]) == (10, 100)
     t2 = overall.table2([{"model": "efficientnet-lite0", "paper_model": "VGG-16", "accuracy": 70.0, "summary": s,
                           "random": {"fooling": 10.0}}])
     assert t2.loc[0, "random fooling % (paper)"] == 18.2 and t2.loc[0, "random fooling % (ours)"] == 10.0

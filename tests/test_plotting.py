@@ -60,7 +60,7 @@ def test_readme_lists_the_tables_benchmarks_write(figures):
     for name in ("01_speed_bench.csv", paths.VERDICTS_CSV):  # the verdicts come from sfutils.claims, not a benchmark
         (figures / "tables" / name).write_text("a\n1\n")
     readme = provenance.write_index_readme().read_text()
-    extra = readme.split("## Tables written by `benchmarks/`", 1)[1]
+    extra = readme.split("## Tables not written by a notebook", 1)[1]
     assert "[csv](tables/01_speed_bench.csv) `01_speed_bench`" in extra
     assert "recorded" not in extra and "verdicts" not in extra
 

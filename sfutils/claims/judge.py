@@ -15,15 +15,12 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import pandas as pd
-
 from sfutils import stats
 from sfutils.claims.measure import Estimate, NotRun, Tables, estimate
 from sfutils.claims.model import (FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, MIN_N, NOT_RUN, Claim,
                                   Verdict)
 
 ALPHA = 0.05
-PLANNED_COLUMN = "n planned"  # a table row's planned image count, where a run may still be computing (Table 1)
 RULES = ("*holds*: the 95 % interval (Wilson for rates, Newcombe for a difference of rates, seeded bootstrap for "
          "medians and means, resampling whole images where trials share them, the conservative interval of two "
          "such intervals for ratios) lies inside the criterion; a trend holds when Kendall's rank test gives a "
@@ -77,7 +74,8 @@ def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Ve
 
 
 def measure(claim: Claim, tables: Tables) -> Verdict:
-    """The claim measured on ``tables`` (one run's outputs) and judged."""
+    """The claim measured on ``tables`` (one run's outputs) and judged; where a row it reads holds
+    fewer images than planned (a run still being computed), its ``why`` says so."""
     m = claim.measurement
     fallback = claim.our_setting.replace("{model}", "our model")
     if m.kind == "unmeasured":
@@ -93,8 +91,8 @@ def measure(claim: Claim, tables: Tables) -> Verdict:
     row = est.row
     model = str(row[m.model_column]) if row is not None and m.model_column and m.model_column in row.index else None
     v = judge(claim, est, claim.our_setting.replace("{model}", model or "our model"), same=model in claim.same_models)
-    planned = row.get(PLANNED_COLUMN) if row is not None else None
-    if planned is not None and not pd.isna(planned) and est.n < int(planned):
-        unfinished = f"n = {est.n} of the {int(planned)} images planned: the run is not finished"
-        v = dataclasses.replace(v, why=f"{v.why}; {unfinished}" if v.why else unfinished)
-    return v
+    if not est.unfinished:
+        return v
+    note = ", ".join(f"n = {n} of the {planned} images planned" for n, planned in est.unfinished)
+    note += ": the run is not finished"
+    return dataclasses.replace(v, why=f"{v.why}; {note}" if v.why else note)

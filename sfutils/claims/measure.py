@@ -40,6 +40,7 @@ class Estimate:
     p: float | None = None
     row: pd.Series | None = None
     detail: dict[str, float] = field(default_factory=dict)
+    unfinished: tuple[tuple[int, int], ...] = ()  # (n, planned) of each row read whose run is not finished
 
 
 class Tables:
@@ -214,4 +215,20 @@ def estimate(m: Measurement, tables: Tables) -> Estimate:
         missing = [c for c in needed if c not in tables.read(m.table).columns]
         if missing:
             raise NotRun(f"table {m.table} has no column {missing[0]!r} (re-run notebook {m.notebook} to write it)")
-    return MEASURES[m.kind](m, tables)
+    est = MEASURES[m.kind](m, tables)
+    est.unfinished = _unfinished(m, tables)
+    return est
+
+
+def _unfinished(m: Measurement, tables: Tables) -> tuple[tuple[int, int], ...]:
+    """(n, planned) of every row ``m`` reads (its ``rows`` and ``denominator_rows``) whose n is below
+    the table's :data:`sfutils.stats.N_PLANNED`: a run still being computed, judged on the images stored so far."""
+    if not m.table or stats.N_PLANNED not in tables.read(m.table).columns:
+        return ()
+    found = []
+    for rows in (m.rows, m.denominator_rows):
+        for _, r in (tables.select(m.table, rows).iterrows() if rows else ()):
+            n, planned = num(r[m.n_column]), num(r[stats.N_PLANNED])
+            if not math.isnan(planned) and n < planned:
+                found.append((int(n), int(planned)))
+    return tuple(dict.fromkeys(found))

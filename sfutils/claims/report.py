@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sfutils import paths, stats
+from sfutils import paper, paths
 from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
 from sfutils.claims.model import ILLUSTRATION, NOT_RUN, VERDICTS, Verdict
@@ -103,15 +103,16 @@ def official_agreement_line(root: Path) -> str:
     if not path.is_file():
         return ""
     a = official_agreement(pd.read_csv(path))
-    lo, hi = stats.wilson(a["same_outcome"], a["n"])
     return (f"**The authors' code beside ours** (`tables/01_official_agreement.csv`: the first {a['n']} of Table 2's "
-            "ImageNet sample images on the EfficientNet-Lite0 stand-in, λ = 3, cap 50, float32; ours one image at a "
-            f"time, so not the batched Table 2 record): fooled/unfooled agree on {a['same_outcome']} of {a['n']} "
-            f"({100 * a['same_outcome'] / a['n']:.0f} % [{100 * lo:.0f}, {100 * hi:.0f}], Wilson 95 %; fooled by both "
-            f"{a['both']}, official only {a['official_only']}, ours only {a['ours_only']}, neither {a['neither']}); "
-            f"where both fool, the iteration counts differ by a median of {a['median_abs_iteration_diff']:.3g} (mean "
-            f"ours − official {a['mean_iteration_diff']:.3g}); {a['same_pixel_set']} of {a['n']} have the identical "
-            f"pixel set; {a['seconds_official']:.3g} s vs {a['seconds_ours']:.3g} s per image (official vs ours).")
+            "ImageNet sample images on the EfficientNet-Lite0 stand-in, "
+            f"λ = {paper.OFFICIAL_DEMO_LAMBDA:g}, cap {paper.OFFICIAL_DEMO_MAX_ITER}, float32; ours one image at a "
+            "time, so not the batched Table 2 record): fooled/unfooled agree on {a['same_outcome']} of {a['n']} "
+            f"({100 * a['same_outcome'] / a['n']:.0f} % [{a['same_outcome_lo']:.0f}, {a['same_outcome_hi']:.0f}], "
+            f"Wilson 95 %; fooled by both {a['both']}, official only {a['official_only']}, ours only {a['ours_only']}, "
+            f"neither {a['neither']}); where both fool, the iteration counts differ by a median of "
+            f"{a['median_abs_iteration_diff']:.3g} (mean ours − official {a['mean_iteration_diff']:.3g}); "
+            f"{a['same_pixel_set']} of {a['n']} have the identical pixel set; {a['seconds_official']:.3g} s vs "
+            f"{a['seconds_ours']:.3g} s per image (official vs ours).")
 
 
 def render_report(root: Path, label: str, level: int = 1) -> str:

@@ -55,7 +55,8 @@ OFFICIAL_COLUMNS = ["id", "fooled_official", "fooled_ours", "iterations_official
 
 def official_agreement(df: pd.DataFrame) -> dict[str, float]:
     """How the official code and ours agree over the per-image rows ``df`` (:data:`OFFICIAL_COLUMNS`):
-    counts of images fooled by both / official only / ours only / neither, identical pixel sets,
+    counts of images fooled by both / official only / ours only / neither, the share with the same
+    outcome and its Wilson 95 % interval (``same_outcome_lo``/``_hi``, %), identical pixel sets,
     identical iteration counts and the median absolute and mean (ours - official) iteration
     difference where both fool, both medians of perturbed pixels there, and the mean seconds per
     image of each."""
@@ -64,8 +65,11 @@ def official_agreement(df: pd.DataFrame) -> dict[str, float]:
     a, b = df["fooled_official"].astype(bool), df["fooled_ours"].astype(bool)
     both = df[a & b]
     diff = both["iterations_ours"] - both["iterations_official"]
+    same = int((a == b).sum())
+    same_lo, same_hi = stats.wilson(same, len(df))
     return {
-        "n": len(df), "same_outcome": int((a == b).sum()), "both": int((a & b).sum()),
+        "n": len(df), "same_outcome": same, "same_outcome_lo": 100 * same_lo, "same_outcome_hi": 100 * same_hi,
+        "both": int((a & b).sum()),
         "official_only": int((a & ~b).sum()), "ours_only": int((~a & b).sum()), "neither": int((~a & ~b).sum()),
         "same_pixel_set": int(df["same_pixel_set"].astype(bool).sum()), "same_iterations": int((diff == 0).sum()),
         "median_abs_iteration_diff": float(diff.abs().median()), "mean_iteration_diff": float(diff.mean()),
@@ -82,8 +86,8 @@ def official_agreement_markdown(df: pd.DataFrame) -> str:
     rows = [
         ("images (one at a time, float32)", f"{n}"),
         ("same outcome (both fool, or both leave unfooled at the cap), Wilson 95 %",
-         "{} of {} ({:.0f} % [{:.0f}, {:.0f}])".format(s["same_outcome"], n, 100 * s["same_outcome"] / n,
-                                                    *(100 * v for v in stats.wilson(s["same_outcome"], n)))),
+         f"{s['same_outcome']} of {n} ({100 * s['same_outcome'] / n:.0f} % [{s['same_outcome_lo']:.0f}, "
+         f"{s['same_outcome_hi']:.0f}])"),
         ("fooled by both / the official code only / ours only / neither",
          f"{both} / {s['official_only']} / {s['ours_only']} / {s['neither']}"),
         ("identical perturbed-pixel set", f"{s['same_pixel_set']} of {n}"),

@@ -79,7 +79,8 @@ def table1(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         cell, s = paper.TABLE1[key][paper_attack], e["summary"]
         rows.append({
             "dataset": e["dataset"], "model (ours)": e["model"], "paper model": e["paper_model"],
-            "attack": e["attack"], "n": s["n"], "n planned": e.get("n_planned", s["n"]), "acc % (ours)": e["accuracy"],
+            "attack": e["attack"], "n": s["n"], stats.N_PLANNED: e.get("n_planned", s["n"]),
+            "acc % (ours)": e["accuracy"],
             "acc % (paper)": paper.TABLE1_ACCURACY[key], "fooling % (ours)": s["fooling"],
             "fooling % (paper)": cell.fooling, "median px % (ours)": s["pixels_pct"],
             "median px % all (ours)": s.get("pixels_pct_all", float("nan")), "median px % (paper)": cell.pixels_pct,
