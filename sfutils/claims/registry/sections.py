@@ -68,7 +68,8 @@ def transfer_claims() -> list[Claim]:
     for label, ours, caveat in (
             ("CIFAR-10", "CIFAR-10 ResNet-20/32/44/56 on " + CIFAR_JPEG,
              "the stand-in nets are one family of ResNets differing only in depth"),
-            ("ImageNet", "the profile's ImageNet nets on the offline ImageNet sample images",
+            ("ImageNet", "the profile's ImageNet nets (the stand-ins EfficientNet-Lite0/1/2 but in the paper "
+                         "profile) on the offline ImageNet sample images",
              "the stand-in nets are one family, EfficientNet-Lite0/1/2, scaled together in width and depth "
              "(and fed one 224 crop in the full profile), not three different architectures")):
         rows: Rows = (("setting", f"ours ({label})"),)
