@@ -125,11 +125,9 @@ for dataset, models, lam in (("mnist", P.mnist_models, 1.0), ("cifar10", P.cifar
                 print(f"{model} {label}: no image stored yet; compute them with "
                       f"python -m sfutils.experiments.overall --profile {profile}")
                 continue
-            n = setting.n
-            stored = "" if len(df) == n else f"; {len(df)} of {n} images stored so far"
             entries.append(dict(dataset=dataset, model=model, paper_model=paper_model, attack=label,
-                                paper_attack=attack, accuracy=acc, summary=common.summarize(df), n_planned=n,
-                                notes=f"{notes}{stored}; acc on {P.n_accuracy[dataset]} test images"))
+                                paper_attack=attack, accuracy=acc, summary=common.summarize(df),
+                                n_planned=setting.n, notes=f"{notes}; acc on {P.n_accuracy[dataset]} test images"))
 t1 = overall.table1(entries)
 plotting.save_table(run, t1, "01_table1", caption="Table 1: fooling rate, median perturbed pixels (% of the image, "
                     "fooled samples; 'all': failures counted as unbounded), queries and seconds per image (batched, "

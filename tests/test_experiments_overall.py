@@ -179,6 +179,7 @@ def test_tables_put_the_paper_beside_ours():
     partial = overall.table1([{"dataset": "mnist", "model": "lenet-mnist", "paper_model": "LeNet", "attack": "jsma",
                                "accuracy": 99.0, "summary": s, "n_planned": 100}])
     assert (partial.loc[0, "n"], partial.loc[0, stats.N_PLANNED]) == (10, 100)
+    assert partial.loc[0, "notes"] == "; 10 of 100 images stored so far" and t1.loc[0, "notes"] == ""
     t2 = overall.table2([{"model": "efficientnet-lite0", "paper_model": "VGG-16", "accuracy": 70.0, "summary": s,
                           "random": {"fooling": 10.0}}])
     assert t2.loc[0, "random fooling % (paper)"] == 18.2 and t2.loc[0, "random fooling % (ours)"] == 10.0

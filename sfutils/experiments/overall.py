@@ -69,7 +69,8 @@ def table1(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     ``attack``, ``accuracy`` (ours, %), ``summary`` (:func:`summarize`) and optional ``notes``,
     ``paper_attack`` (the paper's cell to show beside a variant row, e.g. a sensitivity run; default
     ``attack``) and ``n_planned`` (the images the run will have when finished; default the summary's
-    n): a claim judged on a row whose n is below it says that its run is not finished.
+    n): below it, the notes say how many are stored so far, and a claim judged on the row says that
+    its run is not finished.
     """
     rows = []
     for e in entries:
@@ -77,15 +78,16 @@ def table1(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         if key not in paper.TABLE1 or paper_attack not in paper.TABLE1[key]:
             raise ValueError(f"no paper value for {key} / {paper_attack!r}")
         cell, s = paper.TABLE1[key][paper_attack], e["summary"]
+        planned = e.get("n_planned", s["n"])
+        stored = f"; {s['n']} of {planned} images stored so far" if s["n"] < planned else ""
         rows.append({
             "dataset": e["dataset"], "model (ours)": e["model"], "paper model": e["paper_model"],
-            "attack": e["attack"], "n": s["n"], stats.N_PLANNED: e.get("n_planned", s["n"]),
-            "acc % (ours)": e["accuracy"],
+            "attack": e["attack"], "n": s["n"], stats.N_PLANNED: planned, "acc % (ours)": e["accuracy"],
             "acc % (paper)": paper.TABLE1_ACCURACY[key], "fooling % (ours)": s["fooling"],
             "fooling % (paper)": cell.fooling, "median px % (ours)": s["pixels_pct"],
             "median px % all (ours)": s.get("pixels_pct_all", float("nan")), "median px % (paper)": cell.pixels_pct,
             "queries/image (ours)": s.get("queries", float("nan")), "s/image (ours)": s["seconds"],
-            "s/image (paper)": cell.seconds, **interval_columns(s), "notes": e.get("notes", ""),
+            "s/image (paper)": cell.seconds, **interval_columns(s), "notes": e.get("notes", "") + stored,
         })
     return pd.DataFrame(rows)
 

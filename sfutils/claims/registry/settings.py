@@ -10,15 +10,15 @@ LITE_PAIRING = ("Lite0/1/2 stand in for VGG-16/ResNet-101/DenseNet-161 in order 
                 "on that pairing (each is judged against the paper's range over its four nets)")
 QUERIES = "queries/image (ours)"  # forward + gradient passes per image, from the attacks' own counters
 ATTACK_NAMES = {"sparsefool": "SparseFool", "jsma": "JSMA", "one_pixel": "the one-pixel attack"}
+_JSMA_OURS = "JSMA here is this repository's untargeted version (random target, θ = +1)"
 ATTACK_CAVEAT = {
     "sparsefool": "",
-    "jsma": "JSMA here is this repository's untargeted version (random target, θ = +1) at the original JSMA "
-            "paper's distortion cap γ = 14.5 % in full (Table 1's notes give each run's γ; a γ = 1 row shows "
-            "the cap's effect); the paper names no cap",
-    "jsma-walltime": "JSMA here is this repository's untargeted version (random target, θ = +1) without a "
-                     "distortion cap (γ = 1), the paper's §4.1 as written; the full profile's Table 1 also runs it "
-                     "at the original JSMA paper's γ = 14.5 %, which ends JSMA early on the images it cannot fool "
-                     "within that share of the pixels (Table 1's γ = 1 sensitivity row shows how much that changes)",
+    "jsma": f"{_JSMA_OURS} at the original JSMA paper's distortion cap γ = 14.5 % in full (Table 1's notes give "
+            "each run's γ; a γ = 1 row shows the cap's effect); the paper names no cap",
+    "jsma-walltime": f"{_JSMA_OURS} without a distortion cap (γ = 1), the paper's §4.1 as written; the full "
+                     "profile's Table 1 also runs it at the original JSMA paper's γ = 14.5 %, which ends JSMA early "
+                     "on the images it cannot fool within that share of the pixels (Table 1's γ = 1 sensitivity row "
+                     "shows how much that changes)",
     "one_pixel": "the one-pixel attack's evolution budget, k cap and k schedule depend on the profile (Table 1's "
                  "notes; full: population 400, 100 generations, k up to every pixel along the fast schedule "
                  "1, 2, 3, 4, 6, 8, 12, ..., exact up to k = 4, above that an upper bound less than 1.5x the "
