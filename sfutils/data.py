@@ -240,6 +240,19 @@ def _cached(key: str, source: Path, build: Callable[[], tuple[torch.Tensor, torc
     return x, y
 
 
+def _download(dataset: Callable[..., Dataset], name: str, split: str) -> Dataset:
+    """torchvision's ``dataset`` (MNIST or CIFAR-10) under :func:`data_root`, downloaded and md5-checked
+    when not there yet; a clear error, naming the offline ways in, when the download fails."""
+    try:
+        return dataset(data_root(), train=split == "train", download=True)
+    except OSError as err:  # urllib's URLError included
+        raise RuntimeError(
+            f"cannot download {name} ({err}). It needs the internet once (torchvision then keeps it in "
+            f"{data_root()}); offline, set SFUTILS_MIRROR to a mirror built by `python -m sfutils.mirror`, "
+            f"or copy torchvision's {name} files into {data_root()} (data/README.md)"
+        ) from err
+
+
 def _mnist(split: str, source: Source) -> tuple[torch.Tensor, torch.Tensor]:
     """MNIST parsed by torchvision; the mirror's gz files are unpacked into its raw folder first
     (re-compressed copies: their md5 differs from torchvision's, the idx content is the same)."""
@@ -251,7 +264,7 @@ def _mnist(split: str, source: Source) -> tuple[torch.Tensor, torch.Tensor]:
                 with gzip.open(source.path / f"{f}.gz") as src, open(raw / f"{f}.tmp", "wb") as dst:
                     shutil.copyfileobj(src, dst)
                 (raw / f"{f}.tmp").replace(raw / f)
-    ds = torchvision.datasets.MNIST(data_root(), train=split == "train", download=True)
+    ds = _download(torchvision.datasets.MNIST, "MNIST", split)
     return ds.data.unsqueeze(1), ds.targets.long()
 
 
@@ -278,7 +291,7 @@ def _cifar10(split: str, source: Source) -> tuple[torch.Tensor, torch.Tensor]:
                 return _decode(items, transforms.PILToTensor(), f"decoding CIFAR-10 {split} {fmt} files")
         return _cached(f"cifar10-{fmt}-{split}", source.path, build)
     if source.kind == "online":
-        torchvision.datasets.CIFAR10(data_root(), train=split == "train", download=True)
+        _download(torchvision.datasets.CIFAR10, "CIFAR-10", split)
     return read_cifar10_batches(data_root() / "cifar-10-batches-py", split)
 
 

@@ -11,6 +11,7 @@ import pickle
 import shutil
 import tarfile
 from pathlib import Path
+from urllib.error import URLError
 
 import numpy as np
 import pytest
@@ -146,6 +147,21 @@ def test_cifar10_cache_in_torchvision_layout_is_read_losslessly(tmp_path, monkey
     xt, yt = load_dataset("cifar10")
     assert torch.equal((xt * 255).round().to(torch.uint8), torch.from_numpy(x)) and yt.tolist() == y
     assert len(get_dataset("cifar10", "train")) == 10  # five batches of two
+
+
+@pytest.mark.parametrize("name, cls", [("mnist", "MNIST"), ("cifar10", "CIFAR10")])
+def test_failed_download_names_the_offline_ways_in(name, cls, tmp_path, monkeypatch):
+    """A new user offline, with neither the mirror nor a cache: a RuntimeError that says what to do,
+    not urllib's traceback."""
+    monkeypatch.delenv("SFUTILS_MIRROR", raising=False)
+    monkeypatch.setenv("SFUTILS_DATA", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise URLError("no network")
+    monkeypatch.setattr(data.torchvision.datasets, cls, offline)
+    assert dataset_source(name).kind == "online"
+    with pytest.raises(RuntimeError, match=f"cannot download .*no network.*{tmp_path}.*SFUTILS_MIRROR.*sfutils.mirror"):
+        load_dataset(name, n=2)
 
 
 def test_imagenet_falls_back_to_foolbox_samples(monkeypatch):

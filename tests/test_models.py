@@ -97,6 +97,18 @@ def test_torchvision_models_fail_clearly_offline(monkeypatch):
     assert model_info("vgg16").reference_accuracy == pytest.approx(71.592)
 
 
+def test_mirror_checkpoint_fails_clearly_offline(tmp_path, monkeypatch):
+    monkeypatch.delenv("SFUTILS_MIRROR", raising=False)
+    monkeypatch.setenv("SFUTILS_DATA", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise URLError("no network")
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    with pytest.raises(RuntimeError, match="cannot download the weights of resnet20-cifar10 .*SFUTILS_MIRROR"):
+        weights_file(model_info("resnet20-cifar10"))
+    assert not list(tmp_path.rglob("*.th")), "a failed download leaves no file behind"
+
+
 def test_mirror_checkpoint_is_fetched_to_the_cache_with_hash_check(tmp_path, monkeypatch):
     """Without the mirror the public file is downloaded by torch.hub into data/checkpoints/."""
     monkeypatch.delenv("SFUTILS_MIRROR", raising=False)

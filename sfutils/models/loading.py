@@ -70,7 +70,14 @@ def weights_file(spec: ModelSpec) -> tuple[Path, str | None]:
         path = checkpoint_dir() / Path(w.location).name
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
-            torch.hub.download_url_to_file(w.url, str(path), hash_prefix=w.sha256)
+            try:
+                torch.hub.download_url_to_file(w.url, str(path), hash_prefix=w.sha256)
+            except OSError as err:  # urllib's URLError included
+                raise RuntimeError(
+                    f"cannot download the weights of {spec.name} from {w.url} ({err}). They need the internet "
+                    f"once (then kept in {path.parent}); offline, set SFUTILS_MIRROR to a mirror holding "
+                    f"{w.location}, or put the file at {path}"
+                ) from err
         return path, w.sha256
     raise ValueError(f"{spec.name}: weights kind {w.kind!r} has no weights file")
 
