@@ -28,13 +28,41 @@ def code_cells(nb: nbformat.NotebookNode) -> list[str]:
             if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
-def test_executed_notebook_matches_source(source):
-    executed = source.with_suffix(".ipynb")
-    hint = f"run `make notebook NB={source.name[:2]}` (or `make figures`) to regenerate it"
+def cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """Code and markdown cells (type, source), without papermill's injected parameters."""
+    return [(c.cell_type, c.source.strip()) for c in nb.cells
+            if c.cell_type in ("code", "markdown") and "injected-parameters" not in c.metadata.get("tags", [])]
+
+
+def committed_profile_copies() -> dict[str, list[str]]:
+    """The profiles whose executed copies are committed under ``figures/<profile>/notebooks/``
+    (git-ignored ones, like quick's, are a machine's own), by notebook stem."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "figures/*/notebooks/*.ipynb"], cwd=paths.repo_root(),
+                                capture_output=True, text=True, check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    found: dict[str, list[str]] = {}
+    for name in listed:
+        found.setdefault(Path(name).stem, []).append(Path(name).parts[1])
+    return found
+
+
+def executed_copies() -> list[tuple[Path, str]]:
+    """Each source with the profiles of its committed executed copies (the headline's first)."""
+    committed = committed_profile_copies()
+    return [(source, profile) for source in SOURCES
+            for profile in [paths.HEADLINE_PROFILE, *sorted(set(committed.get(source.stem, [])) - {paths.HEADLINE_PROFILE})]]
+
+
+@pytest.mark.parametrize("source, profile", executed_copies(), ids=lambda v: getattr(v, "stem", v))
+def test_executed_notebook_matches_source(source, profile):
+    """Code and prose alike: a reader of an executed copy reads what its source says now."""
+    executed = paths.executed_notebook(source, profile)
+    hint = f"run `make notebook NB={source.name[:2]} PROFILE={profile}` to regenerate it"
     assert executed.exists(), f"{executed.name} is missing: {hint}"
-    assert code_cells(nbformat.read(executed, as_version=4)) == code_cells(jupytext.read(source)), (
-        f"{executed.name} is out of date with {source.name}: {hint}")
+    assert cells(nbformat.read(executed, as_version=4)) == cells(jupytext.read(source)), (
+        f"{executed.relative_to(paths.repo_root())} is out of date with {source.name}: {hint}")
 
 
 def git_state() -> str:
