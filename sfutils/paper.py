@@ -2,8 +2,9 @@
 
 Modas, Moosavi-Dezfooli & Frossard, *SparseFool: a few pixels make a big difference*, CVPR 2019
 (text: ``../shared/seeds/sparsefool-paper.txt``). Sections, tables and figures are named as the
-paper numbers them (§§1-5, §4.1-4.2). Where the extracted text is ambiguous the reading taken is
-stated beside the value; a value read off a plot's axis (not printed in the text) says so.
+paper numbers them (§§1-5, with §2.1-2.3, §3.1-3.3 and §4.1-4.2). Where the extracted text is
+ambiguous the reading taken is stated beside the value; a value read off a plot's axis (not printed
+in the text) says so.
 
 Table 1's fooling rates: the extracted text lists each metric group's cells row by row as
 (JSMA, 1-PA) per row, with the VGG-19 row's two cells in reverse order. This reading fits the
@@ -74,6 +75,8 @@ TABLE2_MEAN_PIXELS_PCT = 0.21  # "perturbing on average 0.21 % of the pixels"
 TABLE2_MEAN_SECONDS = 7.0  # "an average execution time of 7 seconds per sample"
 
 # --- Table 3 (transfer; row = source, column = target; 4000 ImageNet images) --------------------
+# The nets in the paper's order, smaller to larger as we read "from larger to smaller architectures"
+# (§4.2): by depth, 16 < 101 < 161 layers (by parameters VGG-16 would be the largest; the paper says neither).
 TABLE3_NETS = ("VGG-16", "ResNet-101", "DenseNet-161")
 TABLE3 = pd.DataFrame([[100.0, 10.8, 8.2], [25.3, 100.0, 12.1], [28.2, 17.5, 100.0]],
                       index=list(TABLE3_NETS), columns=list(TABLE3_NETS))
@@ -89,8 +92,9 @@ FIG4_READ_OFF = {"fooling": (77.0, 100.0), "pixels": (40.0, 120.0), "iterations"
 FIG6_MODEL = "ResNet-101"
 FIG6_PLATEAU_DELTA = 25.0  # "after δ ≈ 25, the sparsity levels seem to remain almost constant"
 FIG6_AXIS_MAX_PIXELS = 12000  # the plot's y axis runs to 12000 pixels; values are not printed
-FIG7_PIXELS_PCT = {255: 0.169, 30: 0.839, 10: 3.202}  # one image, δ -> % perturbed ("Arabian camel")
-FIG1_PIXELS_PCT = (0.227, 1.058, 4.296)  # ResNet-101, three sparsity levels ("amphibian")
+# Fig. 7's two images (rows), each at δ = 255, 30, 10: δ -> % of the pixels perturbed (Fig. 1 prints no percentages)
+FIG7_PIXELS_PCT: dict[str, dict[int, float]] = {"Arabian camel": {255: 0.169, 30: 0.839, 10: 3.202},
+                                                "amphibian": {255: 0.227, 30: 1.058, 10: 4.296}}
 
 # --- §4.2, adversarial training (l∞ ResNet-18, CIFAR-10) ----------------------------------------
 AT = {"accuracy": 82.17, "pixels_pct": 2.44, "seconds": 0.3, "standard_pixels_pct": 1.27, "standard_seconds": 0.69}
@@ -123,7 +127,7 @@ def table2_markdown() -> str:
     return "\n".join(lines)
 
 
-__all__ = ["AT", "AT_PIXEL_RATIO", "AttackRow", "DEVICE", "FIG1_PIXELS_PCT", "FIG4_LAMBDAS", "FIG4_READ_OFF",
+__all__ = ["AT", "AT_PIXEL_RATIO", "AttackRow", "DEVICE", "FIG4_LAMBDAS", "FIG4_READ_OFF",
            "FIG6_AXIS_MAX_PIXELS", "FIG6_MODEL", "FIG6_PLATEAU_DELTA", "FIG7_PIXELS_PCT", "JSMA_ORIGINAL_GAMMA",
            "L1_DEEPFOOL", "LAMBDA", "OFFICIAL_DEMO_LAMBDA", "OFFICIAL_DEMO_MAX_ITER", "ONE_PIXEL_BUDGET",
            "ONE_PIXEL_SAMPLES", "QUERY_FACTOR_ONE_PIXEL", "TABLE1", "TABLE1_ACCURACY", "TABLE1_TEXT", "TABLE2",

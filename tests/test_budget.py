@@ -11,6 +11,7 @@ import torch
 
 from conftest import images
 from sfutils.attacks import sparsefool
+from sfutils.claims.report import official_agreement_line
 from sfutils.experiments import budget
 from sfutils.experiments.common import attack_samples
 from sfutils.setting import Setting
@@ -92,13 +93,27 @@ def test_undecided_images_are_pending_and_failures_unbounded():
     assert o["fooled"].tolist() == [True, True, False, True] and o["known"].all()
 
 
+def _official_frame() -> pd.DataFrame:
+    return pd.DataFrame({"id": [0, 1, 2, 3], "fooled_official": [True, True, False, True],
+                         "fooled_ours": [True, True, False, False], "iterations_official": [2, 30, 50, 46],
+                         "iterations_ours": [2, 26, 50, 50], "pixels_official": [5, 40, 90, 60],
+                         "pixels_ours": [5, 44, 80, 70], "same_pixel_set": [True, False, False, False],
+                         "seconds_official": [4.0, 50.0, 90.0, 80.0], "seconds_ours": [2.0, 20.0, 35.0, 35.0]})
+
+
 def test_official_agreement_summary():
-    df = pd.DataFrame({"id": [0, 1, 2, 3], "fooled_official": [True, True, False, True],
-                       "fooled_ours": [True, True, False, False], "iterations_official": [2, 30, 50, 46],
-                       "iterations_ours": [2, 26, 50, 50], "pixels_official": [5, 40, 90, 60],
-                       "pixels_ours": [5, 44, 80, 70], "same_pixel_set": [True, False, False, False],
-                       "seconds_official": [4.0, 50.0, 90.0, 80.0], "seconds_ours": [2.0, 20.0, 35.0, 35.0]})
+    df = _official_frame()
     s = budget.official_agreement(df)
     assert (s["n"], s["same_outcome"], s["both"], s["official_only"], s["ours_only"], s["neither"]) == (4, 3, 2, 1, 0, 1)
     assert s["same_iterations"] == 1 and s["median_abs_iteration_diff"] == 2.0 and s["mean_iteration_diff"] == -2.0
     assert s["seconds_official"] == pytest.approx(56.0)
+
+
+def test_official_agreement_line_renders_its_numbers(tmp_path):
+    """The report's sentence on the authors' code: every field filled in, none left as a template."""
+    (tmp_path / "tables").mkdir()
+    _official_frame().to_csv(tmp_path / "tables" / "01_official_agreement.csv", index=False)
+    line = official_agreement_line(tmp_path)
+    assert "agree on 3 of 4 (75 % [" in line and "official only 1, ours only 0, neither 1" in line
+    assert "{" not in line and "}" not in line
+    assert official_agreement_line(tmp_path / "missing") == ""

@@ -301,6 +301,10 @@ def test_trend_from_a_table(root):
         assert got[cid].verdict == claims.HOLDS_STAND_IN, cid
     assert got["F4-fooling"].verdict == claims.INCONCLUSIVE  # flat at 100 %: no trend can show
     assert got["T1-mnist-lenet-sparsefool-fool"].verdict == claims.NOT_RUN
+    rows = claims.verdict_rows(list(got.values())).set_index("id")
+    p1 = rows.loc["F4-pixels", "one-sided p"]  # the p the verdict reads, as the report shows it
+    assert p1 == pytest.approx(1 / 120) and f"one-sided p = {p1:.2g}" in rows.loc["F4-pixels", "ours (95 % interval)"]
+    assert pd.isna(rows.loc["T1-mnist-lenet-sparsefool-fool", "one-sided p"])
 
 
 def test_speed_claims_come_from_the_interleaved_benchmark(root):
@@ -399,3 +403,8 @@ def test_per_net_factors_are_this_nets_not_the_data_set_mean():
     assert paper.net_ratio("cifar10", "ResNet-18", "jsma", "seconds") == pytest.approx(8.73 / 0.69)
     c = by_id("T1-cifar10-resnet-18-walltime-jsma")
     assert "this net: 12.7×" in c.paper and c.criterion.low == pytest.approx(round(8.73 / 0.69 / 2, 2))
+
+
+def test_l1_deepfool_sparsity_caveat_compares_imagenet_with_its_own_data_set():
+    assert "64× MNIST's 28 × 28" in by_id("S22-mnist-sparsity").caveat
+    assert "49× CIFAR-10's 32 × 32" in by_id("S22-cifar10-sparsity").caveat

@@ -40,3 +40,14 @@ def test_no_committed_output_contains_an_absolute_machine_path():
 def test_the_pattern_catches_a_warning_path_and_spares_a_url():
     assert MACHINE_PATH.search('"/work/main/sfutils/data.py:348: UserWarning: lossy"')
     assert not MACHINE_PATH.search("https://example.org/work/ and figures/full/tables/01_table1.csv")
+
+
+# an f-string field left unformatted: {a['n']}, {row["id"]}
+TEMPLATE_FIELD = re.compile(r"\{\w+\[['\"]\w+['\"]\]")
+
+
+def test_no_committed_text_carries_an_unfilled_template_field():
+    offenders = {name: TEMPLATE_FIELD.search(text).group(0) for name in committed_outputs()
+                 if name.endswith(".md") and TEMPLATE_FIELD.search(text := (paths.repo_root() / name).read_text())}
+    assert not offenders, f"unformatted template fields (a missing f prefix?): {offenders}"
+    assert TEMPLATE_FIELD.search("agree on {a['same_outcome']} of 20") and not TEMPLATE_FIELD.search("{1, 2}")

@@ -201,7 +201,7 @@ def table2_text_claims() -> list[Claim]:
 def l1_deepfool_claims() -> list[Claim]:
     """§2.2: l1-DeepFool fools almost always, with few pixels, until its result is clipped."""
     out = []
-    for dataset, data_name, model in (("mnist", "MNIST", "LeNet"), ("cifar10", "CIFAR-10", "ResNet-20")):
+    for dataset, data_name, model, side in (("mnist", "MNIST", "LeNet", 28), ("cifar10", "CIFAR-10", "ResNet-20", 32)):
         rows: Rows = (("dataset", dataset),)
         ours = "{model} on " + ("the MNIST test set" if dataset == "mnist" else CIFAR_JPEG)
         setting, caveat = "VGG-16 on ImageNet", f"a {model} on {data_name} instead of VGG-16 on ImageNet"
@@ -213,7 +213,8 @@ def l1_deepfool_claims() -> list[Claim]:
                   "average.", f"{paper.L1_DEEPFOOL['mean_pixels_pct']:g} %",
                   Measurement("01", "01_l1_deepfool", "estimate", ("mean px % unclipped",), rows, model_column="model"),
                   within_half(paper.L1_DEEPFOOL["mean_pixels_pct"], dataset), setting, ours, (),
-                  caveat + ": an image of 224 × 224 pixels has 64× MNIST's, so the same few pixels are a far smaller share"),
+                  f"{caveat}: an image of 224 × 224 pixels has {224 ** 2 // side ** 2}× {data_name}'s {side} × {side}, "
+                  "so the same few pixels are a far smaller share"),
             Claim(f"S22-{dataset}-clipped", "§2.2", "Clipped to the valid range, l1-DeepFool fools few images.", "13 %",
                   Measurement("01", "01_l1_deepfool", "rate", ("fooling % clipped",), rows, model_column="model"),
                   at_most(paper.L1_DEEPFOOL["fooling_clipped"] + 10, "≤ 23 % (paper + 10 points)"), setting, ours, (),

@@ -3,7 +3,7 @@ information (Figs. 8-9), adversarial training (§4.2) and notebook 06's own, fro
 
 from __future__ import annotations
 
-from sfutils import paper
+from sfutils import paper, paths
 from sfutils.claims.model import Claim, Criterion, Measurement, Rows, above, at_most, band, fooling_near
 from sfutils.claims.registry.settings import CIFAR_JPEG, IMAGENET_OURS, QUERIES
 
@@ -17,8 +17,10 @@ def _illustration(cid: str, where: str, claim: str, paper_value: str, notebook: 
 
 
 def perceptibility_claims() -> list[Claim]:
-    """Figs. 1 and 5 (examples), Fig. 6 (the box ±δ) and Fig. 7 (one image)."""
-    f7 = " → ".join(f"{v:g}" for v in paper.FIG7_PIXELS_PCT.values())
+    """Figs. 1 and 5 (examples), Fig. 6 (the box ±δ) and Fig. 7 (the same image at three δ)."""
+    f7 = "; ".join(f"{name} " + " → ".join(f"{v:g}" for v in pct.values()) + " %"
+                   for name, pct in paper.FIG7_PIXELS_PCT.items())
+    deltas = ", ".join(str(d) for d in paper.FIG7_PIXELS_PCT["Arabian camel"])
     out = [
         _illustration("F1-examples", "§4.2, Fig. 1", "ImageNet examples at three sparsity levels: sparse noise is "
                       "barely visible, denser noise is.", "qualitative", "02", "02_fig1_imagenet_examples",
@@ -28,8 +30,8 @@ def perceptibility_claims() -> list[Claim]:
         _illustration("F5b-examples", "§4.2, Fig. 5b", "CIFAR-10 examples at three sparsity levels.", "qualitative",
                       "02", "02_fig5b_cifar10_examples", "ResNet-18, CIFAR-10", "ResNet-20 stand-in, JPEG CIFAR-10"),
         _illustration("F7-same-image", "§4.2, Fig. 7", "On one image, a smaller δ makes the noise fainter but denser.",
-                      f"{f7} % (δ = {', '.join(str(d) for d in paper.FIG7_PIXELS_PCT)})", "02", "02_fig7_same_image",
-                      "ResNet-101, one ImageNet image", "EfficientNet-Lite stand-in, one image"),
+                      f"{f7} (δ = {deltas})", "02", "02_fig7_same_image",
+                      "ResNet-101, two ImageNet images", "EfficientNet-Lite stand-in, one image"),
     ]
     setting = f"{paper.FIG6_MODEL}, 100 ImageNet images"
     for dataset, ours in (("cifar10", "{model} on " + CIFAR_JPEG), ("imagenet", IMAGENET_OURS)):
@@ -64,6 +66,10 @@ def transfer_claims() -> list[Claim]:
     """Table 3: how far perturbations transfer, and the direction in which they transfer better."""
     off = [float(paper.TABLE3.loc[s, t]) for s in paper.TABLE3_NETS for t in paper.TABLE3_NETS if s != t]
     mean = sum(off) / len(off)
+    nets = paper.TABLE3_NETS  # smaller to larger (by depth)
+    down = [float(paper.TABLE3.loc[nets[j], nets[i]]) for i in range(3) for j in range(i + 1, 3)]
+    up = [float(paper.TABLE3.loc[nets[i], nets[j]]) for i in range(3) for j in range(i + 1, 3)]
+    down_mean, up_mean = sum(down) / len(down), sum(up) / len(up)
     out = []
     for label, ours, caveat in (
             ("CIFAR-10", "CIFAR-10 ResNet-20/32/44/56 on " + CIFAR_JPEG,
@@ -84,8 +90,8 @@ def transfer_claims() -> list[Claim]:
                   Criterion(f"within ±10 points of {mean:.1f} % ({mean - 10:.1f}–{mean + 10:.1f} %)", mean - 10,
                             mean + 10), setting, ours),
             Claim(f"T3-{key}-asymmetry", "§4.2, Table 3", "Perturbations transfer better from larger to smaller "
-                  "networks than the reverse (pooled over the pairs; the interval resamples whole images).",
-                  "23.7 % vs 10.4 % (+13.3 points)",
+                  "networks than the reverse (larger read as deeper; pooled over the pairs; the interval resamples "
+                  "whole images).", f"{down_mean:.1f} % vs {up_mean:.1f} % ({down_mean - up_mean:+.1f} points)",
                   Measurement("03", "03_table3_summary", "estimate", ("asymmetry (pooled, points)",), summary,
                               n_column="n per source", unit="points"),
                   above(0.0, "larger → smaller minus smaller → larger > 0"), setting, ours, (), caveat),
@@ -121,7 +127,8 @@ def robustness_claims() -> list[Claim]:
     ours = ("ResNet-20 vs the same architecture trained here with fast l∞ adversarial training "
             "(resnet20-cifar10-linf, see its model card), on " + CIFAR_JPEG)
     caveat = ("the robust stand-in is a ResNet-20 trained with fast adversarial training (FGSM from a random start), "
-              "not Madry's PGD training of a ResNet-18; its PGD-20 accuracy is in tables/accuracy.csv")
+              "not Madry's PGD training of a ResNet-18; its PGD-20 accuracy is in "
+              f"figures/{paths.HEADLINE_PROFILE}/tables/accuracy.csv (python -m sfutils.accuracy)")
     rob, std = (("role", "linf"),), (("role", "standard"),)
     ratio = paper.AT_PIXEL_RATIO
 

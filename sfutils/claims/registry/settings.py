@@ -6,7 +6,7 @@ CIFAR_JPEG = "JPEG CIFAR-10 (a lossy copy of the test set: ~10 accuracy points l
 IMAGENET_OURS = ("{model} (EfficientNet-Lite stand-in) on the 500 offline ImageNet sample images "
                  "(not the validation set)")
 CIFAR_STAND_IN = "a stand-in net (named in our setting) on JPEG CIFAR-10"
-LITE_PAIRING = ("Lite0/1/2 stand in for VGG-16/ResNet-101/DenseNet-161 in order of size; no pixel verdict depends "
+LITE_PAIRING = ("Lite0/1/2 stand in for VGG-16/ResNet-101/DenseNet-161 in order of depth; no pixel verdict depends "
                 "on that pairing (each is judged against the paper's range over its four nets)")
 QUERIES = "queries/image (ours)"  # forward + gradient passes per image, from the attacks' own counters
 ATTACK_NAMES = {"sparsefool": "SparseFool", "jsma": "JSMA", "one_pixel": "the one-pixel attack"}
