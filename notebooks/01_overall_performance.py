@@ -132,7 +132,10 @@ t1 = overall.table1(entries)
 plotting.save_table(run, t1, "01_table1", caption="Table 1: fooling rate, median perturbed pixels (% of the image, "
                     "fooled samples; 'all': failures counted as unbounded), queries and seconds per image (batched, "
                     "CPU) - ours beside the paper's; 'lo'/'hi': our 95 % intervals (Wilson for the fooling rate, "
-                    "seeded bootstrap otherwise).",
+                    "seeded bootstrap otherwise). s/image is each chunk's wall time shared among its images (so lo = "
+                    "hi), timed whenever that chunk ran, at times beside other jobs: rows that differ only in a "
+                    "setting never reached (JSMA's gamma on CIFAR-10) can differ in it several-fold. Speed claims "
+                    "are judged by the interleaved benchmark (benchmarks/bench_speed.py), not by this column.",
                     n=int(t1["n"].sum()))
 display(Markdown(t1.to_markdown(index=False, floatfmt=".3g")))
 
@@ -171,7 +174,9 @@ for model, paper_model in P.imagenet_models:
 t2 = overall.table2(entries2)
 plotting.save_table(run, t2, "01_table2", caption="Table 2: SparseFool on ImageNet (lambda=3) and the random "
                     "baseline's fooling rate - ours (offline stand-ins) beside the paper's; 'lo'/'hi': our 95 % "
-                    "intervals (Wilson for the fooling rate, seeded bootstrap otherwise).", n=int(t2["n"].sum()))
+                    "intervals (Wilson for the fooling rate, seeded bootstrap otherwise). The accuracy is measured "
+                    "on the images as this table feeds them (the notes give the crop), so it can differ from "
+                    "accuracy.csv's, which feeds each net its own input size.", n=int(t2["n"].sum()))
 display(Markdown(t2.to_markdown(index=False, floatfmt=".3g")))
 
 # %%

@@ -22,10 +22,11 @@ from sfutils.data import dataset_source
 from sfutils.device import default_device, describe_device
 from sfutils.metrics import predict
 from sfutils.paths import HEADLINE_PROFILE, tables_dir
+from sfutils.stats import wilson
 
 COLUMNS = [
-    "model", "dataset", "n", "accuracy", "pgd_n", "pgd_accuracy", "pgd", "reference_accuracy", "reference",
-    "data_source", "device", "date", "seconds",
+    "model", "dataset", "n", "accuracy", "accuracy_lo", "accuracy_hi", "pgd_n", "pgd_accuracy", "pgd_lo", "pgd_hi",
+    "pgd", "reference_accuracy", "reference", "data_source", "device", "date", "seconds",
 ]
 PGD_DESCRIPTION = "torchattacks.PGD l-inf eps=8/255, step 2/255, 20 steps, one random start"
 
@@ -97,8 +98,23 @@ def read_table(out_dir: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+def with_intervals(row: dict) -> dict:
+    """``row`` with the Wilson 95 % interval (%) of its clean and of its PGD accuracy, each from its
+    count of images (blank where that accuracy was not measured)."""
+    out = dict(row)
+    for value, n, prefix in (("accuracy", "n", "accuracy"), ("pgd_accuracy", "pgd_n", "pgd")):
+        if row.get(value) in (None, "") or row.get(n) in (None, ""):
+            out[f"{prefix}_lo"] = out[f"{prefix}_hi"] = None
+            continue
+        count = int(float(row[n]))
+        lo, hi = wilson(round(float(row[value]) / 100 * count), count)
+        out[f"{prefix}_lo"], out[f"{prefix}_hi"] = round(100 * lo, 2), round(100 * hi, 2)
+    return out
+
+
 def write_table(rows: list[dict], out_dir: Path) -> None:
-    """``accuracy.csv`` and a Markdown rendering ``accuracy.md`` in ``out_dir``."""
+    """``accuracy.csv`` and a Markdown rendering ``accuracy.md`` in ``out_dir``, with intervals."""
+    rows = [with_intervals(row) for row in rows]
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "accuracy.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
@@ -109,7 +125,8 @@ def write_table(rows: list[dict], out_dir: Path) -> None:
     lines += ["| " + " | ".join(cell(row.get(c)) for c in COLUMNS) + " |" for row in rows]
     (out_dir / "accuracy.md").write_text(
         "# Test accuracy (%), clean and under PGD\n\nMeasured by `python -m sfutils.accuracy`: `accuracy` on `n` "
-        "test images, `pgd_accuracy` on `pgd_n` of them under l-inf PGD (`pgd`; CIFAR-10 models only); "
+        "test images, `pgd_accuracy` on `pgd_n` of them under l-inf PGD (`pgd`; CIFAR-10 models only), each "
+        "with its Wilson 95 % interval (`_lo`, `_hi`); "
         "`reference_accuracy` is the paper's or the weights' publisher's clean number on the original test data.\n\n"
         + "\n".join(lines) + "\n"
     )

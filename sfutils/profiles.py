@@ -44,7 +44,7 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
      "k grows until success along the fast schedule 1, 2, 3, 4, 6, 8, 12, ... up to every pixel (784 / 1024)",
      "Su et al.'s DE budget and the paper's protocol (k grows until success, §4.1), but for k above 4 "
      "an upper bound within 1.5x of the smallest k DE finds (`one_pixel`'s docstring; benchmarks/one_pixel.md "
-     "checks it on 5 seeded images per net at a reduced DE budget); hours on 2 cores (measured: LeNet 87 min "
+     "checks it on 5 seeded images per net at a reduced DE budget, where one LeNet image needed k > 4); hours on 2 cores (measured: LeNet 87 min "
      "and ResNet-20 65 min for 100 images; VGG-19-half, whose images need more pixels, 13 to 37 min per 10 "
      "images, about 3 h for its first 70), so a background job computes it (python -m "
      "sfutils.experiments.overall --profile full) and Table 1 reports the images stored so far"),
@@ -57,8 +57,9 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
      "ImageNet: forward passes only"),
     ("Fig. 4", "λ = 1…6 on 20 ImageNet images (Lite0)", "≈ 1.5 min per ImageNet image for six λ"),
     ("Fig. 6", "δ sweep on 200 CIFAR-10 and 20 ImageNet images", "ImageNet dominates"),
-    ("Fig. 8", "location agreement over Table 2's 100 ImageNet images, with the different-image baseline",
-     "Table 2's adversarials, reused"),
+    ("Fig. 8", "location agreement on the images of Table 2's 100 that both nets of a pair fool (n per pair "
+     "in tables/04_location_agreement.csv), with the different-image baseline", "Table 2's adversarials, reused; the verdict needs every pair's "
+     "interval to clear 0 (its interval runs from the lowest pair's bound to the highest's)"),
     ("Fig. 9", "1000 CIFAR-10 images", "≈ 2 min"),
     ("§2.2", "l1-DeepFool on 1000 MNIST and 200 CIFAR-10 images", "minutes"),
     ("§4.2 adversarial training", "500 CIFAR-10 images per net", "the robust net needs fewer iterations and queries"),

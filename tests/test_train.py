@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from sfutils.accuracy import accuracy, pgd_accuracy, write_table
+from sfutils.stats import wilson
 from sfutils.checksum import load_checkpoint, sha256_file
 from sfutils.train import PAPER_MODELS, RECIPES, Recipe, augment, linf_attack, main, train
 from conftest import images, trained_cnn
@@ -120,7 +121,12 @@ def test_accuracy_and_table_writer(tmp_path):
            "data_source": "s", "device": "cpu", "date": "2025-01-01", "seconds": 1.0}
     robust = {**row, "model": "r", "dataset": "cifar10", "pgd_n": 20, "pgd_accuracy": 41.5, "pgd": "PGD-20"}
     write_table([row, robust], tmp_path)
+    acc_lo, acc_hi = (round(100 * b, 2) for b in wilson(40, 40))  # 99.0 % of 40 images: 40 correct
+    pgd_lo, pgd_hi = (round(100 * b, 2) for b in wilson(8, 20))  # 41.5 % of 20: 8 still correct
     lines = (tmp_path / "accuracy.csv").read_text().splitlines()
-    assert lines[1].startswith("m,mnist,40,99.0,,,,") and lines[2].startswith("r,cifar10,40,99.0,20,41.5,PGD-20,")
+    assert lines[1].startswith(f"m,mnist,40,99.0,{acc_lo},{acc_hi},,,,,,")
+    assert lines[2].startswith(f"r,cifar10,40,99.0,{acc_lo},{acc_hi},20,41.5,{pgd_lo},{pgd_hi},PGD-20,")
     md = (tmp_path / "accuracy.md").read_text()
-    assert "| m | mnist | 40 | 99.0 | – | – | – |" in md and "| r | cifar10 | 40 | 99.0 | 20 | 41.5 | PGD-20 |" in md
+    assert f"| m | mnist | 40 | 99.0 | {acc_lo} | {acc_hi} | – | – | – | – | – |" in md
+    assert f"| r | cifar10 | 40 | 99.0 | {acc_lo} | {acc_hi} | 20 | 41.5 | {pgd_lo} | {pgd_hi} | PGD-20 |" in md
+    assert 0 < pgd_lo < 41.5 < pgd_hi < 100 and acc_hi == 100.0
