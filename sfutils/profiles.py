@@ -44,10 +44,11 @@ FULL_PROFILE_COUNTS: list[tuple[str, str, str]] = [
      "k grows until success along the fast schedule 1, 2, 3, 4, 6, 8, 12, ... up to every pixel (784 / 1024)",
      "Su et al.'s DE budget and the paper's protocol (k grows until success, §4.1), but for k above 4 "
      "an upper bound within 1.5x of the smallest k DE finds (`one_pixel`'s docstring; benchmarks/one_pixel.md "
-     "checks it on 5 seeded images per net at a reduced DE budget, where one LeNet image needed k > 4); hours on 2 cores (measured: LeNet 87 min "
-     "and ResNet-20 65 min for 100 images; VGG-19-half, whose images need more pixels, 13 to 37 min per 10 "
-     "images, about 3 h for its first 70), so a background job computes it (python -m "
-     "sfutils.experiments.overall --profile full) and Table 1 reports the images stored so far"),
+     "checks it on 5 seeded images per net at a reduced DE budget, where one LeNet image needed k > 4); hours "
+     "on 2 cores (measured: LeNet 87 min and ResNet-20 65 min for 100 images; VGG-19-half, where a few images "
+     "need 24 to 63 pixels, 12 to 51 min per chunk of 10 images, 5.1 h for its 100), so a background job "
+     "computes it (python -m sfutils.experiments.overall --profile full, resumable) and Table 1 reports the "
+     "images stored so far"),
     ("Table 2", "SparseFool (λ = 3, 10 candidates) on 100 images for each of EfficientNet-Lite0/1/2, all at "
      "one 224 crop (the paper's nets' input size)",
      "≈ 15 s/image on Lite0 in the full run (2 threads, through fast_eval; 18.9 s on 1 thread in "
