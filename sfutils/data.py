@@ -245,7 +245,7 @@ def _download(dataset: Callable[..., Dataset], name: str, split: str) -> Dataset
     when not there yet; a clear error, naming the offline ways in, when the download fails."""
     try:
         return dataset(data_root(), train=split == "train", download=True)
-    except OSError as err:  # urllib's URLError included
+    except (OSError, RuntimeError) as err:  # urllib's URLError; torchvision's MNIST wraps it in a RuntimeError
         raise RuntimeError(
             f"cannot download {name} ({err}). It needs the internet once (torchvision then keeps it in "
             f"{data_root()}); offline, set SFUTILS_MIRROR to a mirror built by `python -m sfutils.mirror`, "
