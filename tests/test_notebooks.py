@@ -96,7 +96,7 @@ def test_notebook_runs_in_quick_profile_without_touching_tracked_files(source, m
         failure = f"{source.name} failed in the quick profile:\n{err}"
     if failure and OFFLINE_ERROR in failure and not os.environ.get("SFUTILS_MIRROR"):
         pytest.skip(f"{source.name} needs data or weights that are not here: no mirror, no cache and no network "
-                    f"({failure.split(OFFLINE_ERROR, 1)[1].splitlines()[0][:160]})")
+                    f"({OFFLINE_ERROR}{failure.rsplit(OFFLINE_ERROR, 1)[1].splitlines()[0][:160]})")
     if failure:
         pytest.fail(failure, pytrace=False)
     provenance.write_index_readme(figures)
