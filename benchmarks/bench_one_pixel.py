@@ -150,7 +150,9 @@ protocol, §4.1) and `one_pixel(schedule="fast")` (k = {", ".join(map(str, k_sch
 fooled by k = 4 both schedules have made the same random draws and must return the same
 adversarial; above that, the fast schedule's k is an upper bound on the exact schedule's, less than
 1.5x it (`max pixels_fast / pixels_exact` shows how far it went; DE's randomness can also let it
-find fewer pixels). Per image: `one_pixel.csv`.
+find fewer pixels, or fail at the k where the exact schedule's DE succeeded: the bound assumes
+that DE succeeding at k succeeds at every larger k too, which a random search need not).
+Per image: `one_pixel.csv`.
 
 {table(summaries)}
 
