@@ -22,7 +22,7 @@ from sfutils.data import dataset_source
 from sfutils.device import default_device, describe_device
 from sfutils.metrics import predict
 from sfutils.paths import HEADLINE_PROFILE, tables_dir
-from sfutils.stats import wilson
+from sfutils.stats import rate_interval
 
 COLUMNS = [
     "model", "dataset", "n", "accuracy", "accuracy_lo", "accuracy_hi", "pgd_n", "pgd_accuracy", "pgd_lo", "pgd_hi",
@@ -106,9 +106,8 @@ def with_intervals(row: dict) -> dict:
         if row.get(value) in (None, "") or row.get(n) in (None, ""):
             out[f"{prefix}_lo"] = out[f"{prefix}_hi"] = None
             continue
-        count = int(float(row[n]))
-        lo, hi = wilson(round(float(row[value]) / 100 * count), count)
-        out[f"{prefix}_lo"], out[f"{prefix}_hi"] = round(100 * lo, 2), round(100 * hi, 2)
+        lo, hi = rate_interval(float(row[value]), int(float(row[n])))
+        out[f"{prefix}_lo"], out[f"{prefix}_hi"] = round(lo, 2), round(hi, 2)
     return out
 
 

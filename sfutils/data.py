@@ -58,6 +58,11 @@ _MNIST_FILES = {
 }
 
 
+class DownloadError(RuntimeError):
+    """A data set or weights file that is not here and could not be downloaded (no mirror, no cache,
+    no network); its message names the offline ways in."""
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a data set is read from: ``kind`` is mirror/cache/online/folder; ``lossy`` or
@@ -246,7 +251,7 @@ def _download(dataset: Callable[..., Dataset], name: str, split: str) -> Dataset
     try:
         return dataset(data_root(), train=split == "train", download=True)
     except (OSError, RuntimeError) as err:  # urllib's URLError; torchvision's MNIST wraps it in a RuntimeError
-        raise RuntimeError(
+        raise DownloadError(
             f"cannot download {name} ({err}). It needs the internet once (torchvision then keeps it in "
             f"{data_root()}); offline, set SFUTILS_MIRROR to a mirror built by `python -m sfutils.mirror`, "
             f"or copy torchvision's {name} files into {data_root()} (data/README.md)"

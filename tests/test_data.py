@@ -163,7 +163,7 @@ def test_failed_download_names_the_offline_ways_in(name, cls, error, tmp_path, m
         raise error
     monkeypatch.setattr(data.torchvision.datasets, cls, offline)
     assert dataset_source(name).kind == "online"
-    with pytest.raises(RuntimeError, match=f"cannot download .*no network.*{tmp_path}.*SFUTILS_MIRROR.*sfutils.mirror"):
+    with pytest.raises(data.DownloadError, match=f"cannot download .*no network.*{tmp_path}.*SFUTILS_MIRROR.*sfutils.mirror"):
         load_dataset(name, n=2)
 
 

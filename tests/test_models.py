@@ -12,6 +12,7 @@ import torchvision
 
 from sfutils.accuracy import accuracy
 from sfutils.checksum import ChecksumError, load_checkpoint, sha256_file, verify_sha256
+from sfutils.data import DownloadError
 from sfutils.models import REGISTRY, Normalized, get_model, list_models, model_data, model_info, weights_file
 from sfutils.models import loading
 
@@ -91,7 +92,7 @@ def test_torchvision_models_fail_clearly_offline(monkeypatch):
     def offline(*args, **kwargs):
         raise URLError("no network")
     monkeypatch.setattr(torchvision.models, "get_model", offline)
-    with pytest.raises(RuntimeError, match="cannot download torchvision weights VGG16_Weights.*efficientnet-lite0"):
+    with pytest.raises(DownloadError, match="cannot download torchvision weights VGG16_Weights.*efficientnet-lite0"):
         get_model("vgg16")
     assert model_info("inception-v3").input_size == (3, 299, 299)
     assert model_info("vgg16").reference_accuracy == pytest.approx(71.592)
@@ -104,7 +105,7 @@ def test_mirror_checkpoint_fails_clearly_offline(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
         raise URLError("no network")
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
-    with pytest.raises(RuntimeError, match="cannot download the weights of resnet20-cifar10 .*SFUTILS_MIRROR"):
+    with pytest.raises(DownloadError, match="cannot download the weights of resnet20-cifar10 .*SFUTILS_MIRROR"):
         weights_file(model_info("resnet20-cifar10"))
     assert not list(tmp_path.rglob("*.th")), "a failed download leaves no file behind"
 

@@ -18,14 +18,9 @@ import pytest
 from papermill.exceptions import PapermillExecutionError
 
 from sfutils import paths, progress, provenance, runner
+from sfutils.data import DownloadError
 
 SOURCES = runner.notebook_sources()
-
-
-def code_cells(nb: nbformat.NotebookNode) -> list[str]:
-    """Code cell sources, without the cell papermill injects with the run's parameters."""
-    return [c.source.strip() for c in nb.cells
-            if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
 
 
 def cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
@@ -51,8 +46,8 @@ def committed_profile_copies() -> dict[str, list[str]]:
 def executed_copies() -> list[tuple[Path, str]]:
     """Each source with the profiles of its committed executed copies (the headline's first)."""
     committed = committed_profile_copies()
-    return [(source, profile) for source in SOURCES
-            for profile in [paths.HEADLINE_PROFILE, *sorted(set(committed.get(source.stem, [])) - {paths.HEADLINE_PROFILE})]]
+    others = {stem: sorted(set(profiles) - {paths.HEADLINE_PROFILE}) for stem, profiles in committed.items()}
+    return [(source, profile) for source in SOURCES for profile in [paths.HEADLINE_PROFILE, *others.get(source.stem, [])]]
 
 
 @pytest.mark.parametrize("source, profile", executed_copies(), ids=lambda v: getattr(v, "stem", v))
@@ -72,10 +67,6 @@ def git_state() -> str:
     return git("status", "--porcelain", "--untracked-files=no") + git("diff", "--stat") + git("diff", "--cached", "--stat")
 
 
-# how sfutils.data and sfutils.models say that a download failed (no mirror, no cache, no network)
-OFFLINE_ERROR = "cannot download"
-
-
 @pytest.mark.notebook
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
 def test_notebook_runs_in_quick_profile_without_touching_tracked_files(source, monkeypatch):
@@ -93,10 +84,10 @@ def test_notebook_runs_in_quick_profile_without_touching_tracked_files(source, m
     try:
         runner.execute(source, "quick", output)
     except PapermillExecutionError as err:  # its message holds the failing cell and traceback
+        if err.ename == DownloadError.__name__ and not os.environ.get("SFUTILS_MIRROR"):
+            pytest.skip(f"{source.name} needs data or weights that are not here: no mirror, no cache and no "
+                        f"network ({err.evalue[:200]})")
         failure = f"{source.name} failed in the quick profile:\n{err}"
-    if failure and OFFLINE_ERROR in failure and not os.environ.get("SFUTILS_MIRROR"):
-        pytest.skip(f"{source.name} needs data or weights that are not here: no mirror, no cache and no network "
-                    f"({OFFLINE_ERROR}{failure.rsplit(OFFLINE_ERROR, 1)[1].splitlines()[0][:160]})")
     if failure:
         pytest.fail(failure, pytrace=False)
     provenance.write_index_readme(figures)
@@ -157,7 +148,7 @@ def test_runner_runs_skips_and_reports_failures(src, tmp_path, capsys):
     assert "skipped: 02_optional needs surely_not_installed_xyz: pip install -e '.[compare]'" in captured.out
     assert "broken on purpose" in captured.err and "FAILED 03_broken.py" in captured.err
     nb = nbformat.read(out / "01_demo.ipynb", as_version=4)
-    assert code_cells(nb) == code_cells(jupytext.read(src / "01_demo.py"))
+    assert cells(nb) == cells(jupytext.read(src / "01_demo.py"))
     injected = [c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and 'profile = "quick"' in injected[0]
     assert "papermill" not in nb.metadata

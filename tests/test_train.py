@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from sfutils.accuracy import accuracy, pgd_accuracy, write_table
-from sfutils.stats import wilson
 from sfutils.checksum import load_checkpoint, sha256_file
+from sfutils.stats import wilson
 from sfutils.train import PAPER_MODELS, RECIPES, Recipe, augment, linf_attack, main, train
 from conftest import images, trained_cnn
 

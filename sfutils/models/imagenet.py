@@ -11,6 +11,8 @@ from urllib.error import URLError
 import torchvision
 from torch import nn
 
+from sfutils.data import DownloadError
+
 
 def torchvision_builder(arch: str) -> Callable[..., nn.Module]:
     """A torchvision ImageNet architecture, untrained unless called with ``weights=`` (an enum)."""
@@ -24,7 +26,7 @@ def torchvision_pretrained(build: Callable[..., nn.Module], weights: str) -> nn.
     try:
         return build(weights=enum)
     except (URLError, OSError) as err:
-        raise RuntimeError(
+        raise DownloadError(
             f"cannot download torchvision weights {weights} from {enum.url} ({err}). They need the "
             "internet once (torch.hub then caches them); offline, put the file in "
             "$TORCH_HOME/hub/checkpoints/ or use an offline ImageNet model, efficientnet-lite0/1/2 "

@@ -12,7 +12,7 @@ import torchvision
 from torch import nn
 
 from sfutils.checksum import ChecksumError, load_checkpoint
-from sfutils.data import load_dataset, mirror_dir
+from sfutils.data import DownloadError, load_dataset, mirror_dir
 from sfutils.device import default_device
 from sfutils.models.imagenet import require, torchvision_pretrained
 from sfutils.models.registry import ModelSpec, model_info
@@ -73,7 +73,7 @@ def weights_file(spec: ModelSpec) -> tuple[Path, str | None]:
             try:
                 torch.hub.download_url_to_file(w.url, str(path), hash_prefix=w.sha256)
             except OSError as err:  # urllib's URLError included
-                raise RuntimeError(
+                raise DownloadError(
                     f"cannot download the weights of {spec.name} from {w.url} ({err}). They need the internet "
                     f"once (then kept in {path.parent}); offline, set SFUTILS_MIRROR to a mirror holding "
                     f"{w.location}, or put the file at {path}"

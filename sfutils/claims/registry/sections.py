@@ -3,6 +3,8 @@ information (Figs. 8-9), adversarial training (§4.2) and notebook 06's own, fro
 
 from __future__ import annotations
 
+from itertools import combinations
+
 from sfutils import paper, paths
 from sfutils.claims.model import Claim, Criterion, Measurement, Rows, above, at_most, band, fooling_near
 from sfutils.claims.registry.settings import CIFAR_JPEG, IMAGENET_OURS, QUERIES
@@ -66,10 +68,9 @@ def transfer_claims() -> list[Claim]:
     """Table 3: how far perturbations transfer, and the direction in which they transfer better."""
     off = [float(paper.TABLE3.loc[s, t]) for s in paper.TABLE3_NETS for t in paper.TABLE3_NETS if s != t]
     mean = sum(off) / len(off)
-    nets = paper.TABLE3_NETS  # smaller to larger (by depth)
-    down = [float(paper.TABLE3.loc[nets[j], nets[i]]) for i in range(3) for j in range(i + 1, 3)]
-    up = [float(paper.TABLE3.loc[nets[i], nets[j]]) for i in range(3) for j in range(i + 1, 3)]
-    down_mean, up_mean = sum(down) / len(down), sum(up) / len(up)
+    pairs = list(combinations(paper.TABLE3_NETS, 2))  # (smaller, larger): the nets run smaller to larger
+    down_mean = sum(float(paper.TABLE3.loc[large, small]) for small, large in pairs) / len(pairs)
+    up_mean = sum(float(paper.TABLE3.loc[small, large]) for small, large in pairs) / len(pairs)
     out = []
     for label, ours, caveat in (
             ("CIFAR-10", "CIFAR-10 ResNet-20/32/44/56 on " + CIFAR_JPEG,
