@@ -80,7 +80,8 @@ def chunk_for(dataset: str, chunk_size: int, attack: str | None = None) -> int:
 
 def store_rows(what: str, setting: Setting, key: Mapping[str, Any], chunk_rows: ChunkRows, *,
                load: Loader | None = None, chunk_size: int = 64, shard: int = 0, num_shards: int = 1,
-               root: str | Path | None = None, progress: bool = True, compute: bool = True) -> pd.DataFrame:
+               root: str | Path | None = None, progress: bool = True, compute: bool = True,
+               upto: int | None = None) -> pd.DataFrame:
     """The stored rows of all ``setting.n`` samples of record ``what`` keyed by the setting and
     ``key``, computing the missing ones chunk by chunk as ``chunk_rows(model, x, y, positions)``.
 
@@ -88,20 +89,24 @@ def store_rows(what: str, setting: Setting, key: Mapping[str, Any], chunk_rows: 
     ``chunk_size`` is used as given (see :func:`chunk_for`); ``shard`` of ``num_shards`` computes
     its own chunks only; ``root`` defaults to the current run's profile folder. With ``compute``
     False nothing is computed: the rows stored so far of the ``setting.n`` samples are returned
-    (those of a background job still running, e.g.), possibly none.
+    (those of a background job still running, e.g.), possibly none. ``upto`` computes and returns
+    only the first ``upto`` samples (a background job that grows every record of a sweep in turn).
     """
+    if upto is not None and upto < 1:
+        raise ValueError(f"upto must be a positive number of samples, got {upto}")
+    ids = list(range(setting.n if upto is None else min(upto, setting.n)))
     store = ResultStore(record_name(what, setting), {**setting.key(), **key}, shard=shard, num_shards=num_shards,
                         root=root)
     if not compute:
         df = store.load()
-        return df[df["id"].isin(range(setting.n))].reset_index(drop=True)
+        return df[df["id"].isin(ids)].reset_index(drop=True)
     get = lazy_setting(setting, load)
 
     def compute_chunk(pos: list[int]) -> list[dict[str, Any]]:
         model, x, y = get()
         return chunk_rows(model, x, y, pos)
 
-    return run_rows(store, compute_chunk, list(range(setting.n)), chunk_size, progress)
+    return run_rows(store, compute_chunk, ids, chunk_size, progress)
 
 
 def attack_rows(result: AttackResult, y: torch.Tensor, seconds: float) -> list[dict[str, Any]]:

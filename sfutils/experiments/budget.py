@@ -144,15 +144,17 @@ def rerun(setting: Setting, ids: Sequence[int], max_iter: int, sparsefool_kwargs
     return run_rows(store, one, list(ids), 1, progress)
 
 
-def outcomes(base: pd.DataFrame, reruns: Mapping[int, pd.DataFrame], cap: int, base_cap: int = TABLE2_CAP
-             ) -> pd.DataFrame:
-    """Per image of ``base`` (Table 2's rows, at cap ``base_cap``): ``fooled`` and ``pct`` at
-    ``cap``, or ``known`` False where no stored run decides it (the module docstring: an image
-    ``base`` fools is fooled; otherwise the rerun with the smallest cap >= ``cap`` decides, fooled iff
-    it fooled within ``cap`` iterations, or a rerun at a smaller cap that fooled it)."""
+def deciding_rows(base: pd.DataFrame, reruns: Mapping[int, pd.DataFrame], cap: int, base_cap: int = TABLE2_CAP
+                  ) -> pd.DataFrame:
+    """Per image of ``base`` (Table 2's rows, at cap ``base_cap``), the stored row that decides its
+    outcome at ``cap`` (the module docstring: an image ``base`` fools keeps its row; otherwise the
+    rerun with the smallest cap >= ``cap`` decides, or a rerun at a smaller cap that fooled it),
+    with ``fooled`` (fooled within ``cap`` iterations) and ``known`` (False where no stored run
+    decides it yet: the row is then ``base``'s). Every column of the deciding row is kept, so the
+    rows read at the largest cap are Table 2's uncapped records (its random baseline's channel counts too)."""
     rows = []
     for _, b in base.iterrows():
-        fooled, pct, known = bool(b["success"]), float(b["pct"]), True
+        row, fooled, known = b, bool(b["success"]), True
         if cap > base_cap and not fooled:
             known = False
             for c in sorted(reruns, key=lambda c: (c < cap, c if c >= cap else -c)):
@@ -161,11 +163,16 @@ def outcomes(base: pd.DataFrame, reruns: Mapping[int, pd.DataFrame], cap: int, b
                     continue
                 r = r.iloc[0]
                 if c >= cap or bool(r["success"]):
-                    fooled = bool(r["success"]) and int(r["iterations"]) <= cap
-                    pct, known = float(r["pct"]), True
+                    row, fooled, known = r, bool(r["success"]) and int(r["iterations"]) <= cap, True
                     break
-        rows.append({"id": b["id"], "fooled": fooled, "pct": pct, "known": known})
-    return pd.DataFrame(rows, columns=["id", "fooled", "pct", "known"])
+        rows.append({**row.to_dict(), "id": b["id"], "fooled": fooled, "known": known})
+    return pd.DataFrame(rows)
+
+
+def outcomes(base: pd.DataFrame, reruns: Mapping[int, pd.DataFrame], cap: int, base_cap: int = TABLE2_CAP
+             ) -> pd.DataFrame:
+    """Per image of ``base``: ``fooled`` and ``pct`` at ``cap``, and ``known`` (:func:`deciding_rows`)."""
+    return deciding_rows(base, reruns, cap, base_cap).reindex(columns=["id", "fooled", "pct", "known"])
 
 
 def budget_table(model: str, base: pd.DataFrame, reruns: Mapping[int, pd.DataFrame], caps: Sequence[int],
@@ -194,6 +201,21 @@ def budget_table(model: str, base: pd.DataFrame, reruns: Mapping[int, pd.DataFra
     return pd.DataFrame(rows, columns=BUDGET_COLUMNS)
 
 
+def reruns_of(setting: Setting, base: pd.DataFrame, caps: Sequence[int], sparsefool_kwargs: Mapping[str, Any], *,
+              compute: bool = True, progress: bool = True, root: str | Path | None = None,
+              load: Loader | None = None) -> dict[int, pd.DataFrame]:
+    """The reruns of ``setting``'s Table 2 rows ``base`` at each cap of ``caps`` above Table 2's
+    (ascending; each on the images the smaller caps leave undecided, :func:`rerun`): cap -> rows."""
+    kwargs = {"lam": 3.0, **sparsefool_kwargs}
+    base_cap = int(kwargs.pop("max_iter", TABLE2_CAP))
+    reruns: dict[int, pd.DataFrame] = {}
+    for cap in sorted(c for c in caps if c > base_cap):
+        o = outcomes(base, reruns, cap, base_cap)
+        ids = [int(i) for i in o.loc[~o["known"], "id"]]
+        reruns[cap] = rerun(setting, ids, cap, kwargs, compute=compute, progress=progress, root=root, load=load)
+    return reruns
+
+
 def iteration_budget(bases: Mapping[Setting, pd.DataFrame], caps: Sequence[int],
                      sparsefool_kwargs: Mapping[str, Any], *, compute: bool = True, progress: bool = True,
                      root: str | Path | None = None, load: Mapping[Setting, Loader] | None = None) -> pd.DataFrame:
@@ -201,20 +223,25 @@ def iteration_budget(bases: Mapping[Setting, pd.DataFrame], caps: Sequence[int],
     (SparseFool at lambda = 3 with ``sparsefool_kwargs``, cap ``sparsefool_kwargs["max_iter"]``,
     default :data:`TABLE2_CAP`) and reruns of the images they leave undecided at each larger cap of
     ``caps``, ascending, one net after the other, so that each net's rows complete in turn
-    (:func:`rerun`, ``load[s]`` its loader; ``compute`` False: stored rows only). Returns
+    (:func:`reruns_of`, ``load[s]`` its loader; ``compute`` False: stored rows only). Returns
     :func:`budget_table`'s rows for every net."""
-    settings = list(bases)
-    kwargs = {"lam": 3.0, **sparsefool_kwargs}
-    base_cap = int(kwargs.pop("max_iter", TABLE2_CAP))
-    reruns: dict[Setting, dict[int, pd.DataFrame]] = {s: {} for s in settings}
-    for s in settings:
-        for cap in sorted(c for c in caps if c > base_cap):
-            o = outcomes(bases[s], reruns[s], cap, base_cap)
-            ids = [int(i) for i in o.loc[~o["known"], "id"]]
-            reruns[s][cap] = rerun(s, ids, cap, kwargs, compute=compute, progress=progress, root=root,
-                                   load=(load or {}).get(s))
-    return pd.concat([budget_table(s.model, bases[s], reruns[s], caps, base_cap) for s in settings],
-                     ignore_index=True)
+    base_cap = int(sparsefool_kwargs.get("max_iter", TABLE2_CAP))
+    tables = [budget_table(s.model, b, reruns_of(s, b, caps, sparsefool_kwargs, compute=compute, progress=progress,
+                                                 root=root, load=(load or {}).get(s)), caps, base_cap)
+              for s, b in bases.items()]
+    return pd.concat(tables, ignore_index=True)
+
+
+def uncapped_rows(setting: Setting, caps: Sequence[int], sparsefool_kwargs: Mapping[str, Any],
+                  root: str | Path | None = None) -> pd.DataFrame:
+    """Table 2's records of ``setting`` read at the largest of ``caps`` (Algorithm 2 with no cap that
+    an image reaches, where the reruns fool every image): per image the deciding row
+    (:func:`deciding_rows`) with ``success`` = fooled within that cap, from stored runs only (a
+    missing Table 2 row is an error, a missing rerun leaves ``known`` False)."""
+    base = table2_rows(setting, sparsefool_kwargs, root)
+    reruns = reruns_of(setting, base, caps, sparsefool_kwargs, compute=False, root=root)
+    rows = deciding_rows(base, reruns, max(caps), int(sparsefool_kwargs.get("max_iter", TABLE2_CAP)))
+    return rows.assign(success=rows["fooled"])
 
 
 def plot_budget(table: pd.DataFrame, paper_rate: float = 100.0) -> Figure:

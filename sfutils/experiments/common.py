@@ -46,21 +46,22 @@ def rebuild_adversarials(x: torch.Tensor, df: pd.DataFrame) -> torch.Tensor:
 
 def attack_samples(attack: str, setting: Setting, *, shard: int = 0, num_shards: int = 1, chunk_size: int = 64,
                    progress: bool = True, root: str | Path | None = None, load: Loader | None = None,
-                   compute: bool = True, **kwargs: Any) -> pd.DataFrame:
+                   compute: bool = True, upto: int | None = None, **kwargs: Any) -> pd.DataFrame:
     """Per-sample rows (:func:`sfutils.harness.timed_rows`) of ``attack`` (a key of
     :data:`sfutils.attacks.ATTACKS`, called with ``kwargs``) on ``setting``.
 
     Stored under ``<attack>-<dataset>-<model>`` keyed by the setting and the attack's effective
     settings (:func:`sfutils.harness.attack_store`), computed only when missing (``load``, default
     :func:`sfutils.setting.load_setting`, is called only then); the other options are those of
-    :func:`sfutils.harness.store_rows` (with ``compute`` False, only the rows stored so far). A
+    :func:`sfutils.harness.store_rows` (with ``compute`` False, only the rows stored so far; ``upto``:
+    only the first ``upto`` samples). A
     seeded attack is seeded per chunk from ``setting.seed``.
     """
     if attack not in ATTACKS:
         raise ValueError(f"unknown attack {attack!r}; known: {', '.join(ATTACKS)}")
     return attack_store(attack, ATTACKS[attack], setting, kwargs, key={"attack": attack}, chunk_size=chunk_size,
                         load=load, shard=shard, num_shards=num_shards, root=root, progress=progress,
-                        compute=compute)
+                        compute=compute, upto=upto)
 
 
 def accuracy(setting: Setting, *, chunk_size: int = 256, progress: bool = False, root: str | Path | None = None,

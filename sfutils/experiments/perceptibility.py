@@ -32,11 +32,12 @@ BOX = ("lb", "ub")
 
 def attack_box(setting: Setting, delta: float, *, lam: float = 3.0, shard: int = 0, num_shards: int = 1,
                chunk_size: int = 64, progress: bool = True, root: str | Path | None = None,
-               load: Loader | None = None, **kwargs: Any) -> pd.DataFrame:
+               load: Loader | None = None, compute: bool = True, upto: int | None = None, **kwargs: Any
+               ) -> pd.DataFrame:
     """Per-sample rows of SparseFool restricted to ``bounds(x, delta)`` (§4.2, "Perceptibility") on ``setting``.
 
     ``kwargs`` go to :func:`sfutils.attacks.sparsefool`; rows are computed only when missing from
-    the store (``load``, default :func:`sfutils.setting.load_setting`, runs only then).
+    the store (with ``compute`` False not at all; ``upto``: only the first ``upto`` samples) (``load``, default :func:`sfutils.setting.load_setting`, runs only then).
     delta = 255 is the plain attack on [0, 1], so it shares the record of
     :func:`sfutils.experiments.common.attack_samples` (other notebooks' runs are reused). The
     returned rows carry a ``delta`` column.
@@ -46,7 +47,8 @@ def attack_box(setting: Setting, delta: float, *, lam: float = 3.0, shard: int =
     if set(BOX) & set(kwargs):
         raise ValueError("the box comes from delta; do not pass lb/ub")
     delta = float(delta)
-    options = dict(load=load, shard=shard, num_shards=num_shards, chunk_size=chunk_size, progress=progress, root=root)
+    options = dict(load=load, shard=shard, num_shards=num_shards, chunk_size=chunk_size, progress=progress, root=root,
+                   compute=compute, upto=upto)
     if delta == 255:
         return attack_samples("sparsefool", setting, lam=float(lam), **options, **kwargs).assign(delta=delta)
     df = attack_store("sparsefool-box", sparsefool, setting, {"lam": float(lam), **kwargs},

@@ -1,0 +1,188 @@
+"""ImageNet as the paper runs it: Algorithm 2 with no cap that an image reaches, on one image set.
+
+The paper's ImageNet experiments (§2.2's l1-DeepFool, Fig. 4's lambda sweep, Fig. 6's delta sweep,
+Table 2's random baseline) run here on the stand-in EfficientNet-Lite0, on Table 2's images (the
+``full`` profile: 100 images at a 224 crop, seed 0), so that every trend is a paired comparison
+on the same images:
+
+* **Fig. 4 and Fig. 6** run SparseFool with ``max_iter`` = :data:`UNCAPPED` (1000). Algorithm 2 has
+  no cap; the authors' ``sparsefool()`` stops at 20 and their README and demo at 50. An image that
+  reaches 1000 is counted a failure and named by :func:`cap_summary`. Each row records the
+  iteration an image was fooled at, and a run with cap c follows the same path up to c (the same
+  chunk, the same round-off), so :func:`at_cap` reads the outcome at any smaller cap (20, 50) from
+  the same records. lambda = 3 at delta = 255 is Table 2's own uncapped record
+  (:func:`sfutils.experiments.budget.uncapped_rows`), not a new run.
+* **§2.2** (:func:`clipping_rows`): l1-DeepFool and l2 DeepFool, each run once per image, then their
+  adversarial clipped to [0, 1], so that "clipping hurts" is judged on the same images, paired.
+* **Table 2's random baseline** at the per-channel medians of the uncapped SparseFool records.
+
+:func:`main` is the background job (``python -m sfutils.experiments.imagenet_uncapped``): it grows
+every record in turn, one chunk of images at a time, so that a pilot of 10 images of every
+setting comes first and every record can be committed as it grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import torch
+from torch import nn
+
+from sfutils import paths
+from sfutils.attacks import deepfool, deepfool_l1
+from sfutils.attacks.counting import timed
+from sfutils.experiments import budget, overall
+from sfutils.experiments.common import attack_samples
+from sfutils.experiments.perceptibility import attack_box
+from sfutils.harness import IMAGENET_CHUNK, attack_rows, effective_settings, store_rows
+from sfutils.metrics import predict
+from sfutils.setting import Setting
+
+UNCAPPED = 1000  # the cap that stops a run; an image reaching it is a failure, named in every row
+AUTHORS_CAPS = {"function": 20, "demo": 50}  # the authors' sparsefool() default; their README and demo
+CLIPPED_ATTACKS: dict[str, Callable[..., Any]] = {"l1": deepfool_l1, "l2": deepfool}
+
+
+def at_cap(rows: pd.DataFrame, cap: int) -> pd.DataFrame:
+    """``rows`` (a run at a larger cap) read at ``cap``: an image fooled within ``cap`` iterations
+    keeps its row; any other is a failure (``success`` False). Exact, as the module docstring says."""
+    fooled = rows["success"].astype(bool) & (rows["iterations"] <= cap)
+    return rows.assign(success=fooled)
+
+
+def cap_summary(rows: pd.DataFrame, cap: int) -> dict[str, Any]:
+    """The cap a run stopped at and the images that reached it unfooled (ids), for a row's notes."""
+    stuck = rows[~rows["success"].astype(bool) & (rows["iterations"] >= cap)]
+    return {"max_iter": int(cap), "reached_cap": int(len(stuck)), "reached_cap_ids": [int(i) for i in stuck["id"]]}
+
+
+def clipping_rows(setting: Setting, norm: str, *, max_iter: int = UNCAPPED, upto: int | None = None,
+                  compute: bool = True, progress: bool = True, root: str | Path | None = None) -> pd.DataFrame:
+    """§2.2 on ``setting``: DeepFool in ``norm`` ("l1": l1-DeepFool, "l2": DeepFool) once per image,
+    its adversarial as it is (the columns of :func:`sfutils.harness.attack_rows`, ``invalid``: elements
+    outside [0, 1]) and clipped to [0, 1] afterwards (``success_clipped``, ``adv_label_clipped``,
+    ``pct_clipped``): clipping is the last step of ``deepfool_l1(clip=True)``, so both outcomes come
+    from one run, paired. No perturbation is stored (l2 DeepFool's is dense)."""
+    if norm not in CLIPPED_ATTACKS:
+        raise ValueError(f"norm must be one of {', '.join(CLIPPED_ATTACKS)}, got {norm!r}")
+    fn = CLIPPED_ATTACKS[norm]
+    kwargs = {"max_iter": int(max_iter)}
+
+    def chunk_rows(model: nn.Module, x: torch.Tensor, y: torch.Tensor, pos: list[int]) -> list[dict[str, Any]]:
+        result, seconds = timed(lambda: fn(model, x[pos], **kwargs), x.device)
+        rows = attack_rows(result, y[pos], seconds)
+        clipped = result.adversarial.clamp(0.0, 1.0)
+        label = predict(model, clipped)
+        changed = (clipped - x[pos]).flatten(2 if clipped.dim() > 2 else 1)
+        pixels = (changed != 0).any(dim=1) if clipped.dim() > 2 else changed != 0
+        pct = 100.0 * pixels.flatten(1).sum(1).double() / pixels.flatten(1).shape[1]
+        invalid = ((result.adversarial < 0) | (result.adversarial > 1)).flatten(1).sum(1)
+        for i, r in enumerate(rows):
+            r.update(invalid=int(invalid[i]), adv_label_clipped=int(label[i]),
+                     success_clipped=bool(label[i] != result.label[i].cpu()), pct_clipped=float(pct[i]))
+        return rows
+
+    key = {"norm": norm, "settings": effective_settings(fn, kwargs)}
+    return store_rows("deepfool-clipping", setting, key, chunk_rows, chunk_size=IMAGENET_CHUNK, upto=upto,
+                      compute=compute, progress=progress, root=root)
+
+
+def imagenet_setting(p01: SimpleNamespace) -> Setting:
+    """The one ImageNet image set of profile ``p01`` (notebook 01's): Table 2's images on the sweep's net."""
+    return Setting("imagenet", p01.sweep["model"], p01.n_imagenet, p01.seed, crop=p01.imagenet_crop)
+
+
+def table2_uncapped(p01: SimpleNamespace, model: str, root: Path) -> pd.DataFrame:
+    """Table 2's uncapped records of ``model`` (lambda = 3, delta = 255) from stored runs only."""
+    setting = Setting("imagenet", model, p01.n_imagenet, p01.seed, crop=p01.imagenet_crop)
+    return budget.uncapped_rows(setting, p01.table2_budget["caps"], p01.imagenet_sparsefool, root)
+
+
+def lambda_rows(p01: SimpleNamespace, lam: float, root: Path, *, upto: int | None = None, compute: bool = False,
+                progress: bool = True) -> pd.DataFrame:
+    """Fig. 4's rows at ``lam`` on the one image set, uncapped (lambda = 3: Table 2's records)."""
+    setting = imagenet_setting(p01)
+    if float(lam) == 3.0:
+        return table2_uncapped(p01, setting.model, root)
+    return attack_samples("sparsefool", setting, lam=float(lam), max_iter=p01.sweep["max_iter"], root=root,
+                          upto=upto, compute=compute, progress=progress)
+
+
+def delta_rows(p01: SimpleNamespace, delta: float, root: Path, *, upto: int | None = None, compute: bool = False,
+               progress: bool = True) -> pd.DataFrame:
+    """Fig. 6's rows at ``delta`` (lambda = 3) on the one image set, uncapped (delta = 255: Table 2's)."""
+    setting = imagenet_setting(p01)
+    if float(delta) == 255.0:
+        return table2_uncapped(p01, setting.model, root).assign(delta=255.0)
+    return attack_box(setting, float(delta), lam=3.0, max_iter=p01.sweep["max_iter"], root=root, upto=upto,
+                      compute=compute, progress=progress)
+
+
+def random_rows(p01: SimpleNamespace, model: str, root: Path, *, compute: bool = False,
+                progress: bool = True) -> pd.DataFrame:
+    """Table 2's random baseline on ``model`` at the per-channel medians of its uncapped records."""
+    setting = Setting("imagenet", model, p01.n_imagenet, p01.seed, crop=p01.imagenet_crop)
+    return overall.random_baseline(setting, table2_uncapped(p01, model, root), root=root, compute=compute,
+                                   progress=progress)
+
+
+def jobs(p01: SimpleNamespace, deltas: Sequence[float], root: Path
+         ) -> list[tuple[str, int, Callable[[int], pd.DataFrame]]]:
+    """The background job's records, cheapest first: (name, images planned, grow(upto) -> rows)."""
+    setting = imagenet_setting(p01)
+    n = setting.n
+    out: list[tuple[str, int, Callable[[int], pd.DataFrame]]] = []
+    for norm in CLIPPED_ATTACKS:
+        out.append((f"§2.2 {norm}", n, lambda k, norm=norm: clipping_rows(setting, norm, upto=k, root=root)))
+    for model, _ in p01.imagenet_models:
+        out.append((f"random {model}", n, lambda k, m=model: random_rows(p01, m, root, compute=True)))
+    for lam in p01.sweep["lams"]:
+        if float(lam) != 3.0:
+            out.append((f"lambda {lam:g}", n, lambda k, lam=lam: lambda_rows(p01, lam, root, upto=k, compute=True)))
+    for delta in deltas:
+        if float(delta) != 255.0:
+            out.append((f"delta {delta:g}", n, lambda k, d=delta: delta_rows(p01, d, root, upto=k, compute=True)))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Grow every record of :func:`jobs` by ``--step`` images in turn until all reach ``--upto`` (or
+    their planned n), printing per record the images stored, the seconds per image and the hours
+    still to go (ETA); resumable from the stored rows."""
+    from sfutils.profiles import get_profile
+
+    parser = argparse.ArgumentParser(description="ImageNet uncapped runs (issue 33), resumably.")
+    parser.add_argument("--profile", default="full")
+    parser.add_argument("--step", type=int, default=IMAGENET_CHUNK)
+    parser.add_argument("--upto", type=int, help="stop when every record has this many images")
+    parser.add_argument("--only", nargs="*", help="record names to grow (default: all)")
+    args = parser.parse_args(argv)
+    p01, p02 = get_profile("01", args.profile), get_profile("02", args.profile)
+    root = paths.results_root() / args.profile
+    todo = [j for j in jobs(p01, p02.deltas["imagenet"], root) if not args.only or j[0] in args.only]
+    target = min(args.upto or 10**9, max(n for _, n, _ in todo))
+    k = args.step
+    while True:
+        for name, n, grow in todo:
+            if k > min(n, target):
+                continue
+            start = time.time()
+            rows = grow(min(k, n))
+            spent = time.time() - start
+            per = float(rows["seconds"].mean()) if "seconds" in rows and len(rows) else float("nan")
+            left = per * (min(n, target) - len(rows)) / 3600
+            print(f"[{time.strftime('%H:%M:%S')}] {name}: {len(rows)} of {min(n, target)} images stored "
+                  f"({spent / 60:.1f} min now; {per:.1f} s/image; ETA {left:.2f} h for this record)", flush=True)
+        if k >= target:
+            break
+        k = min(k + args.step, target)
+
+
+if __name__ == "__main__":
+    main()
