@@ -12,8 +12,7 @@ Sub-modules:
   against a run's tables: model, registry, measure, judge, report);
 * ``notebook`` (the notebooks' first and last cells: ``setup`` and ``what_we_found``);
 * ``results`` (the resumable per-sample store), ``setting`` (what is attacked, loaded lazily),
-  ``harness`` (the one loop that attacks into the store), ``store_migration`` (re-keying old
-  records), ``progress`` (progress bars or log lines), ``profiles`` (how much work each notebook does),
+  ``harness`` (the one loop that attacks into the store), ``progress`` (progress bars or log lines), ``profiles`` (how much work each notebook does),
   ``runner`` (executes the notebooks), ``plotting`` and ``provenance`` (figures, tables and their
   index);
 * ``toy`` (the 2-D problem of notebook 00), ``train`` (training the shipped models), ``testing``

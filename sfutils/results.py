@@ -13,7 +13,7 @@ overwritten. Shard ``k`` of ``n`` appends to ``<experiment>-<hash>.shard<k>of<n>
 
 One process per shard file: concurrent writers to the same shard are not supported. Experiments
 fill the store through the one harness, :mod:`sfutils.harness`, which names and keys the records;
-:mod:`sfutils.store_migration` re-keys records stored under older names.
+``scripts/store_migration.py`` re-keys records stored under older names.
 """
 
 from __future__ import annotations

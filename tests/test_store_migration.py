@@ -1,8 +1,9 @@
-"""Records are re-keyed to the harness's names and keys without recomputing (sfutils.store_migration),
+"""Records are re-keyed to the harness's names and keys without recomputing (scripts/store_migration.py),
 and every request the notebooks make in the full profile finds a complete committed record."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -15,9 +16,21 @@ from sfutils.experiments import beyond, common, overall, perceptibility, robustn
 from sfutils.profiles import get_profile
 from sfutils.results import ResultStore, stored_compute
 from sfutils.setting import Setting
-from sfutils.store_migration import current_record, migrate
 
 MNIST = Setting("mnist", "m", 3)
+
+
+def _script_module(name: str):
+    """``scripts/<name>.py`` imported as a module (the scripts are not part of the package)."""
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_migration = _script_module("store_migration")
+current_record, migrate = _migration.current_record, _migration.migrate
 
 
 def _fail():
@@ -142,7 +155,7 @@ def test_every_full_profile_request_finds_a_complete_committed_record(monkeypatc
     """And every committed record of the harness's kinds is requested: none is left behind under a
     name nothing asks for."""
     root = paths.results_root() / "full"
-    assert not list(root.glob("0[0-9]-*.params.json")), "records to migrate: python -m sfutils.store_migration"
+    assert not list(root.glob("0[0-9]-*.params.json")), "records to migrate: python scripts/store_migration.py"
     requested: set[str] = set()
 
     class Watched(ResultStore):

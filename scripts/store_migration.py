@@ -10,9 +10,10 @@ for today, ``<what>-<dataset>-<model>-<hash>`` keyed by the attack's effective s
 It is safe to rerun: a record already under its current name is left alone, and rows that an
 old-style writer appended after a migration are merged into the current record (the first row
 of each id kept). Rerun it too after an attack gains a keyword whose default keeps the old answers:
-the stored settings are bound again and the new default joins the key. Run it as
-``python -m sfutils.store_migration [ROOT ...]`` (default: every profile folder of
-:func:`sfutils.paths.results_root`).
+the stored settings are bound again and the new default joins the key. Every committed record
+(``data/results/full/``) has been migrated; this script stays, outside the package a user imports,
+for a store of one's own written before the harness. Run it as ``python scripts/store_migration.py
+[ROOT ...]`` (default: every profile folder of :func:`sfutils.paths.results_root`).
 """
 
 from __future__ import annotations
@@ -127,8 +128,8 @@ def migrate(root: Path) -> list[tuple[str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m sfutils.store_migration [ROOT ...]``: migrate and print each rename."""
-    parser = argparse.ArgumentParser(prog="python -m sfutils.store_migration", description=__doc__.split("\n")[0])
+    """``python scripts/store_migration.py [ROOT ...]``: migrate and print each rename."""
+    parser = argparse.ArgumentParser(prog="python scripts/store_migration.py", description=__doc__.split("\n")[0])
     parser.add_argument("roots", nargs="*", type=Path, help="profile folders (default: every one under "
                         "<data>/results)")
     args = parser.parse_args(argv)
