@@ -119,13 +119,27 @@ def test_summarize_takes_the_median_over_fooled_samples_only():
         common.summarize(df.iloc[:0])
 
 
-def test_lambda_sweep_shares_the_store_with_single_runs(toy, tmp_path):
+def test_sweep_table_reads_caps_and_pairs_images(toy, tmp_path):
     kw = dict(root=tmp_path, load=lambda: toy, progress=False)
-    sweep = overall.lambda_sweep(_setting(), [1, 3], **kw)
+    rows = {lam: attack_samples("sparsefool", _setting(), lam=lam, **kw) for lam in (1.0, 3.0)}
+    sweep = common.sweep_table(rows, "lam", 50, caps=(1,))
     assert sweep["lam"].tolist() == [1.0, 3.0]
-    single = common.summarize(attack_samples("sparsefool", _setting(), lam=3.0, **kw))
+    single = common.summarize(rows[3.0])
     assert sweep.iloc[1]["fooling"] == single["fooling"] and sweep.iloc[1]["pixels"] == single["pixels"]
     assert len(list(tmp_path.glob("sparsefool-toy-*.jsonl"))) == 2
+    for lam, df in rows.items():  # read at cap 1: fooled within one iteration, the rest failures
+        one = df["success"].astype(bool) & (df["iterations"] <= 1)
+        assert sweep.set_index("lam").loc[lam, "fooling_cap1"] == 100 * one.mean()
+        assert common.at_cap(df, 1)["success"].tolist() == one.tolist()
+    both = set(rows[1.0].loc[rows[1.0]["success"], "id"]) & set(rows[3.0].loc[rows[3.0]["success"], "id"])
+    assert (sweep["n_common"] == len(both)).all()
+    expected = rows[1.0].set_index("id").loc[sorted(both), "pct"].median()
+    assert sweep.iloc[0]["pixels_pct_common"] == pytest.approx(expected)
+
+
+def test_reached_cap_names_the_images_a_cap_stopped():
+    df = pd.DataFrame({"id": [0, 1, 2], "success": [True, False, False], "iterations": [3, 5, 2]})
+    assert common.reached_cap(df, 5) == [1]  # image 2 stopped early (no step possible), not at the cap
 
 
 def test_random_baseline_uses_sparsefools_median_channel_counts(toy, tmp_path):
@@ -146,12 +160,15 @@ def test_l1_deepfool_clipping_keeps_images_valid(toy, tmp_path):
     unclipped = attack_samples("deepfool_l1", _setting(), clip=False, **kw)
     assert (clipped["invalid"] == 0).all()
     assert unclipped["success"].all()  # unconstrained l1-DeepFool always crosses the boundary here
-    table = overall.l1_deepfool_table([{"dataset": "toy", "model": "tiny", "unclipped": common.summarize(unclipped),
-                                        "clipped": common.summarize(clipped)}])
+    table = overall.l1_deepfool_table([{"dataset": "toy", "model": "tiny", "unclipped": unclipped,
+                                        "clipped": clipped}])
     assert table.loc[0, "fooling % unclipped"] == 100.0
     assert table.loc[0, "fooling % unclipped lo"] == 100 * stats.wilson(len(unclipped), len(unclipped))[0]
     assert table.loc[0, "fooling % clipped lo"] <= table.loc[0, "fooling % clipped"] <= table.loc[0, "fooling % clipped hi"]
     assert "13% clipped" in table.loc[0, "paper (VGG-16 ImageNet)"]
+    drop = 100.0 * (unclipped["success"].mean() - clipped["success"].mean())  # same images: paired
+    assert table.loc[0, "fooling drop (points)"] == pytest.approx(drop)
+    assert table.loc[0, "fooling drop (points) lo"] <= drop <= table.loc[0, "fooling drop (points) hi"]
 
 
 def test_seeded_attacks_and_accuracy(toy, tmp_path):
@@ -183,6 +200,11 @@ def test_tables_put_the_paper_beside_ours():
     t2 = overall.table2([{"model": "efficientnet-lite0", "paper_model": "VGG-16", "accuracy": 70.0, "summary": s,
                           "random": {"fooling": 10.0}}])
     assert t2.loc[0, "random fooling % (paper)"] == 18.2 and t2.loc[0, "random fooling % (ours)"] == 10.0
+    capped = {"fooling": 70.0, "fooling_lo": 60.0, "fooling_hi": 80.0}
+    t2 = overall.table2([{"model": "efficientnet-lite0", "paper_model": "VGG-16", "accuracy": 70.0, "summary": s,
+                          "random": {"fooling": 10.0}, "max_iter": 1000, "reached_cap": 0, "capped": {50: capped}}])
+    assert (t2.loc[0, "max_iter (ours)"], t2.loc[0, "reached cap"]) == (1000, 0)  # the protocol, in the row
+    assert t2.loc[0, "fooling % at cap 50 (ours)"] == 70.0 and t2.loc[0, "fooling % at cap 50 (ours) lo"] == 60.0
     with pytest.raises(ValueError):
         overall.table1([{"dataset": "mnist", "paper_model": "VGG-19", "attack": "jsma", "summary": s}])
     with pytest.raises(ValueError):

@@ -232,16 +232,29 @@ def iteration_budget(bases: Mapping[Setting, pd.DataFrame], caps: Sequence[int],
     return pd.concat(tables, ignore_index=True)
 
 
+def protocol_rows(setting: Setting, base: pd.DataFrame, caps: Sequence[int], sparsefool_kwargs: Mapping[str, Any],
+                  *, compute: bool = True, progress: bool = True, root: str | Path | None = None,
+                  load: Loader | None = None) -> tuple[pd.DataFrame, int]:
+    """Table 2's protocol: Algorithm 2 with no cap that an image reaches. The rows of ``base`` (the
+    record at the authors' cap) read at the largest of ``caps`` through the reruns (:func:`reruns_of`,
+    computed where ``compute``; :func:`deciding_rows`, ``success`` = fooled within that cap), and that
+    cap; with no larger cap, ``base`` and its own cap."""
+    base_cap = int(sparsefool_kwargs.get("max_iter", TABLE2_CAP))
+    top = max([base_cap, *caps])
+    if top == base_cap:
+        return base, base_cap
+    reruns = reruns_of(setting, base, caps, sparsefool_kwargs, compute=compute, progress=progress, root=root,
+                       load=load)
+    rows = deciding_rows(base, reruns, top, base_cap)
+    return rows.assign(success=rows["fooled"]), top
+
+
 def uncapped_rows(setting: Setting, caps: Sequence[int], sparsefool_kwargs: Mapping[str, Any],
                   root: str | Path | None = None) -> pd.DataFrame:
-    """Table 2's records of ``setting`` read at the largest of ``caps`` (Algorithm 2 with no cap that
-    an image reaches, where the reruns fool every image): per image the deciding row
-    (:func:`deciding_rows`) with ``success`` = fooled within that cap, from stored runs only (a
-    missing Table 2 row is an error, a missing rerun leaves ``known`` False)."""
+    """Table 2's records of ``setting`` under :func:`protocol_rows`, from stored runs only (a missing
+    Table 2 row is an error, a missing rerun leaves ``known`` False)."""
     base = table2_rows(setting, sparsefool_kwargs, root)
-    reruns = reruns_of(setting, base, caps, sparsefool_kwargs, compute=False, root=root)
-    rows = deciding_rows(base, reruns, max(caps), int(sparsefool_kwargs.get("max_iter", TABLE2_CAP)))
-    return rows.assign(success=rows["fooled"])
+    return protocol_rows(setting, base, caps, sparsefool_kwargs, compute=False, root=root)[0]
 
 
 def plot_budget(table: pd.DataFrame, paper_rate: float = 100.0) -> Figure:

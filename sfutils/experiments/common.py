@@ -7,7 +7,9 @@
 * **The sparse-delta format** of :func:`sfutils.harness.sparse_delta_rows`:
   :func:`rebuild_adversarials` turns stored rows back into adversarial images.
 * **Summaries**: :func:`summarize`, the paper's measures (§4.1) over stored rows, and
-  :func:`interval_columns`, their 95 % intervals under the tables' column names.
+  :func:`interval_columns`, their 95 % intervals under the tables' column names; :func:`at_cap`
+  reads a run at a smaller iteration cap, and :func:`sweep_table` summarises a sweep (Figs. 4, 6)
+  run on one image set, with the medians over the images every setting fools (paired).
 
 One meaning per word across the experiments: ``chunk_size`` is how many samples an attack call
 gets and the store appends at once (what a killed run loses at most); ``batch_size`` (an attack's
@@ -17,7 +19,7 @@ or :func:`sfutils.metrics.predict`'s) is how many images one forward pass carrie
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +126,45 @@ def interval_columns(summary: Mapping[str, float]) -> dict[str, float]:
              "queries/image (ours)": "queries"}
     return {col: summary.get(f"{key}_{end}", nan) for name, key in pairs.items()
             for col, end in zip(stats.ci_columns(name), ("lo", "hi"))}
+
+
+def at_cap(rows: pd.DataFrame, cap: int) -> pd.DataFrame:
+    """``rows`` of an iterative attack read at the smaller iteration cap ``cap``: an image fooled
+    within ``cap`` iterations keeps its row, any other is a failure. Exact for Algorithm 2: its cap
+    only stops the loop, so a run with cap ``cap`` follows the same path up to there (same inputs,
+    same chunk, same round-off); ``sfutils.experiments.budget`` and ``tests/test_budget.py`` check it."""
+    return rows.assign(success=rows["success"].astype(bool) & (rows["iterations"] <= cap))
+
+
+def reached_cap(rows: pd.DataFrame, cap: int) -> list[int]:
+    """The ids of the images ``rows`` leave unfooled after ``cap`` iterations (the cap stopped them)."""
+    stuck = ~rows["success"].astype(bool) & (rows["iterations"] >= cap)
+    return [int(i) for i in rows.loc[stuck, "id"]]
+
+
+def sweep_table(rows: Mapping[float, pd.DataFrame], key: str, max_iter: int, caps: Sequence[int] = ()
+                ) -> pd.DataFrame:
+    """One row per setting ``rows[value]`` of a sweep over ``key`` (lambda for Fig. 4, delta for
+    Fig. 6) on one image set: ``max_iter`` (the cap that stopped the runs), ``reached_cap`` (images it
+    stopped unfooled), the measures of :func:`summarize`, the fooling rate read at each smaller cap of
+    ``caps`` (``fooling_capC`` with its Wilson interval, :func:`at_cap`), and ``n_common`` /
+    ``pixels_pct_common`` (+ bootstrap ``_lo``/``_hi``): the median perturbed pixels over the images
+    fooled at every setting, so that a trend compares the same images."""
+    common_ids: set[int] | None = None
+    for df in rows.values():
+        ids = set(df.loc[df["success"].astype(bool), "id"].astype(int))
+        common_ids = ids if common_ids is None else common_ids & ids
+    out = []
+    for value, df in rows.items():
+        ok = df[df["id"].astype(int).isin(common_ids or set()) & df["success"].astype(bool)]
+        lo, hi = stats.bootstrap_interval(ok["pct"], "median") if len(ok) else (float("nan"), float("nan"))
+        capped = {}
+        for cap in caps:
+            s = summarize(at_cap(df, cap))
+            capped.update({f"fooling_cap{cap}": s["fooling"], f"fooling_cap{cap}_lo": s["fooling_lo"],
+                           f"fooling_cap{cap}_hi": s["fooling_hi"]})
+        out.append({key: float(value), "max_iter": int(max_iter), "reached_cap": len(reached_cap(df, max_iter)),
+                    **summarize(df), **capped, "n_common": len(ok),
+                    "pixels_pct_common": float(ok["pct"].median()) if len(ok) else float("nan"),
+                    "pixels_pct_common_lo": lo, "pixels_pct_common_hi": hi})
+    return pd.DataFrame(out)

@@ -7,10 +7,10 @@ on the same images:
 
 * **Fig. 4 and Fig. 6** run SparseFool with ``max_iter`` = :data:`UNCAPPED` (1000). Algorithm 2 has
   no cap; the authors' ``sparsefool()`` stops at 20 and their README and demo at 50. An image that
-  reaches 1000 is counted a failure and named by :func:`cap_summary`. Each row records the
-  iteration an image was fooled at, and a run with cap c follows the same path up to c (the same
-  chunk, the same round-off), so :func:`at_cap` reads the outcome at any smaller cap (20, 50) from
-  the same records. lambda = 3 at delta = 255 is Table 2's own uncapped record
+  reaches 1000 is counted a failure (:func:`sfutils.experiments.common.reached_cap`). Each row
+  records the iteration an image was fooled at, and a run with cap c follows the same path up to c
+  (the same chunk, the same round-off), so :func:`sfutils.experiments.common.at_cap` reads the
+  outcome at any smaller cap (20, 50) from the same records. lambda = 3 at delta = 255 is Table 2's own uncapped record
   (:func:`sfutils.experiments.budget.uncapped_rows`), not a new run.
 * **§2.2** (:func:`clipping_rows`): l1-DeepFool and l2 DeepFool, each run once per image, then their
   adversarial clipped to [0, 1], so that "clipping hurts" is judged on the same images, paired.
@@ -47,19 +47,7 @@ from sfutils.setting import Setting
 UNCAPPED = 1000  # the cap that stops a run; an image reaching it is a failure, named in every row
 AUTHORS_CAPS = {"function": 20, "demo": 50}  # the authors' sparsefool() default; their README and demo
 CLIPPED_ATTACKS: dict[str, Callable[..., Any]] = {"l1": deepfool_l1, "l2": deepfool}
-
-
-def at_cap(rows: pd.DataFrame, cap: int) -> pd.DataFrame:
-    """``rows`` (a run at a larger cap) read at ``cap``: an image fooled within ``cap`` iterations
-    keeps its row; any other is a failure (``success`` False). Exact, as the module docstring says."""
-    fooled = rows["success"].astype(bool) & (rows["iterations"] <= cap)
-    return rows.assign(success=fooled)
-
-
-def cap_summary(rows: pd.DataFrame, cap: int) -> dict[str, Any]:
-    """The cap a run stopped at and the images that reached it unfooled (ids), for a row's notes."""
-    stuck = rows[~rows["success"].astype(bool) & (rows["iterations"] >= cap)]
-    return {"max_iter": int(cap), "reached_cap": int(len(stuck)), "reached_cap_ids": [int(i) for i in stuck["id"]]}
+CLIPPED_NAMES = {"l1": "l1-DeepFool", "l2": "DeepFool (l2)"}
 
 
 def clipping_rows(setting: Setting, norm: str, *, max_iter: int = UNCAPPED, upto: int | None = None,
@@ -93,43 +81,73 @@ def clipping_rows(setting: Setting, norm: str, *, max_iter: int = UNCAPPED, upto
                       compute=compute, progress=progress, root=root)
 
 
+def clipping_entries(p01: SimpleNamespace, **options: Any) -> list[dict[str, Any]]:
+    """§2.2 on Table 2's ImageNet images (profile ``p01``'s ``imagenet_clipping``: the net and the
+    norms; none when it is None) as entries of :func:`sfutils.experiments.overall.l1_deepfool_table`:
+    the same runs unclipped and clipped (``options`` go to :func:`clipping_rows`)."""
+    spec = p01.imagenet_clipping
+    if not spec:
+        return []
+    setting = Setting("imagenet", spec["model"], p01.n_imagenet, p01.seed, crop=p01.imagenet_crop)
+    entries = []
+    for norm in spec["norms"]:
+        rows = clipping_rows(setting, norm, **options)
+        clipped = rows.assign(success=rows["success_clipped"], pct=rows["pct_clipped"], invalid=0)
+        entries.append({"dataset": "imagenet", "model": setting.model, "attack": CLIPPED_NAMES[norm],
+                        "unclipped": rows, "clipped": clipped})
+    return entries
+
+
 def imagenet_setting(p01: SimpleNamespace) -> Setting:
     """The one ImageNet image set of profile ``p01`` (notebook 01's): Table 2's images on the sweep's net."""
     return Setting("imagenet", p01.sweep["model"], p01.n_imagenet, p01.seed, crop=p01.imagenet_crop)
 
 
-def table2_uncapped(p01: SimpleNamespace, model: str, root: Path) -> pd.DataFrame:
+def table2_uncapped(p01: SimpleNamespace, model: str, root: Path | None = None) -> pd.DataFrame:
     """Table 2's uncapped records of ``model`` (lambda = 3, delta = 255) from stored runs only."""
     setting = Setting("imagenet", model, p01.n_imagenet, p01.seed, crop=p01.imagenet_crop)
     return budget.uncapped_rows(setting, p01.table2_budget["caps"], p01.imagenet_sparsefool, root)
 
 
-def lambda_rows(p01: SimpleNamespace, lam: float, root: Path, *, upto: int | None = None, compute: bool = False,
-                progress: bool = True) -> pd.DataFrame:
-    """Fig. 4's rows at ``lam`` on the one image set, uncapped (lambda = 3: Table 2's records)."""
+def lambda_rows(p01: SimpleNamespace, lam: float, **store: Any) -> pd.DataFrame:
+    """Fig. 4's rows at ``lam`` on the one image set, uncapped (lambda = 3: Table 2's records);
+    ``store``: the options of :func:`sfutils.experiments.common.attack_samples` (root, upto, compute...)."""
     setting = imagenet_setting(p01)
     if float(lam) == 3.0:
-        return table2_uncapped(p01, setting.model, root)
-    return attack_samples("sparsefool", setting, lam=float(lam), max_iter=p01.sweep["max_iter"], root=root,
-                          upto=upto, compute=compute, progress=progress)
+        return table2_uncapped(p01, setting.model, store.get("root"))
+    return attack_samples("sparsefool", setting, lam=float(lam), max_iter=p01.sweep["max_iter"], **store)
 
 
-def delta_rows(p01: SimpleNamespace, delta: float, root: Path, *, upto: int | None = None, compute: bool = False,
-               progress: bool = True) -> pd.DataFrame:
-    """Fig. 6's rows at ``delta`` (lambda = 3) on the one image set, uncapped (delta = 255: Table 2's)."""
+def delta_rows(p01: SimpleNamespace, delta: float, **store: Any) -> pd.DataFrame:
+    """Fig. 6's rows at ``delta`` (lambda = 3) on the one image set, uncapped (delta = 255: Table 2's);
+    ``store`` as for :func:`lambda_rows`."""
     setting = imagenet_setting(p01)
     if float(delta) == 255.0:
-        return table2_uncapped(p01, setting.model, root).assign(delta=255.0)
-    return attack_box(setting, float(delta), lam=3.0, max_iter=p01.sweep["max_iter"], root=root, upto=upto,
-                      compute=compute, progress=progress)
+        return table2_uncapped(p01, setting.model, store.get("root")).assign(delta=255.0)
+    return attack_box(setting, float(delta), lam=3.0, max_iter=p01.sweep["max_iter"], **store)
 
 
-def random_rows(p01: SimpleNamespace, model: str, root: Path, *, compute: bool = False,
-                progress: bool = True) -> pd.DataFrame:
+def random_rows(p01: SimpleNamespace, model: str, **store: Any) -> pd.DataFrame:
     """Table 2's random baseline on ``model`` at the per-channel medians of its uncapped records."""
     setting = Setting("imagenet", model, p01.n_imagenet, p01.seed, crop=p01.imagenet_crop)
-    return overall.random_baseline(setting, table2_uncapped(p01, model, root), root=root, compute=compute,
-                                   progress=progress)
+    return overall.random_baseline(setting, table2_uncapped(p01, model, store.get("root")), **store)
+
+
+def fig4_rows(p01: SimpleNamespace, **store: Any) -> dict[float, pd.DataFrame]:
+    """Fig. 4's rows per lambda of profile ``p01``'s sweep: on ImageNet with a ``max_iter`` in the
+    sweep, uncapped on Table 2's images (:func:`lambda_rows`, computed only where the sweep's
+    ``compute`` allows: a background job makes them in ``full``); otherwise the sweep's own images
+    at SparseFool's default cap (``quick``/``default``: MNIST)."""
+    sw = p01.sweep
+    if sw["dataset"] == "imagenet" and "max_iter" in sw:
+        return {float(lam): lambda_rows(p01, lam, compute=sw.get("compute", True), **store) for lam in sw["lams"]}
+    setting = Setting(sw["dataset"], sw["model"], sw["n"], p01.seed)
+    return {float(lam): attack_samples("sparsefool", setting, lam=float(lam), **store) for lam in sw["lams"]}
+
+
+def fig6_imagenet_rows(p01: SimpleNamespace, deltas: Sequence[float], **store: Any) -> pd.DataFrame:
+    """Fig. 6's ImageNet rows, uncapped on Table 2's images, for every delta (stored rows only)."""
+    return pd.concat([delta_rows(p01, d, compute=False, **store) for d in deltas], ignore_index=True)
 
 
 def jobs(p01: SimpleNamespace, deltas: Sequence[float], root: Path
@@ -138,16 +156,18 @@ def jobs(p01: SimpleNamespace, deltas: Sequence[float], root: Path
     setting = imagenet_setting(p01)
     n = setting.n
     out: list[tuple[str, int, Callable[[int], pd.DataFrame]]] = []
-    for norm in CLIPPED_ATTACKS:
-        out.append((f"§2.2 {norm}", n, lambda k, norm=norm: clipping_rows(setting, norm, upto=k, root=root)))
+    spec = p01.imagenet_clipping or {"norms": []}
+    clip_setting = Setting("imagenet", spec.get("model", setting.model), n, p01.seed, crop=p01.imagenet_crop)
+    for norm in spec["norms"]:
+        out.append((f"§2.2 {norm}", n, lambda k, norm=norm: clipping_rows(clip_setting, norm, upto=k, root=root)))
     for model, _ in p01.imagenet_models:
-        out.append((f"random {model}", n, lambda k, m=model: random_rows(p01, m, root, compute=True)))
+        out.append((f"random {model}", n, lambda k, m=model: random_rows(p01, m, root=root)))
     for lam in p01.sweep["lams"]:
         if float(lam) != 3.0:
-            out.append((f"lambda {lam:g}", n, lambda k, lam=lam: lambda_rows(p01, lam, root, upto=k, compute=True)))
+            out.append((f"lambda {lam:g}", n, lambda k, lam=lam: lambda_rows(p01, lam, root=root, upto=k)))
     for delta in deltas:
         if float(delta) != 255.0:
-            out.append((f"delta {delta:g}", n, lambda k, d=delta: delta_rows(p01, d, root, upto=k, compute=True)))
+            out.append((f"delta {delta:g}", n, lambda k, d=delta: delta_rows(p01, d, root=root, upto=k)))
     return out
 
 

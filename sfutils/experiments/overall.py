@@ -47,14 +47,6 @@ def one_pixel_settings(p: SimpleNamespace) -> list[tuple[Setting, dict[str, Any]
             for dataset, models in (("mnist", p.mnist_models), ("cifar10", p.cifar_models)) for model, _ in models]
 
 
-def lambda_sweep(setting: Setting, lams: Sequence[float], **kwargs: Any) -> pd.DataFrame:
-    """Fig. 4: SparseFool's fooling rate, sparsity and iterations for each lambda (``kwargs`` go to
-    :func:`attack_samples`, e.g. ``chunk_size``)."""
-    rows = [{"lam": float(lam), **summarize(attack_samples("sparsefool", setting, lam=float(lam), **kwargs))}
-            for lam in lams]
-    return pd.DataFrame(rows)
-
-
 def random_baseline(setting: Setting, sparsefool_rows: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
     """§4.2's random baseline: per channel, as many random elements as SparseFool's median per-channel
     count (over all its samples) set to 0 or 1; ``kwargs`` go to :func:`attack_samples`."""
@@ -96,8 +88,11 @@ def table2(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Table 2 (+ random baseline) with the paper's numbers beside ours.
 
     Each entry has ``model`` (ours), ``paper_model`` (a row of :data:`sfutils.paper.TABLE2`), ``accuracy``,
-    ``summary`` (SparseFool, :func:`summarize`), ``random`` (the random baseline's summary) and
-    optional ``notes``.
+    ``summary`` (SparseFool, :func:`summarize`, under Algorithm 2 with no cap an image reaches: every
+    measure from the same runs), ``random`` (the random baseline's summary) and optional ``notes``,
+    ``max_iter`` and ``reached_cap`` (the cap that stopped the runs and the images it stopped
+    unfooled) and ``capped`` (cap -> :func:`summarize` of the same runs read at the authors' caps:
+    20 in their ``sparsefool()``, 50 in their README and demo), a sensitivity column each.
     """
     rows = []
     for e in entries:
@@ -112,22 +107,35 @@ def table2(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             "median px % (paper)": p["pixels_pct"], "queries/image (ours)": s.get("queries", float("nan")),
             "s/image (ours)": s["seconds"], "s/image (paper)": p["seconds"], **interval_columns(s),
             "random fooling % (ours)": e["random"]["fooling"], "random fooling % (paper)": p["random_fooling"],
+            **dict(zip(stats.ci_columns("random fooling % (ours)"),
+                       (e["random"].get("fooling_lo", float("nan")), e["random"].get("fooling_hi", float("nan"))))),
+            "max_iter (ours)": e.get("max_iter", float("nan")), "reached cap": e.get("reached_cap", float("nan")),
+            **{col: v for cap, c in sorted(e.get("capped", {}).items())
+               for col, v in zip((f"fooling % at cap {cap} (ours)", *stats.ci_columns(f"fooling % at cap {cap} (ours)")),
+                                 (c["fooling"], c["fooling_lo"], c["fooling_hi"]))},
             "notes": e.get("notes", ""),
         })
     return pd.DataFrame(rows)
 
 
 def l1_deepfool_table(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """§2.2: l1-DeepFool unclipped vs clipped to [0, 1], with the paper's VGG-16 numbers.
+    """§2.2: DeepFool unclipped vs clipped to [0, 1], with the paper's VGG-16 numbers.
 
-    Each entry has ``dataset``, ``model``, ``unclipped`` and ``clipped`` (:func:`summarize` of each);
-    each fooling rate comes with its Wilson 95 % interval.
+    Each entry has ``dataset``, ``model``, ``unclipped`` and ``clipped`` (the per-image rows of each,
+    on the same images: ``id``, ``success``, ``pct``, ``invalid``) and optional ``attack`` (default
+    "l1-DeepFool"; §2.2 also says clipping barely matters to l2 DeepFool). Each fooling rate comes
+    with its Wilson 95 % interval; ``fooling drop (points)`` is unclipped minus clipped over the same
+    images, paired, with its seeded bootstrap 95 % interval (resampling images).
     """
     rows = []
     for e in entries:
-        u, c = e["unclipped"], e["clipped"]
+        un, cl = e["unclipped"], e["clipped"]
+        u, c = summarize(un), summarize(cl)
+        paired = un[["id", "success"]].merge(cl[["id", "success"]], on="id", suffixes=("_u", "_c"))
+        diff = paired["success_u"].astype(float) - paired["success_c"].astype(float)
+        d_lo, d_hi = stats.bootstrap_interval(diff, "mean") if len(diff) else (float("nan"), float("nan"))
         rows.append({
-            "dataset": e["dataset"], "model": e["model"], "n": u["n"],
+            "dataset": e["dataset"], "model": e["model"], "attack": e.get("attack", "l1-DeepFool"), "n": u["n"],
             "fooling % unclipped": u["fooling"], "mean px % unclipped": u["mean_pixels_pct"],
             **dict(zip(stats.ci_columns("mean px % unclipped"),
                        (u.get("mean_pixels_pct_lo", float("nan")), u.get("mean_pixels_pct_hi", float("nan"))))),
@@ -135,6 +143,8 @@ def l1_deepfool_table(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             **dict(zip(stats.ci_columns("fooling % unclipped"), (u["fooling_lo"], u["fooling_hi"]))),
             "fooling % clipped": c["fooling"],
             **dict(zip(stats.ci_columns("fooling % clipped"), (c["fooling_lo"], c["fooling_hi"]))),
+            "fooling drop (points)": 100.0 * float(diff.mean()) if len(diff) else float("nan"),
+            **dict(zip(stats.ci_columns("fooling drop (points)"), (100.0 * d_lo, 100.0 * d_hi))),
             "paper (VGG-16 ImageNet)": "{fooling:g}% at {mean_pixels_pct:g}% px; {fooling_clipped:g}% clipped"
             .format(**paper.L1_DEEPFOOL),
         })
