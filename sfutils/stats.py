@@ -220,3 +220,78 @@ def bootstrap_paired_ratio(numerator: Sequence[float] | np.ndarray, denominator:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(sb > 0, sa / np.where(sb > 0, sb, 1.0), np.inf)
     return _percentile_interval(ratios)
+
+
+def _newcombe_paired(a: int, b: int, c: int, d: int) -> tuple[float, float]:
+    """Newcombe's (1998, method 10) 95 % interval of p1 - p2 for paired rates from the 2×2 table
+    (a: both, b: first only, c: second only, d: neither), as fractions."""
+    n = a + b + c + d
+    p1, p2 = (a + b) / n, (a + c) / n
+    l1, u1 = wilson(a + b, n)
+    l2, u2 = wilson(a + c, n)
+    denom = math.sqrt(float((a + b) * (c + d) * (a + c) * (b + d)))
+    num = a * d - b * c
+    phi = 0.0 if denom == 0 else (max(num - n / 2, 0.0) if num > 0 else num) / denom
+    theta = p1 - p2
+    lo = theta - math.sqrt(max((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0))
+    hi = theta + math.sqrt(max((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0.0))
+    return max(lo, -1.0), min(hi, 1.0)
+
+
+def _mcnemar_one_sided(b: int, c: int) -> float:
+    """Exact one-sided McNemar p-value of more 'first only' (b) than 'second only' (c) pairs."""
+    return float(_st.binom.sf(b - 1, b + c, 0.5)) if b + c else 1.0
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Rate 1 minus rate 2 measured on the same ``n`` units (fractions), when only the two counts are
+    known: the interval and the one-sided p-value are the worst case over every 2×2 table those
+    counts allow (so their coverage is at least the nominal 95 %)."""
+
+    difference: float
+    lo: float
+    hi: float
+    p_greater: float  # worst-case exact McNemar p of rate 1 > rate 2
+    p_less: float  # worst-case exact McNemar p of rate 1 < rate 2
+
+
+def paired_rate_difference(k1: int, k2: int, n: int) -> PairedDifference:
+    """``k1``/n minus ``k2``/n on the same n units (e.g. an attack's fooling rate before and after
+    clipping its adversarials): Newcombe's paired interval and exact McNemar tests, each taken at the
+    least favourable of the 2×2 tables with these margins (the units' pairing is not known)."""
+    if not (0 <= k1 <= n and 0 <= k2 <= n and n >= 1):
+        raise ValueError(f"need 0 <= k1, k2 <= n and n >= 1, got {k1}, {k2}, {n}")
+    los, his, pg, pl = [], [], [], []
+    for c in range(max(0, k2 - k1), min(k2, n - k1) + 1):  # c: second only
+        b, a = k1 - k2 + c, k2 - c
+        d = n - a - b - c
+        lo, hi = _newcombe_paired(a, b, c, d)
+        los.append(lo)
+        his.append(hi)
+        pg.append(_mcnemar_one_sided(b, c))
+        pl.append(_mcnemar_one_sided(c, b))
+    return PairedDifference((k1 - k2) / n, min(los), max(his), max(pg), max(pl))
+
+
+def binomial_power(p: float, n: int, holds: Callable[[float, float], bool]) -> float:
+    """The probability that ``holds(lo, hi)`` of the Wilson interval (in %) of k/n when k ~ Binomial(n, p):
+    the exact power of a rate criterion if the true rate were ``p`` (a fraction)."""
+    ks = np.arange(n + 1)
+    pmf = _st.binom.pmf(ks, n, min(max(p, 0.0), 1.0))
+    ok = np.array([holds(*(100.0 * v for v in wilson(int(k), n))) for k in ks])
+    return float(pmf[ok].sum())
+
+
+def normal_power(target: float, se: float, low: float | None, high: float | None, strict: bool = False) -> float:
+    """The probability that a 95 % interval ``X ± 1.96 se`` lies in [``low``, ``high``] when X ~ N(target, se):
+    an approximate power of an estimate's criterion if the true value were ``target`` (se from our
+    own interval's width; on the log scale for ratios, the caller transforms)."""
+    lo_edge = -math.inf if low is None else low + Z95 * se
+    hi_edge = math.inf if high is None else high - Z95 * se
+    if se <= 0:
+        inside = lo_edge < target < hi_edge if strict else lo_edge <= target <= hi_edge
+        return 1.0 if inside else 0.0
+    if hi_edge < lo_edge:
+        return 0.0
+    return float(_st.norm.cdf((hi_edge - target) / se) - _st.norm.cdf((lo_edge - target) / se))

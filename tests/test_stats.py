@@ -143,3 +143,28 @@ def test_paired_ratio_cancels_what_the_pairs_share():
     assert lo == pytest.approx(3.0) and hi == pytest.approx(3.0)
     u_lo, u_hi = stats.bootstrap_ratio(3 * load, load, "mean")
     assert u_hi - u_lo > 1.0  # resampled independently, the swing would blur the ratio
+
+
+def test_paired_rate_difference_is_the_worst_case_over_the_pairings():
+    d = stats.paired_rate_difference(196, 99, 200)
+    assert d.difference == pytest.approx(0.485) and 0 < d.lo < 0.485 < d.hi and d.p_greater < 1e-10
+    only = stats.paired_rate_difference(30, 0, 100)  # one pairing only: b = 30, c = 0
+    assert only.lo == pytest.approx(stats._newcombe_paired(0, 30, 0, 70)[0])
+    assert only.p_greater == pytest.approx(0.5 ** 30)
+    same = stats.paired_rate_difference(50, 50, 100)
+    assert same.lo < 0 < same.hi and same.p_greater > 0.05
+    with pytest.raises(ValueError):
+        stats.paired_rate_difference(5, 3, 4)
+
+
+def test_binomial_power_is_exact():
+    assert stats.binomial_power(1.0, 20, lambda lo, hi: lo >= 95.0) == 0.0
+    assert stats.binomial_power(1.0, 100, lambda lo, hi: lo >= 95.0) == 1.0
+    p = stats.binomial_power(0.5, 10, lambda lo, hi: hi <= 80.0)
+    assert 0 < p < 1
+
+
+def test_normal_power():
+    assert stats.normal_power(1.0, 0.0, 0.5, 1.5) == 1.0 and stats.normal_power(2.0, 0.0, 0.5, 1.5) == 0.0
+    assert stats.normal_power(1.0, 0.1, 0.5, 1.5) == pytest.approx(0.9976, abs=1e-3)
+    assert stats.normal_power(0.0, 1.0, -1.0, 1.0) == 0.0  # the interval is wider than the criterion

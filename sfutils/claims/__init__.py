@@ -16,15 +16,18 @@ from __future__ import annotations
 
 from sfutils.claims.judge import RULES, judge, measure
 from sfutils.claims.measure import Estimate, NotRun, Tables
-from sfutils.claims.model import (FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, KINDS, MIN_N, NOT_RUN,
-                                  PIXELS, VERDICTS, Claim, Criterion, Measurement, Verdict, at_least, at_most, band,
+from sfutils.claims import power
+from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, BEYOND_FAILS, BEYOND_HOLDS,
+                                  BEYOND_UNSETTLED, CONTEXT, FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE,
+                                  KINDS, LOW_POWER, MIN_N, MIN_POWER, NOT_RUN, PIXELS, ROLES, VERDICTS, Claim, Criterion, Measurement, Verdict, at_least, at_most, band,
                                   fooling_near, on_pixel_grid, within_half)
 from sfutils.claims.registry import CLAIMS
 from sfutils.claims.report import (compute_markdown, counts, official_agreement_line, ours_text, render_report,
                                    readme_results, render_verdicts, runs_markdown, update_readme, verdict_rows, verdicts,
                                    write_front_readme, write_report)
 
-__all__ = ["CLAIMS", "FAILS", "HOLDS", "HOLDS_STAND_IN", "ILLUSTRATION", "INCONCLUSIVE", "KINDS", "MIN_N", "NOT_RUN",
+__all__ = ["BASELINE_AS_PAPER", "BASELINE_DIFFERS", "BASELINE_UNSETTLED", "BEYOND_FAILS", "BEYOND_HOLDS",
+           "BEYOND_UNSETTLED", "CONTEXT", "LOW_POWER", "MIN_POWER", "ROLES", "power", "CLAIMS", "FAILS", "HOLDS", "HOLDS_STAND_IN", "ILLUSTRATION", "INCONCLUSIVE", "KINDS", "MIN_N", "NOT_RUN",
            "PIXELS", "RULES", "VERDICTS", "Claim", "Criterion", "Estimate", "Measurement", "NotRun", "Tables",
            "Verdict", "at_least", "at_most", "band", "compute_markdown", "counts", "fooling_near", "judge", "measure",
            "official_agreement_line", "on_pixel_grid", "ours_text", "readme_results", "render_report", "render_verdicts",

@@ -1,13 +1,19 @@
-"""Judging a claim: the rule that turns an estimate and its 95 % interval into a verdict.
+"""Judging a claim: the rule that turns an estimate and its interval into a verdict.
 
-* *holds*: the 95 % interval of our estimate lies inside the criterion (*holds on a stand-in*
-  when our model or data is not the paper's); a trend holds when Kendall's rank test gives a
-  one-sided p < 0.05 in the claimed direction;
-* *does not hold*: the interval lies outside it (a trend: significant the other way);
-* *inconclusive*: the interval straddles it, the table gives no interval, or n < 20;
-* *not run in this profile*: the table (or its row) is missing, or the claim cannot be run here
-  (an *unmeasured* claim says why);
-* *illustration*: a single-image or qualitative figure (Figs. 1, 5, 7, 9), shown but not judged.
+* *holds*: the interval of our estimate lies inside the criterion (*holds on a stand-in* when our
+  model, data or baseline is not the paper's); a trend or a test holds when its one-sided
+  p < 0.05 in the claimed direction;
+* *does not hold*: the interval lies outside it (a trend: significant the other way), and the
+  criterion had power ≥ 0.8 at our n (:mod:`sfutils.claims.power`);
+* *inconclusive*: the interval straddles it or the table gives no interval; *inconclusive (low
+  power)*: the criterion could not be met with probability 0.8 at our n even if the true value were
+  the paper's, so a miss is no evidence against the paper;
+* *illustration*: n < 20, a single-image or qualitative figure, or a sentence our setting cannot
+  test (the reason is given): shown, not judged;
+* *not run in this profile*: the table (or its row) is missing, or the claim cannot be run here.
+
+A baseline's own configuration gets *baseline check: …*, context *context (not judged)*, and a
+claim the paper does not make *beyond the paper: …*: none of them is a verdict on SparseFool.
 """
 
 from __future__ import annotations
@@ -16,50 +22,58 @@ import dataclasses
 import math
 
 from sfutils import stats
+from sfutils.claims import power as powers
 from sfutils.claims.measure import Estimate, NotRun, Tables, estimate
-from sfutils.claims.model import (FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, MIN_N, NOT_RUN, Claim,
-                                  Verdict)
+from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, BEYOND_FAILS,
+                                  BEYOND_HOLDS, BEYOND_UNSETTLED, CONTEXT, FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION,
+                                  INCONCLUSIVE, LOW_POWER, MIN_N, MIN_POWER, NOT_RUN, Claim, Measurement, Verdict)
 
 ALPHA = 0.05
-RULES = ("*holds*: the 95 % interval (Wilson for rates, Newcombe for a difference of rates, seeded bootstrap for "
-         "medians and means, resampling whole images where trials share them, the conservative interval of two "
-         "such intervals for ratios) lies inside the criterion; a trend holds when Kendall's rank test gives a "
-         "one-sided p < 0.05 in the claimed direction. *does not hold*: the interval lies outside (a trend: "
-         "significant the other way). *inconclusive*: it straddles the criterion, the table gives no interval, or "
-         "n < 20. *holds on a stand-in*: holds, but our model or data is not the paper's. Medians of perturbed "
-         "pixels are over the fooled images, as the paper's (§4.1); the median with failures counted as ∞ is shown "
-         "beside them. Costs are judged on queries (forward and gradient passes) per image; wall times only from "
-         "the interleaved, repeated speed benchmark. Registry: `sfutils/claims/registry/`.")
+RULES = ("*holds*: our interval (its kind and coverage are in `verdicts.csv`, column `interval`: Wilson 95 % for "
+         "rates; Newcombe's paired interval for two rates on the same images; seeded bootstrap 95 % for medians and "
+         "means, resampling whole images where trials share them, paired where the experiment paired the images; two "
+         "marginal intervals combined for a ratio of unpaired estimates, ≥ 90 % coverage) lies inside the criterion, "
+         "which is one-sided where the paper's sentence has a direction; a trend or a test holds when its one-sided "
+         "p < 0.05 in the claimed direction. *does not hold*: the interval lies outside, and the criterion's power "
+         "(the probability it would hold at our n if the true value were the paper's) is ≥ 0.8. *inconclusive*: it "
+         "straddles the criterion; *inconclusive (low power)*: the criterion's power is < 0.8. *holds on a "
+         "stand-in*: holds, but our model, data or baseline is not the paper's (the caveat says how). "
+         "*illustration*: n < 20, or a sentence our setting cannot test (the reason is given). *baseline check*, "
+         "*context* and *beyond the paper* rows are not verdicts on SparseFool. Medians of perturbed pixels are over "
+         "the fooled images, as the paper's (§4.1); the median with failures counted as ∞ is shown beside them. "
+         "Costs are judged on queries (forward and gradient passes) per image; wall times only from the interleaved, "
+         "repeated speed benchmark. Registry: `sfutils/claims/registry/`.")
+
+_ROLE_LABELS = {
+    "baseline": {HOLDS: BASELINE_AS_PAPER, FAILS: BASELINE_DIFFERS, INCONCLUSIVE: BASELINE_UNSETTLED,
+                 LOW_POWER: BASELINE_UNSETTLED},
+    "beyond": {HOLDS: BEYOND_HOLDS, FAILS: BEYOND_FAILS, INCONCLUSIVE: BEYOND_UNSETTLED, LOW_POWER: BEYOND_UNSETTLED},
+}
 
 
-def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Verdict:
-    """The verdict on ``est`` under the claim's criterion (see the module docstring)."""
+def _outcome(claim: Claim, est: Estimate) -> tuple[str, str, dict[str, float]]:
+    """(holds / does not hold / inconclusive, why, detail) of ``est`` under the claim's criterion."""
     c, kind = claim.criterion, claim.measurement.kind
-    out = dict(value=est.value, lo=est.lo, hi=est.hi, p=est.p, n=est.n, ours=ours, detail=est.detail)
-
-    def verdict(v: str, why: str = "") -> Verdict:
-        return Verdict(claim, HOLDS_STAND_IN if v == HOLDS and not same else v, why=why, **out)
-
-    caveat = f": {claim.caveat}" if claim.caveat else ""
     if est.value is None or math.isnan(est.value):
         if kind == "trend":
-            return verdict(INCONCLUSIVE, "the measure is the same at every setting, so no trend can show" + caveat)
-        return verdict(INCONCLUSIVE, "no value: nothing was fooled, so there is no median")
-    if est.n < MIN_N:
-        return verdict(INCONCLUSIVE, f"n = {est.n} < {MIN_N} images: an illustration, not a result")
-    if kind == "trend":
+            return INCONCLUSIVE, "the measure is the same at every setting, so no trend can show", est.detail
+        return INCONCLUSIVE, "no value: nothing was fooled, so there is no median", est.detail
+    if kind in ("trend", "pvalue"):
         want = 1 if c.low is not None else -1
-        t = stats.Trend(est.value, est.p if est.p is not None else math.nan, 0)
-        p_want, p_other = t.one_sided_p(want), t.one_sided_p(-want)
-        out["detail"] = {**est.detail, "one-sided p": p_want}
+        if kind == "pvalue":  # a test of the claimed effect (one direction): p is the test's
+            p_want, p_other = (est.p if est.p is not None else math.nan), math.nan
+        else:
+            t = stats.Trend(est.value, est.p if est.p is not None else math.nan, 0)
+            p_want, p_other = t.one_sided_p(want), t.one_sided_p(-want)
+        detail = {**est.detail, "one-sided p": p_want}
         if p_want < ALPHA:
-            return verdict(HOLDS)
+            return HOLDS, "", detail
         if p_other < ALPHA:
-            return verdict(FAILS, claim.caveat or "the trend runs the other way")
-        return verdict(INCONCLUSIVE, f"no significant trend (one-sided Kendall p = {p_want:.2g})" + caveat)
+            return FAILS, "the trend runs the other way", detail
+        return INCONCLUSIVE, f"not significant (one-sided p = {p_want:.2g})", detail
     if est.lo is None or est.hi is None:
-        return verdict(INCONCLUSIVE, "the table gives no 95 % interval for this estimate (re-run notebook "
-                       f"{claim.measurement.notebook} to write it)")
+        return INCONCLUSIVE, ("the table gives no 95 % interval for this estimate (re-run notebook "
+                              f"{claim.measurement.notebook} to write it)"), est.detail
     if c.strict:  # (low, high): an interval reaching a bound does not show the claim, and one beyond it refutes it
         inside = (c.low is None or est.lo > c.low) and (c.high is None or est.hi < c.high)
         outside = (c.low is not None and est.hi <= c.low) or (c.high is not None and est.lo >= c.high)
@@ -67,10 +81,47 @@ def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Ve
         inside = (c.low is None or est.lo >= c.low) and (c.high is None or est.hi <= c.high)
         outside = (c.low is not None and est.hi < c.low) or (c.high is not None and est.lo > c.high)
     if inside:
-        return verdict(HOLDS)
+        return HOLDS, "", est.detail
     if outside:
-        return verdict(FAILS, claim.caveat or "the 95 % interval lies outside the criterion")
-    return verdict(INCONCLUSIVE, f"the 95 % interval straddles the criterion ({c.text})")
+        return FAILS, "the interval lies outside the criterion", est.detail
+    return INCONCLUSIVE, f"the interval straddles the criterion ({c.text})", est.detail
+
+
+def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Verdict:
+    """The verdict on ``est`` under the claim's criterion and role (see the module docstring)."""
+    pw = powers.power(claim, est) if claim.role in ("sparsefool", "baseline") else None
+    out = dict(value=est.value, lo=est.lo, hi=est.hi, p=est.p, n=est.n, ours=ours, power=pw, coverage=est.coverage)
+    caveat = f"caveat: {claim.caveat}" if claim.caveat else ""
+
+    def verdict(v: str, why: str = "", detail: dict[str, float] | None = None) -> Verdict:
+        why = "; ".join(w for w in (why, caveat) if w)
+        return Verdict(claim, v, why=why, detail=est.detail if detail is None else detail, **out)
+
+    if claim.role == "context":
+        return verdict(CONTEXT, "shown beside the claims, not judged")
+    if claim.role == "shown":
+        return verdict(ILLUSTRATION, claim.measurement.reason or "shown, not judged")
+    if est.n < MIN_N and not (est.value is None or math.isnan(est.value)):
+        return verdict(ILLUSTRATION, f"n = {est.n} < {MIN_N} images: an illustration, not a result")
+    v, why, detail = _outcome(claim, est)
+    if v in (FAILS, INCONCLUSIVE) and pw is not None and pw < MIN_POWER:
+        why = (f"power {pw:.2f} < {MIN_POWER:g}: at n = {est.n} the criterion would be met with probability "
+               f"{pw:.2f} even if the true value were the paper's ({why})")
+        v = LOW_POWER
+    if claim.role in _ROLE_LABELS:
+        return verdict(_ROLE_LABELS[claim.role][v], why, detail)
+    return verdict(HOLDS_STAND_IN if v == HOLDS and not same else v, why, detail)
+
+
+def _estimate(m: Measurement, tables: Tables) -> tuple[Estimate, Measurement, str]:
+    """The estimate of ``m`` (or, when ``m`` is not run, of its fallback, with a note saying why)."""
+    try:
+        return estimate(m, tables), m, ""
+    except NotRun as err:
+        if m.fallback is None:
+            raise
+        est, used, note = _estimate(m.fallback, tables)
+        return est, used, "; ".join(n for n in (f"read from {m.fallback.table} ({err})", note) if n)
 
 
 def measure(claim: Claim, tables: Tables) -> Verdict:
@@ -83,16 +134,16 @@ def measure(claim: Claim, tables: Tables) -> Verdict:
     if m.kind == "illustration":
         if m.figure and not tables.has_figure(m.figure):
             return Verdict(claim, NOT_RUN, ours=fallback, why=f"figure {m.figure} was not made in this run")
-        return Verdict(claim, ILLUSTRATION, ours=fallback, why="a single-image or qualitative figure: shown, not judged")
+        return Verdict(claim, ILLUSTRATION, ours=fallback,
+                       why=m.reason or "a single-image or qualitative figure: shown, not judged")
     try:
-        est = estimate(m, tables)
+        est, used, note = _estimate(m, tables)
     except NotRun as err:
         return Verdict(claim, NOT_RUN, ours=fallback, why=str(err))
     row = est.row
-    model = str(row[m.model_column]) if row is not None and m.model_column and m.model_column in row.index else None
+    col = used.model_column
+    model = str(row[col]) if row is not None and col and col in row.index else None
     v = judge(claim, est, claim.our_setting.replace("{model}", model or "our model"), same=model in claim.same_models)
-    if not est.unfinished:
-        return v
-    note = ", ".join(f"n = {n} of the {planned} images planned" for n, planned in est.unfinished)
-    note += ": the run is not finished"
-    return dataclasses.replace(v, why=f"{v.why}; {note}" if v.why else note)
+    notes = [n for n in (note, ", ".join(f"n = {n} of the {planned} images planned" for n, planned in est.unfinished)
+                         + (": the run is not finished" if est.unfinished else "")) if n]
+    return dataclasses.replace(v, why="; ".join([v.why] + notes if v.why else notes)) if notes else v

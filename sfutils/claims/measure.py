@@ -2,11 +2,13 @@
 kind, each returning an :class:`Estimate` (value, 95 % interval or p-value, n) for
 :func:`sfutils.claims.judge.judge`.
 
-Intervals: a rate gets the Wilson interval (:func:`sfutils.stats.rate_interval`); a median or
-mean the seeded bootstrap interval the experiment wrote beside it (columns
-:func:`sfutils.stats.ci_columns`); a ratio of two such estimates the conservative interval of
-:func:`sfutils.stats.ratio_bounds`; a difference of two rates Newcombe's interval; a trend
-Kendall's rank test. Wall times are judged only from the interleaved, repeated benchmark table
+Intervals (each :class:`Estimate` names its own in ``coverage``): a rate gets the Wilson interval
+(:func:`sfutils.stats.rate_interval`); a median or mean the seeded bootstrap interval the
+experiment wrote beside it (columns :func:`sfutils.stats.ci_columns`), paired where the
+experiment paired it; a ratio of two such estimates the conservative interval of
+:func:`sfutils.stats.ratio_bounds` (≥ 90 % coverage, not 95 %); a difference of two rates on the
+same images Newcombe's paired interval at the least favourable pairing
+(:func:`sfutils.stats.paired_rate_difference`); a trend Kendall's rank test. Wall times are judged only from the interleaved, repeated benchmark table
 (``01_speed_bench``), never from a full run's per-chunk batch times, which vary several-fold with
 the load of a shared machine.
 """
@@ -41,6 +43,7 @@ class Estimate:
     row: pd.Series | None = None
     detail: dict[str, float] = field(default_factory=dict)
     unfinished: tuple[tuple[int, int], ...] = ()  # (n, planned) of each row read whose run is not finished
+    coverage: str = ""  # the interval's kind and the coverage it has
 
 
 class Tables:
@@ -100,7 +103,7 @@ def _rate(m: Measurement, t: Tables) -> Estimate:
     row = t.one(m.table or "", m.rows)
     n, value = int(row[m.n_column]), num(row[m.columns[0]])
     lo, hi = stats.rate_interval(value, n) if not math.isnan(value) else (None, None)
-    return Estimate(value, n, lo, hi, row=row)
+    return Estimate(value, n, lo, hi, row=row, coverage="Wilson 95 %")
 
 
 def _estimate(m: Measurement, t: Tables) -> Estimate:
@@ -110,16 +113,17 @@ def _estimate(m: Measurement, t: Tables) -> Estimate:
     detail = {}
     if len(m.columns) > 1 and m.columns[1] in row.index:  # e.g. the median with failures counted as ∞
         detail[m.columns[1]] = num(row[m.columns[1]])
-    return Estimate(value, n, lo, hi, row=row, detail=detail)
+    return Estimate(value, n, lo, hi, row=row, detail=detail, coverage="seeded bootstrap 95 % (percentile)")
 
 
 def _ratio(m: Measurement, t: Tables) -> Estimate:
-    top, bottom = t.one(m.table or "", m.rows), t.one(m.table or "", m.denominator_rows)
+    top, bottom = t.one(m.table or "", m.rows), t.one(m.denominator_table or m.table or "", m.denominator_rows)
     a, b = num(top[m.columns[0]]), num(bottom[m.columns[1]])
     ia, ib = interval(top, m.columns[0]), interval(bottom, m.columns[1])
     lo, hi = stats.ratio_bounds(ia, ib) if ia and ib else (None, None)
     n = min(int(top[m.n_column]), int(bottom[m.n_column]))
-    return Estimate(a / b if b > 0 else math.nan, n, lo, hi, row=top)
+    return Estimate(a / b if b > 0 else math.nan, n, lo, hi, row=top,
+                    coverage="two marginal 95 % intervals combined: ≥ 90 % coverage (conservative)")
 
 
 def _min_rate(m: Measurement, t: Tables) -> Estimate:
@@ -129,7 +133,8 @@ def _min_rate(m: Measurement, t: Tables) -> Estimate:
     if not bounds:
         return Estimate(math.nan, int(sel[m.n_column].min()), row=sel.iloc[0])
     (lo, hi), row = min(bounds, key=lambda b: b[0][0])
-    return Estimate(num(row[m.columns[0]]), int(row[m.n_column]), lo, hi, row=row)
+    return Estimate(num(row[m.columns[0]]), int(row[m.n_column]), lo, hi, row=row,
+                    coverage="Wilson 95 % of the lowest rate (each row's own)")
 
 
 def _trend(m: Measurement, t: Tables) -> Estimate:
@@ -145,18 +150,29 @@ def _gap(m: Measurement, t: Tables) -> Estimate:
     lo_col, hi_col = stats.ci_columns(f"{m.columns[0]} - {m.columns[1]}")
     lo, hi = (float(sel[lo_col].min()), float(sel[hi_col].max())) if {lo_col, hi_col} <= set(sel.columns) \
         else (None, None)
-    return Estimate(value, int(sel[m.n_column].min()), lo, hi, row=sel.iloc[0])
+    return Estimate(value, int(sel[m.n_column].min()), lo, hi, row=sel.iloc[0],
+                    coverage="each row's 95 % interval of the difference; the extremes over the rows")
 
 
 def _rate_gap(m: Measurement, t: Tables) -> Estimate:
-    """Rate columns[0] minus rate columns[1] of one row, both over its n images (Newcombe)."""
+    """Rate columns[0] minus rate columns[1] of one row, both over its n images (the same images):
+    Newcombe's paired interval at the least favourable pairing the two counts allow."""
     row = t.one(m.table or "", m.rows)
     n, rates = int(row[m.n_column]), [num(row[c]) for c in m.columns[:2]]
     if any(math.isnan(r) for r in rates):
         return Estimate(math.nan, n, row=row)
     k1, k2 = (int(round(r / 100.0 * n)) for r in rates)
-    lo, hi = stats.newcombe_difference(k1, n, k2, n)
-    return Estimate(100.0 * (k1 - k2) / n, n, 100.0 * lo, 100.0 * hi, row=row)
+    d = stats.paired_rate_difference(k1, k2, n)
+    return Estimate(100.0 * d.difference, n, 100.0 * d.lo, 100.0 * d.hi, row=row,
+                    detail={"McNemar one-sided p (worst case)": d.p_greater},
+                    coverage="Newcombe's paired 95 % interval, worst case over the pairings the counts allow (≥ 95 %)")
+
+
+def _pvalue(m: Measurement, t: Tables) -> Estimate:
+    """A test the experiment ran on per-image data: columns[0] its statistic, columns[1] its p-value."""
+    row = t.one(m.table or "", m.rows)
+    return Estimate(num(row[m.columns[0]]), int(row[m.n_column]), p=num(row[m.columns[1]]), row=row,
+                    coverage="the test's p-value")
 
 
 def _mean_estimate(m: Measurement, t: Tables) -> Estimate:
@@ -166,7 +182,8 @@ def _mean_estimate(m: Measurement, t: Tables) -> Estimate:
     value = float(sel[m.columns[0]].astype(float).mean())
     lo, hi = (sum(b[0] for b in bounds) / len(bounds), sum(b[1] for b in bounds) / len(bounds)) \
         if all(bounds) else (None, None)
-    return Estimate(value, int(sel[m.n_column].min()), lo, hi, row=None, detail={"rows": len(sel)})
+    return Estimate(value, int(sel[m.n_column].min()), lo, hi, row=None, detail={"rows": len(sel)},
+                    coverage="the mean of the rows' 95 % bounds (conservative: ≥ 95 %)")
 
 
 def _spread(m: Measurement, t: Tables) -> Estimate:
@@ -179,11 +196,14 @@ def _spread(m: Measurement, t: Tables) -> Estimate:
     top, bottom = sel.iloc[int(values.idxmax())], sel.iloc[int(values.idxmin())]
     ia, ib = interval(top, m.columns[0]), interval(bottom, m.columns[0])
     lo, hi = stats.ratio_bounds(ia, ib) if ia and ib else (None, None)
-    return Estimate(float(values.max() / values.min()), int(sel[m.n_column].min()), lo, hi, row=None)
+    return Estimate(float(values.max() / values.min()), int(sel[m.n_column].min()), lo, hi, row=None,
+                    coverage="two marginal 95 % intervals combined: ≥ 90 % coverage (conservative)")
 
 
 def _transfer_mean(m: Measurement, t: Tables) -> Estimate:
-    """Pooled off-diagonal transfer rate: a pair's trials are the images its source fooled."""
+    """Pooled off-diagonal transfer rate: a pair's trials are the images its source fooled. The
+    pairs reuse the same images, so the interval is Wilson's at the trials of one pair on average
+    (as if an image's trials in every pair agreed: conservative) and n is the images, not the trials."""
     table, rows, column = m.n_source  # type: ignore[misc]
     n = int(t.one(table, rows)[column])
     sel = t.select(m.table or "", m.rows)
@@ -197,13 +217,15 @@ def _transfer_mean(m: Measurement, t: Tables) -> Estimate:
     if trials == 0:
         return Estimate(math.nan, n, row=sel.iloc[0])
     value = 100.0 * fooled / trials
-    lo, hi = stats.rate_interval(value, trials)
-    return Estimate(value, n, lo, hi, row=sel.iloc[0], detail={"pair trials": trials})
+    pairs = sum(1 for s, tgt in rate if s != tgt and not math.isnan(rate[(s, tgt)]))
+    lo, hi = stats.rate_interval(value, max(1, round(trials / pairs)))
+    return Estimate(value, n, lo, hi, row=sel.iloc[0], detail={"pair trials": trials},
+                    coverage="Wilson 95 % at one pair's trials (images shared by the pairs: conservative)")
 
 
 MEASURES: dict[str, Callable[[Measurement, Tables], Estimate]] = {
     "rate": _rate, "estimate": _estimate, "ratio": _ratio, "min_rate": _min_rate, "trend": _trend, "gap": _gap,
-    "rate_gap": _rate_gap, "mean_estimate": _mean_estimate, "spread": _spread, "transfer_mean": _transfer_mean,
+    "rate_gap": _rate_gap, "paired_drop": _rate_gap, "pvalue": _pvalue, "mean_estimate": _mean_estimate, "spread": _spread, "transfer_mean": _transfer_mean,
 }
 
 
@@ -212,7 +234,10 @@ def estimate(m: Measurement, tables: Tables) -> Estimate:
     or its row is missing; an estimate's second column, the median with failures, is optional)."""
     needed = m.columns[:1] if m.kind == "estimate" else m.columns
     if m.table:
-        missing = [c for c in needed if c not in tables.read(m.table).columns]
+        have = tables.read(m.table).columns
+        if any(c not in have for c in m.requires):
+            raise NotRun(m.reason or f"table {m.table} lacks {', '.join(c for c in m.requires if c not in have)}")
+        missing = [c for c in needed if c not in have]
         if missing:
             raise NotRun(f"table {m.table} has no column {missing[0]!r} (re-run notebook {m.notebook} to write it)")
     est = MEASURES[m.kind](m, tables)
@@ -223,11 +248,11 @@ def estimate(m: Measurement, tables: Tables) -> Estimate:
 def _unfinished(m: Measurement, tables: Tables) -> tuple[tuple[int, int], ...]:
     """(n, planned) of every row ``m`` reads (its ``rows`` and ``denominator_rows``) whose n is below
     the table's :data:`sfutils.stats.N_PLANNED`: a run still being computed, judged on the images stored so far."""
-    if not m.table or stats.N_PLANNED not in tables.read(m.table).columns:
-        return ()
     found = []
-    for rows in (m.rows, m.denominator_rows):
-        for _, r in (tables.select(m.table, rows).iterrows() if rows else ()):
+    for table, rows in ((m.table, m.rows), (m.denominator_table or m.table, m.denominator_rows)):
+        if not table or not rows or stats.N_PLANNED not in tables.read(table).columns:
+            continue
+        for _, r in tables.select(table, rows).iterrows():
             n, planned = num(r[m.n_column]), num(r[stats.N_PLANNED])
             if not math.isnan(planned) and n < planned:
                 found.append((int(n), int(planned)))

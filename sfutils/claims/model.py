@@ -8,11 +8,25 @@ import math
 from dataclasses import dataclass, field
 
 MIN_N = 20  # fewer images than this: an illustration, never a match
-HOLDS, HOLDS_STAND_IN, FAILS, INCONCLUSIVE, NOT_RUN, ILLUSTRATION = (
-    "holds", "holds on a stand-in", "does not hold", "inconclusive", "not run in this profile", "illustration")
-VERDICTS = (HOLDS, HOLDS_STAND_IN, FAILS, INCONCLUSIVE, NOT_RUN, ILLUSTRATION)
-KINDS = ("rate", "estimate", "ratio", "min_rate", "trend", "gap", "rate_gap", "mean_estimate", "spread",
-         "transfer_mean", "illustration", "unmeasured")
+MIN_POWER = 0.8  # below this, a claim is never "does not hold": the criterion could not be met at our n
+HOLDS, HOLDS_STAND_IN, FAILS, INCONCLUSIVE, LOW_POWER, NOT_RUN, ILLUSTRATION = (
+    "holds", "holds on a stand-in", "does not hold", "inconclusive", "inconclusive (low power)",
+    "not run in this profile", "illustration")
+# Claims that are not SparseFool's verdicts: a baseline's own configuration, numbers shown as context,
+# and claims the paper does not make (notebook 06's).
+BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED = (
+    "baseline check: as the paper's", "baseline check: differs from the paper's", "baseline check: unsettled")
+CONTEXT = "context (not judged)"
+BEYOND_HOLDS, BEYOND_FAILS, BEYOND_UNSETTLED = (
+    "beyond the paper: holds", "beyond the paper: does not hold", "beyond the paper: inconclusive")
+VERDICTS = (HOLDS, HOLDS_STAND_IN, FAILS, INCONCLUSIVE, LOW_POWER, NOT_RUN, ILLUSTRATION, BASELINE_AS_PAPER,
+            BASELINE_DIFFERS, BASELINE_UNSETTLED, CONTEXT, BEYOND_HOLDS, BEYOND_FAILS, BEYOND_UNSETTLED)
+# What a claim is: SparseFool's (the paper's claim, judged), a baseline's configuration (checked against
+# the paper's baseline numbers, never a SparseFool verdict), context (shown, not judged), the paper's
+# sentence where our data cannot test it (shown, with the reason), or a claim beyond the paper.
+ROLES = ("sparsefool", "baseline", "context", "shown", "beyond")
+KINDS = ("rate", "estimate", "ratio", "min_rate", "trend", "gap", "rate_gap", "paired_drop", "mean_estimate",
+         "spread", "transfer_mean", "pvalue", "illustration", "unmeasured")
 # Pixels per image (spatial positions) of each data set as the attacks count them, for pixel-grid bounds.
 PIXELS = {"mnist": 28 * 28, "cifar10": 32 * 32, "imagenet": 224 * 224}
 Rows = tuple[tuple[str, str], ...]
@@ -28,11 +42,19 @@ class Measurement:
     ``ratio`` (columns[0] of ``rows`` / columns[1] of ``denominator_rows``), ``min_rate`` (the
     worst of several rates), ``trend`` (columns[1] against columns[0]: Kendall, one-sided),
     ``gap`` (mean of columns[0] - columns[1] with the table's interval of the difference),
-    ``rate_gap`` (rate columns[0] minus rate columns[1] of one row: Newcombe), ``mean_estimate``
+    ``rate_gap`` (rate columns[0] minus rate columns[1] of one row, on the same images: Newcombe's
+    paired interval at the least favourable pairing), ``paired_drop`` (the same difference, judged
+    on that interval: e.g. fooling before minus after clipping), ``pvalue`` (columns[0] is a
+    statistic and columns[1] its p-value, written by the experiment), ``mean_estimate``
     (the mean of several rows' estimates), ``spread`` (largest over smallest estimate of the rows),
     ``transfer_mean`` (a Table 3 fooling matrix with ``n_source`` = (table, rows, column) giving
     images per source), ``illustration`` (``figure`` exists) and ``unmeasured`` (a claim this
     repository cannot test, with ``reason``).
+
+    ``requires``: columns that must be in ``table`` for it to be the run this claim reads (e.g. the
+    uncapped Table 2 of issue 33), else the claim is not run, saying ``reason``; ``fallback``: the
+    measurement read when this one is not run (its ``reason`` says what it lacks);
+    ``denominator_table``: the table of ``denominator_rows`` when not ``table``.
     """
 
     notebook: str
@@ -47,6 +69,9 @@ class Measurement:
     n_source: tuple[str, Rows, str] | None = None
     figure: str | None = None
     reason: str = ""
+    requires: tuple[str, ...] = ()
+    fallback: Measurement | None = None
+    denominator_table: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -81,7 +106,14 @@ class Claim:
     paper_setting: str
     our_setting: str  # "{model}" is replaced by the model named in the measured row
     same_models: tuple[str, ...] = ()  # our models with which the setting is the paper's
-    caveat: str = ""  # why ours may differ: the one sentence shown when the claim does not hold
+    caveat: str = ""  # how our setting differs from the paper's: shown whatever the verdict
+    reading: str = ""  # how the sentence becomes a statistic, a direction and a tolerance, and why
+    role: str = "sparsefool"  # one of ROLES
+    target: float | None = None  # the paper's value in our statistic's units: the power is computed at it
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"{self.id}: unknown role {self.role!r}; known: {', '.join(ROLES)}")
 
 
 @dataclass(frozen=True)
@@ -98,6 +130,8 @@ class Verdict:
     ours: str = ""
     why: str = ""
     detail: dict[str, float] = field(default_factory=dict)
+    power: float | None = None  # P(judged to hold at our n | the true value is the paper's), see claims.power
+    coverage: str = ""  # what the interval is and the coverage it has
 
 
 def at_least(value: float, text: str) -> Criterion:

@@ -41,7 +41,7 @@ def _fmt(x: float) -> str:
 def ours_text(v: Verdict) -> str:
     """Our estimate with its 95 % interval (or trend p-value) in words."""
     unit = v.claim.measurement.unit
-    if v.verdict in (NOT_RUN, ILLUSTRATION) or v.value is None:
+    if v.verdict == NOT_RUN or v.value is None:
         return "see the figure" if v.verdict == ILLUSTRATION else "—"
     if math.isnan(v.value):
         return "n/a"
@@ -64,8 +64,10 @@ def verdict_rows(vs: Sequence[Verdict]) -> pd.DataFrame:
         "id": v.claim.id, "notebook": v.claim.measurement.notebook, "where": v.claim.where, "claim": v.claim.claim,
         "paper": v.claim.paper, "ours (95 % interval)": ours_text(v), "n": "" if v.n is None else str(v.n),
         "criterion": v.claim.criterion.text, "our setting": v.ours, "paper's setting": v.claim.paper_setting,
-        "verdict": v.verdict, "why": v.why, "value": v.value, "lo": v.lo, "hi": v.hi,
-        "one-sided p": v.detail.get("one-sided p"),  # a trend's, in the claimed direction: what the verdict reads
+        "verdict": v.verdict, "why": v.why, "reading": v.claim.reading, "caveat": v.claim.caveat,
+        "role": v.claim.role, "value": v.value, "lo": v.lo, "hi": v.hi, "interval": v.coverage,
+        "one-sided p": v.detail.get("one-sided p"),  # a trend's or a test's, in the claimed direction
+        "power": v.power,  # P(holds at our n | the paper's value): sfutils.claims.power
     } for v in vs])
 
 

@@ -9,6 +9,12 @@ CIFAR_STAND_IN = "a stand-in net (named in our setting) on JPEG CIFAR-10"
 LITE_PAIRING = ("Lite0/1/2 stand in for VGG-16/ResNet-101/DenseNet-161 in order of depth; no pixel verdict depends "
                 "on that pairing (each is judged against the paper's range over its four nets)")
 QUERIES = "queries/image (ours)"  # forward + gradient passes per image, from the attacks' own counters
+# The readings the registry shares: how a sentence about a fooling rate or a median becomes a criterion.
+READ_FOOLING = ("A fooling rate: the share of the attacked images whose label changed, judged one-sided (fooling more "
+                "never refutes it) against the paper's rate less 5 points, on the Wilson interval.")
+READ_PIXELS = ("The median share of perturbed pixels over the fooled images (the paper's statistic, §4.1), within "
+               "± 50 % of the paper's value rounded outward to whole pixels: two-sided, since both a much sparser and "
+               "a much denser result would differ from the paper.")
 ATTACK_NAMES = {"sparsefool": "SparseFool", "jsma": "JSMA", "one_pixel": "the one-pixel attack"}
 _JSMA_OURS = "JSMA here is this repository's untargeted version (random target, θ = +1)"
 ATTACK_CAVEAT = {
@@ -29,7 +35,8 @@ ATTACK_CAVEAT = {
 def ours_table1(dataset: str) -> tuple[str, tuple[str, ...], str]:
     """(our setting, models with the paper's setting, stand-in caveat) of a Table 1 data set."""
     if dataset == "mnist":
-        return "{model} (LeNet trained here) on the MNIST test set", ("lenet-mnist",), ""
+        return ("{model} (LeNet trained here: the paper's architecture, data and λ; our own training run) on the "
+                "MNIST test set", ("lenet-mnist",), "")
     return f"{{model}} (stand-in) on {CIFAR_JPEG}", (), CIFAR_STAND_IN
 
 
