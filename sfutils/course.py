@@ -1,0 +1,245 @@
+"""Checks for the course's exercises: each tests properties of a correct answer, not this package's code.
+
+Every ``check_*`` returns quietly (after printing what it verified) or raises :class:`ExerciseFailed`
+with what is wrong, in words. A stub that still raises ``NotImplementedError`` fails with the stub's
+hint. The LinearSolver and SparseFool checks accept any implementation of the paper's Algorithms 1
+and 2 (Eqs. 4-5, §3.1-3.3), with or without the authors' code's extras (the offset beta, the 1e-4
+minimum step, the final (1 + epsilon) step).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from sfutils import stats
+from sfutils.attacks import linear_solver, sparsefool
+
+# How far past the hyperplane a LinearSolver answer may land: the authors' offset beta = 1e-3 and
+# their minimum step of 1e-4 (times |w_d| <= 1) stay well inside it.
+PAST_PLANE = 5e-3
+# A coordinate that moves less than this counts as unmoved: the paper's loop, landing on B up to
+# float round-off, may take one more step of about 1e-16.
+TINY_MOVE = 1e-9
+
+
+class ExerciseFailed(AssertionError):
+    """An exercise's answer does not have a property every correct answer has (message says which)."""
+
+
+def _call(name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, with a stub's ``NotImplementedError`` turned into a failed check."""
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError as err:
+        raise ExerciseFailed(f"{name} is still the stub: replace `raise NotImplementedError` by your answer. "
+                             f"{err}".strip()) from None
+
+
+def _fail(name: str, what: str) -> None:
+    raise ExerciseFailed(f"{name}: {what}")
+
+
+def first_step(x: torch.Tensor, w: torch.Tensor, x_b: torch.Tensor, lb: torch.Tensor,
+               ub: torch.Tensor) -> tuple[int, int, bool]:
+    """Algorithm 1's first step on one sample (1-D tensors): the coordinate d of Eq. (5), the
+    direction (+1/-1) it moves towards B = {z : w.(z - x_B) = 0}, and whether Q clips the step of Eq. (4)."""
+    d = int(w.abs().argmax())
+    f = float(w @ (x - x_b))
+    direction = -int(math.copysign(1, f)) * int(torch.sign(w[d]))
+    step = abs(f) / abs(float(w[d]))
+    room = float(ub[d] - x[d]) if direction > 0 else float(x[d] - lb[d])
+    return d, direction, step > room
+
+
+def _random_problems(trials: int, dim: int, seed: int, box: float = 0.2, distance: float = 0.5,
+                     reachable: bool = True) -> list[tuple[torch.Tensor, ...]]:
+    """Random linearised problems (x, w, x_B, lb, ub), 1-D float64: x on the clean side of B, and B
+    reachable inside the box (with room to spare, if ``reachable``), so that Algorithm 1 ends on B."""
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    while len(out) < trials:
+        x = torch.rand(dim, generator=g, dtype=torch.float64)
+        w = torch.randn(dim, generator=g, dtype=torch.float64)
+        w = w / w.norm()
+        x_b = x + distance * w  # w.(x - x_B) = -distance < 0
+        lb, ub = (x - box).clamp(0, 1), (x + box).clamp(0, 1)
+        reach = float((w * (torch.where(w > 0, ub, lb) - x)).sum())  # w.(corner - x): the most the box allows
+        if reach > 1.05 * distance or not reachable:
+            out.append((x, w, x_b, lb, ub))
+    return out
+
+
+def check_first_step(predict: Callable[..., tuple[int, int, bool]], x: torch.Tensor, w: torch.Tensor,
+                     x_b: torch.Tensor, lb: torch.Tensor, ub: torch.Tensor, seed: int = 0) -> None:
+    """Exercise "predict the first step": ``predict(x, w, x_b, lb, ub)`` (1-D tensors) -> (d, direction, clipped),
+    on the given point and on 20 random 2-D problems (boxes of several sizes)."""
+    name = "predict_first_step"
+    problems = [(x, w, x_b, lb, ub)] + [p for i, box in enumerate((0.05, 0.2, 0.6))
+                                         for p in _random_problems(7, 2, seed + i, box=box, distance=0.3, reachable=False)][:20]
+    for k, (xk, wk, bk, lk, uk) in enumerate(problems):
+        got = _call(name, predict, xk.clone(), wk.clone(), bk.clone(), lk.clone(), uk.clone())
+        if not isinstance(got, tuple) or len(got) != 3:
+            _fail(name, f"return a tuple (d, direction, clipped), got {got!r}")
+        d, direction, clipped = got
+        want = first_step(xk, wk, bk, lk, uk)
+        where = "the followed point" if k == 0 else f"random problem {k}"
+        if int(d) != want[0]:
+            _fail(name, f"on {where} you picked coordinate {int(d)}, but Eq. (5) picks the largest |w_d|: "
+                        f"|w| = {[round(v, 3) for v in wk.abs().tolist()]}")
+        if int(direction) != want[1]:
+            _fail(name, f"on {where} coordinate {want[0]} must move {'up' if want[1] > 0 else 'down'} (towards B): "
+                        "the sign of Eq. (4)'s step is sign(w_d) times the side of B still to reach, "
+                        "-sign(w.(x - x_B))")
+        if bool(clipped) != want[2]:
+            _fail(name, f"on {where} the step {'is' if want[2] else 'is not'} clipped: compare the length "
+                        "|w.(x - x_B)| / |w_d| of Eq. (4) with the room between x_d and the box wall it moves "
+                        "towards (lb or ub)")
+    print(f"predict_first_step: correct on the followed point and {len(problems) - 1} random problems")
+
+
+def check_linear_solver(solver: Callable[..., torch.Tensor], trials: int = 20, dim: int = 20, seed: int = 0) -> None:
+    """Exercise "LinearSolver": ``solver(x, w, x_b, lb, ub)`` (1-D tensors) -> the new point, on random problems.
+
+    A correct Algorithm 1 answer lies in the box, is on B or just past it (at most :data:`PAST_PLANE`
+    in w.(z - x_B), w of unit length), moves the coordinates of largest |w| first (Eq. 5), no more
+    of them than the reference needs, and leaves its inputs untouched.
+    """
+    name = "my_linear_solver"
+    for k, (x, w, x_b, lb, ub) in enumerate(_random_problems(trials, dim, seed)):
+        inputs = [t.clone() for t in (x, w, x_b, lb, ub)]
+        z = _call(name, solver, *inputs)
+        if any(not torch.equal(a, b) for a, b in zip(inputs, (x, w, x_b, lb, ub))):
+            _fail(name, "it changed one of its inputs in place: work on a copy (x.clone())")
+        if not isinstance(z, torch.Tensor) or z.shape != x.shape:
+            _fail(name, f"return a tensor of the shape of x {tuple(x.shape)}, got {getattr(z, 'shape', type(z))}")
+        z = z.double()
+        if (z < lb - 1e-9).any() or (z > ub + 1e-9).any():
+            _fail(name, f"problem {k}: the point leaves the box [lb, ub] at coordinates "
+                        f"{((z < lb - 1e-9) | (z > ub + 1e-9)).nonzero().flatten().tolist()}: apply Q (clip) after every step")
+        f0, f = float(w @ (x - x_b)), float(w @ (z - x_b))
+        if f < -1e-6 * abs(f0):
+            _fail(name, f"problem {k}: the point stops short of B (w.(z - x_B) = {f:.2e}, started at {f0:.2e}): "
+                        "keep stepping (next largest |w_d|) until the hyperplane is reached")
+        if f > PAST_PLANE:
+            _fail(name, f"problem {k}: the point goes {f:.2e} past B: the step of Eq. (4) should land on B, "
+                        "not beyond it")
+        moved = ((z - x).abs() > TINY_MOVE).nonzero().flatten()  # a float round-off step on B is no move
+        order = w.abs().argsort(descending=True, stable=True)
+        if set(moved.tolist()) != set(order[:len(moved)].tolist()):
+            _fail(name, f"problem {k}: it moved coordinates {sorted(moved.tolist())}, but Eq. (5) uses the "
+                        f"largest |w_d| first: {sorted(order[:len(moved)].tolist())}")
+        ref = linear_solver(x[None], w[None], x_b[None], lb[None], ub[None])[0]
+        if len(moved) > int(((ref - x).abs() > TINY_MOVE).sum()):
+            _fail(name, f"problem {k}: it moved {len(moved)} coordinates where {int((ref != x).sum())} suffice: "
+                        "stop as soon as B is reached")
+    print(f"my_linear_solver: in the box, on B, sparse and in the order of Eq. (5) on {trials} random problems")
+
+
+def check_lambda_sweep(table: Any, model: nn.Module, x: torch.Tensor, lams: Sequence[float]) -> None:
+    """Exercise "what does lambda buy": ``table`` (a DataFrame) has one row per lambda with the
+    columns of the exercise, and its fooling rates and mean iterations are those of SparseFool on ``x``."""
+    name = "lambda_sweep"
+    columns = ["lambda", "fooling rate %", "mean iterations", "mean ||r||_1 (fooled)", "one coordinate %"]
+    missing = [c for c in columns if c not in getattr(table, "columns", [])]
+    if missing:
+        _fail(name, f"the table lacks the columns {missing}")
+    if [float(v) for v in table["lambda"]] != [float(v) for v in lams]:
+        _fail(name, f"one row per lambda in {list(lams)}, got {table['lambda'].tolist()}")
+    for lam in lams:
+        res = sparsefool(model, x, lam=float(lam))
+        row = table[table["lambda"] == lam].iloc[0]
+        rate, iters = float(row["fooling rate %"]), float(row["mean iterations"])
+        if abs(rate - res.fooling_rate()) > 1e-6:
+            _fail(name, f"lambda = {lam:g}: fooling rate {rate:.2f}% but SparseFool fools {res.fooling_rate():.2f}% "
+                        "of the points (100 x fooled / all attacked)")
+        if abs(iters - float(res.iterations.float().mean())) > 1e-6:
+            _fail(name, f"lambda = {lam:g}: mean iterations {iters:.3f}, SparseFool took "
+                        f"{float(res.iterations.float().mean()):.3f} on average (over all points)")
+    print(f"lambda_sweep: {len(table)} rows agree with SparseFool on the {len(x)} test points")
+
+
+def check_sparsefool(attack: Callable[..., torch.Tensor], model: nn.Module, x: torch.Tensor,
+                     lams: Sequence[float] = (1.0, 3.0), lb: float = 0.0, ub: float = 1.0) -> None:
+    """Exercise "assemble Algorithm 2": ``attack(x_i, lam=...)`` on one sample (1, d) -> adversarial (1, d).
+
+    Every answer must stay in [lb, ub], fool the model wherever this package's SparseFool does, and
+    change no more coordinates than it (with the paper's stopping test or the authors' (1 + epsilon) one).
+    """
+    name = "my_sparsefool"
+    for lam in lams:
+        ref = sparsefool(model, x, lam=lam, lb=lb, ub=ub)
+        for i in range(x.shape[0]):
+            xi = x[i:i + 1]
+            adv = _call(name, attack, xi.clone(), lam=lam)
+            if not isinstance(adv, torch.Tensor) or adv.shape != xi.shape:
+                _fail(name, f"return the adversarial point, shape {tuple(xi.shape)}, got {getattr(adv, 'shape', type(adv))}")
+            adv = adv.detach()
+            if (adv < lb - 1e-6).any() or (adv > ub + 1e-6).any():
+                _fail(name, f"lambda = {lam:g}, point {i}: the adversarial leaves the box [{lb:g}, {ub:g}]")
+            with torch.no_grad():
+                fooled = bool(model(adv).argmax(1) != ref.label[i])
+            if bool(ref.success[i]) and not fooled:
+                _fail(name, f"lambda = {lam:g}, point {i}: the label did not change; loop until it does "
+                            "(Algorithm 2, line 2), re-running DeepFool from the current iterate each time")
+            nz, ref_nz = int(((adv - xi).abs() > TINY_MOVE).sum()), int(ref.perturbed_pixels()[i])
+            if fooled and nz > ref_nz:
+                _fail(name, f"lambda = {lam:g}, point {i}: {nz} coordinates changed where {ref_nz} suffice: take "
+                            "each step with LinearSolver (Algorithm 1), not DeepFool's dense r_adv")
+    print(f"my_sparsefool: in the box, fools and is as sparse as SparseFool on {x.shape[0]} points "
+          f"for lambda = {', '.join(f'{v:g}' for v in lams)}")
+
+
+def check_wilson(interval: Callable[[int, int], tuple[float, float]], rate_pct: float, n: int, lo_pct: float,
+                 hi_pct: float) -> None:
+    """Exercise "a Wilson interval by hand": ``interval(k, n)`` -> (lo, hi) in %, checked on one table row
+    (fooling rate ``rate_pct`` % of ``n``, interval [lo_pct, hi_pct]) and on a few other counts."""
+    name = "wilson_interval"
+    k = int(round(rate_pct * n / 100))
+    cases = [(k, n, (lo_pct, hi_pct))] + [(kk, nn, tuple(100 * v for v in stats.wilson(kk, nn)))
+                                          for kk, nn in ((0, 10), (7, 10), (50, 100), (100, 100))]
+    for kk, nn, (want_lo, want_hi) in cases:
+        got = _call(name, interval, kk, nn)
+        if not isinstance(got, tuple) or len(got) != 2:
+            _fail(name, f"return (lo, hi) in %, got {got!r}")
+        lo, hi = (float(v) for v in got)
+        if hi <= 1.0 and want_hi > 1.0:
+            _fail(name, f"{kk} of {nn}: ({lo:.4f}, {hi:.4f}) looks like fractions: give percentages")
+        if abs(lo - want_lo) > 0.01 or abs(hi - want_hi) > 0.01:
+            p = 100 * kk / nn
+            hint = (" It is symmetric around the rate: that is the normal (Wald) interval; Wilson's centre is "
+                    "(p + z^2/2n) / (1 + z^2/n)." if abs((lo + hi) / 2 - p) < 1e-6 and 0 < kk < nn else "")
+            _fail(name, f"{kk} of {nn}: got ({lo:.2f}, {hi:.2f}) %, the Wilson 95 % interval is "
+                        f"({want_lo:.2f}, {want_hi:.2f}) % (z = 1.96).{hint}")
+    print(f"wilson_interval: matches the table's interval for {k} of {n} and {len(cases) - 1} other counts")
+
+
+def check_prediction(name: str, predict: Callable[[], Any], observed: Any, choices: Sequence[Any], why: str) -> None:
+    """Exercise "predict, then look": ``predict()`` must return one of ``choices``, the one the table shows."""
+    answer = _call(name, predict)
+    if answer not in choices:
+        _fail(name, f"answer one of {list(choices)}, got {answer!r}")
+    if answer != observed:
+        _fail(name, f"this run's table shows {observed!r}, not {answer!r}. {why}")
+    print(f"{name}: {answer!r}, as this run's table shows. {why}")
+
+
+def check_value(name: str, compute: Callable[..., Any], args: Sequence[Any], expected: float, what: str,
+                rel: float = 1e-6) -> None:
+    """Exercise "compute it from the table": ``compute(*args)`` must equal ``expected`` (``what`` it is)."""
+    answer = _call(name, compute, *args)
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        _fail(name, f"return a number ({what}), got {answer!r}")
+    if not math.isclose(value, expected, rel_tol=rel, abs_tol=1e-9):
+        _fail(name, f"got {value:.6g}, but {what} is {expected:.6g} in this run's table")
+    print(f"{name}: {value:.4g} = {what}")
+
+
+__all__ = ["PAST_PLANE", "TINY_MOVE", "ExerciseFailed", "check_first_step", "check_lambda_sweep", "check_linear_solver",
+           "check_prediction", "check_sparsefool", "check_value", "check_wilson", "first_step"]
