@@ -79,3 +79,17 @@ def test_model_unavailable_reports_the_reason(monkeypatch):
     assert "sfutils.train resnet20-cifar10-linf" in robustness.model_unavailable("resnet20-cifar10-linf")
     monkeypatch.setattr(models, "get_model", lambda name: torch.nn.Identity())
     assert robustness.model_unavailable("resnet20-cifar10") is None
+
+
+def test_paired_table_compares_the_same_fooled_images():
+    import pandas as pd
+
+    from sfutils.experiments.robustness import PAIRED_RATIO, paired_table
+    std = pd.DataFrame({"id": range(6), "success": [True] * 5 + [False], "pct": [1.0, 2, 3, 4, 5, 9],
+                        "forward_evals": [1] * 6, "grad_evals": [1] * 6})
+    rob = std.assign(pct=std["pct"] * 2, grad_evals=3, success=[True] * 4 + [False, True])
+    t = paired_table(std, rob).set_index("quantity")
+    assert t.loc["median px %", "n"] == 4  # images 0-3: fooled on both nets
+    assert t.loc["median px %", PAIRED_RATIO] == 2.0
+    assert t.loc["median px %", f"{PAIRED_RATIO} lo"] == t.loc["median px %", f"{PAIRED_RATIO} hi"] == 2.0
+    assert t.loc["queries/image", PAIRED_RATIO] == 2.0  # 4 queries over 2

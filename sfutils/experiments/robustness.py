@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sfutils import paper
+from sfutils import paper, stats
 from sfutils.experiments.common import Setting, attack_samples, interval_columns, summarize
 
 # §4.2: the paper's standard ResNet-18 (Table 1) and its l∞ adversarially trained one (no fooling
@@ -108,3 +108,27 @@ def long_rows(rows: Mapping[str, pd.DataFrame], nets: Mapping[str, str], columns
     """All roles' rows in one long DataFrame with a ``net`` column (role: model name), for plotting."""
     return pd.concat([df[list(columns)].assign(net=f"{role}: {nets[role]}") for role, df in rows.items()],
                      ignore_index=True)
+
+
+PAIRED_RATIO = "ratio (paired)"
+
+
+def paired_table(standard: pd.DataFrame, robust: pd.DataFrame) -> pd.DataFrame:
+    """§4.2's comparison of the robust and the standard net on the same images, paired: the median
+    perturbed pixels (%) on the robust net over that on the standard one, over the images both
+    attacks fooled, and the mean queries per image likewise, each with a seeded paired bootstrap
+    95 % interval that resamples the images (:func:`sfutils.stats.bootstrap_paired_ratio`)."""
+    cols = ["id", "success", "pct", "forward_evals", "grad_evals"]
+    both = standard[cols].merge(robust[cols], on="id", suffixes=("_std", "_rob"))
+    for side in ("_std", "_rob"):
+        both[f"queries{side}"] = both[f"forward_evals{side}"] + both[f"grad_evals{side}"]
+    both = both[both["success_std"].astype(bool) & both["success_rob"].astype(bool)]
+    out = []
+    for quantity, column, statistic in (("median px %", "pct", "median"), ("queries/image", "queries", "mean")):
+        a, b = both[f"{column}_rob"].to_numpy(dtype=float), both[f"{column}_std"].to_numpy(dtype=float)
+        value = float(np.median(a) / np.median(b) if statistic == "median" else a.mean() / b.mean()) if len(a) \
+            else float("nan")
+        lo, hi = stats.bootstrap_paired_ratio(a, b, statistic) if len(a) else (float("nan"), float("nan"))
+        out.append({"quantity": quantity, "statistic": f"{statistic} on the robust net / on the standard net",
+                    "n": len(both), PAIRED_RATIO: value, **dict(zip(stats.ci_columns(PAIRED_RATIO), (lo, hi)))})
+    return pd.DataFrame(out)
