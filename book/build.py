@@ -96,6 +96,7 @@ def write_report(profile: str) -> str:
     shutil.copytree(source.parent, BOOK / "report_files", ignore=shutil.ignore_patterns("notebooks", "*.pdf"))
     text = source.read_text()
     text = re.sub(r"\]\((?!https?:|#|/)([^)\s]+)\)", r"](report_files/\1)", text)  # links relative to it
+    text = text.replace("](report_files/../../book/", "](")  # but the site's own pages (the glossary) lie beside it
     target.write_text(text)
     return str(source)
 
@@ -114,8 +115,8 @@ def toc(stems: list[str]) -> str:
     """``_toc.yml``: the intro page, the notebooks in course order, then report, downloads and API."""
     chapters = "\n".join(f"      - file: notebooks/{s}" for s in stems)
     return ("format: jb-book\nroot: intro\nparts:\n  - caption: The course\n    chapters:\n" + chapters +
-            "\n  - caption: Reference\n    chapters:\n      - file: report\n      - file: downloads\n"
-            "      - file: api\n")
+            "\n  - caption: Reference\n    chapters:\n      - file: report\n      - file: glossary\n"
+            "      - file: profiles\n      - file: provenance\n      - file: downloads\n      - file: api\n")
 
 
 def install_mathjax() -> None:

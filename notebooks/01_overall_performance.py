@@ -18,7 +18,7 @@
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro@main"], check=True)
 
 # %% [markdown]
 # # §4.2 Overall performance: Table 1, Table 2, Fig. 4 and §2.2
@@ -342,11 +342,6 @@ print(run.markdown(n=int(t1["n"].sum() + t2["n"].sum())))
 
 # %% [markdown]
 # ## What we found
-#
-# Table 1 (each attack on each data set; the sparsity and query factors; wall time from the speed
-# benchmark), Table 2 (with the gap to the random baseline, and the fooling rate with the
-# iteration cap lifted), the trends of Fig. 4 and §2.2, judged on the tables this run wrote. The
-# rules are printed under the table.
 
 # %%
 from sfutils.notebook import what_we_found

@@ -18,7 +18,7 @@
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro@main"], check=True)
 
 # %% [markdown]
 # # §4.2 Perceptibility: Figs. 1, 5, 6 and 7
@@ -187,10 +187,6 @@ print(run.markdown(n=sum(counts[ds] for ds in settings)))
 
 # %% [markdown]
 # ## What we found
-#
-# Fig. 6's trend, plateau, cost and fooling rate (the paper's rate stays at 100 % for every δ;
-# ours is tested, and on ImageNet the stand-ins' 50-iteration cap leaves some images unfooled),
-# and the single-image figures (Figs. 1, 5, 7: illustrations), judged on the tables this run wrote.
 
 # %%
 from sfutils.notebook import what_we_found

@@ -18,7 +18,7 @@
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro@main"], check=True)
 
 # %% [markdown]
 # # §4.2 Transferability: Table 3
@@ -166,12 +166,6 @@ display(Markdown(run.markdown(n=int(summary["n per source"].iloc[1:].sum()))))
 
 # %% [markdown]
 # ## What we found
-#
-# Table 3: the mean transfer rate and the asymmetry, pooled over the pairs with an interval that
-# resamples whole images. On CIFAR-10 the stand-ins transfer better from larger to smaller nets,
-# as the paper says; on ImageNet the EfficientNet-Lite family runs the other way (see the verdict
-# table). The pooled rates weight each pair by the images its source fooled, so they differ
-# slightly from the means over pairs in the summary table above.
 
 # %%
 from sfutils.notebook import what_we_found

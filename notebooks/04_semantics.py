@@ -18,7 +18,7 @@
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro@main"], check=True)
 
 # %% [markdown]
 # # §4.2 Semantic information of SparseFool perturbations: Figs. 8 and 9
@@ -200,10 +200,6 @@ print(run.markdown(n=len(cdf) + P.n_images * len(P.networks)))
 
 # %% [markdown]
 # ## What we found
-#
-# Fig. 8: the networks' perturbations of the same (fooled) image agree more than those of
-# different images, and each network concentrates its noise differently; Fig. 9 is an
-# illustration. Judged on the tables this run wrote.
 
 # %%
 from sfutils.notebook import what_we_found

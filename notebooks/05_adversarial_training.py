@@ -18,7 +18,7 @@
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro@main"], check=True)
 
 # %% [markdown]
 # # §4.2 (last paragraph): SparseFool against an l∞-adversarially-trained network
@@ -171,10 +171,6 @@ display(Markdown(run.markdown(n=int(table["n"].sum()))))
 
 # %% [markdown]
 # ## What we found
-#
-# §4.2's adversarial-training claims: the l∞-trained net needs only slightly more pixels (a
-# two-sided band around the paper's 1.92×), is no more costly in queries, and is still fooled.
-# Judged on the tables this run wrote.
 
 # %%
 from sfutils.notebook import what_we_found

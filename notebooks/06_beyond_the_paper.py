@@ -18,7 +18,7 @@
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[notebooks,imagenet,compare] @ git+https://github.com/sparsefool-course/sparsefool-repro@main"], check=True)
 
 # %% [markdown]
 # # 06 · Beyond the paper: SparseFool next to the sparse attacks that came after it
@@ -321,9 +321,6 @@ display(Markdown(run.markdown(n=sum(len(v[2]) for v in loaded.values()))))
 
 # %% [markdown]
 # ## What we found
-#
-# Claims of this notebook's own (not the paper's): SparseFool's success under one harness for every
-# attack, and its median pixels against σ-zero's, judged on the tables this run wrote.
 
 # %%
 from sfutils.notebook import what_we_found

@@ -22,10 +22,6 @@ from sfutils.claims.report import render_verdicts
 from sfutils.device import default_device
 from sfutils.profiles import get_profile
 
-COLAB_HINT = ("On Colab, first run: `!pip install -q \"sfutils[notebooks,imagenet,compare] @ "
-              "git+https://github.com/sparsefool-course/sparsefool-repro\"`")
-
-
 def setup(notebook: str, profile: str, device: torch.device | str | None = None, datasets: Sequence[str] = (),
           **overrides: Any) -> tuple[provenance.Run, SimpleNamespace]:
     """Start notebook ``notebook``'s run in ``profile``: its settings (``overrides``, e.g. ``seed``
@@ -44,10 +40,12 @@ def setup(notebook: str, profile: str, device: torch.device | str | None = None,
 
 
 def what_we_found(run: provenance.Run) -> Markdown:
-    """The verdict table of ``run``'s notebook, judged on the tables ``run`` itself wrote."""
+    """``run``'s notebook's "What we found", judged on the tables ``run`` itself wrote: what holds
+    and what does not in plain words, then the short table of its claims and their details
+    (:func:`sfutils.claims.report.render_verdicts`)."""
     hand_run = run.output_root != paths.figures_root(run.profile)
     label = f"{run.profile} profile" + (", this hand run's own tables under figures/scratch/" if hand_run else "")
     return Markdown(render_verdicts(run.notebook, run.output_root, label))
 
 
-__all__ = ["COLAB_HINT", "setup", "what_we_found"]
+__all__ = ["setup", "what_we_found"]

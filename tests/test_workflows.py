@@ -65,7 +65,8 @@ def test_figures_workflow_is_manual_with_a_profile_and_weekly():
     assert set(triggers["workflow_dispatch"]["inputs"]["profile"]["options"]) == set(PROFILE_NAMES)
     assert triggers["schedule"][0]["cron"]
     runs = "\n".join(s.get("run", "") for s in wf["jobs"]["figures"]["steps"])
-    assert 'make figures PROFILE="$PROFILE"' in runs and "sfutils.claims" in runs and "git diff --exit-code" in runs
+    assert 'make figures PROFILE="$PROFILE"' in runs and "git diff --exit-code" in runs
+    assert '.venv/bin/python -m sfutils.claims --profile "$PROFILE" --check' in runs and "--help" not in runs
     uploads = [s for s in wf["jobs"]["figures"]["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact")]
     assert uploads and "notebooks/*.ipynb" in uploads[0]["with"]["path"]
 
@@ -76,9 +77,9 @@ def test_test_workflow_runs_make_test_on_every_push():
     assert any(s.get("run") == "make test" for s in wf["jobs"]["test"]["steps"])
 
 
-def test_readme_renders_every_full_profile_count():
+def test_profiles_page_renders_every_full_profile_count():
     from sfutils.profiles import FULL_PROFILE_COUNTS
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    page = (Path(__file__).resolve().parents[1] / "book" / "profiles.md").read_text()
     for row in FULL_PROFILE_COUNTS:
-        assert "| " + " | ".join(row) + " |" in readme, f"README.md lacks the full-profile row {row[0]!r}"
+        assert "| " + " | ".join(row) + " |" in page, f"book/profiles.md lacks the full-profile row {row[0]!r}"

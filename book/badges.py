@@ -1,0 +1,74 @@
+"""The notebooks' Colab and Binder badges and their Colab install line, from one address: the
+``repository`` (``url`` and ``branch``) of the course site's ``book/_config.yml``.
+
+``python book/badges.py`` rewrites the badge lines and the install line at the top of every
+notebook source ``notebooks/NN_*.py`` (run ``make figures`` or jupytext to carry them into the
+executed ``.ipynb``); to point them at a fork, change ``repository.url`` in ``book/_config.yml``
+and run it again. A test checks that every notebook source carries what this module generates.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+BOOK = Path(__file__).resolve().parent
+NOTEBOOKS = BOOK.parent / "notebooks"
+EXTRAS = "notebooks,imagenet,compare"  # what a Colab runtime installs (pyproject.toml's extras)
+COLAB_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BINDER_IMAGE = "https://mybinder.org/badge_logo.svg"
+
+
+def repository(config: Path = BOOK / "_config.yml") -> tuple[str, str]:
+    """``(url, branch)`` of the ``repository`` block of the book's config (GitHub only)."""
+    block = re.search(r"^repository:\s*\n((?:[ \t]+.*\n?)+)", config.read_text(), flags=re.MULTILINE)
+    if block is None:
+        raise ValueError(f"{config} has no repository block")
+    fields = dict(re.findall(r"^\s+(\w+):\s*([^\s#]+)", block.group(1), flags=re.MULTILINE))
+    url, branch = fields.get("url", ""), fields.get("branch", "main")
+    if not url.startswith("https://github.com/"):
+        raise ValueError(f"repository.url in {config} must be a https://github.com/OWNER/NAME address, got {url!r}")
+    return url.rstrip("/"), branch
+
+
+def badge_lines(stem: str, repo: tuple[str, str] | None = None) -> list[str]:
+    """The two badge lines (Markdown) of notebook ``stem``."""
+    url, branch = repo or repository()
+    slug = url.removeprefix("https://github.com/")
+    return [f"[![Open In Colab]({COLAB_IMAGE})](https://colab.research.google.com/github/{slug}/blob/{branch}/"
+            f"notebooks/{stem}.ipynb)",
+            f"[![Binder]({BINDER_IMAGE})](https://mybinder.org/v2/gh/{slug}/{branch}?labpath=notebooks%2F{stem}.ipynb)"]
+
+
+def install_line(repo: tuple[str, str] | None = None) -> str:
+    """The Colab cell's install command (Python source): this project with its extras, from GitHub."""
+    url, branch = repo or repository()
+    return (f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[{EXTRAS}] @ '
+            f'git+{url}@{branch}"], check=True)')
+
+
+def rewrite(source: Path, repo: tuple[str, str] | None = None) -> bool:
+    """Put :func:`badge_lines` and :func:`install_line` into the notebook source ``source`` (a
+    py:percent file, its badge lines and install line replaced in place); whether it changed."""
+    repo = repo or repository()
+    text = source.read_text()
+    colab, binder = badge_lines(source.stem, repo)
+    new = re.sub(r"^# \[!\[Open In Colab\].*$", lambda _: f"# {colab}", text, count=1, flags=re.MULTILINE)
+    new = re.sub(r"^# \[!\[Binder\].*$", lambda _: f"# {binder}", new, count=1, flags=re.MULTILINE)
+    new = re.sub(r"^    subprocess\.run\(\[sys\.executable, \"-m\", \"pip\", \"install\".*$", lambda _: install_line(repo),
+                 new, count=1, flags=re.MULTILINE)
+    if new != text:
+        source.write_text(new)
+    return new != text
+
+
+def main() -> int:
+    changed = [p.name for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py")) if rewrite(p)]
+    print("rewrote " + ", ".join(changed) if changed else "every notebook's badges already point at "
+          + repository()[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""One picture of every verdict: a forest plot of the claims judged against a number.
+
+Each row is one claim: our estimate and its 95 % interval (the interval the verdict reads,
+:mod:`sfutils.claims.judge`) against the criterion's band, coloured by the verdict, grouped by
+the paper's section (the notebook that tests it). Every row sits on a scale where the criterion
+sits at one place, so that rows of different units can be read together:
+
+* rates, differences of rates and other additive quantities (unit ``%``, ``points``, ``cos``) are
+  drawn as *points from the reference* (the cosine of Fig. 8 in hundredths);
+* medians, means and factors (perturbed pixels, ``×``) as a *ratio to the reference* on a log axis.
+
+The reference is the paper's value in our statistic's units where the claim gives one
+(``Claim.target``); otherwise the criterion's bound when it has one (``≥ paper − 5 points``: the
+bound), the centre of its band when it has two (the arithmetic centre in points, the geometric one
+in ratios: for a ``÷/×`` band that is the paper's own value), and the upper bound of a band that
+starts at 0. Trends (Kendall's τ), tests read by their p-value, illustrations, context and claims
+not run have no interval on such a scale: the report lists them beside the plot.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+if "ipykernel" not in sys.modules and "MPLBACKEND" not in os.environ and not os.environ.get("DISPLAY"):
+    matplotlib.use("Agg")  # headless: the report is written by a script
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from sfutils.claims.model import FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, NOT_RUN, Verdict  # noqa: E402
+
+UNDRAWN_KINDS = ("trend", "pvalue", "illustration", "unmeasured")  # no interval on a points or ratio scale
+RATIO_KINDS = ("ratio", "spread", "estimate", "mean_estimate")  # a "%" of these is a share of pixels
+COLOURS = {HOLDS: "#1b7837", HOLDS_STAND_IN: "#7fbf7b", FAILS: "#c51b7d", INCONCLUSIVE: "#8c8c8c"}
+OTHER = "#4a7fb5"  # any other verdict (a baseline check, a claim beyond the paper)
+POINTS_CLIP, LOG2_CLIP = 60.0, 7.0  # axis half-widths: ±60 points, ÷/× 128
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    """One drawn claim: its interval and its criterion's band on the row's scale (``scale`` is
+    ``points`` or ``log2``; ``None`` for an open end), relative to ``reference``."""
+
+    id: str
+    notebook: str
+    verdict: str
+    scale: str
+    reference: float
+    value: float | None
+    lo: float | None
+    hi: float | None
+    band_lo: float | None
+    band_hi: float | None
+
+
+def drawn(v: Verdict) -> bool:
+    """Whether ``v`` is a claim judged against a number (a row of the forest plot): measured and
+    judged (not run, illustrations and context are not), not a trend or a p-value, with a bound."""
+    c = v.claim.criterion
+    return (v.verdict not in (NOT_RUN, ILLUSTRATION) and "not judged" not in v.verdict
+            and v.claim.measurement.kind not in UNDRAWN_KINDS and (c.low is not None or c.high is not None))
+
+
+def colour(verdict: str) -> str:
+    """The colour of ``verdict``: green holds, magenta does not, grey undecided, blue any other."""
+    if verdict.startswith(INCONCLUSIVE):
+        return COLOURS[INCONCLUSIVE]
+    return COLOURS.get(verdict, OTHER)
+
+
+def _scale(v: Verdict) -> str:
+    m = v.claim.measurement
+    if m.unit in ("points", "cos") or (m.unit == "%" and m.kind not in RATIO_KINDS):
+        return "points"
+    return "log2"
+
+
+def _reference(low: float | None, high: float | None, scale: str) -> float:
+    if low is not None and high is not None:
+        if scale == "points":
+            return (low + high) / 2
+        return math.sqrt(low * high) if low > 0 else high
+    return low if low is not None else high  # type: ignore[return-value]
+
+
+def _place(x: float | None, reference: float, scale: str, factor: float) -> float | None:
+    """``x`` on the row's scale: points from ``reference`` (times ``factor``), or log2 of the ratio."""
+    if x is None or math.isnan(x):
+        return None
+    if scale == "points":
+        return factor * (x - reference)
+    if x <= 0:
+        return -math.inf
+    return math.inf if math.isinf(x) else math.log2(x / reference)
+
+
+def forest_row(v: Verdict) -> ForestRow:
+    """``v`` placed on its scale (module docstring)."""
+    c, scale = v.claim.criterion, _scale(v)
+    target = getattr(v.claim, "target", None)  # the paper's value in our units, where the registry gives it
+    ref = target if target is not None and (scale == "points" or target > 0) else _reference(c.low, c.high, scale)
+    factor = 100.0 if v.claim.measurement.unit == "cos" else 1.0
+    band_lo = _place(c.low, ref, scale, factor) if c.low is not None and (scale == "points" or c.low > 0) else None
+    band_hi = _place(c.high, ref, scale, factor) if c.high is not None else None
+    return ForestRow(v.claim.id, v.claim.measurement.notebook, v.verdict, scale, ref,
+                     _place(v.value, ref, scale, factor), _place(v.lo, ref, scale, factor),
+                     _place(v.hi, ref, scale, factor), band_lo, band_hi)
+
+
+def forest_rows(vs: Sequence[Verdict]) -> list[ForestRow]:
+    """The rows of the forest plot, in the order of ``vs`` (the registry's: by section)."""
+    return [forest_row(v) for v in vs if drawn(v)]
+
+
+def _clip(x: float | None, limit: float) -> float | None:
+    return None if x is None else max(-limit, min(limit, x))
+
+
+def forest_figure(vs: Sequence[Verdict], titles: dict[str, str]) -> Figure:
+    """The forest plot of ``vs``: one row per :func:`drawn` claim, grouped under ``titles`` (a
+    title per notebook), points from the reference on the left panel and ratios on the right."""
+    rows = forest_rows(vs)
+    lines: list[tuple[str, ForestRow | None]] = []  # a section title, then its rows
+    for nb, title in titles.items():
+        sub = [r for r in rows if r.notebook == nb]
+        if sub:
+            lines += [(title, None)] + [(r.id, r) for r in sub]
+    height = 0.8 + 0.17 * len(lines)
+    fig, (ax_pts, ax_log) = plt.subplots(1, 2, figsize=(10, height), sharey=True,
+                                         gridspec_kw={"wspace": 0.08})
+    limits = {"points": POINTS_CLIP, "log2": LOG2_CLIP}
+    for y, (label, r) in enumerate(lines):
+        if r is None:
+            continue
+        ax = ax_pts if r.scale == "points" else ax_log
+        lim = limits[r.scale]
+        lo_b = -lim if r.band_lo is None else _clip(r.band_lo, lim)
+        hi_b = lim if r.band_hi is None else _clip(r.band_hi, lim)
+        ax.fill_betweenx([y - 0.4, y + 0.4], lo_b, hi_b, color="#dfe8f0", lw=0)
+        col = colour(r.verdict)
+        if r.lo is not None and r.hi is not None:
+            ax.plot([_clip(r.lo, lim), _clip(r.hi, lim)], [y, y], color=col, lw=2.2, solid_capstyle="butt")
+        if r.value is not None:
+            ax.plot([_clip(r.value, lim)], [y], "o", color=col, ms=3.5, mec="black", mew=0.4)
+        else:
+            ax.text(0, y, "no value", va="center", ha="center", fontsize=6, color=col)
+    labels = [label if r is not None else label.upper() for label, r in lines]
+    ax_pts.set_yticks(range(len(lines)), labels)
+    for tick, (_, r) in zip(ax_pts.get_yticklabels(), lines):
+        tick.set_fontsize(6 if r is not None else 6.5)
+        tick.set_fontweight("normal" if r is not None else "bold")
+    ax_pts.set_ylim(len(lines) - 0.5, -0.5)
+    ax_pts.set_xlim(-POINTS_CLIP, POINTS_CLIP)
+    ax_log.set_xlim(-LOG2_CLIP, LOG2_CLIP)
+    ticks = range(-6, 7, 2)
+    ax_log.set_xticks(list(ticks), [f"{2.0 ** t:g}×" if t >= 0 else f"÷{2.0 ** -t:g}" for t in ticks])
+    ax_pts.set_xlabel("rates, differences: points from the paper\n(else from the criterion's bound)")
+    ax_log.set_xlabel("pixels, factors: ratio to the paper, log scale\n(else to the criterion's bound)")
+    for ax in (ax_pts, ax_log):
+        ax.axvline(0, color="black", lw=0.6)
+        ax.xaxis.label.set_fontsize(7)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="y", visible=False)
+    present = sorted({r.verdict for r in rows}, key=lambda k: (k not in COLOURS, list(COLOURS).index(k)
+                                                              if k in COLOURS else 0, k))
+    handles = [plt.Line2D([], [], color=colour(k), lw=2.2, marker="o", ms=3.5, label=k) for k in present]
+    handles.append(matplotlib.patches.Patch(color="#dfe8f0", label="criterion (band or one-sided bound)"))
+    fig.subplots_adjust(top=1 - 0.75 / height, bottom=0.45 / height)
+    fig.legend(handles=handles, loc="upper center", ncol=min(len(handles), 4), fontsize=7, frameon=False,
+               bbox_to_anchor=(0.5, 1 - 0.2 / height))
+    fig.suptitle(f"Every claim judged against a number ({len(rows)}): our value and 95 % interval against the "
+                 "criterion", fontsize=9, y=1 - 0.02 / height)
+    return fig
+
+
+def write_forest(vs: Sequence[Verdict], titles: dict[str, str], stem: Path) -> list[Path]:
+    """Write :func:`forest_figure` as ``<stem>.png`` and ``<stem>.pdf`` (no creation date, so an
+    unchanged plot gives unchanged files); the paths written."""
+    fig = forest_figure(vs, titles)
+    out = []
+    for fmt, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None})):
+        path = stem.with_suffix(f".{fmt}")
+        fig.savefig(path, dpi=150, bbox_inches="tight", metadata=meta)
+        out.append(path)
+    plt.close(fig)
+    return out

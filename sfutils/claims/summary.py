@@ -1,0 +1,195 @@
+"""The verdicts in words a reader can take in: a plain-language paragraph of what holds and what
+does not, a short table (claim, paper, ours, n, verdict) and each claim's details, all written from
+the :class:`~sfutils.claims.model.Verdict` objects and the rows of ``verdicts.csv`` (nothing typed
+by hand, so the README, the report and every notebook's "What we found" say the same)."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sfutils.claims.model import FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, NOT_RUN, Verdict
+
+CELL = 80  # the longest cell of a short table
+WIDTH = 110  # prose is wrapped to this width (no Markdown line of the report is longer than 250)
+SHORT_VERDICT = {HOLDS: "holds", HOLDS_STAND_IN: "holds (stand-in)", FAILS: "**does not hold**",
+                 INCONCLUSIVE: "inconclusive", NOT_RUN: "not run", ILLUSTRATION: "illustration"}
+HOLDING = (HOLDS, HOLDS_STAND_IN)
+EXAMPLES = 3  # claims named per verdict in a paragraph
+PAPER_SETTING = "paper's setting"  # the column of verdicts.csv
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary to at most ``limit`` characters (``…`` added)."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    if cut.count("(") > cut.count(")"):  # never leave a parenthesis open: cut before it
+        cut = cut[: cut.rindex("(")]
+    return cut.rstrip(" ,;:(") + "…"
+
+
+def short_claim(claim: str, limit: int = 70) -> str:
+    """A claim in a few words: its sentence without parentheses or the final full stop, clipped."""
+    text = re.sub(r"\s*\([^()]*\)", "", claim).strip().rstrip(".")
+    return clip(text, limit)
+
+
+def wrap(text: str, indent: str = "") -> str:
+    """``text`` wrapped to :data:`WIDTH` (Markdown reads the line breaks as spaces)."""
+    return textwrap.fill(" ".join(text.split()), WIDTH, initial_indent=indent,
+                         subsequent_indent=" " * len(indent), break_long_words=False, break_on_hyphens=False)
+
+
+def md_table(rows: Sequence[Mapping[str, str]]) -> str:
+    """A pipe table without padding (so that a line is no longer than its cells)."""
+    if not rows:
+        return ""
+    cols = list(rows[0])
+    esc = [{c: str(r[c]).replace("|", "\\|") for c in cols} for r in rows]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(r[c] for c in cols) + " |" for r in esc])
+
+
+def section_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The short table of some rows of ``verdicts.csv``: claim, paper, ours, n, verdict."""
+    return md_table([{"claim": f"{short_claim(r['claim'], max(30, CELL - len(r['id']) - 5))} (`{r['id']}`)",
+                      "paper": clip(r["paper"], 40),
+                      "ours (95 % interval)": clip(r["ours (95 % interval)"], 60), "n": str(r["n"]),
+                      "verdict": SHORT_VERDICT.get(r["verdict"], r["verdict"])} for r in rows])
+
+
+def _field(row: Mapping[str, Any], column: str) -> str:
+    value = row.get(column)
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
+
+
+def _power(row: Mapping[str, Any]) -> str:
+    """The ``power`` column in words: the chance the claim holds at our n were the paper right."""
+    text = _field(row, "power")
+    try:
+        p = float(text)
+    except ValueError:
+        return text
+    return f"{100 * p:.0f} % (the chance the criterion is met at our n if the true value were the paper's)"
+
+
+def claim_details(row: Mapping[str, Any]) -> str:
+    """One claim's paragraph: the claim, the reading (where ``verdicts.csv`` gives one), the
+    setting, ours against the paper's, the criterion, the power (where given) and why."""
+    items = [("The claim", f"{row['claim']} ({row['where']}; the paper: {row['paper']})"),
+             ("Reading", _field(row, "reading")),
+             ("Ours", f"{row['ours (95 % interval)']}" + (f", n = {row['n']}" if _field(row, "n") else "")
+              + (f" ({_field(row, 'interval')})" if _field(row, "interval") else "")),
+             ("Setting", f"ours: {row['our setting']}; the paper's: {row[PAPER_SETTING]}"),
+             ("Criterion", _field(row, "criterion")), ("Power", _power(row)),
+             ("Why", _field(row, "why"))]
+    if _field(row, "caveat") and _field(row, "caveat") not in _field(row, "why"):
+        items.append(("Caveat", _field(row, "caveat")))
+    head = f"**{short_claim(row['claim'])}** · `{row['id']}` · {row['verdict']}"
+    body = [wrap(f"{name}: {text}", "- ") for name, text in items if text]
+    return "\n".join([head, ""] + body)
+
+
+def details_block(rows: Sequence[Mapping[str, Any]], summary: str) -> str:
+    """The details of ``rows`` in a collapsed ``<details>`` block titled ``summary``."""
+    parts = [f"<details><summary>{summary}</summary>", ""]
+    for row in rows:
+        parts += [claim_details(row), ""]
+    return "\n".join(parts + ["</details>"])
+
+
+DATA_SETS = {"mnist": "MNIST", "cifar10": "CIFAR-10", "imagenet": "ImageNet"}
+
+
+def setting_name(v: Verdict) -> str:
+    """The data set a claim id names (``T3-cifar10-mean``: CIFAR-10), else the id itself."""
+    tokens = v.claim.id.lower().split("-")
+    return next((name for token, name in DATA_SETS.items() if token in tokens), f"`{v.claim.id}`")
+
+
+def _named(vs: Sequence[Verdict], limit: int = EXAMPLES, among: Sequence[Verdict] = ()) -> str:
+    """The first ``limit`` distinct claims of ``vs`` in a few words each, then how many more. A
+    claim judged in several settings of ``vs`` is named once with its count; one whose words
+    another claim of ``among`` shares is named with its data set (or id)."""
+    def name(v: Verdict) -> str:
+        text = short_claim(v.claim.claim, 90)
+        shared = sum(short_claim(u.claim.claim, 90) == text for u in among) > sum(
+            short_claim(u.claim.claim, 90) == text for u in vs)
+        return f"{text} (on {setting_name(v)})" if shared else text
+
+    counted = Counter(name(v) for v in vs)
+    names = [f"{n} ({k} settings)" if k > 1 else n for n, k in counted.items()]
+    more = f"; and {len(names) - limit} more" if len(names) > limit else ""
+    return "; ".join(names[:limit]) + more
+
+
+def _main_reason(fails: Sequence[Verdict]) -> tuple[str, int] | None:
+    """The reason given most often for the claims that do not hold (the first in the paper's
+    order on a tie), in its first clause."""
+    reasons = Counter(v.why for v in fails if v.why)
+    if not reasons:
+        return None
+    top = max(reasons.values())
+    why = next(v.why for v in fails if reasons.get(v.why) == top)
+    return clip(re.split(r"(?<=[a-z0-9)])[.;] ", why)[0], 240), top
+
+
+def undecided_text(k: int) -> str:
+    """``k`` undecided claims in words."""
+    return "none is undecided" if k == 0 else f"{k} {'is' if k == 1 else 'are'} undecided"
+
+
+def groups(vs: Sequence[Verdict]) -> dict[str, list[Verdict]]:
+    """``vs`` by what their verdict says of the paper's claim: ``holding``, ``fails``, ``undecided``
+    (every kind of inconclusive), ``shown`` (illustrations), ``not_run`` and ``other`` (verdicts that
+    are not about SparseFool's claims: baseline checks, context, claims beyond the paper)."""
+    out: dict[str, list[Verdict]] = {k: [] for k in ("holding", "fails", "undecided", "shown", "not_run", "other")}
+    for v in vs:
+        key = ("holding" if v.verdict in HOLDING else "fails" if v.verdict == FAILS
+               else "undecided" if v.verdict.startswith(INCONCLUSIVE) else "shown" if v.verdict == ILLUSTRATION
+               else "not_run" if v.verdict == NOT_RUN else "other")
+        out[key].append(v)
+    return out
+
+
+def plain_summary(vs: Sequence[Verdict]) -> str:
+    """What these verdicts say, for a student who knows the paper but not statistics: how many
+    hold, which do and which do not, and the reason given most often for those that do not."""
+    g = groups(vs)
+    holding, fails, undecided = g["holding"], g["fails"], g["undecided"]
+    tested = len(holding) + len(fails) + len(undecided)
+    shown, not_run = len(g["shown"]), len(g["not_run"])
+    if not tested and not g["other"]:
+        return wrap(f"None of these {len(vs)} claims could be tested in this run"
+                    + (f" ({shown} are figures shown, not judged)." if shown else "."))
+    stand_in = sum(v.verdict == HOLDS_STAND_IN for v in holding)
+    text = [f"Of the {tested} claims tested here, **{len(holding)} hold**"
+            + (f" ({stand_in} of them on a stand-in, a model or data set that is not the paper's)" if stand_in else "")
+            + f", **{len(fails)} {'does' if len(fails) == 1 else 'do'} not hold** and {undecided_text(len(undecided))}."]
+    extra = [f"{shown} figures are shown, not judged" if shown else "",
+             f"{not_run} claims could not be run here" if not_run else ""]
+    if any(extra):
+        text[0] = text[0][:-1] + "; " + " and ".join(e for e in extra if e) + "."
+    text.append("A claim holds when the whole range of values our images allow (the 95 % interval) lies "
+                "within the tolerance set around the paper's number.")
+    if holding:
+        text.append(f"What holds: {_named(holding, among=vs)}.")
+    if fails:
+        text.append(f"What does not: {_named(fails, among=vs)}.")
+        reason = _main_reason(fails)
+        if reason:
+            why, count = reason
+            text.append(f"The reason that matters most{f' (given for {count} of them)' if count > 1 else ''}: {why}.")
+    if g["other"]:
+        others = Counter(v.verdict for v in g["other"])
+        text.append("Not verdicts on the paper's claims about SparseFool: "
+                    + "; ".join(f"{k} {verdict}" for verdict, k in others.items()) + ".")
+    if undecided:
+        text.append("Undecided means the range reaches across the tolerance: more images, or a sharper "
+                    "measurement, would settle it.")
+    return wrap(" ".join(text))

@@ -1,0 +1,279 @@
+"""What a reader opens: the forest plot of every verdict, the report's short tables and details,
+the plain-language findings, and that the README, ``figures/README.md``, the report and every
+notebook's "What we found" say what ``verdicts.csv`` says (all generated, none typed by hand)."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib.util
+import math
+import re
+import tomllib
+from pathlib import Path
+
+import jupytext
+import matplotlib
+import nbformat
+import pandas as pd
+import pytest
+
+from sfutils import claims, paths
+from sfutils.claims import forest, report, summary
+from sfutils.claims.model import FAILS, HOLDS, HOLDS_STAND_IN, INCONCLUSIVE, Verdict
+
+ROOT = paths.repo_root()
+HEADLINE = paths.HEADLINE_PROFILE
+MAX_LINE, MAX_COLUMNS = 250, 5
+REPORTS = [paths.figures_root(HEADLINE) / "report.md", paths.figures_base() / "README.md"]
+NOTEBOOKS = {p.stem[:2]: p for p in sorted((ROOT / "notebooks").glob("0[1-6]_*.py"))}
+
+
+def committed_verdicts() -> pd.DataFrame:
+    return pd.read_csv(paths.tables_dir(HEADLINE) / paths.VERDICTS_CSV, dtype=str, keep_default_na=False)
+
+
+def registered(cid: str, **changes) -> claims.Claim:
+    """The registered claim ``cid`` with ``changes`` (and no paper value in our units, unless given)."""
+    base = next(c for c in claims.CLAIMS if c.id == cid)
+    if hasattr(base, "target"):
+        changes.setdefault("target", None)
+    return dataclasses.replace(base, **changes)
+
+
+def verdict(cid: str, v: str, why: str = "", value: float = 50.0, **changes) -> Verdict:
+    return Verdict(registered(cid, **changes), v, value, value - 1, value + 1, n=100, ours="ours", why=why)
+
+
+# --- the forest plot --------------------------------------------------------------------------------
+
+def test_forest_plot_has_one_row_per_claim_judged_against_a_number():
+    csv = committed_verdicts()
+    kinds = {c.id: c for c in claims.CLAIMS}
+    expected = [cid for cid, v in zip(csv["id"], csv["verdict"])
+                if v not in (claims.NOT_RUN, claims.ILLUSTRATION) and "not judged" not in v
+                and kinds[cid].measurement.kind not in forest.UNDRAWN_KINDS
+                and (kinds[cid].criterion.low is not None or kinds[cid].criterion.high is not None)]
+    assert expected, "verdicts.csv judges no claim against a number"
+    fig = forest.forest_figure(claims.verdicts(paths.figures_root(HEADLINE)), report.TITLES)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert [label for label in labels if label in kinds] == expected
+    assert set(labels) - set(expected) <= {t.upper() for t in report.TITLES.values()}, "only section titles besides"
+    matplotlib.pyplot.close(fig)
+    for suffix in (".png", ".pdf"):
+        assert (paths.figures_root(HEADLINE) / f"verdicts{suffix}").is_file(), "run `python -m sfutils.claims`"
+
+
+def test_a_rows_scale_puts_the_papers_value_or_the_bound_at_zero():
+    rate = forest.forest_row(verdict("T1-mnist-lenet-sparsefool-fool", HOLDS, value=99.0))
+    assert rate.scale == "points" and rate.value == pytest.approx(99.0 - rate.reference)
+    bound = next(c for c in claims.CLAIMS if c.id == "T1-mnist-lenet-sparsefool-fool").criterion.low
+    assert rate.band_lo == pytest.approx(bound - rate.reference) and rate.band_hi is None
+    factor = registered("AT-pixels").measurement
+    ratio = forest.forest_row(verdict("AT-pixels", FAILS, value=4.0, criterion=claims.band(1.92, 1.5),
+                                      measurement=dataclasses.replace(factor, kind="ratio", unit="×")))
+    assert ratio.scale == "log2" and ratio.reference == pytest.approx(1.92)  # a ÷/× band's centre: the paper's
+    assert ratio.value == pytest.approx(math.log2(4.0 / 1.92))
+    assert ratio.band_lo == pytest.approx(-math.log2(1.5)) and ratio.band_hi == pytest.approx(math.log2(1.5))
+
+
+# --- the committed report -----------------------------------------------------------------------------
+
+def _tables(text: str) -> list[list[str]]:
+    """The header cells of every pipe table in ``text``."""
+    lines = text.splitlines()
+    return [[c.strip() for c in line.strip().strip("|").split(" | ")] for line, nxt in zip(lines, lines[1:])
+            if line.startswith("|") and re.fullmatch(r"\|(-+\|)+", nxt.replace(" ", "").replace(":", ""))]
+
+
+@pytest.mark.parametrize("path", REPORTS + [ROOT / "README.md"], ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_line_is_longer_than_a_screen_outside_images_and_links(path):
+    long = [(i + 1, len(line)) for i, line in enumerate(path.read_text().splitlines())
+            if len(line) > MAX_LINE and not re.fullmatch(r"\s*!?\[.*\]\([^)]*\)\s*", line)]
+    assert not long, f"{path.name}: lines (number, length) longer than {MAX_LINE}: {long[:5]}"
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_report_tables_are_short(path):
+    text = path.read_text()
+    tables = _tables(text.split("## The committed run")[0])  # the run and compute tables follow the report
+    assert tables, f"{path} has no table"
+    assert all(len(header) <= MAX_COLUMNS for header in tables), [h for h in tables if len(h) > MAX_COLUMNS]
+    cells = [c for line in text.split("## The committed run")[0].splitlines() if line.startswith("| ")
+             for c in line.strip().strip("|").split(" | ")]
+    assert max(len(c.strip()) for c in cells) <= summary.CELL + 10
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_report_shows_the_forest_plot_and_links_the_glossary(path):
+    text = path.read_text()
+    image = re.search(r"!\[[^\]]*\]\(([^)]*verdicts\.png)\)", text)
+    assert image and (path.parent / image.group(1)).resolve().is_file()
+    glossary = re.search(r"\[glossary\]\(([^)]+)\)", text)
+    assert glossary and (path.parent / glossary.group(1)).resolve() == (ROOT / "book" / "glossary.md").resolve()
+
+
+def test_glossary_defines_every_term_the_report_uses():
+    text = (ROOT / "book" / "glossary.md").read_text().lower()
+    for term in ("stand-in", "profile", "wilson", "newcombe", "bootstrap", "kendall", "one-sided p", "power",
+                 "queries", "fooling rate", "median perturbed pixels", "failures counted as ∞"):
+        assert f"## {term}" in text or f"**{term}**" in text, f"the glossary does not define {term!r}"
+
+
+# --- one story: every generated text says what verdicts.csv says ------------------------------------
+
+def test_report_details_give_every_claims_verdict_of_verdicts_csv():
+    text = (paths.figures_root(HEADLINE) / "report.md").read_text()
+    for cid, v in zip(*committed_verdicts()[["id", "verdict"]].to_dict("list").values()):
+        assert f"`{cid}` · {v}\n" in text, f"the report's details do not give {cid} the verdict {v!r}"
+
+
+def test_front_page_embeds_the_headline_report():
+    front = (paths.figures_base() / "README.md").read_text()
+    root = paths.figures_root(HEADLINE)
+    assert report.render_report(root, f"{HEADLINE} profile", level=2, page_dir=paths.figures_base()) in front
+
+
+def test_readme_summary_counts_what_verdicts_csv_counts():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split(report.README_BEGIN, 1)[1].split(report.README_END, 1)[0]
+    csv = committed_verdicts()
+    flat = " ".join(block.split())
+    for nb, title in report.TITLES.items():
+        sub = csv[csv["notebook"].str.zfill(2) == nb]["verdict"]
+        if sub.empty:
+            continue
+        held = int(sub.isin([HOLDS, HOLDS_STAND_IN]).sum())
+        judged = held + int((sub == FAILS).sum()) + int(sub.str.startswith(INCONCLUSIVE).sum())
+        assert f"**[{title}](figures/{HEADLINE}/report.md#notebook-{nb})**: holding {held} of {judged}," in flat
+    assert f"**{len(csv)} claims**" in flat
+
+
+def test_readme_quotes_no_number_outside_its_generated_block():
+    """The README's words around the block are not findings: no interval, no verdict count."""
+    readme = (ROOT / "README.md").read_text()
+    outside = readme.split(report.README_BEGIN, 1)[0] + readme.split(report.README_END, 1)[1]
+    intervals = set(re.findall(r"\[-?[\d.]+, -?[\d.]+\]", outside)) - {"[0, 1]"}  # [0, 1]: the images' range
+    assert not intervals, f"intervals typed by hand in README.md: {intervals}"
+    assert not re.search(r"\b(holds|does not hold|inconclusive)\b", outside), "a verdict typed by hand in README.md"
+
+
+@pytest.mark.parametrize("nb", sorted(NOTEBOOKS))
+def test_what_we_found_cell_has_no_hand_written_findings(nb):
+    """The heading only: the findings are what_we_found's generated output."""
+    cells = jupytext.read(NOTEBOOKS[nb]).cells
+    i = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## What we found" in c.source)
+    assert cells[i].source.strip() == "## What we found"
+    assert "what_we_found(run)" in cells[i + 1].source
+
+
+@pytest.mark.parametrize("nb", sorted(NOTEBOOKS))
+def test_executed_notebook_shows_the_generated_findings(nb):
+    """The committed executed notebook's "What we found" is what the committed tables give (rerun
+    the notebook when this fails)."""
+    executed = nbformat.read(NOTEBOOKS[nb].with_suffix(".ipynb"), as_version=4)
+    outputs = [o.get("data", {}).get("text/markdown", "") for c in executed.cells if c.cell_type == "code"
+               and "what_we_found(run)" in c.source for o in c.outputs]
+    assert outputs, f"notebook {nb} shows no What we found"
+    expected = report.render_verdicts(nb, paths.figures_root(HEADLINE), f"{HEADLINE} profile")
+    assert "".join(outputs[-1]) == expected
+    assert expected.startswith("Of the ") or expected.startswith("None of these")
+
+
+# --- the plain-language paragraph and the short table ------------------------------------------------
+
+@pytest.mark.parametrize("nb", sorted(NOTEBOOKS))
+def test_what_we_found_opens_with_the_paragraph_and_lists_every_claim(nb, tmp_path):
+    (tmp_path / "tables").mkdir()
+    text = report.render_verdicts(nb, tmp_path, "p profile")  # nothing run: every claim is still listed
+    assert text.startswith("None of these ")
+    for c in claims.CLAIMS:
+        if c.measurement.notebook == nb:
+            assert f"(`{c.id}`)" in text and f"`{c.id}` · " in text
+
+def test_plain_summary_says_what_holds_what_does_not_and_the_main_reason():
+    vs = [verdict("T3-cifar10-asymmetry", HOLDS_STAND_IN), verdict("T3-imagenet-asymmetry", FAILS, why="a reason"),
+          verdict("T3-imagenet-mean", INCONCLUSIVE), verdict("AT-pixels", FAILS, why="a reason"),
+          verdict("AT-cost", FAILS, why="another")]
+    text = " ".join(summary.plain_summary(vs).split())
+    assert text.startswith("Of the 5 claims tested here, **1 hold** (1 of them on a stand-in")
+    assert "**3 do not hold** and 1 is undecided" in text
+    assert "(on CIFAR-10)" in text and "(on ImageNet)" in text  # the same words, told apart by the data set
+    assert "The reason that matters most (given for 2 of them): a reason." in text
+    assert "95 % interval" in text  # the one statistical term, explained where it is used
+
+
+def test_short_table_has_five_columns_and_cells_a_screen_can_hold():
+    rows = report.verdict_rows(claims.verdicts(paths.figures_root(HEADLINE), "01")).to_dict("records")
+    table = summary.section_table(rows)
+    header, rule, *body = table.splitlines()
+    assert header == "| claim | paper | ours (95 % interval) | n | verdict |" and len(body) == len(rows)
+    assert all(len(c) <= summary.CELL + 2 for line in body for c in line.strip("| ").split(" | "))
+
+
+def test_clip_cuts_at_a_word():
+    assert summary.clip("one two three four", 12) == "one two…"
+    assert summary.short_claim("SparseFool fools (almost) every image.") == "SparseFool fools every image"
+
+
+# --- the small things ---------------------------------------------------------------------------------
+
+def _top_level_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_stats_imports_only_core_dependencies():
+    """``pip install sfutils`` without extras can ``import sfutils.stats`` (every interval and test)."""
+    core = {re.split(r"[<>=\[ ;]", d, maxsplit=1)[0].lower()
+            for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    third_party = _top_level_imports(ROOT / "sfutils" / "stats.py") - {"__future__", "math", "collections",
+                                                                        "dataclasses", "sfutils"}
+    assert third_party <= core, f"sfutils.stats needs {third_party - core}, not a core dependency"
+
+
+def test_store_migration_is_not_in_the_package():
+    assert not (ROOT / "sfutils" / "store_migration.py").exists()
+    assert (ROOT / "scripts" / "store_migration.py").is_file()
+
+
+def _badges():
+    spec = importlib.util.spec_from_file_location("book_badges", ROOT / "book" / "badges.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("source", sorted((ROOT / "notebooks").glob("0[0-9]_*.py")), ids=lambda p: p.stem)
+def test_badges_and_colab_install_come_from_the_books_one_address(source):
+    badges = _badges()
+    url, _ = badges.repository()
+    text = source.read_text()
+    for line in badges.badge_lines(source.stem):
+        assert f"# {line}\n" in text, f"run `python book/badges.py` ({source.name})"
+    assert badges.install_line() + "\n" in text
+    slug = url.removeprefix("https://github.com/")
+    assert text.count(slug) == 3, "the repository's address appears only in the badges and the install line"
+
+
+def test_badges_follow_a_fork(tmp_path):
+    badges = _badges()
+    config = tmp_path / "_config.yml"
+    config.write_text("title: x\nrepository:\n  url: https://github.com/someone/fork   # a fork\n  branch: dev\n")
+    repo = badges.repository(config)
+    assert repo == ("https://github.com/someone/fork", "dev")
+    source = tmp_path / "03_x.py"
+    source.write_text("# [![Open In Colab](a)](b)\n# [![Binder](c)](d)\nif x:\n"
+                      '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "old"], check=True)\n')
+    assert badges.rewrite(source, repo)
+    text = source.read_text()
+    assert "colab.research.google.com/github/someone/fork/blob/dev/notebooks/03_x.ipynb" in text
+    assert "mybinder.org/v2/gh/someone/fork/dev?labpath=notebooks%2F03_x.ipynb" in text
+    assert "git+https://github.com/someone/fork@dev" in text
+    assert not badges.rewrite(source, repo)
