@@ -163,24 +163,28 @@ _PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "imagenet_clipping": {"model": "vgg16", "norms": ["l1", "l2"]},
         },
     },
-    # 02: perceptibility: Figs. 1, 5, 6, 7 (the box [x - delta, x + delta]).
+    # 02: perceptibility: Figs. 1, 5, 6, 7 (the box [x - delta, x + delta]). imagenet_uncapped: ImageNet's
+    # rows are notebook 01's image set, uncapped (sfutils.experiments.imagenet_uncapped; n_imagenet unused).
     "02": {
-        "quick": {"n_mnist": 10, "n_cifar": 6, "n_imagenet": 1, "per_level": 1, "fig7": "cifar10",
+        "quick": {"n_mnist": 10, "n_cifar": 6, "n_imagenet": 1, "per_level": 1, "fig7": "cifar10", "imagenet_uncapped": False,
                   "models": {"mnist": "lenet-mnist", "cifar10": "resnet20-cifar10", "imagenet": "efficientnet-lite0"},
                   "lam": {"mnist": 1.0, "cifar10": 3.0, "imagenet": 3.0},
                   "deltas": {"mnist": [255], "cifar10": [255, 30, 10], "imagenet": [10]}},
         "default": {"n_mnist": 30, "n_cifar": 30, "n_imagenet": 2, "per_level": 2, "fig7": "imagenet",
+                    "imagenet_uncapped": False,
                     "models": {"mnist": "lenet-mnist", "cifar10": "resnet20-cifar10", "imagenet": "efficientnet-lite0"},
                     "lam": {"mnist": 1.0, "cifar10": 3.0, "imagenet": 3.0},
                     "deltas": {"mnist": [255], "cifar10": [255, 100, 50, 30, 20, 10], "imagenet": [255, 30, 10]}},
         # ImageNet: notebook 01's image set (Table 2's 100 images), uncapped; the background job of
         # sfutils.experiments.imagenet_uncapped computes it (delta = 5 samples the curve's steep end).
         "full": {"n_mnist": 200, "n_cifar": 200, "n_imagenet": 100, "per_level": 2, "fig7": "imagenet",
+                 "imagenet_uncapped": True,
                  "models": {"mnist": "lenet-mnist", "cifar10": "resnet20-cifar10", "imagenet": "efficientnet-lite0"},
                  "lam": {"mnist": 1.0, "cifar10": 3.0, "imagenet": 3.0},
                  "deltas": {"mnist": [255], "cifar10": [255, 100, 50, 30, 20, 10],
                             "imagenet": [255, 100, 50, 30, 20, 10, 5]}},
         "paper": {"n_mnist": 100, "n_cifar": 100, "n_imagenet": 100, "per_level": 2, "fig7": "imagenet",
+                  "imagenet_uncapped": False,
                   "models": {"mnist": "lenet-mnist", "cifar10": "resnet18-cifar10", "imagenet": "resnet101"},
                   "lam": {"mnist": 1.0, "cifar10": 3.0, "imagenet": 3.0},
                   "deltas": {"mnist": [255], "cifar10": [255, 100, 50, 30, 20, 10],

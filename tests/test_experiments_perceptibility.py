@@ -64,6 +64,15 @@ def test_sweep_summary_orders_deltas_and_smaller_boxes_bound_the_norm(toy, tmp_p
     assert s["fooling"].iloc[0] == 100.0 and s["median_linf_255"].iloc[0] <= 255
     ok = rows["success"].astype(bool)
     assert s["pixels"].iloc[0] == rows.loc[ok & (rows["delta"] == 255), "pixels"].median()
+    f = perceptibility.delta_factors(rows)
+    assert f["delta"].tolist() == [50.0, 10.0]
+    at = rows[ok].pivot(index="id", columns="delta", values="pct").dropna(subset=[255.0, 50.0])
+    assert f.iloc[0]["n"] == len(at) > 0  # the images fooled at both deltas, paired
+    assert f.iloc[0]["factor"] == pytest.approx((at[50.0] / at[255.0]).median())
+    assert f.iloc[0]["factor_lo"] <= f.iloc[0]["factor"] <= f.iloc[0]["factor_hi"]
+    fooled_at_10 = ok & (rows["delta"] == 10)
+    assert f.iloc[1]["n"] == len(set(rows.loc[fooled_at_10, "id"]) & set(at.index.union(rows.loc[fooled_at_10, "id"])) &
+                                 set(rows.loc[ok & (rows["delta"] == 255), "id"]))
 
 
 @pytest.mark.parametrize("delta", [0, -1, 256])

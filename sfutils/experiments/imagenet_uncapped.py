@@ -39,9 +39,10 @@ from sfutils.attacks import deepfool, deepfool_l1
 from sfutils.attacks.counting import timed
 from sfutils.experiments import budget, overall
 from sfutils.experiments.common import attack_samples
-from sfutils.experiments.perceptibility import attack_box
+from sfutils.experiments.perceptibility import attack_box, delta_sweep
 from sfutils.harness import IMAGENET_CHUNK, attack_rows, effective_settings, store_rows
 from sfutils.metrics import predict
+from sfutils.profiles import get_profile
 from sfutils.setting import Setting
 
 UNCAPPED = 1000  # the cap that stops a run; an image reaching it is a failure, named in every row
@@ -145,9 +146,23 @@ def fig4_rows(p01: SimpleNamespace, **store: Any) -> dict[float, pd.DataFrame]:
     return {float(lam): attack_samples("sparsefool", setting, lam=float(lam), **store) for lam in sw["lams"]}
 
 
-def fig6_imagenet_rows(p01: SimpleNamespace, deltas: Sequence[float], **store: Any) -> pd.DataFrame:
-    """Fig. 6's ImageNet rows, uncapped on Table 2's images, for every delta (stored rows only)."""
-    return pd.concat([delta_rows(p01, d, compute=False, **store) for d in deltas], ignore_index=True)
+def fig6_rows(p02: SimpleNamespace, **store: Any) -> tuple[dict[str, Setting], dict[str, pd.DataFrame], int]:
+    """Fig. 6 of profile ``p02`` (notebook 02's): per data set its setting and the rows of every
+    delta (:func:`sfutils.experiments.perceptibility.delta_sweep`, SparseFool's default cap), and the
+    ImageNet cap. With ``p02.imagenet_uncapped`` ImageNet is notebook 01's image set (Table 2's
+    images), uncapped (:func:`delta_rows`, stored rows only: the background job computes them)."""
+    counts = {"mnist": p02.n_mnist, "cifar10": p02.n_cifar, "imagenet": p02.n_imagenet}
+    settings = {ds: Setting(ds, p02.models[ds], counts[ds], p02.seed) for ds in p02.models}
+    rows, cap = {}, 50
+    for ds, setting in settings.items():
+        if ds == "imagenet" and p02.imagenet_uncapped:
+            p01 = get_profile("01", p02.profile)
+            settings[ds], cap = imagenet_setting(p01), p01.sweep["max_iter"]
+            rows[ds] = pd.concat([delta_rows(p01, d, compute=False, **store) for d in p02.deltas[ds]],
+                                 ignore_index=True)
+        else:
+            rows[ds] = delta_sweep(setting, p02.deltas[ds], lam=p02.lam[ds], **store)
+    return settings, rows, cap
 
 
 def jobs(p01: SimpleNamespace, deltas: Sequence[float], root: Path
@@ -175,8 +190,6 @@ def main(argv: list[str] | None = None) -> None:
     """Grow every record of :func:`jobs` by ``--step`` images in turn until all reach ``--upto`` (or
     their planned n), printing per record the images stored, the seconds per image and the hours
     still to go (ETA); resumable from the stored rows."""
-    from sfutils.profiles import get_profile
-
     parser = argparse.ArgumentParser(description="ImageNet uncapped runs (issue 33), resumably.")
     parser.add_argument("--profile", default="full")
     parser.add_argument("--step", type=int, default=IMAGENET_CHUNK)
