@@ -23,32 +23,42 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 00 · SparseFool explained on a classifier you can see
 #
+# **Student time: about 90 minutes** (reading and running: 30; Exercises 1–4: 50; discussion: 10).
+# Lab install, on a laptop CPU: `pip install -e '.[notebooks]'` in a clone of the repository (no GPU,
+# no ImageNet; the MNIST part needs the MNIST files, see the README's "Lab install").
+#
 # **Claim (Modas, Moosavi-Dezfooli & Frossard, CVPR 2019, §2–3).** Sparse adversarial
 # perturbations that respect the valid range $l \preceq x + r \preceq u$ can be found fast by
 # (i) approximating the decision boundary near $x$ by a hyperplane, found with $\ell_2$-DeepFool
 # (Eq. 6); (ii) solving the box-constrained $\ell_1$ projection onto that hyperplane greedily, one
 # coordinate at a time (Algorithm 1, *LinearSolver*); and (iii) repeating (i)–(ii) because the
-# boundary is only *locally* flat (Algorithm 2, *SparseFool*, with the overshoot parameter
-# $\lambda \ge 1$). The plain alternative, $\ell_1$-DeepFool followed by clipping to the valid
-# range, fails (§2.2).
+# boundary is only *locally* flat (Algorithm 2, *SparseFool*, with the parameter
+# $\lambda \ge 1$ that puts the hyperplane beyond the boundary). The plain alternative,
+# $\ell_1$-DeepFool followed by clipping to the valid range, fails (§2.2).
 #
 # This notebook walks through each step on a two-dimensional classifier, where every point,
-# hyperplane and box can be drawn, then checks the §2.2 claim on MNIST. Every attack comes from
-# `sfutils.attacks`: the same code the section notebooks 01–06 run.
+# hyperplane and box can be drawn (Parts 1–6), then asks you to predict, write and assemble the
+# algorithms yourself (Exercises 1–4, each followed by a check cell that tells you whether your
+# answer is right and, if not, what is wrong). Every attack comes from `sfutils.attacks`: the same
+# code the section notebooks 01–06 run. In this notebook "Part N" is a part of the notebook and
+# "§N" a section of the paper.
 #
-# Course order: this notebook first, then 01 → 06 (see `notebooks/README.md`).
+# Course order: this notebook first, then 01 → 06 (see `notebooks/README.md`). Words of the course
+# (stand-in, Wilson interval, queries, profile, …) are explained in the [glossary](glossary.md).
 #
 # **Learning goals.** After this notebook you can (1) explain why the $\ell_1$ projection onto a
-# hyperplane is sparse and why clipping it to the valid range fails (§2.1–2.2); (2) say how
+# hyperplane is sparse and why clipping it to the valid range fails (§2.1–2.2), and why
+# $\ell_1$-DeepFool ranks classes by $|f_k| / \|w_k\|_\infty$ (the dual norm); (2) say how
 # DeepFool's boundary point $x_B$ and the normal $w$ of Eq. (6) linearise the classifier (§3.2);
 # (3) run Algorithm 1 (LinearSolver) by hand and write it in a few lines (§3.1); (4) assemble
 # Algorithm 2 (SparseFool) from its two building blocks and predict what $\lambda$ and the box
-# $[x - \delta, x + \delta]$ change (§3.3, §4.2).
+# $[x - \delta, x + \delta]$ change (§3.3, §4.2); (5) tell the paper's algorithms from the
+# authors' code.
 #
 # **Prerequisites.** Gradients and the first-order Taylor expansion; the $\ell_1$, $\ell_2$ and
 # $\ell_0$ norms; what a classifier's logits $f_k(x)$ and predicted label
 # $\hat k(x) = \arg\max_k f_k(x)$ are; reading PyTorch tensor code. No GPU: everything here runs
-# on a CPU in a couple of minutes.
+# on a CPU in a couple of minutes (`profile = "quick"` in the parameters cell: under a minute).
 #
 # **Two measures used throughout the course.** The *fooling rate* of an attack is the percentage of
 # the attacked inputs whose predicted label it changes, $100 \cdot |\{x : \hat k(x + r_x) \ne
@@ -62,7 +72,7 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 profile = "default"
 seed = 0
-delta = 20  # the box of §3-4: [x - delta, x + delta] on the 0-255 scale (§4.2)
+delta = 20  # the box of Parts 3-4: [x - delta, x + delta] on the 0-255 scale (§4.2)
 interactive = False
 
 # %%
@@ -71,7 +81,7 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from sfutils import plotting, toy
+from sfutils import course, plotting, toy
 from sfutils.accuracy import accuracy
 from sfutils.attacks import bounds, deepfool, deepfool_l1, linear_solver, sparsefool
 from sfutils.attacks.deepfool import deepfool_boundary
@@ -88,7 +98,7 @@ torch.manual_seed(P.seed)
 print(P)
 
 # %% [markdown]
-# ## 1 · A classifier one can see
+# ## Part 1 · A classifier one can see
 #
 # Two interleaved moons, scaled into the box $[0, 1]^2$: the box plays the role of an image's valid
 # pixel range $[l, u]$. A small MLP (two SiLU layers) learns them in a few seconds; the smooth
@@ -111,7 +121,7 @@ plotting.save_figure(run, fig, "00_toy_problem", caption="The toy problem: a SiL
 plt.show()
 
 # %% [markdown]
-# ## 2 · DeepFool ($\ell_2$): the boundary point $x_B$ and the normal $w$ (§3.2, Fig. 2)
+# ## Part 2 · DeepFool ($\ell_2$): the boundary point $x_B$ and the normal $w$ (§3.2, Fig. 2)
 #
 # DeepFool linearises the classifier at the current point and steps onto the linearised boundary
 # with the smallest $\ell_2$ step, until the label changes. SparseFool uses the result in two
@@ -123,11 +133,15 @@ plt.show()
 # current iterate $x^{(i)}$, the logit difference $f_k - f_{\hat k(x)}$ of every candidate class
 # $k \ne \hat k(x)$. Each candidate gives a hyperplane at $\ell_2$ distance
 # $|f_k(x^{(i)}) - f_{\hat k(x)}(x^{(i)})| \,/\, \|\nabla f_k(x^{(i)}) - \nabla f_{\hat k(x)}(x^{(i)})\|_2$;
-# DeepFool steps onto the *closest* one (the class with the smallest such distance), a little past
-# it (overshoot 0.02), and repeats from there until the label changes. The SparseFool paper uses
-# DeepFool as a building block (Algorithm 2, line 3; §3.2) without numbering these formulas; like
-# the DeepFool code, `sfutils` restricts the candidates to the `num_candidates` = 10 classes with the
-# largest logits at $x$ (here there are only two classes, so the other class is the candidate).
+# DeepFool steps exactly onto the *closest* one (the class with the smallest such distance) and
+# repeats from there until the label changes. Its overshoot (0.02) does not move the iterates: in
+# DeepFool's code, as in `sfutils`, it only enters the label check, which classifies
+# $x + 1.02\, r_{adv}$ so that a point left exactly on the boundary counts as across; $x_B = x + r_{adv}$
+# carries no overshoot (the stand-alone attack `sfutils.attacks.deepfool` returns $x + 1.02\, r_{adv}$
+# as its adversarial). The SparseFool paper uses DeepFool as a building block (Algorithm 2, line 3;
+# §3.2) without numbering these formulas; like the DeepFool code, `sfutils` restricts the
+# candidates to the 10 classes with the largest logits at $x$ (here there are only two classes, so
+# the other class is the candidate).
 #
 # **Why Eq. (6) gives the normal.** At $x_B$ the clean class $\hat k(x)$ and the class
 # $\hat k(x_B)$ that DeepFool reached (nearly) tie: locally the decision boundary is the level set
@@ -135,14 +149,17 @@ plt.show()
 # level sets of its function, so $w = \nabla g(x_B)$, which is Eq. (6), is normal to the boundary at
 # $x_B$ and points to the adversarial side; the first-order Taylor expansion
 # $g(z) \approx g(x_B) + w^\top (z - x_B)$ with $g(x_B) \approx 0$ is exactly the hyperplane
-# $\mathcal{B}$.
+# $\mathcal{B}$. (`sfutils`, like the authors' code, divides $w$ by its length: $\mathcal{B}$ does
+# not change.)
 #
-# We follow one test point through §2–4, picked by rules you can check in the next cell: correctly
-# classified; DeepFool ends close to the true boundary ($x + 0.9\,r_{adv}$ keeps the clean label)
-# where it is nearly flat ($w$ within 10° of $r_{adv}$, as §3.1 assumes); and, with the box of §3,
-# its $\ell_1$ projection leaves the box while LinearSolver reaches $\mathcal{B}$. Among those we
-# prefer points where the MLP's own labels agree with the linearised story, then the one whose
-# $\ell_1$ step overshoots the box the most (the clearest picture).
+# We follow one test point through Parts 2–4, picked by rules you can check in the next cell
+# (`toy.pick_followed_point`): correctly classified; DeepFool ends close to the true boundary
+# ($x + 0.9\,r_{adv}$ keeps the clean label) where it is nearly flat ($w$ within 10° of $r_{adv}$:
+# the low curvature that §2.3 builds on); with the box of Part 3, its $\ell_1$ projection leaves the
+# box while LinearSolver reaches $\mathcal{B}$; and the MLP's own labels agree with the linearised
+# story. Among those we take a point whose normal has one clearly dominant coordinate
+# (the smaller $|w_d|$ between 0.25 and 0.6 times the larger), so that the $\ell_1$ and $\ell_2$
+# projections differ visibly, and then the one whose $\ell_1$ step overshoots the box the most.
 
 # %%
 b_all = deepfool_boundary(model, x_test)
@@ -159,55 +176,31 @@ cos = (b_all.normal * b_all.r_tot).sum(dim=1) / b_all.r_tot.norm(dim=1)
 leaves_box = ((l1_all < lo_all) | (l1_all > hi_all)).any(dim=1)
 reaches_b = (b_all.normal * (ls_all - x_test - b_all.r_tot)).sum(dim=1) >= 0
 ok = correct & b_all.found & near & (cos > 0.985) & leaves_box & reaches_b
-preferred = ok & clip_keeps & ls_fools
-pool = preferred if preferred.any() else ok if ok.any() else correct & b_all.found
 excess = ((l1_all - x_test).abs() / (hi_all - lo_all).clamp(min=1e-6)).amax(dim=1)  # l1 step / box width
-i_star = int(torch.where(pool, excess, torch.full_like(excess, -1.0)).argmax())
-print(f"{int(ok.sum())} of {len(x_test)} test points qualify ({int(preferred.sum())} preferred); we follow #{i_star}")
+i_star = toy.pick_followed_point(ok & clip_keeps & ls_fools if (ok & clip_keeps & ls_fools).any() else ok,
+                                 toy.dominance(b_all.normal), excess)
+print(f"{int(ok.sum())} of {len(x_test)} test points qualify ({int((ok & clip_keeps & ls_fools).sum())} preferred); "
+      f"we follow #{i_star}")
 
 x_star = x_test[i_star:i_star + 1]
 b = deepfool_boundary(model, x_star)
 x_b, w = x_star + b.r_tot, b.normal
+lb, ub = bounds(x_star, delta)  # the box [x - delta, x + delta] of Part 3
 df = deepfool(model, x_star)
-print(f"x = {[round(v, 3) for v in x_star[0].tolist()]}, class {int(b.label)}")
+print(f"x = {[round(v, 3) for v in x_star[0].tolist()]}, class {int(b.label)}; box: lb = "
+      f"{[round(v, 3) for v in lb[0].tolist()]}, ub = {[round(v, 3) for v in ub[0].tolist()]}")
 print(f"DeepFool: ||r_adv||_2 = {b.r_tot.norm():.3f} in {int(b.iterations)} iteration(s), "
       f"x_B = {[round(v, 3) for v in x_b[0].tolist()]}, unit normal w = {[round(v, 3) for v in w[0].tolist()]}")
 print(f"sfutils.attacks.deepfool returns x + 1.02 r_adv, classified {int(df.adv_label)}: success={bool(df.success)}")
 
-
-def zoom(ax, *points, pad=0.06):
-    """Square axis limits around 2-D ``points`` (tensors of shape (..., 2)), with a margin."""
-    pts = torch.cat([torch.as_tensor(p).reshape(-1, 2) for p in points])
-    lo, hi = pts.amin(dim=0), pts.amax(dim=0)
-    c, half = (lo + hi) / 2, float((hi - lo).max()) / 2 + pad
-    ax.set_xlim(float(c[0]) - half, float(c[0]) + half)
-    ax.set_ylim(float(c[1]) - half, float(c[1]) + half)
-
-
-def arrow(ax, start, end, color, label=None, style="-|>", **kw):
-    """An arrow from ``start`` to ``end`` (2-D points), with an invisible line carrying the legend label."""
-    s, e = torch.as_tensor(start).flatten().tolist(), torch.as_tensor(end).flatten().tolist()
-    ax.annotate("", xy=e, xytext=s, arrowprops={"arrowstyle": style, "color": color, "lw": 1.8,
-                                                "shrinkA": 0, "shrinkB": 0, **kw})
-    if label:
-        ax.plot([], [], color=color, lw=1.8, label=label)
-
-
-def mark_x(ax):
-    """The followed point x, labelled."""
-    ax.plot(*x_star[0].tolist(), "ko", ms=6, zorder=5)
-    ax.annotate(r"$x$", x_star[0].tolist(), textcoords="offset points", xytext=(-12, 5))
-
-
 fig, ax = plt.subplots(figsize=(4.4, 4.4))
 toy.draw_regions(ax, grid, x_train, y_train)
 toy.draw_hyperplane(ax, w, x_b, label=r"linearised boundary $\mathcal{B}$")
-arrow(ax, x_star, x_b, "#1e8449", label=r"DeepFool $r_{adv}$ ($\ell_2$)")
-arrow(ax, x_b, x_b + 0.5 * b.r_tot.norm() * w, "k", label=r"normal $w$ (Eq. 6)", style="->")
-mark_x(ax)
-ax.plot(*x_b[0].tolist(), "o", ms=6, mfc="white", mec="#1e8449", zorder=5)
-ax.annotate(r"$x_B$", x_b[0].tolist(), textcoords="offset points", xytext=(6, -12))
-zoom(ax, x_star, x_b, pad=1.2 * float(b.r_tot.norm()))
+toy.draw_arrow(ax, x_star, x_b, "#1e8449", label=r"DeepFool $r_{adv}$ ($\ell_2$)")
+toy.draw_arrow(ax, x_b, x_b + 0.5 * b.r_tot.norm() * w, "k", label=r"normal $w$ (Eq. 6)", style="->")
+toy.draw_point(ax, x_star, r"$x$")
+toy.draw_point(ax, x_b, r"$x_B$", offset=(6, -12), mfc="white", mec="#1e8449")
+toy.zoom(ax, x_star, x_b, pad=1.2 * float(b.r_tot.norm()))
 ax.legend(loc="lower left", fontsize=7)
 ax.set_title(r"DeepFool: the closest boundary point $x_B$ and the normal $w$")
 plotting.save_figure(run, fig, "00_deepfool_l2", caption="l2-DeepFool on the toy MLP: x_B = x + r_adv, the normal w "
@@ -215,7 +208,39 @@ plotting.save_figure(run, fig, "00_deepfool_l2", caption="l2-DeepFool on the toy
 plt.show()
 
 # %% [markdown]
-# ## 3 · The $\ell_1$ projection is sparse — and clipping breaks it (§2.1–2.2, §3.1)
+# **Exercise 1 — predict the first step of Algorithm 1.** Before Parts 3–4 show it: LinearSolver
+# (Algorithm 1, Eqs. 4–5 of the paper) starts at $x$ and first moves the one coordinate $d$ with
+# the largest $|w_d|$ (Eq. 5) by the step of Eq. (4), then projects back into the box with $Q$.
+# Write `predict_first_step(x, w, x_b, lb, ub)` for one point (1-D tensors of length 2): it
+# returns `(d, direction, clipped)`: the coordinate, `+1` or `-1` for the direction it moves, and
+# whether $Q$ clips that step (it needs more room than the box $[lb, ub]$ leaves). You need the
+# box bounds as well as $x$, $w$ and $x_B$. The check runs it on the followed point and on random
+# problems.
+
+# %% [raw] tags=["stub"]
+# def predict_first_step(x, w, x_b, lb, ub):
+#     """(d, direction, clipped) of Algorithm 1's first step from x (1-D tensors)."""
+#     raise NotImplementedError("Hint: d = argmax |w_d|; Eq. (4) moves x_d by |w.(x - x_b)| / |w_d| in the "
+#                               "direction that brings w.(x - x_b) to 0; compare that length with ub[d] - x[d] "
+#                               "or x[d] - lb[d].")
+
+# %% tags=["solution"]
+def predict_first_step(x, w, x_b, lb, ub):
+    """(d, direction, clipped) of Algorithm 1's first step from x (1-D tensors)."""
+    d = int(w.abs().argmax())  # Eq. (5) with S empty
+    gap = float(w @ (x_b - x))  # w.(x_B - x) > 0 on the clean side: move so that w.(z - x_B) grows to 0
+    direction = int(torch.sign(w[d])) * (1 if gap > 0 else -1)
+    needed = abs(gap) / abs(float(w[d]))  # Eq. (4)
+    room = float(ub[d] - x[d]) if direction > 0 else float(x[d] - lb[d])
+    return d, direction, needed > room
+
+
+# %% tags=["check"]
+course.check_first_step(predict_first_step, x_star[0], w[0], x_b[0], lb[0], ub[0])
+print("your prediction for the followed point:", predict_first_step(x_star[0], w[0], x_b[0], lb[0], ub[0]))
+
+# %% [markdown]
+# ## Part 3 · The $\ell_1$ projection is sparse — and clipping breaks it (§2.1–2.2, §3.1)
 #
 # From here on we look at the problem SparseFool solves at each step, Eq. (3): the classifier
 # replaced by the hyperplane $\mathcal{B}$ (shaded: its two sides, the "one-vs-all linear classifier"
@@ -223,6 +248,18 @@ plt.show()
 # $w^\top(x + r - x_B) = 0$ is a linear programme whose solution sits at a vertex of the $\ell_1$
 # ball: it moves **only the coordinate $d$ with the largest $|w_d|$**, by $|w^\top(x - x_B)| / |w_d|$
 # (Eq. 4 without a box). The $\ell_2$ projection (DeepFool) moves every coordinate a little.
+#
+# **Why $\ell_1$-DeepFool ranks classes by $|f_k| / \|w_k\|_\infty$.** §2.1 builds $\ell_1$-DeepFool
+# by replacing DeepFool's $\ell_2$ projection with the $\ell_p$ one, $p = 1$. Write
+# $f_k = f_k(x) - f_{\hat k(x)}(x)$ and $w_k = \nabla f_k(x) - \nabla f_{\hat k(x)}(x)$: class $k$'s
+# linearised boundary is $\{x + r : f_k + w_k^\top r = 0\}$, so reaching it needs $w_k^\top r = -f_k$.
+# Hölder's inequality, $|w_k^\top r| \le \|w_k\|_q \|r\|_p$ with $1/p + 1/q = 1$, says that every
+# such $r$ has $\|r\|_p \ge |f_k| / \|w_k\|_q$, and the bound is attained: the $\ell_p$ distance to
+# the hyperplane is $|f_k|$ over the *dual* norm of $w_k$. For $p = 2$ the dual is $\ell_2$
+# (DeepFool's rule of Part 2); for $p = 1$ it is $\ell_\infty$, and equality holds for the $r$ that
+# puts the whole step on one coordinate $d$ with $|w_{k,d}| = \|w_k\|_\infty$, by $|f_k| / |w_{k,d}|$.
+# So $\ell_1$-DeepFool crosses towards the class with the smallest $|f_k| / \|w_k\|_\infty$ and moves
+# one coordinate per step (`sfutils.attacks.deepfool_l1`).
 #
 # **The box.** A sparse step is a large step. The moons sit well inside $[0, 1]^2$, but image pixels
 # do not: most MNIST pixels are 0 and can only move up, by at most 1. To recreate that in two
@@ -234,7 +271,6 @@ plt.show()
 # longer on $\mathcal{B}$**: the linearised attack fails.
 
 # %%
-lb, ub = bounds(x_star, delta)
 r_l1 = l1_all[i_star:i_star + 1] - x_star
 d_star = int(r_l1.abs().argmax())
 x_clip = (x_star + r_l1).clamp(lb, ub)
@@ -265,8 +301,8 @@ def linearised_axes(ax, title):
     ax.plot([], [], color="0.25", lw=0.8, label="MLP's true boundary")
     ax.plot([], [], color="k", lw=1.5, label=r"$\mathcal{B}$ (linearised at $x_B$)")
     ax.plot([], [], color="#8e44ad", lw=1.2, label=r"box $[x-\delta, x+\delta]$")
-    mark_x(ax)
-    zoom(ax, *view)
+    toy.draw_point(ax, x_star, r"$x$")
+    toy.zoom(ax, *view)
     ax.set_title(title)
 
 
@@ -278,13 +314,13 @@ xs0, ys0 = x_star[0].tolist()
 ax.fill([xs0 + rad1, xs0, xs0 - rad1, xs0], [ys0, ys0 + rad1, ys0, ys0 - rad1], fill=False, ec="#c0392b", ls="--",
         lw=1.2, label=r"smallest $\ell_1$ ball touching $\mathcal{B}$")
 ax.add_patch(plt.Circle((xs0, ys0), rad2, fill=False, ec="#1e8449", ls="--", lw=1.2, label=r"smallest $\ell_2$ ball"))
-arrow(ax, x_star, x_star + r_l1, "#c0392b", label=r"$\ell_1$ projection")
-arrow(ax, x_star, x_b, "#1e8449", label=r"$\ell_2$ projection (DeepFool)")
+toy.draw_arrow(ax, x_star, x_star + r_l1, "#c0392b", label=r"$\ell_1$ projection")
+toy.draw_arrow(ax, x_star, x_b, "#1e8449", label=r"$\ell_2$ projection (DeepFool)")
 ax.legend(loc="lower left", fontsize=6.5)
 
 ax = axes[1]
 linearised_axes(ax, r"§2.2: clipping into the box leaves $\mathcal{B}$")
-arrow(ax, x_star, x_star + r_l1, "#c0392b", label=r"$\ell_1$ projection (outside the box)", linestyle=":")
+toy.draw_arrow(ax, x_star, x_star + r_l1, "#c0392b", label=r"$\ell_1$ projection (outside the box)", linestyle=":")
 ax.plot(*(x_star + r_l1)[0].tolist(), "X", ms=9, color="#c0392b", zorder=6)
 ax.plot(*x_clip[0].tolist(), "X", ms=9, color="0.2", zorder=6, label="clipped back into the box")
 ax.legend(loc="lower left", fontsize=6.5)
@@ -354,7 +390,7 @@ if lenet is not None:
     plt.show()
 
 # %% [markdown]
-# ## 4 · Algorithm 1 (LinearSolver): one coordinate at a time, inside the box (§3.1)
+# ## Part 4 · Algorithm 1 (LinearSolver): one coordinate at a time, inside the box (§3.1)
 #
 # SparseFool keeps the sparsity of the $\ell_1$ projection but never leaves the box. Starting from
 # $x$, it moves the coordinate with the largest $|w_d|$ towards $\mathcal{B}$ and clips it to
@@ -372,14 +408,15 @@ with torch.no_grad():
     ls_label = int(model(x_ls).argmax())
 for k, p in enumerate(path):
     print(f"x^({k}) = {[round(v, 3) for v in p.tolist()]}, w.(x - x_B) = {side(p):+.4f}")
-print(f"LinearSolver ends inside the box, on B (up to its 1e-3 overshoot); the MLP labels it {ls_label} "
+print(f"LinearSolver ends inside the box, on B (the authors' code, which sfutils follows, aims 1e-3 past it); "
+      f"the MLP labels it {ls_label} "
       f"(clean label {int(b.label)})")
 
 fig, ax = plt.subplots(figsize=(4.6, 4.6))
 linearised_axes(ax, "Algorithm 1: saturate coordinate $d$, then use the next")
-arrow(ax, x_star, x_star + r_l1, "#c0392b", label=r"$\ell_1$ projection (outside the box)", linestyle=":")
+toy.draw_arrow(ax, x_star, x_star + r_l1, "#c0392b", label=r"$\ell_1$ projection (outside the box)", linestyle=":")
 for k in range(len(path) - 1):
-    arrow(ax, path[k], path[k + 1], "#2c3e50", label="LinearSolver steps" if k == 0 else None)
+    toy.draw_arrow(ax, path[k], path[k + 1], "#2c3e50", label="LinearSolver steps" if k == 0 else None)
     ax.annotate(rf"$x^{{({k + 1})}}$", path[k + 1].tolist(), textcoords="offset points", xytext=(5, 5))
 ax.legend(loc="lower left", fontsize=6.5)
 plotting.save_figure(run, fig, "00_linear_solver", caption="Algorithm 1 on the linearised problem: the first coordinate is "
@@ -387,20 +424,70 @@ plotting.save_figure(run, fig, "00_linear_solver", caption="Algorithm 1 on the l
 plt.show()
 
 # %% [markdown]
-# ## 5 · Algorithm 2 (SparseFool): iterate, because the boundary is curved (§3.3, Fig. 3)
+# **Exercise 2 — LinearSolver in ten lines.** Write Algorithm 1 as the paper states it, for one
+# sample: a loop that takes the unused coordinate $d$ with the largest $|w_d|$ (Eq. 5), steps it by
+# Eq. (4), clips it with $Q$ into $[lb_d, ub_d]$, adds $d$ to $S$, and stops when
+# $w^\top(x^{(i)} - x_B) = 0$ (in floating point: when it is no longer negative). The check runs it
+# on random 20-dimensional problems and tests what every correct answer does: it stays in the box,
+# lands on $\mathcal{B}$ (or just past it: the authors' offset $\beta$ and minimum step are allowed,
+# not needed), moves the coordinates in the order of Eq. (5), and no more of them than needed.
+
+# %% [raw] tags=["stub"]
+# def my_linear_solver(x, w, x_b, lb, ub):
+#     """Algorithm 1 for one sample (x, w, x_b, lb, ub: 1-D tensors); returns the new point."""
+#     raise NotImplementedError("Hint: x = x.clone(); visit the coordinates in the order of "
+#                               "w.abs().argsort(descending=True); stop once float(w @ (x - x_b)) >= 0.")
+
+# %% tags=["solution"]
+def my_linear_solver(x, w, x_b, lb, ub):
+    """Algorithm 1 for one sample (x, w, x_b, lb, ub: 1-D tensors); returns the new point."""
+    x = x.clone()
+    for d in w.abs().argsort(descending=True).tolist():  # Eq. (5): the unused d with the largest |w_d|
+        f = float(w @ (x - x_b))
+        if f >= 0 or w[d] == 0:  # B reached (line 2), or no coordinate left that can move
+            break
+        x[d] = (x[d] + abs(f) / abs(float(w[d])) * torch.sign(w[d])).clamp(lb[d], ub[d])  # Eq. (4), then Q
+    return x
+
+
+# %% tags=["check"]
+course.check_linear_solver(my_linear_solver)
+
+# %% [markdown]
+# ## Part 5 · Algorithm 2 (SparseFool): iterate, because the boundary is curved (§3.3, Fig. 3)
 #
 # A single LinearSolver step lands on the *tangent* hyperplane, which on a curved boundary may
-# still be on the clean side. SparseFool therefore repeats: DeepFool from the current iterate
-# (green: $r_{adv}$ and the new hyperplane), LinearSolver towards it (red), until the label flips.
-# With $\lambda > 1$ the hyperplane is put through $x^{(i)} + \lambda\, r_{adv}$, beyond the boundary:
-# fewer iterations, but larger and denser perturbations (Fig. 4 of the paper; the λ table of
-# Exercise 3 shows how much larger $\|r\|_1$ gets). The final adversarial (star) is
-# $Q(x + (1 + \epsilon)(x^{(T)} - x))$ with $\epsilon = 0.02$.
+# still be on the clean side. SparseFool therefore repeats (Algorithm 2): DeepFool from the current
+# iterate $x^{(i)}$ gives $x_B^{(i)}$ and $w^{(i)}$ (green: $r_{adv}$ and the new hyperplane),
+# LinearSolver moves towards it (red), and the loop ends when $\hat k(x^{(i)}) \ne \hat k(x^{(0)})$;
+# the paper returns $r = x^{(i)} - x^{(0)}$. With $\lambda > 1$ (§3.3) the hyperplane is put through
+# $x^{(i)} + \lambda\, r_{adv}$, beyond the boundary: fewer iterations, but larger and denser
+# perturbations (Fig. 4 of the paper; Exercise 3 measures it here).
+#
+# > **The paper vs the authors' code.** `sfutils.attacks` follows the authors' code
+# > (`LTS4-SparseFool`; notebook 01 compares the two on the same images), which adds details that
+# > Algorithms 1–2 do not state:
+# > - *stopping test and result:* after each iteration the code classifies
+# >   $Q(x + (1 + \epsilon)(x^{(i)} - x))$ with $\epsilon = 0.02$ (not $x^{(i)}$), stops when that
+# >   label differs, and returns that point (the star in the figures), not $x^{(i)}$;
+# > - *LinearSolver:* each step aims past $\mathcal{B}$ by $\beta = 10^{-3}\,\mathrm{sign}\,w^\top(x^{(0)} - x_B)$,
+# >   is at least $10^{-4}$ long, and the loop stops when the sign of $w^\top(x^{(i)} - x_B)$ changes
+# >   (the paper: while $w^\top(x^{(i)} - x_B) \ne 0$);
+# > - *unit-length $w$:* the normal of Eq. (6) is divided by its $\ell_2$ norm ($\mathcal{B}$ and the
+# >   step of Eq. (4) do not change; $\beta$ is then a distance along $w$);
+# > - *DeepFool:* only the 10 classes with the largest logits at $x$ are candidates, each step is at
+# >   least $10^{-4}$ long, and the overshoot 0.02 enters only its label check (Part 2);
+# > - *caps:* Algorithm 2 has none; `sparsefool()` in the code stops after `max_iter` = 20
+# >   iterations by default, their README and demo use 50 (as `sfutils` does), and DeepFool stops
+# >   after 50.
+# >
+# > The exercises below accept either version.
 #
 # We first run `sparsefool` on the whole toy test set for $\lambda = 1$ and $3$, then pick a point
-# that needs at least three iterations with $\lambda = 1$ and draw its path for $\lambda = 1, 2, 3$
-# (`sfutils.toy.sparsefool_trajectory` records the iterates with the same calls; `tests/test_toy.py`
-# checks that it ends exactly where `sparsefool` does).
+# that needs at least three iterations with $\lambda = 1$ and draw its path for $\lambda = 1, 2, 3$,
+# each panel zoomed on its own path (`sfutils.toy.sparsefool_trajectory` records the iterates with
+# the same calls; `tests/test_toy.py` checks that it ends exactly where `sparsefool` does). The
+# labels $x^{(i)}$ and $x_B^{(i)}$ are those of the paper's Fig. 3.
 
 # %%
 sweep = {lam: sparsefool(model, x_test, lam=lam) for lam in (1.0, 3.0)}
@@ -421,60 +508,175 @@ for lam, tr in trajs.items():
     print(f"lambda={lam:g}: {tr.iterations} iteration(s), r = {[round(v, 3) for v in r.tolist()]}, "
           f"||r||_1 = {r.abs().sum():.3f}, label {tr.label} -> {tr.adv_label}")
 
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.9), sharex=True, sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.9))
 for ax, (lam, tr) in zip(axes, trajs.items()):
     toy.draw_regions(ax, grid, box=True)
     toy.draw_trajectory(ax, tr)
+    toy.zoom(ax, tr.iterates, tr.boundary, tr.adversarial, pad=0.05)
     ax.set_title(rf"$\lambda = {lam:g}$: {tr.iterations} iteration(s), $\|r\|_1$ = {(tr.adversarial - x_curved[0]).abs().sum():.2f}")
-zoom(axes[0], *[torch.cat([t.iterates, t.boundary]) for t in trajs.values()], pad=0.08)
-axes[0].plot([], [], color="#1e8449", ls="--", label=r"DeepFool $r_{adv}$, hyperplane via $x + \lambda r_{adv}$")
+axes[0].plot([], [], color="#1e8449", ls="--", label=r"DeepFool $r_{adv}$, hyperplane via $x^{(i)} + \lambda r_{adv}$")
 axes[0].plot([], [], color="#c0392b", label="LinearSolver step")
-axes[0].plot([], [], "*", color="#c0392b", mec="k", ms=10, label="adversarial")
-axes[0].legend(loc="lower left", fontsize=7)
-fig.tight_layout()
+axes[0].plot([], [], "*", color="#c0392b", mec="k", ms=10, label=r"adversarial $Q(x + 1.02\,(x^{(T)} - x))$")
+fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=8)
+fig.tight_layout(rect=(0, 0.07, 1, 1))
 plotting.save_figure(run, fig, "00_sparsefool_lambda", caption="SparseFool's iterations on the curved toy boundary for "
-                     "lambda = 1, 2, 3 (paper Fig. 3): larger lambda, fewer iterations.")
+                     "lambda = 1, 2, 3 (paper Fig. 3, iterates labelled as there; each panel zoomed on its own path): "
+                     "larger lambda, fewer iterations.")
 plt.show()
 
 # %% [markdown]
-# ## 6 · Play with $\lambda$ and $\delta$
+# **Exercise 3 — what does $\lambda$ buy?** Write `lambda_sweep(lams)`: run `sparsefool` on the toy
+# test set `x_test` for each $\lambda$ and return a `pandas.DataFrame` with one row per $\lambda$
+# and the columns `lambda`, `fooling rate %`, `mean iterations` (over all points),
+# `mean ||r||_1 (fooled)` and `one coordinate %` (of the fooled points, the share whose
+# perturbation changes a single coordinate). Which trade-off of Fig. 4 do you recover? In two
+# dimensions every perturbation changes one or two coordinates: where does the second one come
+# from?
+
+# %% [raw] tags=["stub"]
+# def lambda_sweep(lams):
+#     """SparseFool on x_test for each lambda: one row per lambda (columns: see the exercise)."""
+#     raise NotImplementedError("Hint: res = sparsefool(model, x_test, lam=lam); res.success, res.iterations, "
+#                               "res.perturbation and res.perturbed_pixels() hold what the columns need.")
+
+# %% tags=["solution"]
+def lambda_sweep(lams):
+    """SparseFool on x_test for each lambda: one row per lambda (columns: see the exercise)."""
+    rows = []
+    for lam in lams:
+        res = sparsefool(model, x_test, lam=lam)
+        ok = res.success
+        rows.append({"lambda": lam, "fooling rate %": res.fooling_rate(),
+                     "mean iterations": float(res.iterations.float().mean()),
+                     "mean ||r||_1 (fooled)": float(res.perturbation[ok].abs().sum(1).mean()),
+                     "one coordinate %": float(100 * (res.perturbed_pixels()[ok] == 1).float().mean()),
+                     "mean iterations (fooled)": float(res.iterations[ok].float().mean()),
+                     "not fooled (stopped at max_iter)": int((~ok).sum())})
+    return pd.DataFrame(rows)
+
+
+# %% tags=["check"]
+LAMBDAS = (1.0, 1.5, 2.0, 3.0, 5.0)
+lam_table = lambda_sweep(LAMBDAS)
+course.check_lambda_sweep(lam_table, model, x_test, LAMBDAS)
+display(lam_table.round(3))
+
+# %% tags=["solution"]
+plotting.save_table(run, lam_table, "00_toy_lambda_sweep", n=len(x_test),
+                    caption="SparseFool on the toy test set: the lambda trade-off of the paper's Fig. 4.")
+res1 = sparsefool(model, x_test, lam=1.0)
+two = (res1.success & (res1.perturbed_pixels() == 2)).nonzero().flatten().tolist()
+one_step, later, walls = 0, 0, 0
+for i in two:
+    tr = toy.sparsefool_trajectory(model, x_test[i:i + 1], lam=1.0)
+    moved = tr.iterates.diff(dim=0) != 0  # coordinates each iteration moved
+    one_step += int(moved.all(dim=1).any())  # a single LinearSolver step moved both (its first was clipped)
+    later += int(not moved.all(dim=1).any())  # each iteration moved one, different ones in different iterations
+    walls += int(((tr.iterates[1:] <= 0) | (tr.iterates[1:] >= 1)).any())  # an iterate touched the box [0, 1]^2
+print(f"lambda = 1: {len(two)} fooled points changed two coordinates; in {one_step} a single LinearSolver step moved "
+      f"both, in {later} the second came from a later SparseFool iteration; {walls} touched the box [0, 1]^2")
+
+# %% [markdown] tags=["solution"]
+# *Answer key, Exercise 3.* Larger $\lambda$ puts the hyperplane further beyond $x_B$: the fooling
+# rate stays high or rises, most points need a single iteration, and $\|r\|_1$ grows: the
+# trade-off of Fig. 4 (sparsity against speed). The second coordinate: within one LinearSolver
+# step a second coordinate moves only when the first is clipped at the box, and on the moons the
+# box $[0, 1]^2$ is far away, so (as the cell above counts) in practice it comes from a *later
+# SparseFool iteration*: the boundary curves, the new normal $w^{(i)}$ has its largest entry on
+# the other coordinate, and Eq. (5) picks that one. One coordinate suffices when every iteration
+# moves the same coordinate. Two caveats in reading the table: the mean number of iterations counts
+# the points that are never fooled at the full `max_iter` = 50, so a few of them move the mean by
+# a lot (compare the column over fooled points only, and the count of unfooled points); and it
+# need not fall monotonically beyond $\lambda \approx 2$, because a long step past a curved,
+# interleaved boundary can land in a region that needs more iterations, or be clipped at the box.
+# With a few hundred points, differences of a tenth of an iteration are within sampling noise.
+
+# %% [markdown]
+# **Exercise 4 — assemble Algorithm 2.** Using only `deepfool_boundary` (lines 3–5 of Algorithm 2:
+# `r_tot` is $r_{adv}$, `normal` is $w^{(i)}$ of Eq. 6) and `linear_solver` (line 6, Algorithm 1),
+# write SparseFool for one sample `x` of shape (1, 2) in the box $[0, 1]^2$: from $x^{(i)}$, put the
+# hyperplane through $x^{(i)} + \lambda\, r_{adv}$, step with LinearSolver, and stop when the label
+# changes (or after 50 iterations). Return the adversarial point. Either stopping test of the box
+# above is fine. The check tests, on ten toy points and $\lambda = 1, 3$, that your adversarial stays
+# in the box, fools the MLP wherever `sfutils.attacks.sparsefool` does, and changes no more
+# coordinates than it.
+
+# %% [raw] tags=["stub"]
+# def my_sparsefool(x, lam=3.0, max_iter=50):
+#     """Algorithm 2 for one sample x (1, 2) in [0, 1]^2; returns the adversarial point."""
+#     raise NotImplementedError("Hint: loop: bd = deepfool_boundary(model, x_i); x_i = linear_solver(x_i, "
+#                               "bd.normal, x_i + lam * bd.r_tot, lo, hi) with lo, hi = zeros_like(x), ones_like(x); "
+#                               "stop when model(x_i).argmax(1) differs from the clean label.")
+
+# %% tags=["solution"]
+def my_sparsefool(x, lam=3.0, max_iter=50):
+    """Algorithm 2 for one sample x (1, 2) in [0, 1]^2; returns the adversarial point."""
+    lo, hi = torch.zeros_like(x), torch.ones_like(x)
+    with torch.no_grad():
+        label = model(x).argmax(1)
+    x_i = x.clone()
+    for _ in range(max_iter):
+        with torch.no_grad():
+            if model(x_i).argmax(1) != label:  # line 2: stop once the label changed
+                break
+        bd = deepfool_boundary(model, x_i)  # lines 3-5: x_B = x_i + r_adv and w (Eq. 6)
+        x_i = linear_solver(x_i, bd.normal, x_i + lam * bd.r_tot, lo, hi)  # line 6, hyperplane via x_i + lam r_adv
+    return x_i
+
+
+# %% tags=["check"]
+picks = torch.arange(0, len(x_test), max(1, len(x_test) // 10))[:10]
+course.check_sparsefool(my_sparsefool, model, x_test[picks], lams=(1.0, 3.0))
+
+# %% [markdown]
+# ## Part 6 · Play with $\lambda$ and $\delta$
 #
 # Besides $\lambda$, the only knob is the box. §4.2 uses $[x - \delta, x + \delta] \cap [0, 1]$
 # (`sfutils.attacks.bounds`, $\delta$ on the 0–255 scale) to make perturbations less perceptible:
 # each coordinate may move less, so more coordinates and more iterations are needed, and within
-# `max_iter` = 50 iterations some points are no longer fooled at all. Set `interactive = True` in the
-# parameters cell (JupyterLab, with `ipywidgets` from the `notebooks` extra) for sliders; the
-# static figure below is what a headless run produces.
+# `max_iter` = 50 iterations some points are no longer fooled at all. The figure follows a point
+# where the box binds at each $\delta$ (`toy.pick_box_point`: fooled at every $\delta$, with an
+# adversarial that changes from one $\delta$ to the next, then the fewest iterations). Set
+# `interactive = True` in the parameters cell (JupyterLab, with `ipywidgets` from the `notebooks`
+# extra) for sliders; the static figure below is what a headless run produces.
 
 
 # %%
-def draw_attack(ax, lam: float, delta: float) -> toy.Trajectory:
-    """SparseFool on the curved-boundary point with box [x - delta, x + delta] (delta on 0-255), drawn on ax."""
-    lo, hi = bounds(x_curved, delta)
-    tr = toy.sparsefool_trajectory(model, x_curved, lam=lam, lb=lo, ub=hi)
+def draw_attack(ax, x0: torch.Tensor, lam: float, delta: float) -> toy.Trajectory:
+    """SparseFool on the point x0 (1, 2) with box [x0 - delta, x0 + delta] (delta on 0-255), drawn on ax."""
+    lo, hi = bounds(x0, delta)
+    tr = toy.sparsefool_trajectory(model, x0, lam=lam, lb=lo, ub=hi)
     toy.draw_regions(ax, grid, box=True)
     toy.draw_box(ax, lo, hi, color="#8e44ad", linestyle="-", linewidth=1.2)
     toy.draw_trajectory(ax, tr)
-    nz = int((tr.adversarial != x_curved[0]).sum())
+    nz = int((tr.adversarial != x0[0]).sum())
     ax.set_title(rf"$\lambda$={lam:g}, $\delta$={delta:g}: {'fooled' if tr.success else 'not fooled'}, "
                  f"{tr.iterations} it., {nz} coord.")
     return tr
 
 
 deltas = (255, 100, 40)
+by_delta = []
 for d in deltas:
     lo, hi = bounds(x_test, d)
-    res = sparsefool(model, x_test, lam=3.0, lb=lo, ub=hi)
-    print(f"toy test set, lambda=3, delta={d}: fooling rate {res.fooling_rate():.1f}%, "
-          f"mean iterations {res.iterations.float().mean():.2f}")
+    by_delta.append(sparsefool(model, x_test, lam=3.0, lb=lo, ub=hi))
+    print(f"toy test set, lambda=3, delta={d}: fooling rate {by_delta[-1].fooling_rate():.1f}%, "
+          f"mean iterations {by_delta[-1].iterations.float().mean():.2f}")
+i_box = toy.pick_box_point(x_test, [r.adversarial for r in by_delta], [r.success for r in by_delta],
+                           by_delta[0].iterations, correct)
+x_box = x_test[i_box:i_box + 1]
+print(f"the figure follows test point #{i_box}: r = "
+      + "; ".join(f"delta={d}: {[round(v, 3) for v in (r.adversarial[i_box] - x_box[0]).tolist()]}"
+                  for d, r in zip(deltas, by_delta)))
 fig, axes = plt.subplots(1, len(deltas), figsize=(11, 3.9), sharex=True, sharey=True)
-drawn = [draw_attack(ax, 3.0, d) for ax, d in zip(axes, deltas)]
-zoom(axes[0], *[torch.cat([t.iterates, t.boundary]) for t in drawn], pad=0.08)
+drawn = [draw_attack(ax, x_box, 3.0, d) for ax, d in zip(axes, deltas)]
+toy.zoom(axes[0], *[torch.cat([t.iterates, t.boundary]) for t in drawn], pad=0.08)
 axes[0].plot([], [], color="#8e44ad", label=r"box $[x-\delta, x+\delta]\cap[0,1]^2$")
 axes[0].legend(loc="lower left", fontsize=7)
 fig.tight_layout()
-plotting.save_figure(run, fig, "00_lambda_delta", caption="SparseFool (lambda = 3) on the toy point with the perceptibility "
-                     "box of §4.2 shrinking (delta = 255, 100, 40 on the 0-255 scale).")
+plotting.save_figure(run, fig, "00_lambda_delta", caption="SparseFool (lambda = 3) on one toy point with the "
+                     "perceptibility box of §4.2 shrinking (delta = 255, 100, 40 on the 0-255 scale): the box binds "
+                     "at each delta, so the perturbation changes.")
 plt.show()
 
 # %%
@@ -487,155 +689,37 @@ if interactive:
 if interactive:
     def _show(lam: float = 3.0, delta: float = 255.0) -> None:
         _, ax = plt.subplots(figsize=(4.6, 4.6))
-        draw_attack(ax, lam, delta)
-        zoom(ax, x_curved, pad=0.3)
+        draw_attack(ax, x_box, lam, delta)
+        toy.zoom(ax, x_box, pad=0.3)
         plt.show()
 
     widgets.interact(_show, lam=widgets.FloatSlider(value=3.0, min=1.0, max=6.0, step=0.25, description="lambda"),
                      delta=widgets.IntSlider(value=255, min=5, max=255, step=5, description="delta"))
 
 # %% [markdown]
-# ## 7 · Try it yourself
+# ## Part 7 · Discussion questions
 #
-# Each exercise is followed by a solution cell (tagged `solution`; hide it before class, e.g. with
-# JupyterLab's "collapse selected code" or by stripping cells tagged `solution`).
-#
-# **Exercise 1 — predict the first step.** For the point of §2–4, which coordinate does
-# LinearSolver move first, and in which direction? Will that step be clipped? Answer from `w`,
-# `x_star` and `x_b` alone, then check against `toy.linear_solver_path`.
-
-# %% tags=["solution", "hide-input"]
-d_first = int(w.abs().argmax())
-direction = int(torch.sign(w[0, d_first]) * torch.sign(w[0] @ (x_b[0] - x_star[0])))
-needed = float(w[0] @ (x_b[0] - x_star[0]) / w[0, d_first])
-room = float((ub - x_star)[0, d_first] if needed > 0 else (x_star - lb)[0, d_first])
-print(f"coordinate {d_first}, direction {direction:+d}: needs {abs(needed):.3f}, room in the box {room:.3f} "
-      f"-> {'clipped' if abs(needed) > room else 'not clipped'}")
-moved = (path[1] != path[0]).nonzero().flatten().tolist()
-assert moved == [d_first] and torch.sign(path[1] - path[0])[d_first] == torch.sign(torch.tensor(needed))
-print("matches toy.linear_solver_path:", path[1].tolist())
-
-# %% [markdown]
-# **Exercise 2 — LinearSolver in ten lines.** Write Algorithm 1 as the paper states it: a loop
-# over the unused coordinate with the largest $|w_d|$, step (Eq. 4), clip (Q), add $d$ to $S$.
-# To match `sfutils` exactly, do as the authors' code does: aim slightly past the plane, using
-# $|w^\top(x^{(i)} - x_B) + \beta| / |w_d|$ with $\beta = 10^{-3}\,\mathrm{sign}\,w^\top(x^{(0)} - x_B)$,
-# take at least $10^{-4}$ per step, and stop as soon as the sign of $w^\top(x^{(i)} - x_B)$ changes.
-# Check it against `sfutils.attacks.linear_solver` on random 20-dimensional problems.
-
-# %% tags=["solution", "hide-input"]
-def my_linear_solver(x, w, x_b, lb, ub):
-    """Algorithm 1 for one sample, as a plain loop (x, w, x_b, lb, ub: 1-D tensors)."""
-    x, f0 = x.clone(), float(w @ (x - x_b))
-    beta = 1e-3 * (1 if f0 > 0 else -1 if f0 < 0 else 0)
-    for d in w.abs().argsort(descending=True, stable=True).tolist():  # unused d with the largest |w_d|
-        f = float(w @ (x - x_b))
-        if w[d] == 0 or (f > 0) != (f0 > 0) or (f < 0) != (f0 < 0):  # nothing left, or B reached/crossed
-            break
-        step = max(abs(f + beta) / abs(float(w[d])), 1e-4) * torch.sign(w[d])  # Eq. 4
-        x[d] = (x[d] + step).clamp(lb[d], ub[d])  # Q: back into the box
-    return x
-
-
-g = torch.Generator().manual_seed(P.seed)
-for _ in range(20):
-    xr = torch.rand(1, 20, generator=g)
-    wr = torch.randn(1, 20, generator=g)
-    pr = xr + 0.5 * wr / wr.norm()  # x on the clean side of B, 0.5 away from it (l2)
-    lo, hi = (xr - 0.2).clamp(0, 1), (xr + 0.2).clamp(0, 1)
-    torch.testing.assert_close(my_linear_solver(xr[0], wr[0], pr[0], lo[0], hi[0]),
-                               linear_solver(xr, wr, pr, lo, hi)[0], rtol=0, atol=1e-5)
-print("my_linear_solver agrees with sfutils.attacks.linear_solver on 20 random problems")
-
-# %% [markdown]
-# **Exercise 3 — what does $\lambda$ buy?** On the toy test set, run `sparsefool` for
-# $\lambda \in \{1, 1.5, 2, 3, 5\}$ and tabulate the fooling rate, the mean number of iterations and
-# the mean $\|r\|_1$ of successful attacks. Which trade-off of Fig. 4 do you recover? In two
-# dimensions every perturbation touches one or two coordinates: how often is one enough?
-
-# %% tags=["solution", "hide-input"]
-rows = []
-for lam in (1.0, 1.5, 2.0, 3.0, 5.0):
-    res = sweep[lam] if lam in sweep else sparsefool(model, x_test, lam=lam)
-    ok = res.success
-    rows.append({"lambda": lam, "fooling rate %": res.fooling_rate(),
-                 "mean iterations": float(res.iterations.float().mean()),
-                 "mean ||r||_1 (fooled)": float(res.perturbation[ok].abs().sum(1).mean()),
-                 "one coordinate %": float(100 * (res.perturbed_pixels()[ok] == 1).float().mean())})
-lam_table = pd.DataFrame(rows)
-plotting.save_table(run, lam_table, "00_toy_lambda_sweep", n=len(x_test),
-                    caption="SparseFool on the toy test set: the lambda trade-off of the paper's Fig. 4.")
-display(lam_table.round(3))
-
-# %% [markdown]
-# **Exercise 4 — assemble Algorithm 2.** Using only `deepfool_boundary` (line 3–5 of Algorithm 2:
-# `r_tot` is $r_{adv}$, `normal` is $w^{(i)}$ of Eq. 6) and `linear_solver` (line 6, Algorithm 1),
-# write SparseFool for one sample: from $x^{(i)}$, put the hyperplane through
-# $x^{(i)} + \lambda\, r_{adv}$, step with LinearSolver in the box, and stop when
-# $Q(x + (1 + \epsilon)(x^{(i)} - x))$, $\epsilon = 0.02$, changes the label (or after 50
-# iterations). Self-check: your adversarial must equal `sfutils.attacks.sparsefool`'s on the toy
-# points.
-
-# %% tags=["solution", "hide-input"]
-def my_sparsefool(x, lam=3.0, lb=0.0, ub=1.0, max_iter=50, epsilon=0.02):
-    """Algorithm 2 for one sample x (1, d), from the public building blocks."""
-    lo, hi = torch.full_like(x, lb), torch.full_like(x, ub)
-    with torch.no_grad():
-        label = model(x).argmax(1)
-    x_i, adv = x.clone(), x.clone()
-    for _ in range(max_iter):
-        with torch.no_grad():
-            if model(adv).argmax(1) != label:  # line 2: stop once the label changed
-                break
-        bd = deepfool_boundary(model, x_i)  # lines 3-5: x_B = x_i + r_adv and w (Eq. 6)
-        if not bool(bd.found):
-            break
-        x_i = linear_solver(x_i, bd.normal, x_i + lam * bd.r_tot, lo, hi)  # line 6
-        adv = torch.minimum(torch.maximum(x + (1 + epsilon) * (x_i - x), lo), hi)  # Q(x + (1+eps) r)
-    return adv
-
-
-picks = range(0, len(x_test), max(1, len(x_test) // 10))
-for lam in (1.0, 3.0):
-    reference = sparsefool(model, x_test, lam=lam).adversarial
-    for i in picks:
-        torch.testing.assert_close(my_sparsefool(x_test[i:i + 1], lam=lam), reference[i:i + 1], rtol=0, atol=1e-4)
-print(f"my_sparsefool matches sfutils.attacks.sparsefool on {len(picks)} toy points for lambda = 1 and 3")
-
-# %% [markdown]
-# **Exercise 5 — in words.** (a) Why does SparseFool need several iterations on the moons but one on
-# a linear classifier? (b) Why does clipping the $\ell_1$-DeepFool perturbation fail more often on
-# MNIST than on the toy problem? (c) What does a smaller $\delta$ cost, and why?
+# Answer in a few sentences each, then open the answers below. (a) Why does SparseFool need
+# several iterations on the moons but one on a linear classifier? (b) Why does clipping the
+# $\ell_1$-DeepFool perturbation fail more often on MNIST than on the toy problem? (c) What does a
+# smaller $\delta$ cost, and why?
 
 # %% [markdown] tags=["solution"]
 # *Answers.* **(a)** LinearSolver lands on the tangent hyperplane $\mathcal{B}$ of Eq. (6). On a
-# linear classifier $\mathcal{B}$ *is* the boundary, so the first step (pushed $\epsilon$ past it)
-# already flips the label; on the curved moons boundary the tangent plane lies on the clean side of
-# the true boundary wherever it bends away from it, so the step falls short and DeepFool must
-# re-linearise from the new iterate (§3.3, Fig. 3). $\lambda > 1$ moves the plane beyond $x_B$ to
-# compensate: fewer iterations for a larger $\|r\|_1$ (Fig. 4; the λ table of Exercise 3 shows
-# how much larger).
+# linear classifier $\mathcal{B}$ *is* the boundary, so the first step already flips the label
+# (the authors' code pushes it $\epsilon$ past); on the curved moons boundary the tangent plane lies
+# on the clean side of the true boundary wherever it bends away from it, so the step falls short
+# and DeepFool must re-linearise from the new iterate (§3.3, Fig. 3). $\lambda > 1$ moves the plane
+# beyond $x_B$ to compensate: fewer iterations for a larger $\|r\|_1$ (Fig. 4; Exercise 3).
 # **(b)** The $\ell_1$ projection puts the whole step on the one coordinate with the largest
-# $|w_d|$, usually a step far larger than the pixel's room: MNIST pixels sit at 0 or 1, so almost
-# any large step leaves $[0, 1]$, and clipping removes most of it, leaving the point short of the
-# boundary (§2.2). The toy moons sit inside the box, so only the tight $\delta$-box of §3 makes the
-# same happen there.
+# $|w_d|$ (the dual-norm argument of Part 3), usually a step far larger than the pixel's room:
+# MNIST pixels sit at 0 or 1, so almost any large step leaves $[0, 1]$, and clipping removes most
+# of it, leaving the point short of the boundary (§2.2). The toy moons sit inside the box, so only
+# the tight $\delta$-box of Part 3 makes the same happen there.
 # **(c)** Each coordinate may move at most $\delta$, so LinearSolver saturates coordinates sooner and
 # needs more of them (less sparse) and SparseFool more iterations; with a very small $\delta$ the
 # reachable set may not cross the boundary within `max_iter` and the fooling rate drops (§4.2,
 # Figs. 6–7: sparsity traded for imperceptibility).
-#
-# *Exercise 1, in words.* LinearSolver first moves the coordinate with the largest $|w_d|$ (Eq. 5),
-# in the direction of $\mathrm{sign}(w_d)$ times the side of $\mathcal{B}$ to reach; it is clipped
-# when the step of Eq. (4) exceeds the room left to the box wall in that direction.
-# *Exercise 2, in words.* Sorting $|w|$ once gives the order of Eq. (5) (the forbidden set $S$ grows
-# by one coordinate per step); each step is Eq. (4), followed by $Q$.
-# *Exercise 3, in words.* Larger $\lambda$: fewer iterations and a fooling rate that stays high, at
-# the price of a larger $\|r\|_1$: the trade-off of Fig. 4. In two dimensions, one coordinate is
-# enough whenever the first step of Algorithm 1 is not clipped.
-# *Exercise 4, in words.* Algorithm 2 is a loop around the two building blocks: DeepFool for the
-# plane, LinearSolver for the sparse step, and the $\epsilon$-extended, box-projected point for the
-# stopping test.
 
 # %% [markdown]
 # ## Provenance

@@ -261,10 +261,12 @@ def draw_hyperplane(ax: Any, w: torch.Tensor, p: torch.Tensor, half_length: floa
     ax.plot(ends[:, 0], ends[:, 1], **style)
 
 
-def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_planes: int = 4) -> None:
+def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_planes: int = 4,
+                    labels: bool = True) -> None:
     """SparseFool's path as in the paper's Fig. 3: x^(i) -> x^(i+1) (``color``), DeepFool's r_adv
     to each x_B^(i) (green), the hyperplane through x^(i) + lam r_adv (dotted, for the first
-    ``max_planes`` iterations) and the adversarial (star)."""
+    ``max_planes`` iterations), the adversarial (star) and, with ``labels``, the names x^(i) and
+    x_B^(i) of the first ``max_planes`` iterations, as the paper's Fig. 3 labels them."""
     pts, xb = traj.iterates.cpu(), traj.boundary.cpu()
     for i in range(traj.iterations):
         ax.annotate("", xy=xb[i].tolist(), xytext=pts[i].tolist(),
@@ -272,13 +274,87 @@ def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_plane
         ax.plot(*xb[i].tolist(), "o", ms=4, mfc="white", mec="#1e8449")
         if i < max_planes:
             draw_hyperplane(ax, traj.normal[i], traj.plane[i], color="#1e8449", linewidth=0.9)
+            if labels:
+                ax.annotate(rf"$x_B^{{({i})}}$", xb[i].tolist(), textcoords="offset points", xytext=(5, -11),
+                            fontsize=8, color="#1e8449")
         ax.annotate("", xy=pts[i + 1].tolist(), xytext=pts[i].tolist(),
                     arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.8, "shrinkA": 0, "shrinkB": 0})
+        if labels and i < max_planes:
+            ax.annotate(rf"$x^{{({i + 1})}}$", pts[i + 1].tolist(), textcoords="offset points", xytext=(5, 4),
+                        fontsize=8, color=color)
     ax.plot(*pts[0].tolist(), "o", ms=6, color="k", zorder=5)
+    if labels:
+        ax.annotate(r"$x^{(0)}$", pts[0].tolist(), textcoords="offset points", xytext=(-16, 5), fontsize=8)
     adv = traj.adversarial.cpu().tolist()
     ax.plot(*adv, "*", ms=12, color=color, mec="k", mew=0.6, zorder=6)
 
 
-__all__ = ["POINT_COLORS", "REGION_COLORS", "Grid", "Trajectory", "decision_grid", "draw_boundary",
-           "draw_box", "draw_hyperplane", "draw_regions", "draw_trajectory", "hyperplane_grid", "linear_solver_path",
-           "make_mlp", "make_moons", "sparsefool_trajectory", "train_mlp"]
+def zoom(ax: Any, *points: Any, pad: float = 0.06) -> None:
+    """Square axis limits around 2-D ``points`` (tensors of shape (..., 2)), with a margin ``pad``."""
+    pts = torch.cat([torch.as_tensor(p).detach().cpu().reshape(-1, 2) for p in points])
+    lo, hi = pts.amin(dim=0), pts.amax(dim=0)
+    c, half = (lo + hi) / 2, float((hi - lo).max()) / 2 + pad
+    ax.set_xlim(float(c[0]) - half, float(c[0]) + half)
+    ax.set_ylim(float(c[1]) - half, float(c[1]) + half)
+
+
+def draw_arrow(ax: Any, start: Any, end: Any, color: str, label: str | None = None, style: str = "-|>",
+               **kwargs: Any) -> None:
+    """An arrow from ``start`` to ``end`` (2-D points), with an invisible line carrying the legend label."""
+    s, e = torch.as_tensor(start).flatten().tolist(), torch.as_tensor(end).flatten().tolist()
+    ax.annotate("", xy=e, xytext=s, arrowprops={"arrowstyle": style, "color": color, "lw": 1.8,
+                                                "shrinkA": 0, "shrinkB": 0, **kwargs})
+    if label:
+        ax.plot([], [], color=color, lw=1.8, label=label)
+
+
+def draw_point(ax: Any, p: Any, name: str, offset: tuple[float, float] = (-12, 5), **style: Any) -> None:
+    """A 2-D point ``p`` as a dot, with its (TeX) ``name`` beside it."""
+    xy = torch.as_tensor(p).flatten().tolist()
+    ax.plot(*xy, **({"marker": "o", "color": "k", "ms": 6, "zorder": 5} | style))
+    ax.annotate(name, xy, textcoords="offset points", xytext=offset)
+
+
+def dominance(w: torch.Tensor) -> torch.Tensor:
+    """Per sample of 2-D normals (N, 2): the smaller |w_d| over the larger one (0: along an axis, 1: diagonal)."""
+    a = w.abs()
+    return a.amin(dim=1) / a.amax(dim=1).clamp(min=1e-12)
+
+
+def pick_followed_point(candidates: torch.Tensor, dominance_ratio: torch.Tensor, overshoot: torch.Tensor,
+                        band: tuple[float, float] = (0.25, 0.6)) -> int:
+    """The point notebook 00 follows through Eqs. 3-6 and Algorithm 1.
+
+    Among ``candidates`` (a boolean mask of points that satisfy the notebook's rules), prefer those
+    whose normal has one clearly dominant coordinate, ``band[0] <= dominance_ratio <= band[1]``
+    (so the l1 ball touches B at one vertex, and the l1 and l2 projections visibly differ); among
+    those, the one whose l1 step ``overshoot`` s the box the most (the clearest picture of §2.2).
+    Falls back to all candidates, then to every point. Returns its index.
+    """
+    clear = candidates & (dominance_ratio >= band[0]) & (dominance_ratio <= band[1])
+    pool = clear if clear.any() else candidates if candidates.any() else torch.ones_like(candidates)
+    return int(torch.where(pool, overshoot, torch.full_like(overshoot, -float("inf"))).argmax())
+
+
+def pick_box_point(x: torch.Tensor, adversarials: list[torch.Tensor], successes: list[torch.Tensor],
+                   iterations: torch.Tensor, candidates: torch.Tensor) -> int:
+    """A point whose SparseFool result changes with every box of a shrinking delta sweep (§4.2).
+
+    ``adversarials[j]``/``successes[j]`` are SparseFool's results at the j-th delta (largest first).
+    Prefers ``candidates`` fooled at every delta whose adversarial differs between consecutive
+    deltas (the box binds each time), then the fewest ``iterations`` (at the largest delta); falls
+    back to the candidate with the most such changes. Returns its index.
+    """
+    fooled = torch.stack(successes).all(dim=0) & candidates
+    changes = sum((a - b).abs().amax(dim=1) > 1e-4 for a, b in zip(adversarials, adversarials[1:]))
+    full = fooled & (changes == len(adversarials) - 1)
+    if full.any():
+        return int(torch.where(full, iterations.float(), torch.full_like(iterations.float(), float("inf"))).argmin())
+    pool = fooled if fooled.any() else candidates
+    return int(torch.where(pool, torch.as_tensor(changes).float(), torch.full((len(x),), -1.0)).argmax())
+
+
+__all__ = ["POINT_COLORS", "REGION_COLORS", "Grid", "Trajectory", "decision_grid", "dominance", "draw_arrow",
+           "draw_boundary", "draw_box", "draw_hyperplane", "draw_point", "draw_regions", "draw_trajectory",
+           "hyperplane_grid", "linear_solver_path", "make_mlp", "make_moons", "pick_box_point", "pick_followed_point",
+           "sparsefool_trajectory", "train_mlp", "zoom"]
