@@ -39,7 +39,7 @@ def perceptibility_claims() -> list[Claim]:
                       "EfficientNet-Lite stand-in, one image"),
         Claim("F7-factor", "§4.2, Fig. 7", "Per image, δ = 30 perturbs several times the pixels of δ = 255 "
               f"({factors} on Fig. 7's two images).", f"{factors} (two images)",
-              Measurement("02", "02_fig7_factor", "estimate", ("median factor 30/255",), (("dataset", "imagenet"),),
+              Measurement("02", "02_fig7_factors", "estimate", ("factor",), (("dataset", "imagenet"), ("delta", "30.0")),
                           model_column="model", unit="×"),
               Criterion("shown, not judged"), f7_setting, "{model} on ImageNet sample images", (),
               "the paper shows two images, so there is no paper number over images to judge against", role="context"),
