@@ -192,14 +192,15 @@ def test_what_we_found_opens_with_the_paragraph_and_lists_every_claim(nb, tmp_pa
             assert f"(`{c.id}`)" in text and f"`{c.id}` · " in text
 
 def test_plain_summary_says_what_holds_what_does_not_and_the_main_reason():
-    vs = [verdict("T3-cifar10-asymmetry", HOLDS_STAND_IN), verdict("T3-imagenet-asymmetry", FAILS, why="a reason"),
-          verdict("T3-imagenet-mean", INCONCLUSIVE), verdict("AT-pixels", FAILS, why="a reason"),
-          verdict("AT-cost", FAILS, why="another")]
+    vs = [verdict("T3-cifar10-asymmetry", HOLDS_STAND_IN),
+          verdict("T3-imagenet-asymmetry", FAILS, why="the rule; caveat: x", caveat="a reason; and more"),
+          verdict("T3-imagenet-mean", INCONCLUSIVE), verdict("AT-pixels", FAILS, caveat="a reason"),
+          verdict("AT-cost", FAILS, why="another", caveat="")]
     text = " ".join(summary.plain_summary(vs).split())
     assert text.startswith("Of the 5 claims tested here, **1 hold** (1 of them on a stand-in")
     assert "**3 do not hold** and 1 is undecided" in text
     assert "(on CIFAR-10)" in text and "(on ImageNet)" in text  # the same words, told apart by the data set
-    assert "The reason that matters most (given for 2 of them): a reason." in text
+    assert "The reason that matters most (given for 2 of them): a reason." in text  # the caveat's first clause
     assert "95 % interval" in text  # the one statistical term, explained where it is used
 
 

@@ -19,7 +19,8 @@ from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
 from sfutils.claims.model import ILLUSTRATION, NOT_RUN, VERDICTS, Verdict
 from sfutils.claims.registry import CLAIMS
-from sfutils.claims.summary import clip, details_block, groups, plain_summary, section_table, short_claim, wrap
+from sfutils.claims.summary import (clip, details_block, groups, main_reason, plain_summary, section_table, short_claim,
+                                    wrap)
 from sfutils.experiments.budget import official_agreement
 from sfutils.profiles import PROFILE_NAMES
 from sfutils.provenance import markdown_table
@@ -92,7 +93,8 @@ def counts(vs: Sequence[Verdict]) -> dict[str, int]:
 
 
 def _counts_line(vs: Sequence[Verdict]) -> str:
-    return " · ".join(f"{k}: **{n}**" for k, n in counts(vs).items())
+    """The verdicts that occur, each with its count."""
+    return " · ".join(f"{k}: **{n}**" for k, n in counts(vs).items() if n)
 
 
 def render_verdicts(notebook: str, root: Path, label: str = "") -> str:
@@ -273,12 +275,17 @@ def section_line(vs: Sequence[Verdict], title: str, link: str) -> str:
     judged = g["holding"] + fails + g["undecided"]
     text = (f"**[{title}]({link})**: holding {holding} of {len(judged)}, not holding {len(fails)}, undecided "
             f"{undecided}.")
-    if g["other"]:
-        text += f" Besides: {', '.join(f'{k} {v}' for v, k in Counter(v.verdict for v in g['other']).items())}."
+
     if fails:
         text += " Not holding: " + "; ".join(f"{short_claim(v.claim.claim, 60)} (`{v.claim.id}`: {clip(ours_text(v), 40)}"
                                               f" against the paper's {clip(v.claim.paper, 30)})" for v in fails[:3])
         text += f" and {len(fails) - 3} more." if len(fails) > 3 else "."
+        reason = main_reason(fails)
+        if reason:
+            text += f" The reason given{f' for {reason[1]} of them' if reason[1] > 1 else ''}: {clip(reason[0], 160)}."
+    if g["other"]:
+        text += " Not about the paper's claims: " + ", ".join(
+            f"{k} {v}" for v, k in Counter(v.verdict for v in g["other"]).items()) + "."
     return wrap(text, "- ")
 
 

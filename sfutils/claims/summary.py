@@ -128,15 +128,21 @@ def _named(vs: Sequence[Verdict], limit: int = EXAMPLES, among: Sequence[Verdict
     return "; ".join(names[:limit]) + more
 
 
-def _main_reason(fails: Sequence[Verdict]) -> tuple[str, int] | None:
-    """The reason given most often for the claims that do not hold (the first in the paper's
-    order on a tie), in its first clause."""
-    reasons = Counter(v.why for v in fails if v.why)
+def reason(v: Verdict) -> str:
+    """Why ``v`` came out as it did, in one clause: the first clause of the claim's caveat (how our
+    setting differs from the paper's), else of the verdict's own reason."""
+    text = v.claim.caveat or v.why
+    return re.split(r"(?<=[a-z0-9)'’])[.;] ", text)[0].strip() if text else ""
+
+
+def main_reason(fails: Sequence[Verdict]) -> tuple[str, int] | None:
+    """The reason (:func:`reason`) given most often for the claims that do not hold (the first in
+    the paper's order on a tie), and for how many."""
+    reasons = Counter(reason(v) for v in fails if reason(v))
     if not reasons:
         return None
     top = max(reasons.values())
-    why = next(v.why for v in fails if reasons.get(v.why) == top)
-    return clip(re.split(r"(?<=[a-z0-9)])[.;] ", why)[0], 240), top
+    return clip(next(reason(v) for v in fails if reasons.get(reason(v)) == top), 240), top
 
 
 def undecided_text(k: int) -> str:
@@ -159,7 +165,8 @@ def groups(vs: Sequence[Verdict]) -> dict[str, list[Verdict]]:
 
 def plain_summary(vs: Sequence[Verdict]) -> str:
     """What these verdicts say, for a student who knows the paper but not statistics: how many
-    hold, which do and which do not, and the reason given most often for those that do not."""
+    hold, which do (those measured on the most images first) and which do not (in the paper's
+    order), and the reason given most often for those that do not (:func:`main_reason`)."""
     g = groups(vs)
     holding, fails, undecided = g["holding"], g["fails"], g["undecided"]
     tested = len(holding) + len(fails) + len(undecided)
@@ -178,10 +185,11 @@ def plain_summary(vs: Sequence[Verdict]) -> str:
     text.append("A claim holds when the whole range of values our images allow (the 95 % interval) lies "
                 "within the tolerance set around the paper's number.")
     if holding:
-        text.append(f"What holds: {_named(holding, among=vs)}.")
+        best_measured = sorted(holding, key=lambda v: -(v.n or 0))  # the findings on the most images first
+        text.append(f"What holds: {_named(best_measured, among=vs)}.")
     if fails:
         text.append(f"What does not: {_named(fails, among=vs)}.")
-        reason = _main_reason(fails)
+        reason = main_reason(fails)
         if reason:
             why, count = reason
             text.append(f"The reason that matters most{f' (given for {count} of them)' if count > 1 else ''}: {why}.")
