@@ -39,7 +39,9 @@ from sfutils.claims.model import FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INC
 UNDRAWN_KINDS = ("trend", "pvalue", "illustration", "unmeasured")  # no interval on a points or ratio scale
 RATIO_KINDS = ("ratio", "spread", "estimate", "mean_estimate")  # a "%" of these is a share of pixels
 COLOURS = {HOLDS: "#1b7837", HOLDS_STAND_IN: "#7fbf7b", FAILS: "#c51b7d", INCONCLUSIVE: "#8c8c8c"}
-OTHER = "#4a7fb5"  # any other verdict (a baseline check, a claim beyond the paper)
+# Verdicts that are not about SparseFool's claims (a baseline check, a claim beyond the paper): blue
+# where they agree with what is checked, orange where they do not, light grey where unsettled.
+OTHER_AGREES, OTHER_DIFFERS, OTHER_UNSETTLED = "#2166ac", "#e08214", "#b8b8b8"
 POINTS_CLIP, LOG2_CLIP = 60.0, 7.0  # axis half-widths: ±60 points, ÷/× 128
 
 
@@ -69,10 +71,17 @@ def drawn(v: Verdict) -> bool:
 
 
 def colour(verdict: str) -> str:
-    """The colour of ``verdict``: green holds, magenta does not, grey undecided, blue any other."""
+    """The colour of ``verdict``: green holds, magenta does not, grey undecided; any other verdict
+    blue, orange or light grey (:data:`OTHER_AGREES`)."""
     if verdict.startswith(INCONCLUSIVE):
         return COLOURS[INCONCLUSIVE]
-    return COLOURS.get(verdict, OTHER)
+    if verdict in COLOURS:
+        return COLOURS[verdict]
+    if any(word in verdict for word in ("differs", "does not hold")):
+        return OTHER_DIFFERS
+    if any(word in verdict for word in ("unsettled", "inconclusive")):
+        return OTHER_UNSETTLED
+    return OTHER_AGREES
 
 
 def _scale(v: Verdict) -> str:
