@@ -13,14 +13,21 @@ runs Jupyter Book 1.x (Sphinx) into ``book/_build/html``:
 * MathJax 3 from the npm package ``mathjax`` (``npm ci --prefix book``), copied to ``_static``;
 * the API reference, generated from the ``sfutils`` docstrings by ``api.md`` (autosummary).
 
-``python book/build.py student --out DIR`` writes every notebook with its cells tagged
-``solution`` removed (nbconvert's TagRemovePreprocessor), outputs kept.
-Everything written here is git-ignored.
+``python book/build.py student --out DIR`` writes the student version of every notebook: the
+cells tagged ``solution`` removed, each exercise's stub (a raw cell tagged ``stub`` in the source,
+never executed there) turned into a code cell, the outputs of the ``check`` cells cleared (they
+show the reference solution passing), and papermill's ``injected-parameters`` cell removed (so the
+parameters cell a student edits is the one that counts); other outputs are kept.
+
+On the site, each solution is hidden until clicked: code cells get the ``hide-cell`` tag (input
+and output folded), markdown answers are wrapped in a folded ``dropdown`` admonition, and stubs are
+dropped. Everything written here is git-ignored.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import shutil
 import subprocess
@@ -39,6 +46,10 @@ BADGES = {  # canonical badge image -> local copy in _static (the site must not 
     "https://mybinder.org/badge_logo.svg": "../_static/badges/binder.svg",
 }
 SOLUTION_TAG = "solution"
+GLOSSARY_FROM_NOTEBOOKS = "../book/glossary.md"  # the glossary link as notebooks/NN_*.py write it
+STUB_TAG = "stub"
+CHECK_TAG = "check"
+INJECTED_TAG = "injected-parameters"
 
 
 def course_order(readme: Path = NOTEBOOKS / "README.md") -> list[str]:
@@ -52,9 +63,38 @@ def course_order(readme: Path = NOTEBOOKS / "README.md") -> list[str]:
     return stems
 
 
-def student_version(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """``nb`` without the cells tagged ``solution``."""
-    remover = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True)
+def _tags(cell: nbformat.NotebookNode) -> list[str]:
+    return cell.metadata.get("tags", [])
+
+
+def exercises(nb: nbformat.NotebookNode) -> list[tuple[int, int, int]]:
+    """``(stub, solution, check)`` cell indices of every exercise: a stub is followed by its solution
+    code cell, then (after any further solution cells) by its check cell."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if STUB_TAG not in _tags(cell):
+            continue
+        sol = next((j for j in range(i + 1, len(nb.cells)) if nb.cells[j].cell_type == "code"), None)
+        check = next((j for j in range(i + 1, len(nb.cells)) if CHECK_TAG in _tags(nb.cells[j])), None)
+        if sol is None or SOLUTION_TAG not in _tags(nb.cells[sol]) or check is None:
+            raise ValueError(f"cell {i}: a stub must be followed by its solution code cell and a check cell")
+        found.append((i, sol, check))
+    return found
+
+
+def student_version(nb: nbformat.NotebookNode, solved: bool = False) -> nbformat.NotebookNode:
+    """The student version of ``nb`` (module docstring); with ``solved``, each stub holds its
+    reference solution instead (what a student who solved every exercise has)."""
+    nb = copy.deepcopy(nb)
+    for stub, sol, _ in exercises(nb):
+        cell = nb.cells[stub]
+        code = nbformat.v4.new_code_cell(nb.cells[sol].source if solved else cell.source,
+                                         metadata={"tags": [STUB_TAG]})
+        nb.cells[stub] = code
+    for cell in nb.cells:
+        if CHECK_TAG in _tags(cell):
+            cell.outputs, cell.execution_count = [], None
+    remover = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG, INJECTED_TAG}, enabled=True)
     nb, _ = remover.preprocess(nb, {})
     return nb
 
@@ -70,14 +110,28 @@ def write_student_versions(out: Path) -> list[Path]:
     return written
 
 
+def hidden_answer(markdown: str) -> str:
+    """A markdown answer folded into a dropdown admonition (sphinx-togglebutton): hidden until clicked."""
+    fence = ":" * max(4, 1 + max((len(m) for m in re.findall(r"^:{3,}", markdown, flags=re.MULTILINE)), default=0))
+    return f"{fence}{{admonition}} Answer (click to show)\n:class: dropdown\n\n{markdown}\n{fence}"
+
+
 def site_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The page version of an executed notebook: widget outputs dropped, badges served locally."""
+    """The page version of an executed notebook: widget outputs dropped, badges served locally,
+    stubs dropped, solutions (code, outputs, markdown answers) folded until clicked."""
+    nb.cells = [c for c in nb.cells if STUB_TAG not in _tags(c)]
     for cell in nb.cells:
+        solution = SOLUTION_TAG in _tags(cell)
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if WIDGET not in o.get("data", {})]
+            if solution:
+                cell.metadata["tags"] = [t for t in _tags(cell) if t not in ("hide-input", "hide-output")] + ["hide-cell"]
         elif cell.cell_type == "markdown":
             for remote, local in BADGES.items():
                 cell.source = cell.source.replace(remote, local)
+            cell.source = cell.source.replace(f"]({GLOSSARY_FROM_NOTEBOOKS}", "](../glossary.md")
+            if solution:
+                cell.source = hidden_answer(cell.source)
     return nb
 
 
@@ -107,7 +161,8 @@ def downloads_page(stems: list[str]) -> str:
         f"| {s[:2]} | {{download}}`{s}.ipynb <student/{s}.ipynb>` | {{download}}`{s}.ipynb <notebooks/{s}.ipynb>` |"
         for s in stems)
     return ("# Downloads\n\nThe student versions are the executed notebooks without the cells tagged "
-            "`solution` (the worked answers to the exercises); `make student` writes them into "
+            "`solution` (the worked answers to the exercises): each exercise keeps a stub to fill in and a check "
+            "cell that says whether the answer is right; `make student` writes them into "
             "`build/student/`.\n\n| # | student version | with solutions |\n|---|---|---|\n" + rows + "\n")
 
 

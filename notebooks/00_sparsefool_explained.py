@@ -44,7 +44,7 @@ if "google.colab" in sys.modules:
 # "§N" a section of the paper.
 #
 # Course order: this notebook first, then 01 → 06 (see `notebooks/README.md`). Words of the course
-# (stand-in, Wilson interval, queries, profile, …) are explained in the [glossary](glossary.md).
+# (stand-in, Wilson interval, queries, profile, …) are explained in the [glossary](../book/glossary.md).
 #
 # **Learning goals.** After this notebook you can (1) explain why the $\ell_1$ projection onto a
 # hyperplane is sparse and why clipping it to the valid range fails (§2.1–2.2), and why

@@ -14,6 +14,8 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/01_overall_performance.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F01_overall_performance.ipynb)
+#
+# Student time: about 30 minutes.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -339,6 +341,43 @@ else:
 
 # %%
 print(run.markdown(n=int(t1["n"].sum() + t2["n"].sum())))
+
+# %% [markdown]
+# **Exercise 1 — a Wilson interval by hand.** Every fooling rate here carries a Wilson 95 %
+# interval (see the [glossary](../book/glossary.md)). Write `wilson_interval(k, n)`: for $k$ fooled
+# images out of $n$, with $p = k/n$ and $z = 1.96$, the interval is centre ± half-width, where
+# centre $= (p + z^2/2n) / (1 + z^2/n)$ and half-width $= z\sqrt{p(1-p)/n + z^2/4n^2} / (1 + z^2/n)$;
+# return (lo, hi) in %. The check compares it with the first row of the Fig. 4 table above and
+# with a few other counts. Then: why is the interval not symmetric around the rate, and why is it
+# not empty when all $n$ images are fooled?
+
+# %% [raw] tags=["stub"]
+# def wilson_interval(k, n):
+#     """The Wilson 95 % interval (lo, hi), in %, of k successes out of n."""
+#     raise NotImplementedError("Hint: p, z = k / n, 1.96; compute centre and half-width as in the exercise, "
+#                               "then return 100 * (centre - half), 100 * (centre + half).")
+
+# %% tags=["solution"]
+def wilson_interval(k, n):
+    """The Wilson 95 % interval (lo, hi), in %, of k successes out of n."""
+    p, z = k / n, 1.96
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5 / (1 + z * z / n)
+    return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
+
+
+# %% tags=["check"]
+from sfutils import course
+
+row = sweep.iloc[0]
+course.check_wilson(wilson_interval, float(row["fooling"]), int(row["n"]), float(row["fooling_lo"]),
+                    float(row["fooling_hi"]))
+
+# %% [markdown] tags=["solution"]
+# *Answer.* The centre $(p + z^2/2n)/(1 + z^2/n)$ is pulled from $p$ towards 1/2, so near 0 % or
+# 100 % the interval reaches further towards the middle than away from it, and it never leaves
+# [0, 100]. At $k = n$ it is $[n/(n + z^2), 1]$: $n$ fooled images out of $n$ do not prove a rate
+# of exactly 100 %, only one above that lower bound (for $n = 100$: about 96.3 %).
 
 # %% [markdown]
 # ## What we found

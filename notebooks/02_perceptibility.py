@@ -14,6 +14,8 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/02_perceptibility.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F02_perceptibility.ipynb)
+#
+# Student time: about 20 minutes.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -204,6 +206,36 @@ display(Markdown(t7.to_markdown(index=False, floatfmt=".3g")))
 
 # %%
 print(run.markdown(n=sum(counts[ds] for ds in settings)))
+
+# %% [markdown]
+# **Exercise 1 — predict, then read Fig. 6.** Before looking at the table: when the box
+# $[x - \delta, x + \delta]$ shrinks from $\delta = 255$ to the smallest $\delta$ of the sweep, does
+# SparseFool perturb *more* or *fewer* pixels (median over the fooled images, first data set of the
+# table)? Write `predict_pixels_when_delta_shrinks()` returning `"more"` or `"fewer"`, with one
+# sentence of why; the check compares it with this run's table. (Words: [glossary](../book/glossary.md).)
+
+# %% [raw] tags=["stub"]
+# def predict_pixels_when_delta_shrinks():
+#     """'more' or 'fewer' perturbed pixels at the smallest delta than at delta = 255?"""
+#     raise NotImplementedError("Hint: each pixel may move at most delta; Algorithm 1 moves to the next "
+#                               "coordinate when the current one is clipped.")
+
+# %% tags=["solution"]
+def predict_pixels_when_delta_shrinks():
+    """'more' or 'fewer' perturbed pixels at the smallest delta than at delta = 255?"""
+    return "more"  # each pixel can move less, so LinearSolver saturates pixels sooner and needs more of them
+
+
+# %% tags=["check"]
+from sfutils import course
+
+g = sweep[sweep["dataset"] == sweep["dataset"].iloc[0]].dropna(subset=["pixels_pct"]).sort_values("delta")
+small, full = (float(g["pixels_pct"].iloc[0]), float(g["pixels_pct"].iloc[-1])) if len(g) > 1 else (0.0, 0.0)
+course.check_prediction("predict_pixels_when_delta_shrinks", predict_pixels_when_delta_shrinks,
+                        None if small == full else "more" if small > full else "fewer", ("more", "fewer"),
+                        f"{g['dataset'].iloc[0] if len(g) else ''}: {full:.3g} % of the pixels at the largest delta, "
+                        f"{small:.3g} % at the smallest (a smaller box lets each pixel move less, so more pixels "
+                        "are needed: §4.2).")
 
 # %% [markdown]
 # ## What we found

@@ -14,6 +14,8 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/03_transferability.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F03_transferability.ipynb)
+#
+# Student time: about 20 minutes.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -146,11 +148,11 @@ summary = pd.DataFrame(
     + [{**transfer.summary_row(m, size, f"ours: {label}", transfer.images_per_source(long),
                                "clean acc on this slice: " + ", ".join(f"{short(k)} {acc[k]:.0%}" for k in m.index)
                                + f"; {data.dataset_source(settings[label][0]).description}"),
-        **transfer.asymmetry(long, size)}
+        **transfer.pooled_transfer(long), **transfer.asymmetry(long, size)}
        for label, (m, long, size) in results.items()])
 plotting.save_table(run, summary, "03_table3_summary", caption="Table 3 summarised: mean / min / max off-diagonal "
                     "fooling rate, the means over pairs of larger → smaller and smaller → larger, and the pooled "
-                    "asymmetry with its image-level (cluster) bootstrap interval.",
+                    "off-diagonal rate and asymmetry with their image-level (cluster) bootstrap intervals.",
                     n=int(summary["n per source"].sum()))
 display(Markdown(summary.to_markdown(index=False, floatfmt=".3g")))
 
@@ -163,6 +165,39 @@ display(Markdown(summary.to_markdown(index=False, floatfmt=".3g")))
 
 # %%
 display(Markdown(run.markdown(n=int(summary["n per source"].iloc[1:].sum()))))
+
+# %% [markdown]
+# **Exercise 1 — the mean transfer rate by hand.** Table 3's summary gives, per setting, the mean
+# of the off-diagonal cells of the fooling matrix (source net → a *different* target net). Write
+# `mean_off_diagonal(matrix)` for a `pandas.DataFrame` with sources as rows and targets as columns
+# (skip empty cells); the check applies it to this run's first matrix and compares with the
+# summary table above. Why does the diagonal not count? (Words: [glossary](../book/glossary.md).)
+
+# %% [raw] tags=["stub"]
+# def mean_off_diagonal(matrix):
+#     """Mean fooling rate (%) over the cells whose source and target nets differ."""
+#     raise NotImplementedError("Hint: loop over matrix.index (source) and matrix.columns (target), keep "
+#                               "the cells with source != target that are not NaN, and average them.")
+
+# %% tags=["solution"]
+def mean_off_diagonal(matrix):
+    """Mean fooling rate (%) over the cells whose source and target nets differ."""
+    cells = [float(matrix.loc[s, t]) for s in matrix.index for t in matrix.columns
+             if s != t and pd.notna(matrix.loc[s, t])]
+    return sum(cells) / len(cells)
+
+
+# %% tags=["check"]
+from sfutils import course
+
+first_label, (first_matrix, _, _) = next(iter(results.items()))
+course.check_value("mean_off_diagonal", mean_off_diagonal, (first_matrix,),
+                   float(summary["mean off-diagonal %"].iloc[1]), f"the mean off-diagonal transfer rate ({first_label})")
+
+# %% [markdown] tags=["solution"]
+# *Answer.* The diagonal is each net attacked with its own adversarials: SparseFool's own fooling
+# rate (about 100 %), not a transfer. Counting it would mix the white-box success into a measure of
+# how well perturbations carry over to a net the attack never saw.
 
 # %% [markdown]
 # ## What we found

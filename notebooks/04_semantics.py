@@ -14,6 +14,8 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/04_semantics.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F04_semantics.ipynb)
+#
+# Student time: about 20 minutes.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -72,7 +74,7 @@ from sfutils.setting import load_setting
 run, P = setup("04", profile, datasets=("cifar10", "imagenet"), seed=seed, n_cifar=n_cifar, n_images=n_images)
 FIGURES = ["04_fig8_networks", "04_fig9_cifar10_by_fooling_class", "04_fig9_location_maps",
            "04_class_pairs"]
-TABLES = ["04_networks", "04_location_agreement", "04_class_pairs", "04_top_pairs"]
+TABLES = ["04_networks", "04_location_agreement", "04_spread_test", "04_class_pairs", "04_top_pairs"]
 store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
 
 # %% [markdown]
@@ -124,6 +126,20 @@ plotting.save_table(run, agree, "04_location_agreement", caption="Fig. 8 quantif
                     "fooled) vs on different images (the control) and vs randomly placed pixels.", n=P.n_images)
 display(Markdown(t_net.to_markdown(index=False, floatfmt=".3g")))
 display(Markdown(agree.to_markdown(index=False, floatfmt=".3g")))
+
+# %% [markdown]
+# **Does each network spread its noise differently?** Per image, the RMS distance of the perturbed
+# pixels from their centre of mass on every network, on the images every network fooled; Friedman's
+# rank test asks whether some network spreads its pixels more than another (each image its own
+# control; Kendall's W says how consistently the images rank the networks).
+
+# %%
+spread_test = semantics.spread_test({m: v[2] for m, v in nets.items()},
+                                    {m: v[1]["success"].to_numpy(dtype=bool) for m, v in nets.items()})
+plotting.save_table(run, spread_test, "04_spread_test", caption="Fig. 8's 'the way the noise concentrates or spreads "
+                    "is different for each network': Friedman's test of the per-image RMS spread of the perturbed "
+                    "pixels across the networks, on the images every network fooled.", n=int(spread_test["n"].iloc[0]))
+display(Markdown(spread_test.to_markdown(index=False, floatfmt=".3g")))
 
 # %% [markdown]
 # ## Fig. 9: CIFAR-10 perturbations grouped by the fooling class
@@ -197,6 +213,33 @@ display(Markdown(top.to_markdown(index=False, floatfmt=".3g")))
 
 # %%
 print(run.markdown(n=len(cdf) + P.n_images * len(P.networks)))
+
+# %% [markdown]
+# **Exercise 1 — read the pair counts.** The heatmap above counts, for every source class (the clean
+# prediction), into which class SparseFool pushed the fooled images. Write
+# `share_of_source(counts, source, fooling)`: the percentage of the fooled images of class `source`
+# that went to class `fooling`, from the count matrix `counts` (source rows, fooling-class columns,
+# no totals). The check applies it to the most frequent pair of the table above. Is that pair
+# semantically close (see §4.2's discussion of semantics)? (Words: [glossary](../book/glossary.md).)
+
+# %% [raw] tags=["stub"]
+# def share_of_source(counts, source, fooling):
+#     """% of the fooled images of class `source` whose adversarial class is `fooling`."""
+#     raise NotImplementedError("Hint: counts.loc[source, fooling] over the sum of the row counts.loc[source].")
+
+# %% tags=["solution"]
+def share_of_source(counts, source, fooling):
+    """% of the fooled images of class `source` whose adversarial class is `fooling`."""
+    return 100 * counts.loc[source, fooling] / counts.loc[source].sum()
+
+
+# %% tags=["check"]
+from sfutils import course
+
+course.check_value("share_of_source", share_of_source, (pairs.iloc[:-1, :-1], top["source"].iloc[0],
+                                                         top["fooling class"].iloc[0]),
+                   float(top["% of source"].iloc[0]),
+                   f"the share of {top['source'].iloc[0]} images fooled into {top['fooling class'].iloc[0]}")
 
 # %% [markdown]
 # ## What we found

@@ -14,6 +14,8 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/05_adversarial_training.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F05_adversarial_training.ipynb)
+#
+# Student time: about 15 minutes.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -168,6 +170,38 @@ plt.show()
 
 # %%
 display(Markdown(run.markdown(n=int(table["n"].sum()))))
+
+# %% [markdown]
+# **Exercise 1 — predict the cost of robustness.** §4.2 attacks an $\ell_\infty$ adversarially
+# trained net as well as a standard one. Before reading the table above: does SparseFool need
+# *more* or *fewer* perturbed pixels (median, % of the image) on the adversarially trained net?
+# Write `predict_robust_pixels()` returning `"more"` or `"fewer"`; the check compares it with this
+# run's table. (Words: [glossary](../book/glossary.md).)
+
+# %% [raw] tags=["stub"]
+# def predict_robust_pixels():
+#     """'more' or 'fewer' perturbed pixels on the l-inf trained net than on the standard one?"""
+#     raise NotImplementedError("Hint: l-inf training makes the net's output change less under small "
+#                               "changes of every pixel; what does that do to the distance to the boundary?")
+
+# %% tags=["solution"]
+def predict_robust_pixels():
+    """'more' or 'fewer' perturbed pixels on the l-inf trained net than on the standard one?"""
+    return "more"  # the boundary is further away in every direction, so each pixel's (bounded) step does less
+
+
+# %% tags=["check"]
+from sfutils import course
+
+px = table.set_index("role")["median px % (ours)"]
+if "linf" in px.index:
+    course.check_prediction("predict_robust_pixels", predict_robust_pixels,
+                            None if px["linf"] == px["standard"] else "more" if px["linf"] > px["standard"] else "fewer",
+                            ("more", "fewer"),
+                            f"Median perturbed pixels: standard {px['standard']:.3g} %, l-inf trained {px['linf']:.3g} % "
+                            "(the paper: 1.27 % and 2.44 %).")
+else:
+    print("the l-inf trained net is not available in this run: nothing to check")
 
 # %% [markdown]
 # ## What we found

@@ -14,6 +14,8 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/06_beyond_the_paper.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F06_beyond_the_paper.ipynb)
+#
+# Student time: about 30 minutes.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -318,6 +320,40 @@ else:
 
 # %%
 display(Markdown(run.markdown(n=sum(len(v[2]) for v in loaded.values()))))
+
+# %% [markdown]
+# **Exercise 1 — predict what a larger λ does.** Before reading the λ table above: on the first
+# model of the table, does the largest λ give *more* or *fewer* perturbed pixels (median) than the
+# smallest? Write `predict_larger_lambda()` returning `"more"` or `"fewer"`; the check compares it
+# with this run's table. (Words: [glossary](../book/glossary.md).)
+
+# %% [raw] tags=["stub"]
+# def predict_larger_lambda():
+#     """'more' or 'fewer' perturbed pixels at the largest lambda than at the smallest?"""
+#     raise NotImplementedError("Hint: lambda puts the hyperplane through x + lambda r_adv (§3.3): how far "
+#                               "must LinearSolver go, and how many pixels does it saturate on the way?")
+
+# %% tags=["solution"]
+def predict_larger_lambda():
+    """'more' or 'fewer' perturbed pixels at the largest lambda than at the smallest?"""
+    return "more"  # a hyperplane further away needs a longer l1 step: more pixels saturate (Fig. 4)
+
+
+# %% tags=["check"]
+import re
+
+from sfutils import course
+
+if len(lam_table):
+    first = lam_table[lam_table["model"] == lam_table["model"].iloc[0]].copy()
+    first["lam"] = [float(re.search(r"λ=([\d.]+)", a).group(1)) for a in first["attack"]]
+    first = first.sort_values("lam")
+    lo_px, hi_px = float(first["median px"].iloc[0]), float(first["median px"].iloc[-1])
+    course.check_prediction("predict_larger_lambda", predict_larger_lambda, None if hi_px == lo_px else "more" if hi_px > lo_px else "fewer",
+                            ("more", "fewer"), f"{first['model'].iloc[0]}: median {lo_px:g} pixels at λ = "
+                            f"{first['lam'].iloc[0]:g}, {hi_px:g} at λ = {first['lam'].iloc[-1]:g} (Fig. 4's trade-off).")
+else:
+    print("no model available: nothing to check")
 
 # %% [markdown]
 # ## What we found
