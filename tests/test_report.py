@@ -113,6 +113,24 @@ def test_report_shows_the_forest_plot_and_links_the_glossary(path):
     assert glossary and (path.parent / glossary.group(1)).resolve() == (ROOT / "book" / "glossary.md").resolve()
 
 
+def test_site_report_links_the_sites_own_glossary_and_lists_its_pages(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("course_book_build", ROOT / "book" / "build.py")
+    book = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(book)
+    figures = tmp_path / "figures" / "demo"
+    figures.mkdir(parents=True)
+    (figures / "report.md").write_text("![all](verdicts.png) [glossary](../../book/glossary.md)\n")
+    monkeypatch.setattr(book, "BOOK", tmp_path / "book")
+    (tmp_path / "book").mkdir()
+    monkeypatch.setattr(paths, "figures_root", lambda profile: tmp_path / "figures" / profile)
+    book.write_report("demo")
+    text = (tmp_path / "book" / "report.md").read_text()
+    assert "](report_files/verdicts.png)" in text and "[glossary](glossary.md)" in text
+    toc = book.toc(["00_x"])
+    for page in ("glossary", "profiles", "provenance"):
+        assert f"- file: {page}\n" in toc and (ROOT / "book" / f"{page}.md").is_file()
+
+
 def test_glossary_defines_every_term_the_report_uses():
     text = (ROOT / "book" / "glossary.md").read_text().lower()
     for term in ("stand-in", "profile", "wilson", "newcombe", "bootstrap", "kendall", "one-sided p", "power",
