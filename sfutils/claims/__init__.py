@@ -5,11 +5,14 @@
 * :mod:`~sfutils.claims.registry`: every claim, its paper values read from :mod:`sfutils.paper`;
 * :mod:`~sfutils.claims.measure`: one measuring function per kind of statistic;
 * :mod:`~sfutils.claims.judge`: the interval rule that gives the verdict;
-* :mod:`~sfutils.claims.report`: the verdict tables, ``report.md``, ``verdicts.csv`` and
-  ``figures/README.md``.
+* :mod:`~sfutils.claims.summary`: the verdicts in plain words, the short tables and each claim's details;
+* :mod:`~sfutils.claims.forest`: the forest plot of every claim judged against a number;
+* :mod:`~sfutils.claims.report`: ``report.md``, ``verdicts.csv``, ``figures/README.md`` and the
+  README's results block.
 
 ``python -m sfutils.claims --profile P`` writes ``figures/P/report.md``,
-``figures/P/tables/verdicts.csv`` and, for the headline profile, ``figures/README.md``.
+``figures/P/tables/verdicts.csv``, ``figures/P/verdicts.png`` (and ``.pdf``) and, for the headline
+profile, ``figures/README.md`` and the README's results block.
 """
 
 from __future__ import annotations

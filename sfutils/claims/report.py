@@ -1,6 +1,7 @@
-"""Rendering the verdicts: each notebook's "What we found" table, the reproduction report
-(``report.md``, ``tables/verdicts.csv``) and the front page ``figures/README.md`` (the headline
-report, the committed run and the attack hours held in its per-sample results)."""
+"""Rendering the verdicts: each notebook's "What we found", the reproduction report (``report.md``
+with its forest plot ``verdicts.png``, ``tables/verdicts.csv``), the front page ``figures/README.md``
+(the headline report, the committed run and the attack hours held in its per-sample results) and
+the README's results block; the words and short tables come from :mod:`sfutils.claims.summary`."""
 
 from __future__ import annotations
 
