@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 
 import jupytext
 import nbformat
@@ -117,13 +118,16 @@ def test_student_notebook_00_passes_when_solved_and_fails_its_first_check_untouc
 
 
 def _requirement_closure(extras: tuple[str, ...]) -> set[str]:
-    """Normalised names of the distributions `pip install sfutils[extras]` installs (as installed here)."""
+    """Normalised names of the distributions `pip install -e '.[extras]'` installs: pyproject.toml's
+    dependencies and those extras, then their requirements as installed here."""
     norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()  # noqa: E731
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    top = project["dependencies"] + [r for e in extras for r in project["optional-dependencies"][e]]
     seen: set[str] = set()
-    todo = [(md.distribution("sfutils"), set(extras))]
+    todo: list[tuple[list[str], set[str]]] = [(top, set())]
     while todo:
-        dist, active = todo.pop()
-        for line in dist.requires or []:
+        lines, active = todo.pop()
+        for line in lines:
             req = Requirement(line)
             if req.marker and not any(req.marker.evaluate({"extra": e}) for e in (active or {""})):
                 continue
@@ -132,7 +136,7 @@ def _requirement_closure(extras: tuple[str, ...]) -> set[str]:
                 continue
             seen.add(name)
             try:
-                todo.append((md.distribution(req.name), set(req.extras)))
+                todo.append((md.distribution(req.name).requires or [], set(req.extras)))
             except md.PackageNotFoundError:
                 pass
     return seen

@@ -140,3 +140,44 @@ def test_linear_solver_path_skips_a_saturated_coordinate():
     assert path.shape == (2, 2)
     assert path[1, 0] == 0.0 and path[1, 1] > 0.5
     assert torch.equal(path[-1:], linear_solver(x, w, p, lb, ub))
+
+
+def test_dominance_and_the_followed_point_prefers_one_dominant_coordinate():
+    w = torch.tensor([[0.72, 0.694], [0.9, 0.4], [1.0, 0.05], [0.6, 0.8]])
+    torch.testing.assert_close(toy.dominance(w), torch.tensor([0.694 / 0.72, 0.4 / 0.9, 0.05, 0.75]))
+    candidates = torch.tensor([True, True, True, False])
+    overshoot = torch.tensor([5.0, 1.0, 3.0, 9.0])
+    # #0 overshoots most but its |w| are nearly equal; #2 is almost axis-aligned; #3 is no candidate
+    assert toy.pick_followed_point(candidates, toy.dominance(w), overshoot) == 1
+    assert toy.pick_followed_point(torch.tensor([True, False, True, False]), toy.dominance(w), overshoot) == 0
+
+
+def test_box_point_is_one_whose_adversarial_changes_with_every_delta():
+    x = torch.zeros(3, 2)
+    same = torch.tensor([[0.0, 0.4], [0.3, 0.0], [0.1, 0.1]])
+    advs = [same, torch.tensor([[0.0, 0.4], [0.2, 0.1], [0.05, 0.1]]), torch.tensor([[0.0, 0.4], [0.1, 0.1], [0.05, 0.05]])]
+    ok = [torch.ones(3, dtype=torch.bool)] * 3
+    # #0 never changes (the box never binds); #1 and #2 change each time, #2 in fewer iterations
+    assert toy.pick_box_point(x, advs, ok, torch.tensor([1, 3, 2]), torch.ones(3, dtype=torch.bool)) == 2
+    assert toy.pick_box_point(x, advs, ok, torch.tensor([1, 3, 2]), torch.tensor([True, True, False])) == 1
+
+
+def test_drawing_helpers_label_the_iterates_as_fig_3(moons_model):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, _ = toy.make_moons(6, seed=3)
+    tr = toy.sparsefool_trajectory(moons_model, x[:1], lam=1.0)
+    fig, ax = plt.subplots()
+    toy.draw_trajectory(ax, tr)
+    toy.draw_point(ax, x[:1], "$x$")
+    toy.draw_arrow(ax, x[:1], tr.adversarial, "r", label="step")
+    toy.zoom(ax, tr.iterates, pad=0.1)
+    texts = {t.get_text() for t in ax.texts}
+    assert {"$x^{(0)}$", "$x^{(1)}$", "$x_B^{(0)}$", "$x$"} <= texts
+    lo, hi = ax.get_xlim()
+    assert lo < float(tr.iterates[:, 0].min()) and hi > float(tr.iterates[:, 0].max())
+    assert "step" in ax.get_legend_handles_labels()[1]
+    plt.close(fig)
