@@ -64,6 +64,15 @@ def test_forest_plot_has_one_row_per_claim_judged_against_a_number():
         assert (paths.figures_root(HEADLINE) / f"verdicts{suffix}").is_file(), "run `python -m sfutils.claims`"
 
 
+def test_forest_plot_of_a_run_that_judged_nothing_says_so(tmp_path):
+    (tmp_path / "tables").mkdir()
+    written = forest.write_forest(claims.verdicts(tmp_path), report.TITLES, tmp_path / "verdicts")
+    assert [p.name for p in written] == ["verdicts.png", "verdicts.pdf"] and all(p.stat().st_size for p in written)
+    fig = forest.forest_figure(claims.verdicts(tmp_path), report.TITLES)
+    assert "no claim was judged" in " ".join(t.get_text() for t in fig.axes[0].texts)
+    matplotlib.pyplot.close(fig)
+
+
 def test_a_rows_scale_puts_the_papers_value_or_the_bound_at_zero():
     rate = forest.forest_row(verdict("T1-mnist-lenet-sparsefool-fool", HOLDS, value=99.0))
     assert rate.scale == "points" and rate.value == pytest.approx(99.0 - rate.reference)

@@ -141,7 +141,7 @@ def forest_figure(vs: Sequence[Verdict], titles: dict[str, str]) -> Figure:
         sub = [r for r in rows if r.notebook == nb]
         if sub:
             lines += [(title, None)] + [(r.id, r) for r in sub]
-    height = 0.8 + 0.17 * len(lines)
+    height = max(3.0, 0.8 + 0.17 * len(lines))  # room for the title and legend even with few rows
     fig, (ax_pts, ax_log) = plt.subplots(1, 2, figsize=(10, height), sharey=True,
                                          gridspec_kw={"wspace": 0.08})
     limits = {"points": POINTS_CLIP, "log2": LOG2_CLIP}
@@ -160,12 +160,15 @@ def forest_figure(vs: Sequence[Verdict], titles: dict[str, str]) -> Figure:
             ax.plot([_clip(r.value, lim)], [y], "o", color=col, ms=3.5, mec="black", mew=0.4)
         else:
             ax.text(0, y, "no value", va="center", ha="center", fontsize=6, color=col)
+    if not lines:
+        ax_pts.text(POINTS_CLIP, 0, "no claim was judged against a number in this run", ha="center", va="center",
+                    fontsize=8)
     labels = [label if r is not None else label.upper() for label, r in lines]
     ax_pts.set_yticks(range(len(lines)), labels)
     for tick, (_, r) in zip(ax_pts.get_yticklabels(), lines):
         tick.set_fontsize(6 if r is not None else 6.5)
         tick.set_fontweight("normal" if r is not None else "bold")
-    ax_pts.set_ylim(len(lines) - 0.5, -0.5)
+    ax_pts.set_ylim(max(len(lines), 1) - 0.5, -0.5)
     ax_pts.set_xlim(-POINTS_CLIP, POINTS_CLIP)
     ax_log.set_xlim(-LOG2_CLIP, LOG2_CLIP)
     ticks = range(-6, 7, 2)
