@@ -50,6 +50,7 @@ GLOSSARY_FROM_NOTEBOOKS = "../book/glossary.md"  # the glossary link as notebook
 STUB_TAG = "stub"
 CHECK_TAG = "check"
 INJECTED_TAG = "injected-parameters"
+ANSWER_CLASS = "solution-answer"  # the CSS class of a markdown answer's dropdown on the site
 
 
 def course_order(readme: Path = NOTEBOOKS / "README.md") -> list[str]:
@@ -113,7 +114,7 @@ def write_student_versions(out: Path) -> list[Path]:
 def hidden_answer(markdown: str) -> str:
     """A markdown answer folded into a dropdown admonition (sphinx-togglebutton): hidden until clicked."""
     fence = ":" * max(4, 1 + max((len(m) for m in re.findall(r"^:{3,}", markdown, flags=re.MULTILINE)), default=0))
-    return f"{fence}{{admonition}} Answer (click to show)\n:class: dropdown\n\n{markdown}\n{fence}"
+    return f"{fence}{{admonition}} Answer (click to show)\n:class: dropdown {ANSWER_CLASS}\n\n{markdown}\n{fence}"
 
 
 def site_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

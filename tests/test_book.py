@@ -173,6 +173,37 @@ def test_no_link_points_to_a_missing_page_and_nothing_loads_from_the_internet(si
     assert sum(d.endswith(".ipynb") for d in downloads) == 2 * n, "student and full notebooks, one each"
 
 
+# Injected into a copy of a notebook page: after load (and the toggle scripts), the solutions on the
+# page (code cells tagged solution, markdown answers) and any of their text that is visible.
+SOLUTION_PROBE = """<script>
+window.addEventListener("load", () => setTimeout(() => {
+  const shown = (e) => e.checkVisibility({contentVisibilityAuto: true, opacityProperty: true,
+                                           visibilityProperty: true});
+  const sols = [...document.querySelectorAll(".tag_solution, .admonition.%s")];
+  const leaks = sols.flatMap((el) => [...el.querySelectorAll("pre, .cell_output, p:not(.admonition-title)")]
+    .filter(shown).map((e) => e.textContent.trim().slice(0, 80)).filter((t) => t));
+  const code = sols.filter((el) => el.classList.contains("tag_solution")).length;
+  document.body.setAttribute("data-solutions", JSON.stringify({code, answers: sols.length - code, leaks}));
+}, 1000));
+</script></body>"""
+
+
+@pytest.mark.slow
+def test_no_solution_text_is_visible_on_load(site):
+    page = site / "notebooks" / f"{book.course_order()[0]}.html"
+    probed = page.with_name(page.stem + ".solutions.html")
+    probed.write_text(page.read_text().replace("</body>", SOLUTION_PROBE % book.ANSWER_CLASS, 1))
+    try:
+        dom = chromium("--virtual-time-budget=20000", "--dump-dom", probed.as_uri())
+    finally:
+        probed.unlink()
+    found = re.search(r'data-solutions="([^"]*)"', dom)
+    assert found, "the solution probe did not run"
+    report = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert report["code"] >= 4 and report["answers"] >= 1, f"too few solutions on the page: {report}"
+    assert report["leaks"] == [], f"solution text visible before any click: {report['leaks'][:5]}"
+
+
 @pytest.mark.slow
 def test_screenshots_of_the_index_and_notebook_00(site):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -215,12 +246,15 @@ def test_student_versions_drop_exactly_the_solution_cells(tmp_path):
     for path in written:
         full = nbformat.read(ROOT / "notebooks" / path.name, as_version=4)
         student = nbformat.read(path, as_version=4)
-        kept = [c.source for c in full.cells if book.SOLUTION_TAG not in c.metadata.get("tags", [])]
+        dropped = {book.SOLUTION_TAG, book.INJECTED_TAG}
+        kept = [c.source for c in full.cells if not dropped & set(c.metadata.get("tags", []))]
         assert [c.source for c in student.cells] == kept
+        assert all(c.cell_type == "code" for c in student.cells if book.STUB_TAG in c.metadata.get("tags", []))
     full00 = nbformat.read(ROOT / "notebooks" / written[0].name, as_version=4).cells
     solutions = [c for c in full00 if book.SOLUTION_TAG in c.metadata.get("tags", [])]
     student00 = nbformat.read(written[0], as_version=4).cells
-    assert len(solutions) >= 4 and len(student00) == len(full00) - len(solutions)
+    injected = [c for c in full00 if book.INJECTED_TAG in c.metadata.get("tags", [])]
+    assert len(solutions) >= 4 and len(student00) == len(full00) - len(solutions) - len(injected)
     assert any(re.search(r"\*\*Exercise \d", c.source) for c in student00)
 
 
