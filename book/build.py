@@ -20,8 +20,8 @@ show the reference solution passing), and papermill's ``injected-parameters`` ce
 parameters cell a student edits is the one that counts); other outputs are kept.
 
 On the site, each solution is hidden until clicked: code cells get the ``hide-cell`` tag (input
-and output folded), markdown answers are wrapped in a folded ``dropdown`` admonition, and stubs are
-dropped. Everything written here is git-ignored.
+and output folded), markdown answers are wrapped in a folded ``dropdown`` admonition, the outputs
+of check cells (run on the reference solutions) are folded too, and stubs are dropped. Everything written here is git-ignored.
 """
 
 from __future__ import annotations
@@ -127,6 +127,8 @@ def site_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.outputs = [o for o in cell.outputs if WIDGET not in o.get("data", {})]
             if solution:
                 cell.metadata["tags"] = [t for t in _tags(cell) if t not in ("hide-input", "hide-output")] + ["hide-cell"]
+            elif CHECK_TAG in _tags(cell):  # what the check printed for the reference solution
+                cell.metadata["tags"] = _tags(cell) + ["hide-output"]
         elif cell.cell_type == "markdown":
             for remote, local in BADGES.items():
                 cell.source = cell.source.replace(remote, local)

@@ -237,7 +237,6 @@ def predict_first_step(x, w, x_b, lb, ub):
 
 # %% tags=["check"]
 course.check_first_step(predict_first_step, x_star[0], w[0], x_b[0], lb[0], ub[0])
-print("your prediction for the followed point:", predict_first_step(x_star[0], w[0], x_b[0], lb[0], ub[0]))
 
 # %% [markdown]
 # ## Part 3 · The $\ell_1$ projection is sparse — and clipping breaks it (§2.1–2.2, §3.1)
@@ -559,9 +558,9 @@ def lambda_sweep(lams):
 LAMBDAS = (1.0, 1.5, 2.0, 3.0, 5.0)
 lam_table = lambda_sweep(LAMBDAS)
 course.check_lambda_sweep(lam_table, model, x_test, LAMBDAS)
-display(lam_table.round(3))
 
 # %% tags=["solution"]
+display(lam_table.round(3))
 plotting.save_table(run, lam_table, "00_toy_lambda_sweep", n=len(x_test),
                     caption="SparseFool on the toy test set: the lambda trade-off of the paper's Fig. 4.")
 res1 = sparsefool(model, x_test, lam=1.0)

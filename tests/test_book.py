@@ -174,14 +174,16 @@ def test_no_link_points_to_a_missing_page_and_nothing_loads_from_the_internet(si
 
 
 # Injected into a copy of a notebook page: after load (and the toggle scripts), the solutions on the
-# page (code cells tagged solution, markdown answers) and any of their text that is visible.
+# page (code cells tagged solution, markdown answers) and any of their text, or of the outputs of the
+# check cells (run on the reference solutions), that is visible.
 SOLUTION_PROBE = """<script>
 window.addEventListener("load", () => setTimeout(() => {
   const shown = (e) => e.checkVisibility({contentVisibilityAuto: true, opacityProperty: true,
                                            visibilityProperty: true});
   const sols = [...document.querySelectorAll(".tag_solution, .admonition.%s")];
-  const leaks = sols.flatMap((el) => [...el.querySelectorAll("pre, .cell_output, p:not(.admonition-title)")]
-    .filter(shown).map((e) => e.textContent.trim().slice(0, 80)).filter((t) => t));
+  const checks = [...document.querySelectorAll(".tag_check .cell_output")];
+  const leaks = [...sols.flatMap((el) => [...el.querySelectorAll("pre, .cell_output, p:not(.admonition-title)")]),
+                 ...checks].filter(shown).map((e) => e.textContent.trim().slice(0, 80)).filter((t) => t);
   const code = sols.filter((el) => el.classList.contains("tag_solution")).length;
   document.body.setAttribute("data-solutions", JSON.stringify({code, answers: sols.length - code, leaks}));
 }, 1000));
