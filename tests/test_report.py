@@ -9,6 +9,7 @@ import dataclasses
 import importlib.util
 import math
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -261,8 +262,7 @@ def test_stats_imports_only_core_dependencies():
     """``pip install sfutils`` without extras can ``import sfutils.stats`` (every interval and test)."""
     core = {re.split(r"[<>=\[ ;]", d, maxsplit=1)[0].lower()
             for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
-    third_party = _top_level_imports(ROOT / "sfutils" / "stats.py") - {"__future__", "math", "collections",
-                                                                        "dataclasses", "sfutils"}
+    third_party = _top_level_imports(ROOT / "sfutils" / "stats.py") - set(sys.stdlib_module_names) - {"sfutils"}
     assert third_party <= core, f"sfutils.stats needs {third_party - core}, not a core dependency"
 
 

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sfutils.claims.model import FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, NOT_RUN, Verdict
+from sfutils.claims.model import FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, MIN_N, NOT_RUN, Verdict
 
 CELL = 80  # the longest cell of a short table
 WIDTH = 110  # prose is wrapped to this width (no Markdown line of the report is longer than 250)
@@ -20,6 +20,7 @@ SHORT_VERDICT = {HOLDS: "holds", HOLDS_STAND_IN: "holds (stand-in)", FAILS: "**d
 HOLDING = (HOLDS, HOLDS_STAND_IN)
 EXAMPLES = 3  # claims named per verdict in a paragraph
 PAPER_SETTING = "paper's setting"  # the column of verdicts.csv
+ILLUSTRATIONS_TEXT = f"are illustrations (a figure, or fewer than {MIN_N} images): shown, not judged"
 
 
 def clip(text: str, limit: int) -> str:
@@ -173,12 +174,12 @@ def plain_summary(vs: Sequence[Verdict]) -> str:
     shown, not_run = len(g["shown"]), len(g["not_run"])
     if not tested and not g["other"]:
         return wrap(f"None of these {len(vs)} claims could be tested in this run"
-                    + (f" ({shown} are figures shown, not judged)." if shown else "."))
+                    + (f" ({shown} {ILLUSTRATIONS_TEXT})." if shown else "."))
     stand_in = sum(v.verdict == HOLDS_STAND_IN for v in holding)
     text = [f"Of the {tested} claims tested here, **{len(holding)} hold**"
             + (f" ({stand_in} of them on a stand-in, a model or data set that is not the paper's)" if stand_in else "")
             + f", **{len(fails)} {'does' if len(fails) == 1 else 'do'} not hold** and {undecided_text(len(undecided))}."]
-    extra = [f"{shown} figures are shown, not judged" if shown else "",
+    extra = [f"{shown} {ILLUSTRATIONS_TEXT}" if shown else "",
              f"{not_run} claims could not be run here" if not_run else ""]
     if any(extra):
         text[0] = text[0][:-1] + "; " + " and ".join(e for e in extra if e) + "."
