@@ -37,9 +37,9 @@ if "google.colab" in sys.modules:
 # $\ell_1$-DeepFool followed by clipping to the valid range, fails (§2.2).
 #
 # This notebook walks through each step on a two-dimensional classifier, where every point,
-# hyperplane and box can be drawn (Parts 1–6), then asks you to predict, write and assemble the
-# algorithms yourself (Exercises 1–4, each followed by a check cell that tells you whether your
-# answer is right and, if not, what is wrong). Every attack comes from `sfutils.attacks`: the same
+# hyperplane and box can be drawn (Parts 1–6), and along the way asks you to predict, write and
+# assemble the algorithms yourself (Exercises 1–4, each followed by a check cell that tells you
+# whether your answer is right and, if not, what is wrong; Part 7 ends with questions to discuss). Every attack comes from `sfutils.attacks`: the same
 # code the section notebooks 01–06 run. In this notebook "Part N" is a part of the notebook and
 # "§N" a section of the paper.
 #
