@@ -1,6 +1,7 @@
 """Intervals and tests behind every reported number: a 95 % Wilson interval for rates, seeded
 bootstrap 95 % intervals for medians, means and their ratios, Newcombe's interval for a
-difference of two rates, and Kendall's rank test for trends.
+difference of two rates, Kendall's rank test for trends, Friedman's rank test for related samples and
+cluster (per-image) bootstrap intervals for rates pooled over trials that share images.
 
 The paper reports point values only (fooling rate, median perturbed pixels, mean time, §4.1);
 these intervals say how far a reproduction's numbers, measured on far fewer images, can be
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats as _st
@@ -172,6 +174,43 @@ def trend(x: Sequence[float], y: Sequence[float]) -> Trend:
     return Trend(float(res.statistic), float(res.pvalue), int(xa.size))
 
 
+@dataclass(frozen=True)
+class Friedman:
+    """Friedman's rank test of ``k`` related samples over ``n`` blocks: the statistic (chi-square with
+    k - 1 degrees of freedom under the null), its p-value and Kendall's W = statistic / (n (k - 1)),
+    the agreement of the blocks' rankings (0: none, 1: every block ranks the samples alike)."""
+
+    statistic: float
+    p: float
+    n: int
+    k: int
+    w: float
+
+
+def friedman(blocks: Sequence[Sequence[float]] | np.ndarray) -> Friedman:
+    """Friedman's test that the ``k`` columns of ``blocks`` (one row per block, e.g. one image measured
+    on k networks) come from one distribution, against some column tending higher or lower: ranks
+    within each block (mid-ranks for ties, with the tie correction), so no normality is assumed and
+    each block is its own control. Unlike :func:`scipy.stats.friedmanchisquare` it accepts k = 2 (then
+    a two-sided sign test in its chi-square form). NaN with fewer than 2 blocks; 0 (p = 1) when every
+    block ties throughout."""
+    arr = np.asarray(blocks, dtype=float)
+    if arr.ndim != 2 or arr.shape[1] < 2:
+        raise ValueError(f"friedman needs a 2-D array of blocks by at least 2 samples, got shape {arr.shape}")
+    if np.isnan(arr).any():
+        raise ValueError("friedman: NaN among the values")
+    n, k = arr.shape
+    if n < 2:
+        return Friedman(math.nan, math.nan, int(n), int(k), math.nan)
+    ranks = _st.rankdata(arr, axis=1)
+    ties = sum(float((c ** 3 - c).sum()) for c in (np.unique(row, return_counts=True)[1] for row in arr))
+    correction = 1.0 - ties / (n * k * (k * k - 1))
+    if correction <= 0:
+        return Friedman(0.0, 1.0, int(n), int(k), 0.0)
+    q = (12.0 / (n * k * (k + 1)) * float((ranks.sum(axis=0) ** 2).sum()) - 3.0 * n * (k + 1)) / correction
+    return Friedman(q, float(_st.chi2.sf(q, k - 1)), int(n), int(k), q / (n * (k - 1)))
+
+
 def median_with_failures(values: Sequence[float] | np.ndarray, success: Sequence[bool] | np.ndarray) -> float:
     """The median of ``values`` with every failed sample counted as unbounded (+inf): an attack that
     fails on more than half of its samples has an infinite median. Beside the median over the
@@ -183,26 +222,46 @@ def median_with_failures(values: Sequence[float] | np.ndarray, success: Sequence
     return float(np.median(np.where(ok, v, np.inf)))
 
 
+def cluster_bootstrap(counts: Sequence[Sequence[float] | np.ndarray], statistic: Callable[..., Any],
+                      resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> tuple[float, float, float]:
+    """``statistic`` of the totals of per-cluster ``counts`` (one equally long sequence of counts per
+    argument of ``statistic``, one count per cluster, e.g. per image), with a seeded 95 % percentile
+    interval that resamples whole clusters with replacement: for trials that share a cluster and are
+    therefore not independent (Table 3's source/target pairs all reuse the same images). Resamples
+    where ``statistic`` is not finite (no trial drawn) are left out. Returns (estimate, lo, hi)."""
+    arrays = [np.asarray(c, dtype=float) for c in counts]
+    if not arrays or len({a.shape for a in arrays}) != 1 or arrays[0].ndim != 1 or arrays[0].size == 0:
+        raise ValueError("cluster counts must be equally long non-empty 1-D sequences")
+    idx = np.random.default_rng(seed).integers(0, arrays[0].size, size=(resamples, arrays[0].size))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot = np.asarray(statistic(*(a[idx].sum(1) for a in arrays)), dtype=float)
+        value = float(statistic(*(a.sum() for a in arrays)))
+    lo, hi = _percentile_interval(boot[np.isfinite(boot)])
+    return value, lo, hi
+
+
+def cluster_bootstrap_rate(hits: Sequence[float] | np.ndarray, trials: Sequence[float] | np.ndarray,
+                           resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+                           ) -> tuple[float, float, float]:
+    """The pooled rate sum(hits) / sum(trials) over clusters holding one count each (e.g. an image's
+    transfer trials over every source/target pair), with :func:`cluster_bootstrap`'s interval that
+    resamples whole clusters. Returns (rate, lo, hi) as fractions."""
+    if np.asarray(trials, dtype=float).sum() <= 0:
+        raise ValueError("the pooled rate needs at least one trial")
+    return cluster_bootstrap((hits, trials), np.divide, resamples, seed)
+
+
 def cluster_bootstrap_difference(hits_a: Sequence[float] | np.ndarray, trials_a: Sequence[float] | np.ndarray,
                                  hits_b: Sequence[float] | np.ndarray, trials_b: Sequence[float] | np.ndarray,
                                  resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
                                  ) -> tuple[float, float, float]:
-    """Pooled rate A minus pooled rate B, with a 95 % percentile interval that resamples whole
-    clusters (e.g. images) with replacement, for trials that share a cluster and are therefore not
-    independent (Table 3's source/target pairs all reuse the same images). Each argument holds one
-    count per cluster. Returns (difference, lo, hi) as fractions."""
-    arrays = [np.asarray(a, dtype=float) for a in (hits_a, trials_a, hits_b, trials_b)]
-    if len({a.shape for a in arrays}) != 1 or arrays[0].ndim != 1 or arrays[0].size == 0:
-        raise ValueError("cluster counts must be four equally long non-empty 1-D sequences")
-    ha, ta, hb, tb = arrays
-    if ta.sum() <= 0 or tb.sum() <= 0:
+    """Pooled rate A minus pooled rate B, with :func:`cluster_bootstrap`'s interval that resamples
+    whole clusters (e.g. images). Each argument holds one count per cluster. Returns (difference,
+    lo, hi) as fractions."""
+    if np.asarray(trials_a, dtype=float).sum() <= 0 or np.asarray(trials_b, dtype=float).sum() <= 0:
         raise ValueError("both pooled rates need at least one trial")
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, ha.size, size=(resamples, ha.size))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        diff = ha[idx].sum(1) / ta[idx].sum(1) - hb[idx].sum(1) / tb[idx].sum(1)
-    lo, hi = _percentile_interval(diff[np.isfinite(diff)])
-    return float(ha.sum() / ta.sum() - hb.sum() / tb.sum()), lo, hi
+    return cluster_bootstrap((hits_a, trials_a, hits_b, trials_b), lambda ha, ta, hb, tb: ha / ta - hb / tb,
+                             resamples, seed)
 
 
 def bootstrap_paired_ratio(numerator: Sequence[float] | np.ndarray, denominator: Sequence[float] | np.ndarray,

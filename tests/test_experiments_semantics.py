@@ -135,6 +135,40 @@ def test_centre_of_mass_spread():
     assert semantics.centre_of_mass_spread(m).tolist() == pytest.approx([0.0, 4.0])
 
 
+def _masks_with_spread(spreads: list[float], size: int = 21) -> torch.Tensor:
+    """One mask per value: two pixels at ± that many columns from the centre (rms spread = value)."""
+    m = torch.zeros(len(spreads), size, size, dtype=torch.bool)
+    for i, d in enumerate(spreads):
+        m[i, size // 2, size // 2 - int(d)] = m[i, size // 2, size // 2 + int(d)] = True
+    return m
+
+
+def test_spread_test_finds_a_network_that_spreads_more_on_the_images_all_fooled():
+    n = 30
+    base = [1 + i % 4 for i in range(n)]
+    masks = {"tight": _masks_with_spread(base), "same": _masks_with_spread([b + (i % 3 == 0) for i, b in
+                                                                            enumerate(base)]),
+             "wide": _masks_with_spread([b + 5 for b in base])}
+    fooled = {k: torch.ones(n, dtype=torch.bool) for k in masks}
+    fooled["wide"][:6] = False  # left out of every network's sample: the test is paired by image
+    t = semantics.spread_test(masks, fooled)
+    row = t.iloc[0]
+    assert list(t.columns[:5]) == ["test", "networks", "n", "statistic", "p"] and len(t) == 1
+    assert row["test"] == semantics.SPREAD_TEST == "Friedman" and row["n"] == n - 6
+    assert row["p"] < 1e-6 and row["Kendall's W"] > 0.8
+    assert row["median spread wide (px)"] - row["median spread tight (px)"] == pytest.approx(5.0)
+    alike = semantics.spread_test({"a": masks["tight"], "b": masks["tight"].clone()}, {k: fooled["tight"]
+                                                                                       for k in "ab"})
+    assert alike["statistic"].iloc[0] == 0.0 and alike["p"].iloc[0] == 1.0
+    none = semantics.spread_test(masks, {k: torch.zeros(n, dtype=torch.bool) for k in masks})
+    assert none["n"].iloc[0] == 0 and math.isnan(none["p"].iloc[0])
+    with pytest.raises(ValueError, match="same images"):
+        semantics.spread_test({"a": masks["tight"], "b": masks["wide"][:5]}, {"a": fooled["tight"],
+                                                                              "b": fooled["wide"][:5]})
+    with pytest.raises(ValueError, match="fooled flags"):
+        semantics.spread_test(masks, {"tight": fooled["tight"]})
+
+
 def test_image_grid_draws_images_maps_and_blanks():
     fig = semantics.image_grid([[torch.rand(3, 4, 4), torch.rand(4, 4)], [torch.rand(1, 4, 4)]],
                                [["x", "map"], ["gray"]], ["r0", "r1"])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import pandas as pd
 import pytest
 import torch
 
 from conftest import images, tiny_cnn
+from sfutils import stats
 from sfutils.attacks.sparsefool import sparsefool
 from sfutils.experiments import common, transfer
 from sfutils.experiments.common import Setting
@@ -120,6 +122,52 @@ def test_matrix_counts_only_images_the_source_fooled():
     assert m.loc["b", "a"] == 100.0 and m.loc["b", "b"] == 50.0  # b fooled 1 of its 2 images
     with pytest.raises(ValueError, match="lack"):
         transfer.fooling_matrix(long.drop(columns="fooled"))
+
+
+def _pairs(outcome: list[list[bool]], success: list[list[bool]] | None = None) -> pd.DataFrame:
+    """Transfer rows of nets a, b, c on images 0..N-1: ``outcome[j][i]`` is whether the j-th
+    off-diagonal (source, target) pair fools image i; ``success[s][i]`` whether source s fooled it."""
+    nets = ["a", "b", "c"]
+    pairs = [(s, t) for s in nets for t in nets if s != t]
+    n = len(outcome[0])
+    success = success or [[True] * n] * 3
+    rows = [{"source": s, "target": s, "id": i, "success": success[k][i], "fooled": success[k][i]}
+            for k, s in enumerate(nets) for i in range(n)]
+    rows += [{"source": s, "target": t, "id": i, "success": success[nets.index(s)][i], "fooled": outcome[j][i]}
+             for j, (s, t) in enumerate(pairs) for i in range(n)]
+    return pd.DataFrame(rows)
+
+
+def test_pooled_transfer_resamples_images_not_pair_trials():
+    """Six pairs that agree on every image carry one pair's information: the image-level interval
+    is as wide as one pair's Wilson interval (at n images), not the width of 6 n independent trials."""
+    hit = [i % 5 == 0 for i in range(200)]  # 20 % of the images transfer, to every target alike
+    got = transfer.pooled_transfer(_pairs([hit] * 6))
+    lo, hi = got[f"{transfer.POOLED_COLUMN} lo"], got[f"{transfer.POOLED_COLUMN} hi"]
+    assert got[transfer.POOLED_COLUMN] == pytest.approx(20.0)
+    w_lo, w_hi = stats.rate_interval(20.0, 200)
+    assert hi - lo == pytest.approx(w_hi - w_lo, rel=0.15)
+    p_lo, p_hi = stats.rate_interval(20.0, 1200)
+    assert hi - lo > 1.8 * (p_hi - p_lo)  # pair trials taken as independent would be far too narrow
+    assert list(got) == [transfer.POOLED_COLUMN, *stats.ci_columns(transfer.POOLED_COLUMN)]
+
+
+def test_pooled_transfer_counts_only_the_images_each_source_fooled():
+    """A trial is an image its source fooled; pooling weights pairs by their trials, and equals the
+    mean over pairs of Table 3 when every source fools every image."""
+    n = 10
+    outcome = [[i < k for i in range(n)] for k in (1, 2, 3, 4, 5, 6)]
+    full = transfer.pooled_transfer(_pairs(outcome))
+    matrix = transfer.fooling_matrix(_pairs(outcome))
+    off = [matrix.loc[s, t] for s in "abc" for t in "abc" if s != t]
+    assert full[transfer.POOLED_COLUMN] == pytest.approx(sum(off) / len(off))
+    half = [[i < 5 for i in range(n)], [True] * n, [True] * n]  # a fooled only images 0..4
+    got = transfer.pooled_transfer(_pairs(outcome, half))
+    assert got[transfer.POOLED_COLUMN] == pytest.approx(100.0 * (1 + 2 + 3 + 4 + 5 + 6) / (5 + 5 + 4 * n))
+    lo, hi = got[f"{transfer.POOLED_COLUMN} lo"], got[f"{transfer.POOLED_COLUMN} hi"]
+    assert lo < got[transfer.POOLED_COLUMN] < hi
+    none = transfer.pooled_transfer(_pairs(outcome, [[False] * n] * 3))
+    assert all(math.isnan(v) for v in none.values())
 
 
 def test_direction_summary_reproduces_the_papers_claim():

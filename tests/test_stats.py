@@ -137,6 +137,43 @@ def test_cluster_bootstrap_matches_the_binomial_case_and_widens_for_shared_clust
         stats.cluster_bootstrap_difference([1], [1, 1], [1], [1])
 
 
+def test_cluster_bootstrap_rate_is_the_pooled_rate_resampled_by_cluster():
+    """Clusters of unequal size: the rate is pooled over trials, the interval brackets it, and a
+    cluster whose trials all agree counts once, not once per trial (wider than Wilson's at the trials)."""
+    rng = np.random.default_rng(2)
+    size = rng.integers(1, 7, 300).astype(float)
+    hits = np.where(rng.random(300) < 0.3, size, 0.0)  # every trial of a cluster agrees
+    rate, lo, hi = stats.cluster_bootstrap_rate(hits, size)
+    assert rate == pytest.approx(hits.sum() / size.sum()) and lo < rate < hi
+    w_lo, w_hi = stats.wilson(int(hits.sum()), int(size.sum()))
+    assert hi - lo > 1.5 * (w_hi - w_lo)
+    assert stats.cluster_bootstrap_rate(hits, size) == (rate, lo, hi)  # seeded
+    with pytest.raises(ValueError):
+        stats.cluster_bootstrap_rate([0, 0], [0, 0])
+    with pytest.raises(ValueError):
+        stats.cluster_bootstrap([], np.divide)
+
+
+def test_friedman_matches_scipy_and_reduces_to_the_sign_test_for_two_samples():
+    from scipy.stats import friedmanchisquare
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 5, size=(40, 3)).astype(float)  # ties within blocks: the tie correction
+    x[:, 2] += 1.0
+    got, ref = stats.friedman(x), friedmanchisquare(*x.T)
+    assert got.statistic == pytest.approx(ref.statistic) and got.p == pytest.approx(ref.pvalue)
+    assert (got.n, got.k) == (40, 3) and got.w == pytest.approx(got.statistic / (40 * 2))
+    two = rng.normal(size=(30, 2))
+    b, c = int((two[:, 0] > two[:, 1]).sum()), int((two[:, 0] < two[:, 1]).sum())
+    assert stats.friedman(two).statistic == pytest.approx((b - c) ** 2 / (b + c))
+    ranked = np.tile([1.0, 2.0, 3.0], (10, 1))  # every block ranks the samples alike
+    assert stats.friedman(ranked).w == pytest.approx(1.0) and stats.friedman(ranked).p < 0.001
+    assert stats.friedman(np.ones((5, 3))).p == 1.0
+    assert math.isnan(stats.friedman(np.ones((1, 3))).p)
+    with pytest.raises(ValueError):
+        stats.friedman(np.ones((5, 1)))
+
+
 def test_paired_ratio_cancels_what_the_pairs_share():
     load = np.linspace(1, 10, 40)  # a load swing hitting both attacks' time on each image alike
     lo, hi = stats.bootstrap_paired_ratio(3 * load, load)

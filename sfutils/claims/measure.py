@@ -5,7 +5,8 @@ kind, each returning an :class:`Estimate` (value, 95 % interval or p-value, n) f
 Intervals (each :class:`Estimate` names its own in ``coverage``): a rate gets the Wilson interval
 (:func:`sfutils.stats.rate_interval`); a median or mean the seeded bootstrap interval the
 experiment wrote beside it (columns :func:`sfutils.stats.ci_columns`), paired where the
-experiment paired it; a ratio of two such estimates the conservative interval of
+experiment paired it and resampling whole images where trials share them (the measurement's
+``interval`` names it); a ratio of two such estimates the conservative interval of
 :func:`sfutils.stats.ratio_bounds` (≥ 90 % coverage, not 95 %); a difference of two rates on the
 same images Newcombe's paired interval at the least favourable pairing
 (:func:`sfutils.stats.paired_rate_difference`); a trend Kendall's rank test. Wall times are judged only from the interleaved, repeated benchmark table
@@ -200,32 +201,9 @@ def _spread(m: Measurement, t: Tables) -> Estimate:
                     coverage="two marginal 95 % intervals combined: ≥ 90 % coverage (conservative)")
 
 
-def _transfer_mean(m: Measurement, t: Tables) -> Estimate:
-    """Pooled off-diagonal transfer rate: a pair's trials are the images its source fooled. The
-    pairs reuse the same images, so the interval is Wilson's at the trials of one pair on average
-    (as if an image's trials in every pair agreed: conservative) and n is the images, not the trials."""
-    table, rows, column = m.n_source  # type: ignore[misc]
-    n = int(t.one(table, rows)[column])
-    sel = t.select(m.table or "", m.rows)
-    rate = {(r["source"], r["target"]): num(r[m.columns[0]]) for _, r in sel.iterrows()}
-    fooled = trials = 0
-    for (s, tgt), value in rate.items():
-        if s != tgt and not math.isnan(value):
-            pair_trials = int(round(rate.get((s, s), 100.0) / 100.0 * n))
-            fooled += int(round(value / 100.0 * pair_trials))
-            trials += pair_trials
-    if trials == 0:
-        return Estimate(math.nan, n, row=sel.iloc[0])
-    value = 100.0 * fooled / trials
-    pairs = sum(1 for s, tgt in rate if s != tgt and not math.isnan(rate[(s, tgt)]))
-    lo, hi = stats.rate_interval(value, max(1, round(trials / pairs)))
-    return Estimate(value, n, lo, hi, row=sel.iloc[0], detail={"pair trials": trials},
-                    coverage="Wilson 95 % at one pair's trials (images shared by the pairs: conservative)")
-
-
 MEASURES: dict[str, Callable[[Measurement, Tables], Estimate]] = {
     "rate": _rate, "estimate": _estimate, "ratio": _ratio, "min_rate": _min_rate, "trend": _trend, "gap": _gap,
-    "rate_gap": _rate_gap, "paired_drop": _rate_gap, "pvalue": _pvalue, "mean_estimate": _mean_estimate, "spread": _spread, "transfer_mean": _transfer_mean,
+    "rate_gap": _rate_gap, "paired_drop": _rate_gap, "pvalue": _pvalue, "mean_estimate": _mean_estimate, "spread": _spread,
 }
 
 
@@ -242,6 +220,8 @@ def estimate(m: Measurement, tables: Tables) -> Estimate:
             raise NotRun(f"table {m.table} has no column {missing[0]!r} (re-run notebook {m.notebook} to write it)")
     est = MEASURES[m.kind](m, tables)
     est.unfinished = _unfinished(m, tables)
+    if m.interval:
+        est.coverage = m.interval
     return est
 
 

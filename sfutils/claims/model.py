@@ -26,7 +26,7 @@ VERDICTS = (HOLDS, HOLDS_STAND_IN, FAILS, INCONCLUSIVE, LOW_POWER, NOT_RUN, ILLU
 # sentence where our data cannot test it (shown, with the reason), or a claim beyond the paper.
 ROLES = ("sparsefool", "baseline", "context", "shown", "beyond")
 KINDS = ("rate", "estimate", "ratio", "min_rate", "trend", "gap", "rate_gap", "paired_drop", "mean_estimate",
-         "spread", "transfer_mean", "pvalue", "illustration", "unmeasured")
+         "spread", "pvalue", "illustration", "unmeasured")
 # Pixels per image (spatial positions) of each data set as the attacks count them, for pixel-grid bounds.
 PIXELS = {"mnist": 28 * 28, "cifar10": 32 * 32, "imagenet": 224 * 224}
 Rows = tuple[tuple[str, str], ...]
@@ -47,14 +47,15 @@ class Measurement:
     on that interval: e.g. fooling before minus after clipping), ``pvalue`` (columns[0] is a
     statistic and columns[1] its p-value, written by the experiment), ``mean_estimate``
     (the mean of several rows' estimates), ``spread`` (largest over smallest estimate of the rows),
-    ``transfer_mean`` (a Table 3 fooling matrix with ``n_source`` = (table, rows, column) giving
-    images per source), ``illustration`` (``figure`` exists) and ``unmeasured`` (a claim this
-    repository cannot test, with ``reason``).
+    ``illustration`` (``figure`` exists) and ``unmeasured`` (a claim this repository cannot test,
+    with ``reason``).
 
     ``requires``: columns that must be in ``table`` for it to be the run this claim reads (e.g. the
     uncapped Table 2 of issue 33), else the claim is not run, saying ``reason``; ``fallback``: the
     measurement read when this one is not run (its ``reason`` says what it lacks);
-    ``denominator_table``: the table of ``denominator_rows`` when not ``table``.
+    ``denominator_table``: the table of ``denominator_rows`` when not ``table``; ``interval``: how
+    the experiment made the interval it wrote, where its kind's default label would not say (e.g. a
+    bootstrap that resamples whole images).
     """
 
     notebook: str
@@ -66,12 +67,12 @@ class Measurement:
     n_column: str = "n"
     model_column: str | None = None
     unit: str = "%"
-    n_source: tuple[str, Rows, str] | None = None
     figure: str | None = None
     reason: str = ""
     requires: tuple[str, ...] = ()
     fallback: Measurement | None = None
     denominator_table: str | None = None
+    interval: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

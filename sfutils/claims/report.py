@@ -54,6 +54,8 @@ def ours_text(v: Verdict) -> str:
     if v.claim.measurement.kind == "trend":
         p1 = v.detail.get("one-sided p", math.nan)
         return f"τ = {v.value:.2f}, one-sided p = {p1:.2g} ({int(v.detail.get('points', 0))} settings)"
+    if v.claim.measurement.kind == "pvalue":  # a test's statistic and its p-value
+        return f"{unit} = {_fmt(v.value)}, p = {_fmt(v.p if v.p is not None else math.nan)}"
     suffix = {"%": " %", "×": "×", "points": " points", "cos": ""}.get(unit, f" {unit}")
     text = f"{_fmt(v.value)}{suffix}"
     if v.lo is not None and v.hi is not None:

@@ -4,7 +4,8 @@ The attacks are the plain SparseFool runs of :func:`sfutils.experiments.common.a
 (shared with the other notebooks through the result store); this module turns their stored
 sparse perturbations into per-pixel masks and summarises them: overlays of the perturbed pixels
 (Fig. 8), the average perturbation-location map per fooling class and the source -> fooling class
-pairs (Fig. 9), and how much the locations chosen on the same image agree across networks.
+pairs (Fig. 9), how much the locations chosen on the same image agree across networks, and whether the
+networks spread their pixels differently (Fig. 8).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from sfutils.stats import interval_columns
+from sfutils.stats import friedman, interval_columns
 
 
 def perturbation_masks(rows: pd.DataFrame, shape: Sequence[int]) -> torch.Tensor:
@@ -194,6 +195,37 @@ def spread_columns(masks: torch.Tensor) -> dict[str, float]:
     spread = spread[np.isfinite(spread)]
     return {SPREAD_COLUMN: float(spread.mean()) if spread.size else math.nan,
             **interval_columns(SPREAD_COLUMN, spread, "mean")}
+
+
+SPREAD_TEST = "Friedman"
+
+
+def spread_test(masks: Mapping[str, torch.Tensor], fooled: Mapping[str, torch.Tensor | np.ndarray]) -> pd.DataFrame:
+    """§4.2, Fig. 8: "the way it concentrates or spreads is different for each network" (the noise),
+    as a heterogeneity test. Each image's :func:`centre_of_mass_spread` on every network (``masks``,
+    one (N, H, W) stack per network, the same N images in the same order), on the images every
+    network fooled (``fooled``: a boolean per image and network), so that each image is its own
+    control; :func:`sfutils.stats.friedman` then tests whether some network spreads its pixels
+    more than another (a rank test: the spreads are skewed, and a net's one-pixel perturbations
+    tie at 0). One row: the test (:data:`SPREAD_TEST`), the networks, ``n`` images, the statistic
+    (chi-square, networks - 1 degrees of freedom), its p-value, Kendall's W (0: the images rank
+    the networks at random, 1: every image ranks them alike) and each network's median spread
+    (px) on these images. NaN statistic and p with fewer than two such images."""
+    names = list(masks)
+    if len(names) < 2:
+        raise ValueError("need masks of at least two networks")
+    if set(fooled) != set(names):
+        raise ValueError(f"need fooled flags of the networks {names}, got {sorted(fooled)}")
+    if len({m.shape[0] for m in masks.values()} | {len(f) for f in fooled.values()}) != 1:
+        raise ValueError("every network needs masks and fooled flags of the same images")
+    keep = np.logical_and.reduce([np.asarray(fooled[name], dtype=bool) for name in names])
+    spreads = np.stack([centre_of_mass_spread(masks[name][torch.as_tensor(keep)]) for name in names], axis=1)
+    spreads = spreads[np.isfinite(spreads).all(axis=1)]  # an empty mask has no spread
+    test = friedman(spreads)
+    medians = {f"median spread {name} (px)": float(np.median(spreads[:, j])) if len(spreads) else math.nan
+               for j, name in enumerate(names)}
+    return pd.DataFrame([{"test": SPREAD_TEST, "networks": " / ".join(names), "n": test.n,
+                          "statistic": test.statistic, "p": test.p, "Kendall's W": test.w, **medians}])
 
 
 def image_grid(cells: Sequence[Sequence[torch.Tensor | None]], titles: Sequence[Sequence[str]] | None = None,

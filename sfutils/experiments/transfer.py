@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
@@ -162,6 +163,31 @@ def direction_summary(matrix: pd.DataFrame, size: Mapping[str, Any]) -> pd.DataF
                          for k, v in groups.items()])
 
 
+POOLED_COLUMN = "mean off-diagonal (pooled, %)"
+
+
+def _per_image(trials: pd.DataFrame, ids: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Per image of ``ids`` (in that order): the targets fooled and the trials among ``trials``."""
+    g = trials.groupby("id")["fooled"]
+    return (g.sum().reindex(ids, fill_value=0).to_numpy(dtype=float),
+            g.count().reindex(ids, fill_value=0).to_numpy(dtype=float))
+
+
+def pooled_transfer(long: pd.DataFrame) -> dict[str, float]:
+    """§4.2's "transfer only to some extent", pooled: the share (%) of every off-diagonal trial
+    (a target net other than the source, on an image the source fooled) in which the target is
+    fooled, with a 95 % interval that resamples whole images (every pair reuses the same images, so
+    its trials are not independent; :func:`sfutils.stats.cluster_bootstrap_rate`; every image any
+    source attacked is resampled). Pooling weights the pairs by their trials; it equals the mean over
+    pairs of Table 3 when every source fools every image, as the paper's do."""
+    off = long[(long["source"] != long["target"]) & long["success"].astype(bool)]
+    ids = sorted(set(long["id"]))
+    if off.empty:
+        return {POOLED_COLUMN: float("nan"), **dict.fromkeys(stats.ci_columns(POOLED_COLUMN), float("nan"))}
+    rate, lo, hi = stats.cluster_bootstrap_rate(*_per_image(off, ids))
+    return {POOLED_COLUMN: 100.0 * rate, **dict(zip(stats.ci_columns(POOLED_COLUMN), (100.0 * lo, 100.0 * hi)))}
+
+
 ASYMMETRY_COLUMN = "asymmetry (pooled, points)"
 
 
@@ -174,14 +200,9 @@ def asymmetry(long: pd.DataFrame, size: Mapping[str, Any]) -> dict[str, float]:
     from the means over pairs of :func:`direction_summary` when sources fool different counts."""
     off = long[(long["source"] != long["target"]) & long["success"].astype(bool)]
     rank = off["source"].map(size), off["target"].map(size)
-    counts = {}
-    for key, mask in (("down", rank[0] > rank[1]), ("up", rank[0] < rank[1])):
-        g = off[mask].groupby("id")["fooled"]
-        counts[key] = (g.sum(), g.count())
     ids = sorted(set(long["id"]))
-    hits_down, trials_down, hits_up, trials_up = (counts[k][i].reindex(ids, fill_value=0).to_numpy(dtype=float)
-                                                  for k in ("down", "up") for i in (0, 1))
-    diff, lo, hi = stats.cluster_bootstrap_difference(hits_down, trials_down, hits_up, trials_up)
+    diff, lo, hi = stats.cluster_bootstrap_difference(*_per_image(off[rank[0] > rank[1]], ids),
+                                                      *_per_image(off[rank[0] < rank[1]], ids))
     return {ASYMMETRY_COLUMN: 100.0 * diff, **dict(zip(stats.ci_columns(ASYMMETRY_COLUMN), (100.0 * lo, 100.0 * hi)))}
 
 
