@@ -8,10 +8,12 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from conftest import images
+from sfutils.attacks import AttackResult
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))  # as when a script runs: its helpers import from there
@@ -141,3 +143,53 @@ def test_benchmark_sections_follow_the_main_report_in_order(tmp_path):
     assert "| 3 | True |" in readme and "| 2 | True |" not in readme
     with open(tmp_path / "jsma.csv") as f:
         assert len(list(csv.DictReader(f))) == 1
+
+
+_sspec = importlib.util.spec_from_file_location("bench_speed", ROOT / "benchmarks" / "bench_speed.py")
+bench_speed = importlib.util.module_from_spec(_sspec)
+_sspec.loader.exec_module(bench_speed)
+
+
+def test_speed_bench_interleaves_all_three_attacks_reversing_the_order(monkeypatch):
+    calls = []
+
+    def recorder(name):
+        def attack(xi):
+            calls.append((name, int(xi[0, 0, 0, 0])))
+            return AttackResult(xi, xi, *(torch.zeros(1, dtype=torch.long),) * 6)
+        return attack
+
+    monkeypatch.setattr(bench_speed, "attacks", lambda model, lam: {k: recorder(k) for k in
+                                                                    ("sparsefool", *bench_speed.JSMAS)})
+    x = torch.arange(2.0).view(2, 1, 1, 1)
+    times, same = bench_speed.time_all(None, x, 1.0, reps=2)
+    names = ["sparsefool", "jsma-cleverhans", "jsma-ours"]
+    assert calls == [(k, 0) for k in names] + [(k, 1) for k in names] + [(k, 0) for k in names[::-1]] \
+        + [(k, 1) for k in names[::-1]]  # image by image, back to back; the next repetition in reverse
+    assert set(times) == set(names) and all(t.shape == (2,) and (t > 0).all() for t in times.values())
+    assert same.tolist() == [True, True]
+
+
+def test_speed_bench_both_jsmas_give_the_same_adversarials_on_a_tiny_net(gray_model):
+    x = images(3, 1, 10, seed=4)
+    times, same = bench_speed.time_all(gray_model, x, 1.0, reps=1)
+    assert same.all() and all((t > 0).all() for t in times.values())
+    row = bench_speed.ratio_columns(times)
+    assert {"jsma-cleverhans / sparsefool", "jsma-ours / sparsefool", "jsma-cleverhans / jsma-ours"} <= set(row)
+
+
+def test_speed_bench_ratios_are_mean_times_with_paired_intervals(tmp_path):
+    times = {"sparsefool": np.array([1.0, 1.0, 2.0]), "jsma-cleverhans": np.array([4.0, 6.0, 8.0]),
+             "jsma-ours": np.array([2.0, 2.0, 2.0])}
+    row = bench_speed.ratio_columns(times)
+    assert row["jsma-cleverhans / sparsefool"] == pytest.approx(18 / 4)
+    assert row["jsma-ours / sparsefool"] == pytest.approx(6 / 4)
+    assert row["jsma-cleverhans / jsma-ours"] == pytest.approx(18 / 6)
+    for k in bench_speed.JSMAS:
+        assert row[f"{k} / sparsefool lo"] <= row[f"{k} / sparsefool"] <= row[f"{k} / sparsefool hi"]
+    readme = tmp_path / "README.md"
+    readme.write_text("# SparseFool benchmarks\n\nmain part\n\n" + bench_speed.HEADING + "\n\nstale\n")
+    full = {"dataset": "mnist", "n": 3, "reps": 2, **row, "identical adversarials": 3, "notes": "x"}
+    bench_speed.write_report([full], "cmd", "cpu", "t.csv", tmp_path)
+    text = readme.read_text()
+    assert "stale" not in text and text.count(bench_speed.HEADING) == 1 and " 4.5 |" in text

@@ -125,9 +125,13 @@ def _bench(dataset: str, net: str) -> Rows:
     return (("dataset", dataset), ("paper model", net))
 
 
-JSMA_SPEEDUP = ("our JSMA's pair search is accelerated: 2.87× faster than cleverhans' saliency score on MNIST and "
-                "6.97× on CIFAR-10 (benchmarks/jsma.md), so this factor understates SparseFool's lead over the JSMA "
-                "authors' reference implementation")
+JSMA_SPEEDUP = ("the JSMA timed is this repository's attack loop scoring every pixel pair with cleverhans' saliency "
+                "score (-α·β over the admissible pairs, the JSMA authors' reference implementation as cleverhans "
+                "implements it); this repository's accelerated pair search returns the same adversarials faster and "
+                "is shown as context (T1-*-walltime-jsma-ours)")
+_WALLTIME = ("The sentence is about time: the ratio of JSMA's to SparseFool's wall time on the same images, one-sided, "
+             "at least half the paper's factor for this net (wall-time factors move with hardware and "
+             "implementation, so a factor 2 of tolerance).")
 
 
 def speed_bench_claims() -> list[Claim]:
@@ -138,24 +142,34 @@ def speed_bench_claims() -> list[Claim]:
         ours, _, stand_in = ours_table1(dataset)
         factor = paper.net_ratio(dataset, net, "jsma", "seconds")
         floor = round(factor / 2, 2)
+        bench = (ours + ", one image at a time on this CPU, SparseFool and both JSMAs interleaved and repeated on "
+                 "the same images (benchmarks/bench_speed.py)")
+        tag, paper_text = f"T1-{dataset}-{_net_key(net)}-walltime-jsma", paper.TABLE1_TEXT[(dataset, 'jsma', 'speed')]
         out.append(Claim(
-            f"T1-{dataset}-{_net_key(net)}-walltime-jsma", _T1, f"SparseFool is much faster per image than JSMA on "
-            f"{net} (wall time).", f"{paper.TABLE1_TEXT[(dataset, 'jsma', 'speed')]} (this net: {factor:.3g}×)",
-            Measurement("01", "01_speed_bench", "estimate", ("jsma / sparsefool",), _bench(dataset, net),
+            tag, _T1, f"SparseFool is much faster per image than JSMA on {net} (wall time; JSMA with cleverhans' "
+            "saliency score).", f"{paper_text} (this net: {factor:.3g}×)",
+            Measurement("01", "01_speed_bench", "estimate", ("jsma-cleverhans / sparsefool",), _bench(dataset, net),
                         model_column="model (ours)", unit="×"),
-            at_least(floor, f"≥ {floor:g}× (half the paper's factor for this net)"), setting,
-            ours + ", one image at a time on this CPU, the two attacks interleaved and repeated on the same images "
-            "(benchmarks/bench_speed.py)", (),
-            join("CPU times, not a GPU's", JSMA_SPEEDUP, ATTACK_CAVEAT["jsma-walltime"], stand_in),
-            "The sentence is about time: the ratio of JSMA's to SparseFool's wall time on the same images, one-sided, "
-            "at least half the paper's factor for this net (wall-time factors move with hardware and "
-            "implementation, so a factor 2 of tolerance).", "sparsefool", factor))
+            at_least(floor, f"≥ {floor:g}× (half the paper's factor for this net)"), setting, bench, (),
+            join("CPU times, not a GPU's", JSMA_SPEEDUP, ATTACK_CAVEAT["jsma-walltime"], stand_in), _WALLTIME,
+            "sparsefool", factor))
+        out.append(Claim(
+            f"{tag}-ours", _T1, f"JSMA with this repository's accelerated pair search over SparseFool's wall time on "
+            f"{net} (context for {tag}: the same adversarials, found faster).",
+            f"{paper_text} (this net: {factor:.3g}×)",
+            Measurement("01", "01_speed_bench", "estimate", ("jsma-ours / sparsefool",), _bench(dataset, net),
+                        model_column="model (ours)", unit="×"),
+            _NOT_JUDGED, setting, bench, (),
+            join("not the JSMA the paper timed: the pair search here scores only the search domain with "
+                 "relu(α)·relu(-β), which picks the same pair as cleverhans' score (benchmarks/bench_speed.py counts "
+                 "the images with identical adversarials)", ATTACK_CAVEAT["jsma-walltime"], stand_in),
+            role="context"))
     out.append(Claim(
         "T1-dimension-jsma", "§4.2", "JSMA becomes much slower as the input dimension grows, while SparseFool's "
         "time stays low: the JSMA/SparseFool time factor is larger on CIFAR-10 (ResNet-18) than on MNIST.",
         f"{paper.net_ratio('mnist', 'LeNet', 'jsma', 'seconds'):.2g}× (MNIST) → "
         f"{paper.net_ratio('cifar10', 'ResNet-18', 'jsma', 'seconds'):.3g}× (CIFAR-10 ResNet-18)",
-        Measurement("01", "01_speed_bench", "ratio", ("jsma / sparsefool", "jsma / sparsefool"),
+        Measurement("01", "01_speed_bench", "ratio", ("jsma-cleverhans / sparsefool",) * 2,
                     _bench("cifar10", "ResNet-18"), _bench("mnist", "LeNet"), unit="×"),
         above(1.0, "> 1× (factor grows with the dimension)"), setting,
         "LeNet (MNIST) and the ResNet-18 stand-in (JPEG CIFAR-10), benchmarked as above", (),
