@@ -139,7 +139,8 @@ plotting.save_table(run, t1, "01_table1", caption="Table 1: fooling rate, median
                     "setting never reached (JSMA's gamma on CIFAR-10) can differ in it several-fold. Speed claims "
                     "are judged by the interleaved benchmark (benchmarks/bench_speed.py), not by this column.",
                     n=int(t1["n"].sum()))
-display(Markdown(t1.to_markdown(index=False, floatfmt=".3g")))
+display(Markdown(t1[["model (ours)", "attack", "n", "fooling % (ours)", "fooling % (paper)", "median px % (ours)",
+                      "median px % (paper)"]].to_markdown(index=False, floatfmt=".3g")))  # all columns: the csv
 
 # %%
 labels = t1["dataset"] + " " + t1["model (ours)"] + " (paper " + t1["paper model"] + ")\n" + t1["attack"] \
@@ -192,7 +193,8 @@ plotting.save_table(run, t2, "01_table2", caption="Table 2: SparseFool on ImageN
                     "intervals (Wilson for the fooling rate, seeded bootstrap otherwise). The accuracy is measured "
                     "on the images as this table feeds them (the notes give the crop), so it can differ from "
                     "accuracy.csv's, which feeds each net its own input size.", n=int(t2["n"].sum()))
-display(Markdown(t2.to_markdown(index=False, floatfmt=".3g")))
+display(Markdown(t2[["model (ours)", "paper model", "n", "fooling % (ours)", "fooling % (paper)", "median px % (ours)",
+                      "median px % (paper)", "random fooling % (ours)"]].to_markdown(index=False, floatfmt=".3g")))
 
 # %%
 model0 = P.imagenet_models[0][0]
@@ -277,7 +279,8 @@ l1_entries += imagenet_uncapped.clipping_entries(P, compute=P.sweep.get("compute
 l1 = overall.l1_deepfool_table(l1_entries)
 plotting.save_table(run, l1, "01_l1_deepfool", caption="Section 2.2: l1-DeepFool before and after clipping to [0, 1].",
                     n=int(l1["n"].sum()))
-display(Markdown(l1.to_markdown(index=False, floatfmt=".3g")))
+display(Markdown(l1[["dataset", "attack", "n", "fooling % unclipped", "fooling % clipped", "fooling drop (points)",
+                      "mean px % unclipped"]].to_markdown(index=False, floatfmt=".3g")))  # all columns: the csv
 
 fig, ax = plt.subplots(figsize=(6.5, 2.8))
 y = np.arange(len(l1) + 1)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sfutils import harness, paths
-from sfutils.experiments import beyond, common, overall, perceptibility, robustness, transfer
+from sfutils.experiments import beyond, budget, common, imagenet_uncapped, overall, perceptibility, robustness, transfer
 from sfutils.profiles import get_profile
 from sfutils.results import ResultStore, stored_compute
 from sfutils.setting import Setting
@@ -104,19 +104,21 @@ def full_profile_requests(root: Path) -> dict[str, pd.DataFrame]:
     for model, _ in p.imagenet_models:
         setting = Setting("imagenet", model, p.n_imagenet, p.seed, crop=p.imagenet_crop)
         sf = common.attack_samples("sparsefool", setting, lam=3.0, **p.imagenet_sparsefool, **kw)
-        out[f"01 random {model}"] = overall.random_baseline(setting, sf, **kw)
+        rows, _ = budget.protocol_rows(setting, sf, p.table2_budget["caps"], p.imagenet_sparsefool, compute=False,
+                                       root=root)
+        out[f"01 random {model}"] = overall.random_baseline(setting, rows, **kw)
         common.accuracy(Setting("imagenet", model, p.n_accuracy["imagenet"], p.seed, crop=p.imagenet_crop), **kw)
-    sweep = Setting(p.sweep["dataset"], p.sweep["model"], p.sweep["n"], p.seed)
-    out["01 sweep"] = overall.lambda_sweep(sweep, p.sweep["lams"], **kw)
+    # the background job of sfutils.experiments.imagenet_uncapped computes Fig. 4's and Fig. 6's ImageNet
+    # records and §2.2 on ImageNet: requested as notebooks 01 and 02 request them, complete or not
+    imagenet_uncapped.fig4_rows(p, **kw)
+    imagenet_uncapped.clipping_entries(p, compute=False, root=root, progress=False)
     for dataset, model, n in p.l1_deepfool:
         for clip in (False, True):
             out[f"01 l1 {model} {clip}"] = common.attack_samples("deepfool_l1", Setting(dataset, model, n, p.seed),
                                                                  clip=clip, **kw)
     p = get_profile("02", "full")
-    counts = {"mnist": p.n_mnist, "cifar10": p.n_cifar, "imagenet": p.n_imagenet}
-    for ds, model in p.models.items():
-        out[f"02 {ds}"] = perceptibility.delta_sweep(Setting(ds, model, counts[ds], p.seed), p.deltas[ds],
-                                                     lam=p.lam[ds], **kw)
+    _, rows02, _ = imagenet_uncapped.fig6_rows(p, **kw)
+    out.update({f"02 {ds}": df for ds, df in rows02.items() if ds != "imagenet"})
     p = get_profile("03", "full")
     for dataset, names, n, crop in (("imagenet", p.imagenet_models, p.n_imagenet, p.crop),
                                     ("cifar10", p.cifar_models, p.n_cifar, None)):
