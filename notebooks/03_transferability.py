@@ -77,7 +77,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from sfutils import data, models, plotting
-from sfutils.experiments import transfer
+from sfutils.experiments import budget, transfer
 from sfutils.experiments.common import Setting
 from sfutils.notebook import setup
 from sfutils.setting import load_setting
@@ -102,7 +102,8 @@ def transfer_setting(dataset: str, names: list[str], n: int, crop: int | None):
     nets = {name: models.get_model(name, device=device) for name in names}
     sources = {name: Setting(dataset, name, n, P.seed, crop=crop) for name in names}
     _, x, y = load_setting(sources[names[0]])  # the images every source attacks
-    long = transfer.run_transfer(nets, x, y, sources, lam=3.0, chunk_size=P.chunk_size, shard=shard,
+    caps = budget.table2_caps(profile) if dataset == "imagenet" else []  # Table 2's protocol: no cap reached
+    long = transfer.run_transfer(nets, x, y, sources, lam=3.0, caps=caps, chunk_size=P.chunk_size, shard=shard,
                                  num_shards=num_shards)
     return transfer.fooling_matrix(long, names), long, {name: transfer.model_size(m) for name, m in nets.items()}
 

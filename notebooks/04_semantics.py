@@ -66,7 +66,7 @@ import torch
 from IPython.display import Markdown, display
 
 from sfutils import data, plotting
-from sfutils.experiments import common, semantics
+from sfutils.experiments import budget, common, semantics
 from sfutils.experiments.common import Setting
 from sfutils.notebook import setup
 from sfutils.setting import load_setting
@@ -93,7 +93,8 @@ grow = 1 if ds8 == "imagenet" else 0
 nets = {}
 for model in P.networks:
     setting = Setting(ds8, model, P.n_images, P.seed, crop=P.crop)
-    df = common.attack_samples("sparsefool", setting, lam=P.lam, **store)
+    caps = budget.table2_caps(profile) if ds8 == "imagenet" else []  # Table 2's protocol: no cap reached
+    df = budget.protocol_samples(setting, caps, lam=P.lam, **store)
     _, x, _ = load_setting(setting)
     nets[model] = (x.cpu(), df, semantics.perturbation_masks(df, x.shape[1:]))
 x0, df0, _ = nets[P.networks[0]]

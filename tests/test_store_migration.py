@@ -123,11 +123,12 @@ def full_profile_requests(root: Path) -> dict[str, pd.DataFrame]:
     for dataset, names, n, crop in (("imagenet", p.imagenet_models, p.n_imagenet, p.crop),
                                     ("cifar10", p.cifar_models, p.n_cifar, None)):
         sources = {name: Setting(dataset, name, n, p.seed, crop=crop) for name in names}
-        out.update({f"03 {name}": df for name, df in transfer.source_rows(sources, lam=3.0, **kw).items()})
+        caps = budget.table2_caps("full") if dataset == "imagenet" else []
+        out.update({f"03 {name}": df for name, df in transfer.source_rows(sources, lam=3.0, caps=caps, **kw).items()})
     p = get_profile("04", "full")
     for model in p.networks:
-        out[f"04 {model}"] = common.attack_samples(
-            "sparsefool", Setting(p.networks_dataset, model, p.n_images, p.seed, crop=p.crop), lam=p.lam, **kw)
+        out[f"04 {model}"] = budget.protocol_samples(Setting(p.networks_dataset, model, p.n_images, p.seed, crop=p.crop),
+                                                     budget.table2_caps("full"), lam=p.lam, **kw)
     out["04 cifar"] = common.attack_samples("sparsefool", Setting("cifar10", p.cifar_model, p.n_cifar, p.seed),
                                             lam=p.lam, **kw)
     p = get_profile("05", "full")

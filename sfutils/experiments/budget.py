@@ -42,6 +42,7 @@ from sfutils import paths, stats
 from sfutils.attacks import sparsefool
 from sfutils.experiments.common import attack_samples
 from sfutils.harness import effective_settings, record_name, timed_rows
+from sfutils.profiles import get_profile
 from sfutils.results import ResultStore, run_rows
 from sfutils.setting import Loaded, Loader, Setting, lazy_setting
 
@@ -249,6 +250,22 @@ def protocol_rows(setting: Setting, base: pd.DataFrame, caps: Sequence[int], spa
     return rows.assign(success=rows["fooled"]), top
 
 
+def table2_caps(profile: str) -> list[int]:
+    """The caps above the authors' at which Table 2's unfooled images are rerun under ``profile``
+    (notebook 01's ``table2_budget``): the one source of Table 2's protocol for notebooks 03 and 04."""
+    return list(get_profile("01", profile).table2_budget["caps"])
+
+
+def protocol_samples(setting: Setting, caps: Sequence[int], *, lam: float = 3.0, **options: Any) -> pd.DataFrame:
+    """SparseFool's rows on ``setting`` (:func:`sfutils.experiments.common.attack_samples` with
+    ``options``) read under Table 2's protocol at ``caps`` (:func:`protocol_rows`, stored reruns only):
+    Table 3 and Fig. 8 reuse Table 2's uncapped adversarials this way; with no caps, the rows as stored."""
+    base = attack_samples("sparsefool", setting, lam=lam, **options)
+    if not caps:
+        return base
+    return protocol_rows(setting, base, caps, {"lam": lam}, compute=False, root=options.get("root"))[0]
+
+
 def uncapped_rows(setting: Setting, caps: Sequence[int], sparsefool_kwargs: Mapping[str, Any],
                   root: str | Path | None = None) -> pd.DataFrame:
     """Table 2's records of ``setting`` under :func:`protocol_rows`, from stored runs only (a missing
@@ -295,8 +312,6 @@ def main(argv: list[str] | None = None) -> None:
     """Compute Table 2's iteration budget for a profile in the background, resumably, and write its
     table and figure (``figures/<profile>/tables/01_table2_iteration_budget.csv`` and
     ``figures/<profile>/01_table2_iteration_budget.png``, as notebook 01 writes them)."""
-    from sfutils.profiles import get_profile
-
     parser = argparse.ArgumentParser(description="Table 2's iteration budget (issue 25): rerun the images "
                                      "left unfooled at 50 iterations with larger caps, resumably.")
     parser.add_argument("--profile", default="full")

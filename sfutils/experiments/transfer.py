@@ -26,7 +26,8 @@ from torch import nn
 
 from sfutils import paper, stats
 from sfutils.metrics import predict
-from sfutils.experiments.common import Setting, attack_samples, rebuild_adversarials
+from sfutils.experiments.budget import protocol_samples
+from sfutils.experiments.common import Setting, rebuild_adversarials
 from sfutils.setting import Loaded
 
 # Table 3 of the paper: fooling rate (%) of the column (target) net on adversarials of the row
@@ -47,11 +48,12 @@ def _check_models(models: Mapping[str, nn.Module]) -> None:
 
 
 def source_rows(settings: Mapping[str, Setting], *, lam: float = 3.0, load: Callable[[Setting], Loaded] | None = None,
-                **kwargs: Any) -> dict[str, pd.DataFrame]:
+                caps: Sequence[int] = (), **kwargs: Any) -> dict[str, pd.DataFrame]:
     """Per source name: the per-sample SparseFool rows (with the sparse perturbation) of its setting,
     from :func:`sfutils.experiments.common.attack_samples` (``kwargs``: its store and chunk options):
     the very records of Table 2 and Fig. 8 when those attack the same setting, so Table 3 costs
-    forward passes only. All settings must attack the same images (data set, n, seed, crop).
+    forward passes only; with ``caps`` (Table 2's, :func:`sfutils.experiments.budget.table2_caps`)
+    read under Table 2's protocol, no cap an image reaches (:func:`sfutils.experiments.budget.protocol_samples`). All settings must attack the same images (data set, n, seed, crop).
     ``load`` (tests) builds a setting's (model, x, y) instead of
     :func:`sfutils.setting.load_setting`."""
     images = {(s.dataset, s.n, s.seed, s.crop) for s in settings.values()}
@@ -64,8 +66,8 @@ def source_rows(settings: Mapping[str, Setting], *, lam: float = 3.0, load: Call
         sizes = {(models.model_info(s.model).input_size, models.model_info(s.model).resize) for s in settings.values()}
         if len(sizes) > 1:
             raise ValueError(f"ImageNet nets of different input sizes {sorted(sizes)} need a common crop")
-    return {name: attack_samples("sparsefool", setting, lam=lam,
-                                 load=None if load is None else functools.partial(load, setting), **kwargs)
+    return {name: protocol_samples(setting, caps, lam=lam,
+                                   load=None if load is None else functools.partial(load, setting), **kwargs)
             for name, setting in settings.items()}
 
 
