@@ -185,7 +185,7 @@ display(Markdown(factors.to_markdown(index=False, floatfmt=".3g")))
 
 # %%
 ds7 = P.fig7
-d7 = [d for d in (255, 30, 10) if d in P.deltas[ds7]]
+d7 = [d for d in (255, 30, 10) if (rows[ds7]["delta"] == d).any()]  # those with rows stored (full: a job's)
 sid = perceptibility.common_example(rows[ds7], d7)
 _, x, _ = load_setting(settings[ds7])
 x7 = x[sid:sid + 1].cpu().repeat(len(d7), 1, 1, 1)

@@ -135,6 +135,8 @@ def test_sweep_table_reads_caps_and_pairs_images(toy, tmp_path):
     assert (sweep["n_common"] == len(both)).all()
     expected = rows[1.0].set_index("id").loc[sorted(both), "pct"].median()
     assert sweep.iloc[0]["pixels_pct_common"] == pytest.approx(expected)
+    pending = common.sweep_table({**rows, 6.0: rows[1.0].iloc[:0]}, "lam", 50)  # a job has not stored lambda 6 yet
+    assert pending["n"].tolist() == [N, N, 0] and pending["n_common"].iloc[0] == len(both)
 
 
 def test_reached_cap_names_the_images_a_cap_stopped():

@@ -149,13 +149,19 @@ def sweep_table(rows: Mapping[float, pd.DataFrame], key: str, max_iter: int, cap
     stopped unfooled), the measures of :func:`summarize`, the fooling rate read at each smaller cap of
     ``caps`` (``fooling_capC`` with its Wilson interval, :func:`at_cap`), and ``n_common`` /
     ``pixels_pct_common`` (+ bootstrap ``_lo``/``_hi``): the median perturbed pixels over the images
-    fooled at every setting, so that a trend compares the same images."""
+    fooled at every setting, so that a trend compares the same images. A setting with no rows yet (a
+    background job still computing it) gets ``n`` = 0 and no measures, and takes no part in the
+    common images."""
     common_ids: set[int] | None = None
     for df in rows.values():
-        ids = set(df.loc[df["success"].astype(bool), "id"].astype(int))
-        common_ids = ids if common_ids is None else common_ids & ids
+        if len(df):
+            ids = set(df.loc[df["success"].astype(bool), "id"].astype(int))
+            common_ids = ids if common_ids is None else common_ids & ids
     out = []
     for value, df in rows.items():
+        if not len(df):
+            out.append({key: float(value), "max_iter": int(max_iter), "n": 0})
+            continue
         ok = df[df["id"].astype(int).isin(common_ids or set()) & df["success"].astype(bool)]
         lo, hi = stats.bootstrap_interval(ok["pct"], "median") if len(ok) else (float("nan"), float("nan"))
         capped = {}
@@ -167,4 +173,4 @@ def sweep_table(rows: Mapping[float, pd.DataFrame], key: str, max_iter: int, cap
                     **summarize(df), **capped, "n_common": len(ok),
                     "pixels_pct_common": float(ok["pct"].median()) if len(ok) else float("nan"),
                     "pixels_pct_common_lo": lo, "pixels_pct_common_hi": hi})
-    return pd.DataFrame(out)
+    return pd.DataFrame(out).astype({"n": int})
