@@ -167,23 +167,28 @@ def fig6_rows(p02: SimpleNamespace, **store: Any) -> tuple[dict[str, Setting], d
 
 def jobs(p01: SimpleNamespace, deltas: Sequence[float], root: Path
          ) -> list[tuple[str, int, Callable[[int], pd.DataFrame]]]:
-    """The background job's records, cheapest first: (name, images planned, grow(upto) -> rows)."""
+    """The background job's records: (name, images planned, grow(upto) -> rows). Cheapest first (l2
+    DeepFool's §2.2 run, the random baselines), then Fig. 4's lambdas above 3, Fig. 6's deltas from
+    large to small, lambda 2 and 1, and l1-DeepFool last: one coordinate per DeepFool iteration, hundreds of iterations per ImageNet image (a chunk
+    of 10 took over 45 min on a shared 2-core CPU), so it must not hold up the sweeps' pilot."""
     setting = imagenet_setting(p01)
     n = setting.n
     out: list[tuple[str, int, Callable[[int], pd.DataFrame]]] = []
     spec = p01.imagenet_clipping or {"norms": []}
     clip_setting = Setting("imagenet", spec.get("model", setting.model), n, p01.seed, crop=p01.imagenet_crop)
-    for norm in spec["norms"]:
-        out.append((f"§2.2 {norm}", n, lambda k, norm=norm: clipping_rows(clip_setting, norm, upto=k, root=root)))
+    clipping = {norm: (f"§2.2 {norm}", n, lambda k, norm=norm: clipping_rows(clip_setting, norm, upto=k, root=root))
+                for norm in spec["norms"]}
+    if "l2" in clipping:
+        out.append(clipping.pop("l2"))
     for model, _ in p01.imagenet_models:
         out.append((f"random {model}", n, lambda k, m=model: random_rows(p01, m, root=root)))
-    for lam in p01.sweep["lams"]:
-        if float(lam) != 3.0:
-            out.append((f"lambda {lam:g}", n, lambda k, lam=lam: lambda_rows(p01, lam, root=root, upto=k)))
-    for delta in deltas:
-        if float(delta) != 255.0:
-            out.append((f"delta {delta:g}", n, lambda k, d=delta: delta_rows(p01, d, root=root, upto=k)))
-    return out
+    lams = {float(lam): (f"lambda {lam:g}", n, lambda k, lam=lam: lambda_rows(p01, lam, root=root, upto=k))
+            for lam in sorted(p01.sweep["lams"], reverse=True) if float(lam) != 3.0}
+    out += [job for lam, job in lams.items() if lam > 3.0]  # larger lambda: fewer iterations, cheaper
+    out += [(f"delta {d:g}", n, lambda k, d=d: delta_rows(p01, d, root=root, upto=k))
+            for d in sorted(deltas, reverse=True) if float(d) != 255.0]
+    out += [job for lam, job in lams.items() if lam < 3.0]  # lambda near 1 is the costliest (the paper, Fig. 4)
+    return out + list(clipping.values())
 
 
 def main(argv: list[str] | None = None) -> None:
