@@ -344,8 +344,8 @@ import re
 
 from sfutils import course
 
-if len(lam_table):
-    first = lam_table[lam_table["model"] == lam_table["model"].iloc[0]].copy()
+if lam_table["median px"].notna().any():
+    first = lam_table[lam_table["model"] == lam_table["model"].iloc[0]].dropna(subset=["median px"]).copy()
     first["lam"] = [float(re.search(r"λ=([\d.]+)", a).group(1)) for a in first["attack"]]
     first = first.sort_values("lam")
     lo_px, hi_px = float(first["median px"].iloc[0]), float(first["median px"].iloc[-1])
