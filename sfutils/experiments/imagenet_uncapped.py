@@ -85,7 +85,8 @@ def clipping_rows(setting: Setting, norm: str, *, max_iter: int = UNCAPPED, upto
 def clipping_entries(p01: SimpleNamespace, **options: Any) -> list[dict[str, Any]]:
     """§2.2 on Table 2's ImageNet images (profile ``p01``'s ``imagenet_clipping``: the net and the
     norms; none when it is None) as entries of :func:`sfutils.experiments.overall.l1_deepfool_table`:
-    the same runs unclipped and clipped (``options`` go to :func:`clipping_rows`)."""
+    the same runs unclipped and clipped (``options`` go to :func:`clipping_rows`); a norm with no
+    rows stored yet (the background job's) has no entry."""
     spec = p01.imagenet_clipping
     if not spec:
         return []
@@ -93,6 +94,8 @@ def clipping_entries(p01: SimpleNamespace, **options: Any) -> list[dict[str, Any
     entries = []
     for norm in spec["norms"]:
         rows = clipping_rows(setting, norm, **options)
+        if rows.empty:
+            continue
         clipped = rows.assign(success=rows["success_clipped"], pct=rows["pct_clipped"], invalid=0)
         entries.append({"dataset": "imagenet", "model": setting.model, "attack": CLIPPED_NAMES[norm],
                         "unclipped": rows, "clipped": clipped})
