@@ -3,6 +3,8 @@ no minimum step, no (1 + epsilon) step) and reject wrong ones with a message tha
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 
@@ -33,26 +35,37 @@ def moons():
     return model, x_test
 
 
-def paper_sparsefool(model):
-    """Algorithm 2 as the paper prints it: stop when k(x^(i)) changes, return x^(i)."""
-    def attack(x, lam=3.0):
+def batch(solver):
+    """A one-sample solver (1-D tensors) used on a batch of one, as Algorithm 2 calls LinearSolver."""
+    return lambda x, w, b, lo, hi: solver(x[0], w[0], b[0], lo[0], hi[0])[None]
+
+
+def paper_sparsefool(model, solver=linear_solver, epsilon=0.0):
+    """Algorithm 2 as the paper prints it (epsilon = 0: stop when k(x^(i)) changes, return x^(i)), or
+    with the authors' stopping test (epsilon = 0.02: classify and return Q(x + (1 + epsilon)(x^(i) - x)))."""
+    def attack(x, lb, ub, lam=3.0, max_iter=50):
         with torch.no_grad():
             label = model(x).argmax(1)
-        x_i = x.clone()
-        lo, hi = torch.zeros_like(x), torch.ones_like(x)
-        for _ in range(50):
-            with torch.no_grad():
-                if model(x_i).argmax(1) != label:
-                    break
+        x_i, out = x.clone(), x.clone()
+        for _ in range(max_iter):
             bd = deepfool_boundary(model, x_i)
-            x_i = linear_solver(x_i, bd.normal, x_i + lam * bd.r_tot, lo, hi)
-        return x_i
+            x_i = solver(x_i, bd.normal, x_i + lam * bd.r_tot, lb, ub)
+            out = torch.minimum(torch.maximum(x + (1 + epsilon) * (x_i - x), lb), ub)
+            with torch.no_grad():
+                if model(out).argmax(1) != label:
+                    break
+        return out
     return attack
 
 
-def test_linear_solver_check_accepts_the_paper_and_the_package():
+def test_linear_solver_check_accepts_the_paper_and_the_authors_offset():
     course.check_linear_solver(paper_linear_solver)
-    course.check_linear_solver(lambda x, w, b, lo, hi: linear_solver(x[None], w[None], b[None], lo[None], hi[None])[0])
+    course.check_linear_solver(lambda x, w, b, lo, hi: paper_linear_solver(x, w, b + 1e-3 * w, lo, hi))  # beta
+
+
+def test_linear_solver_check_rejects_a_wrapper_of_the_package():
+    with pytest.raises(course.ExerciseFailed, match="calls sfutils' linear_solver"):
+        course.check_linear_solver(lambda x, w, b, lo, hi: linear_solver(x[None], w[None], b[None], lo[None], hi[None])[0])
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -76,24 +89,68 @@ def test_first_step_check():
     x, w = torch.tensor([0.5, 0.5]), torch.tensor([0.6, -0.8])
     x_b = x + 0.3 * w
     lb, ub = x - 0.1, x + 0.1
-    assert course.first_step(x, w, x_b, lb, ub) == (1, -1, True)
-    course.check_first_step(course.first_step, x, w, x_b, lb, ub)
+    assert course._first_step(x, w, x_b, lb, ub) == (1, -1, True)
+    assert "first_step" not in course.__all__
+    course.check_first_step(course._first_step, x, w, x_b, lb, ub)
     with pytest.raises(course.ExerciseFailed, match="largest \\|w_d\\|"):
         course.check_first_step(lambda x, w, *a: (int(w.argmax()), 1, True), x, w, x_b, lb, ub)
+    with pytest.raises(course.ExerciseFailed, match="must move .*Eq. \\(4\\) moves x_d by"):
+        course.check_first_step(lambda *a: (course._first_step(*a)[0], -course._first_step(*a)[1], True), x, w, x_b, lb, ub)
     with pytest.raises(course.ExerciseFailed, match="clipped"):
-        course.check_first_step(lambda *a: course.first_step(*a)[:2] + (False,), x, w, x_b, lb, ub)
+        course.check_first_step(lambda *a: course._first_step(*a)[:2] + (False,), x, w, x_b, lb, ub)
 
 
-def test_sparsefool_check_accepts_the_paper_and_rejects_a_dense_attack(moons):
+@pytest.mark.parametrize("solver, epsilon", [
+    (linear_solver, 0.0), (linear_solver, 0.02),  # the package's LinearSolver (the authors' beta and minimum step)
+    (batch(paper_linear_solver), 0.0), (batch(paper_linear_solver), 0.02),  # Algorithm 1 as printed: lands on B
+], ids=["package-paper-stop", "package-authors-stop", "paper-paper-stop", "paper-authors-stop"])
+def test_sparsefool_check_accepts_the_paper_and_the_authors_code(moons, solver, epsilon):
     model, x = moons
-    course.check_sparsefool(paper_sparsefool(model), model, x)
+    course.check_sparsefool(paper_sparsefool(model, solver, epsilon), model, x)
 
-    def deepfool_only(x, lam=3.0):  # the l2 DeepFool point: fools, but moves both coordinates
-        return (x + 1.02 * lam * deepfool_boundary(model, x).r_tot).clamp(0, 1)
-    with pytest.raises(course.ExerciseFailed, match="coordinates changed"):
+
+def test_sparsefool_check_rejects_wrong_attacks_in_words(moons):
+    model, x = moons
+
+    def deepfool_only(x, lb, ub, lam=3.0, max_iter=50):  # the l2 DeepFool point: fools, but moves both coordinates
+        return torch.minimum(torch.maximum(x + 1.02 * lam * deepfool_boundary(model, x).r_tot, lb), ub)
+    with pytest.raises(course.ExerciseFailed, match="moved coordinates .* not with DeepFool's dense r_adv"):
         course.check_sparsefool(deepfool_only, model, x)
+    with pytest.raises(course.ExerciseFailed, match="returned x unchanged"):
+        course.check_sparsefool(lambda x, lb, ub, lam=3.0, max_iter=50: x, model, x)
+    one_iteration = lambda x, lb, ub, lam=3.0, max_iter=50: paper_sparsefool(model)(x, lb, ub, lam, 1)  # noqa: E731
     with pytest.raises(course.ExerciseFailed, match="label did not change"):
-        course.check_sparsefool(lambda x, lam=3.0: x, model, x)
+        course.check_sparsefool(one_iteration, model, x)
+
+    def l1_then_clip(x, w, b, lb, ub):  # §2.2's failure mode: an unbounded l1 step, clipped afterwards
+        far = torch.full_like(x, 10.0)
+        return torch.minimum(torch.maximum(linear_solver(x, w, b, -far, far), lb), ub)
+    with pytest.raises(course.ExerciseFailed, match="Q clips a coordinate.*failure of §2.2"):
+        course.check_sparsefool(paper_sparsefool(model, l1_then_clip), model, x)
+
+
+def test_lambda_sweep_check_compares_every_column(moons):
+    pd = pytest.importorskip("pandas")
+    from sfutils.attacks import sparsefool
+    model, x = moons
+    lams = (1.0, 3.0)
+
+    def table():
+        rows = []
+        for lam in lams:
+            res = sparsefool(model, x, lam=lam)
+            ok = res.success
+            rows.append({"lambda": lam, "fooling rate %": res.fooling_rate(),
+                         "mean iterations": float(res.iterations.float().mean()),
+                         "mean ||r||_1 (fooled)": float(res.perturbation[ok].abs().sum(1).mean()),
+                         "one coordinate %": float(100 * (res.perturbed_pixels()[ok] == 1).float().mean())})
+        return pd.DataFrame(rows)
+    course.check_lambda_sweep(table(), model, x, lams)
+    for column, bad in (("mean ||r||_1 (fooled)", 12345.0), ("one coordinate %", -7.0)):
+        wrong = table()
+        wrong[column] = bad
+        with pytest.raises(course.ExerciseFailed, match=f"{re.escape(repr(column))} is"):
+            course.check_lambda_sweep(wrong, model, x, lams)
 
 
 def test_wilson_check():
@@ -112,7 +169,7 @@ def test_wilson_check():
 
 def test_prediction_and_value_checks():
     course.check_prediction("p", lambda: "more", "more", ("more", "fewer"), "why")
-    with pytest.raises(course.ExerciseFailed, match="shows 'more', not 'fewer'"):
+    with pytest.raises(course.ExerciseFailed, match="paper's reasoning gives 'more', not 'fewer'"):
         course.check_prediction("p", lambda: "fewer", "more", ("more", "fewer"), "why")
     course.check_value("v", lambda a, b: a / b, (3.0, 2.0), 1.5, "the ratio")
     with pytest.raises(course.ExerciseFailed, match="the ratio is 1.5"):
