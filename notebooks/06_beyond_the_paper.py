@@ -117,6 +117,33 @@ budget_table = pd.DataFrame([{"attack": s.label, "kind": s.kind, "budget": s.bud
 budget_table
 
 # %% [markdown]
+# **Exercise 1 — predict what a larger λ does.** Before the runs below: on an image classifier,
+# does SparseFool's largest λ give *more* or *fewer* perturbed pixels (median) than the smallest?
+# Write `predict_larger_lambda()` returning `"more"` or `"fewer"`; the check grades the reasoning
+# against the paper's (§3.3, Fig. 4), and section 6's λ table then shows what this run measured.
+# (Words: [glossary](../book/glossary.md).)
+
+# %% [raw] tags=["stub"]
+# def predict_larger_lambda():
+#     """'more' or 'fewer' perturbed pixels at the largest lambda than at the smallest?"""
+#     raise NotImplementedError("Hint: lambda puts the hyperplane through x + lambda r_adv (§3.3): how far "
+#                               "must LinearSolver go, and how many pixels does it saturate on the way?")
+
+# %% tags=["solution"]
+def predict_larger_lambda():
+    """'more' or 'fewer' perturbed pixels at the largest lambda than at the smallest?"""
+    return "more"  # a hyperplane further away needs a longer l1 step: more pixels saturate (Fig. 4)
+
+
+# %% tags=["check"]
+from sfutils import course
+
+course.check_prediction("predict_larger_lambda", predict_larger_lambda, "more", ("more", "fewer"),
+                        "A hyperplane further beyond the boundary needs a longer l1 step, which saturates more "
+                        "pixels: values of lambda close to 1 give sparser perturbations (§3.3, Fig. 4). Section 6's "
+                        "table gives this run's medians.")
+
+# %% [markdown]
 # ## 2 · Running every attack
 #
 # Every result goes through the resumable store (`data/results/<profile>/checked-*.jsonl`): a run restarted with
@@ -320,40 +347,6 @@ else:
 
 # %%
 display(Markdown(run.markdown(n=sum(len(v[2]) for v in loaded.values()))))
-
-# %% [markdown]
-# **Exercise 1 — predict what a larger λ does.** Before reading the λ table above: on the first
-# model of the table, does the largest λ give *more* or *fewer* perturbed pixels (median) than the
-# smallest? Write `predict_larger_lambda()` returning `"more"` or `"fewer"`; the check compares it
-# with this run's table. (Words: [glossary](../book/glossary.md).)
-
-# %% [raw] tags=["stub"]
-# def predict_larger_lambda():
-#     """'more' or 'fewer' perturbed pixels at the largest lambda than at the smallest?"""
-#     raise NotImplementedError("Hint: lambda puts the hyperplane through x + lambda r_adv (§3.3): how far "
-#                               "must LinearSolver go, and how many pixels does it saturate on the way?")
-
-# %% tags=["solution"]
-def predict_larger_lambda():
-    """'more' or 'fewer' perturbed pixels at the largest lambda than at the smallest?"""
-    return "more"  # a hyperplane further away needs a longer l1 step: more pixels saturate (Fig. 4)
-
-
-# %% tags=["check"]
-import re
-
-from sfutils import course
-
-if lam_table["median px"].notna().any():
-    first = lam_table[lam_table["model"] == lam_table["model"].iloc[0]].dropna(subset=["median px"]).copy()
-    first["lam"] = [float(re.search(r"λ=([\d.]+)", a).group(1)) for a in first["attack"]]
-    first = first.sort_values("lam")
-    lo_px, hi_px = float(first["median px"].iloc[0]), float(first["median px"].iloc[-1])
-    course.check_prediction("predict_larger_lambda", predict_larger_lambda, None if hi_px == lo_px else "more" if hi_px > lo_px else "fewer",
-                            ("more", "fewer"), f"{first['model'].iloc[0]}: median {lo_px:g} pixels at λ = "
-                            f"{first['lam'].iloc[0]:g}, {hi_px:g} at λ = {first['lam'].iloc[-1]:g} (Fig. 4's trade-off).")
-else:
-    print("no model available: nothing to check")
 
 # %% [markdown]
 # ## What we found
