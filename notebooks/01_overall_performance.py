@@ -184,7 +184,7 @@ for model, paper_model in P.imagenet_models:
     entries2.append(dict(model=model, paper_model=paper_model, accuracy=acc, summary=common.summarize(rows),
                          random=common.summarize(rnd), max_iter=cap, reached_cap=len(common.reached_cap(rows, cap)),
                          capped={c: common.summarize(common.at_cap(sf, c)) for c in (20, 50) if c < cap},
-                         notes=f"{reduced}lambda=3; max_iter {cap}; ImageNet sample images (not val)"
+                         notes=f"{reduced}lambda=3; {budget.protocol_note(rows, cap)}; ImageNet sample images (not val)"
                          f"{f', {P.imagenet_crop} crop' if P.imagenet_crop else ''}; acc on {P.n_accuracy['imagenet']}"))
     examples[model], uncapped[model] = sf, rows
 t2 = overall.table2(entries2)

@@ -12,7 +12,7 @@ import torch
 from conftest import images
 from sfutils.attacks import sparsefool
 from sfutils.claims.report import official_agreement_line
-from sfutils.experiments import budget
+from sfutils.experiments import budget, common
 from sfutils.experiments.common import attack_samples
 from sfutils.setting import Setting
 
@@ -117,3 +117,18 @@ def test_official_agreement_line_renders_its_numbers(tmp_path):
     assert "agree on 3 of 4 (75 % [" in line and "official only 1, ours only 0, neither 1" in line
     assert "{" not in line and "}" not in line
     assert official_agreement_line(tmp_path / "missing") == ""
+
+
+def test_mixed_records_read_at_the_authors_cap_from_the_batched_run():
+    """An image the batched run left unfooled at 50 and its one-at-a-time rerun fooled at iteration 40
+    is a failure at every cap up to 50 (the batched run decides there), fooled above it."""
+    base = pd.DataFrame({"id": [0, 1], "success": [True, False], "iterations": [10, 50], "pct": [0.1, 0.9]})
+    rerun = pd.DataFrame({"id": [1], "success": [True], "iterations": [40], "pct": [0.3]})
+    rows = budget.deciding_rows(base, {200: rerun}, 200, 50)
+    assert rows["unfooled_through"].tolist() == [0, 50]
+    mixed = rows.assign(success=rows["fooled"])
+    assert common.at_cap(mixed, 50)["success"].tolist() == [True, False]
+    assert common.at_cap(mixed, 51)["success"].tolist() == [True, True]
+    assert common.at_cap(mixed, 5)["success"].tolist() == [False, False]
+    assert budget.rerun_disagreement(mixed) == 1
+    assert "1 of the 1 images the batched run left unfooled at 50 were fooled within 50" in budget.protocol_note(mixed, 200)

@@ -40,7 +40,7 @@ from matplotlib.figure import Figure
 
 from sfutils import paths, stats
 from sfutils.attacks import sparsefool
-from sfutils.experiments.common import attack_samples
+from sfutils.experiments.common import attack_samples, reached_cap
 from sfutils.harness import effective_settings, record_name, timed_rows
 from sfutils.profiles import get_profile
 from sfutils.results import ResultStore, run_rows
@@ -150,12 +150,15 @@ def deciding_rows(base: pd.DataFrame, reruns: Mapping[int, pd.DataFrame], cap: i
     """Per image of ``base`` (Table 2's rows, at cap ``base_cap``), the stored row that decides its
     outcome at ``cap`` (the module docstring: an image ``base`` fools keeps its row; otherwise the
     rerun with the smallest cap >= ``cap`` decides, or a rerun at a smaller cap that fooled it),
-    with ``fooled`` (fooled within ``cap`` iterations) and ``known`` (False where no stored run
-    decides it yet: the row is then ``base``'s). Every column of the deciding row is kept, so the
-    rows read at the largest cap are Table 2's uncapped records (its random baseline's channel counts too)."""
+    with ``fooled`` (fooled within ``cap`` iterations), ``known`` (False where no stored run
+    decides it yet: the row is then ``base``'s) and ``unfooled_through``: ``base_cap`` where the row
+    is a rerun's (the ``base`` run left that image unfooled at every cap up to its own, whatever
+    the rerun did there: :func:`sfutils.experiments.common.at_cap` reads it so), else 0. Every
+    column of the deciding row is kept, so the rows read at the largest cap are Table 2's uncapped
+    records (its random baseline's channel counts too)."""
     rows = []
     for _, b in base.iterrows():
-        row, fooled, known = b, bool(b["success"]), True
+        row, fooled, known, through = b, bool(b["success"]), True, 0
         if cap > base_cap and not fooled:
             known = False
             for c in sorted(reruns, key=lambda c: (c < cap, c if c >= cap else -c)):
@@ -165,9 +168,33 @@ def deciding_rows(base: pd.DataFrame, reruns: Mapping[int, pd.DataFrame], cap: i
                 r = r.iloc[0]
                 if c >= cap or bool(r["success"]):
                     row, fooled, known = r, bool(r["success"]) and int(r["iterations"]) <= cap, True
+                    through = base_cap
                     break
-        rows.append({**row.to_dict(), "id": b["id"], "fooled": fooled, "known": known})
+        rows.append({**row.to_dict(), "id": b["id"], "fooled": fooled, "known": known, "unfooled_through": through})
     return pd.DataFrame(rows)
+
+
+def rerun_disagreement(rows: pd.DataFrame) -> int:
+    """Images of :func:`deciding_rows` ``rows`` that the batched run at the authors' cap left unfooled
+    but their one-at-a-time rerun fooled within that very cap: the same algorithm on the same image,
+    its path moved by float32 round-off over the batch (module docstring)."""
+    rerun = rows["unfooled_through"] > 0
+    return int((rerun & rows["success"].astype(bool) & (rows["iterations"] <= rows["unfooled_through"])).sum())
+
+
+def protocol_note(rows: pd.DataFrame, cap: int) -> str:
+    """Table 2's row note on the protocol of :func:`protocol_rows`'s ``rows`` stopped at ``cap``: the
+    cap, how many images reached it, the most iterations any fooled image needed, and how many images
+    the one-at-a-time reruns fooled within the authors' cap that the batched run had left unfooled."""
+    ok = rows["success"].astype(bool)
+    most = int(rows.loc[ok, "iterations"].max()) if ok.any() else 0
+    note = f"max_iter {cap}, reached by {len(reached_cap(rows, cap))}; the most iterations any image needed: {most}"
+    if "unfooled_through" in rows and (rows["unfooled_through"] > 0).any():
+        through = int(rows["unfooled_through"].max())
+        note += (f"; rerun one at a time, {rerun_disagreement(rows)} of the {int((rows['unfooled_through'] > 0).sum())}"
+                 f" images the batched run left unfooled at {through} were fooled within {through} (float32 "
+                 "round-off over the batch moves the path)")
+    return note
 
 
 def outcomes(base: pd.DataFrame, reruns: Mapping[int, pd.DataFrame], cap: int, base_cap: int = TABLE2_CAP

@@ -132,8 +132,14 @@ def at_cap(rows: pd.DataFrame, cap: int) -> pd.DataFrame:
     """``rows`` of an iterative attack read at the smaller iteration cap ``cap``: an image fooled
     within ``cap`` iterations keeps its row, any other is a failure. Exact for Algorithm 2: its cap
     only stops the loop, so a run with cap ``cap`` follows the same path up to there (same inputs,
-    same chunk, same round-off); ``sfutils.experiments.budget`` and ``tests/test_budget.py`` check it."""
-    return rows.assign(success=rows["success"].astype(bool) & (rows["iterations"] <= cap))
+    same chunk, same round-off); ``sfutils.experiments.budget`` and ``tests/test_budget.py`` check it.
+    Rows that combine two runs (Table 2's protocol, :func:`sfutils.experiments.budget.deciding_rows`)
+    carry ``unfooled_through``: an image the first run left unfooled up to that cap stays a failure
+    at every cap up to it, read from that run, not from its rerun."""
+    fooled = rows["success"].astype(bool) & (rows["iterations"] <= cap)
+    if "unfooled_through" in rows:
+        fooled &= rows["unfooled_through"] < cap
+    return rows.assign(success=fooled)
 
 
 def reached_cap(rows: pd.DataFrame, cap: int) -> list[int]:
