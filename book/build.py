@@ -21,7 +21,9 @@ parameters cell a student edits is the one that counts); other outputs are kept.
 
 On the site, each solution is hidden until clicked: code cells get the ``hide-cell`` tag (input
 and output folded), markdown answers are wrapped in a folded ``dropdown`` admonition, the outputs
-of check cells (run on the reference solutions) are folded too, and stubs are dropped. Everything written here is git-ignored.
+of check cells (run on the reference solutions) are folded too, and stubs and papermill's
+``injected-parameters`` cell are dropped. ``site --out DIR`` builds into ``DIR/_build/html``
+instead (the pages are still laid out in ``book/``). Everything written here is git-ignored.
 """
 
 from __future__ import annotations
@@ -119,8 +121,9 @@ def hidden_answer(markdown: str) -> str:
 
 def site_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The page version of an executed notebook: widget outputs dropped, badges served locally,
-    stubs dropped, solutions (code, outputs, markdown answers) folded until clicked."""
-    nb.cells = [c for c in nb.cells if STUB_TAG not in _tags(c)]
+    stubs and papermill's injected-parameters cell dropped, solutions (code, outputs, markdown
+    answers) folded until clicked."""
+    nb.cells = [c for c in nb.cells if not {STUB_TAG, INJECTED_TAG} & set(_tags(c))]
     for cell in nb.cells:
         solution = SOLUTION_TAG in _tags(cell)
         if cell.cell_type == "code":
@@ -206,12 +209,13 @@ def prepare(profile: str) -> list[str]:
     return stems
 
 
-def build_site(profile: str) -> Path:
-    """Prepare the pages and run ``jupyter-book build``; returns ``book/_build/html``."""
+def build_site(profile: str, out: Path = BOOK) -> Path:
+    """Prepare the pages and run ``jupyter-book build`` into ``out``; returns ``out/_build/html``."""
     prepare(profile)
     jb = Path(sys.executable).with_name("jupyter-book")
-    subprocess.run([str(jb), "build", str(BOOK), "--builder", "html", "--keep-going"], check=True)
-    return BOOK / "_build" / "html"
+    subprocess.run([str(jb), "build", str(BOOK), "--builder", "html", "--keep-going", "--path-output", str(out)],
+                   check=True)
+    return out / "_build" / "html"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,11 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     site = sub.add_parser("site", help="build the course site into book/_build/html")
     site.add_argument("--profile", default=HEADLINE_PROFILE, help="whose reproduction report to show")
+    site.add_argument("--out", type=Path, default=BOOK, help="build into OUT/_build/html (default: book/)")
     student = sub.add_parser("student", help="write the notebooks without their solution cells")
     student.add_argument("--out", type=Path, default=REPO / "build" / "student")
     args = parser.parse_args(argv)
     if args.command == "site":
-        print(f"site: {build_site(args.profile) / 'index.html'}")
+        print(f"site: {build_site(args.profile, args.out.resolve()) / 'index.html'}")
     else:
         for path in write_student_versions(args.out):
             print(path)

@@ -261,30 +261,65 @@ def draw_hyperplane(ax: Any, w: torch.Tensor, p: torch.Tensor, half_length: floa
     ax.plot(ends[:, 0], ends[:, 1], **style)
 
 
+def label_offsets(anchors: torch.Tensor, directions: torch.Tensor, size: float = 260.0, distance: float = 13.0,
+                  clearance: float = 12.0) -> list[tuple[float, float]]:
+    """Offsets (in points) for labels of the 2-D ``anchors`` (K, 2), each placed ``distance`` points
+    along its ``directions`` row (e.g. the arrow arriving at it), then turned by 45° steps (and pushed
+    further out) until its centre is ``clearance`` points from every anchor and every label placed
+    before it. Data are mapped to points as if the anchors' bounding square filled ``size`` points."""
+    a = anchors.detach().double().cpu().reshape(-1, 2)
+    span = float((a.amax(dim=0) - a.amin(dim=0)).max().clamp(min=1e-12))
+    at = (a - a.amin(dim=0)) / span * size  # anchors in points
+    placed: list[torch.Tensor] = []
+    offsets = []
+    for k in range(len(at)):
+        d = directions[k].detach().double().cpu().reshape(2)
+        angle0 = math.atan2(float(d[1]), float(d[0])) if float(d.norm()) > 0 else math.pi / 4
+        best = None
+        for radius in (distance, 1.6 * distance, 2.2 * distance):
+            for turn in (0, 1, -1, 2, -2, 3, -3, 4):
+                angle = angle0 + turn * math.pi / 4
+                off = torch.tensor([radius * math.cos(angle), radius * math.sin(angle)], dtype=torch.float64)
+                centre = at[k] + off
+                others = [at[j] for j in range(len(at)) if j != k] + placed
+                if all(float((centre - o).norm()) >= clearance for o in others):
+                    best = off
+                    break
+            if best is not None:
+                break
+        best = best if best is not None else torch.tensor([distance * math.cos(angle0), distance * math.sin(angle0)])
+        placed.append(at[k] + best)
+        offsets.append((float(best[0]), float(best[1])))
+    return offsets
+
+
 def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_planes: int = 4,
                     labels: bool = True) -> None:
     """SparseFool's path as in the paper's Fig. 3: x^(i) -> x^(i+1) (``color``), DeepFool's r_adv
     to each x_B^(i) (green), the hyperplane through x^(i) + lam r_adv (dotted, for the first
     ``max_planes`` iterations), the adversarial (star) and, with ``labels``, the names x^(i) and
-    x_B^(i) of the first ``max_planes`` iterations, as the paper's Fig. 3 labels them."""
+    x_B^(i) of the first ``max_planes`` iterations, as the paper's Fig. 3 labels them, each placed
+    beyond the arrow that reaches it and clear of the others (:func:`label_offsets`)."""
     pts, xb = traj.iterates.cpu(), traj.boundary.cpu()
+    names: list[tuple[str, torch.Tensor, torch.Tensor, str]] = []  # (TeX, anchor, direction, colour)
     for i in range(traj.iterations):
         ax.annotate("", xy=xb[i].tolist(), xytext=pts[i].tolist(),
                     arrowprops={"arrowstyle": "->", "color": "#1e8449", "linestyle": "--", "lw": 1.2})
         ax.plot(*xb[i].tolist(), "o", ms=4, mfc="white", mec="#1e8449")
         if i < max_planes:
             draw_hyperplane(ax, traj.normal[i], traj.plane[i], color="#1e8449", linewidth=0.9)
-            if labels:
-                ax.annotate(rf"$x_B^{{({i})}}$", xb[i].tolist(), textcoords="offset points", xytext=(5, -11),
-                            fontsize=8, color="#1e8449")
+            names.append((rf"$x_B^{{({i})}}$", xb[i], xb[i] - pts[i], "#1e8449"))
         ax.annotate("", xy=pts[i + 1].tolist(), xytext=pts[i].tolist(),
                     arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.8, "shrinkA": 0, "shrinkB": 0})
-        if labels and i < max_planes:
-            ax.annotate(rf"$x^{{({i + 1})}}$", pts[i + 1].tolist(), textcoords="offset points", xytext=(5, 4),
-                        fontsize=8, color=color)
+        if i < max_planes:
+            names.append((rf"$x^{{({i + 1})}}$", pts[i + 1], pts[i + 1] - pts[i], color))
     ax.plot(*pts[0].tolist(), "o", ms=6, color="k", zorder=5)
+    names.insert(0, (r"$x^{(0)}$", pts[0], pts[0] - (pts[1] if len(pts) > 1 else pts[0] - 1), "k"))
     if labels:
-        ax.annotate(r"$x^{(0)}$", pts[0].tolist(), textcoords="offset points", xytext=(-16, 5), fontsize=8)
+        offsets = label_offsets(torch.stack([n[1] for n in names]), torch.stack([n[2] for n in names]))
+        for (text, anchor, _, colour), off in zip(names, offsets):
+            ax.annotate(text, anchor.tolist(), textcoords="offset points", xytext=off, fontsize=8, color=colour,
+                        ha="center", va="center")
     adv = traj.adversarial.cpu().tolist()
     ax.plot(*adv, "*", ms=12, color=color, mec="k", mew=0.6, zorder=6)
 
@@ -308,11 +343,11 @@ def draw_arrow(ax: Any, start: Any, end: Any, color: str, label: str | None = No
         ax.plot([], [], color=color, lw=1.8, label=label)
 
 
-def draw_point(ax: Any, p: Any, name: str, offset: tuple[float, float] = (-12, 5), **style: Any) -> None:
-    """A 2-D point ``p`` as a dot, with its (TeX) ``name`` beside it."""
+def draw_point(ax: Any, p: Any, name: str, offset: tuple[float, float] = (-14, 7), **style: Any) -> None:
+    """A 2-D point ``p`` as a dot, with its (TeX) ``name`` centred ``offset`` points from it."""
     xy = torch.as_tensor(p).flatten().tolist()
     ax.plot(*xy, **({"marker": "o", "color": "k", "ms": 6, "zorder": 5} | style))
-    ax.annotate(name, xy, textcoords="offset points", xytext=offset)
+    ax.annotate(name, xy, textcoords="offset points", xytext=offset, ha="center", va="center")
 
 
 def dominance(w: torch.Tensor) -> torch.Tensor:
@@ -356,5 +391,5 @@ def pick_box_point(x: torch.Tensor, adversarials: list[torch.Tensor], successes:
 
 __all__ = ["POINT_COLORS", "REGION_COLORS", "Grid", "Trajectory", "decision_grid", "dominance", "draw_arrow",
            "draw_boundary", "draw_box", "draw_hyperplane", "draw_point", "draw_regions", "draw_trajectory",
-           "hyperplane_grid", "linear_solver_path", "make_mlp", "make_moons", "pick_box_point", "pick_followed_point",
+           "hyperplane_grid", "label_offsets", "linear_solver_path", "make_mlp", "make_moons", "pick_box_point", "pick_followed_point",
            "sparsefool_trajectory", "train_mlp", "zoom"]

@@ -260,6 +260,20 @@ def test_student_versions_drop_exactly_the_solution_cells(tmp_path):
     assert any(re.search(r"\*\*Exercise \d", c.source) for c in student00)
 
 
+def test_site_pages_drop_stubs_and_the_injected_parameters_and_fold_solutions():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("profile = 'quick'", metadata={"tags": [book.INJECTED_TAG]}),
+        nbformat.v4.new_raw_cell("# def f(): raise NotImplementedError", metadata={"tags": [book.STUB_TAG]}),
+        nbformat.v4.new_code_cell("def f(): return 1", metadata={"tags": [book.SOLUTION_TAG]}),
+        nbformat.v4.new_markdown_cell("*Answer.* 1", metadata={"tags": [book.SOLUTION_TAG]}),
+        nbformat.v4.new_code_cell("check(f)", metadata={"tags": [book.CHECK_TAG]}),
+    ])
+    page = book.site_notebook(nb)
+    assert [c.source for c in page.cells][0] == "def f(): return 1"
+    assert len(page.cells) == 3 and "hide-cell" in page.cells[0].metadata["tags"]
+    assert book.ANSWER_CLASS in page.cells[1].source and "hide-output" in page.cells[2].metadata["tags"]
+
+
 def test_report_page_from_the_profile_report_or_a_placeholder(tmp_path, monkeypatch):
     import sfutils.paths
 

@@ -181,3 +181,15 @@ def test_drawing_helpers_label_the_iterates_as_fig_3(moons_model):
     assert lo < float(tr.iterates[:, 0].min()) and hi > float(tr.iterates[:, 0].max())
     assert "step" in ax.get_legend_handles_labels()[1]
     plt.close(fig)
+
+
+def test_label_offsets_keep_labels_clear_of_every_point_and_of_each_other():
+    anchors = torch.tensor([[0.0, 0.0], [0.01, 0.0], [0.011, 0.001], [0.5, 0.5]])  # three crowded points
+    directions = torch.tensor([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    offsets = toy.label_offsets(anchors, directions, size=260.0, distance=13.0, clearance=12.0)
+    at = anchors / 0.5 * 260.0
+    centres = [at[k] + torch.tensor(off) for k, off in enumerate(offsets)]
+    assert offsets[3] == pytest.approx((0.0, 13.0), abs=1e-9)  # a lone label goes along its direction
+    for k, c in enumerate(centres):
+        assert all(float((c - at[j]).norm()) >= 12.0 - 1e-9 for j in range(len(at)) if j != k)
+        assert all(float((c - o).norm()) >= 12.0 - 1e-9 for o in centres[:k])
