@@ -43,7 +43,8 @@ if "google.colab" in sys.modules:
 # assemble the algorithms yourself (Exercises 1–4, each followed by a check cell that tells you
 # whether your answer is right and, if not, what is wrong; Part 7 ends with questions to discuss).
 # Do the exercises in order: later cells use your answers, and a check that fails stops "Run All" at
-# its cell (fix the answer, then run on from there). Every attack comes from `sfutils.attacks`: the same
+# its cell (fix the answer, then run on from there). A stub's error gives a first hint;
+# `course.hint(N)`, `course.hint(N, 2)`, … give more, one level at a time. Every attack comes from `sfutils.attacks`: the same
 # code the section notebooks 01–06 run. In this notebook "Part N" is a part of the notebook and
 # "§N" a section of the paper.
 #
@@ -230,9 +231,8 @@ plt.show()
 # %% [raw] tags=["stub"]
 # def predict_first_step(x, w, x_b, lb, ub):
 #     """(d, direction, clipped) of Algorithm 1's first step from x (1-D tensors)."""
-#     raise NotImplementedError("Hint: d = argmax |w_d|; Eq. (4) moves x_d by |w.(x - x_b)| / |w_d| in the "
-#                               "direction that brings w.(x - x_b) to 0; compare that length with ub[d] - x[d] "
-#                               "or x[d] - lb[d].")
+#     raise NotImplementedError("Hint: Eq. (5) picks the coordinate, Eq. (4) gives the step, Q clips it. "
+#                               "Stuck? Run course.hint(1) (then course.hint(1, 2), ...).")
 
 # %% tags=["solution"]
 def predict_first_step(x, w, x_b, lb, ub):
@@ -445,9 +445,8 @@ plt.show()
 # %% [raw] tags=["stub"]
 # def my_linear_solver(x, w, x_b, lb, ub):
 #     """Algorithm 1 for one sample (x, w, x_b, lb, ub: 1-D tensors); returns the new point."""
-#     raise NotImplementedError("Hint: work on x.clone(). Algorithm 1 has four parts: which coordinate "
-#                               "(Eq. 5), how far (Eq. 4), clip (Q), and when to stop (line 2). Which sign "
-#                               "does w.(x - x_b) have before B is reached?")
+#     raise NotImplementedError("Hint: work on x.clone(); which sign does w.(x - x_b) have before B is "
+#                               "reached? Stuck? Run course.hint(2) (then course.hint(2, 2), ...).")
 
 # %% tags=["solution"]
 def my_linear_solver(x, w, x_b, lb, ub):
@@ -553,9 +552,8 @@ plt.show()
 # %% [raw] tags=["stub"]
 # def lambda_sweep(lams):
 #     """SparseFool on x_test for each lambda: one row per lambda (columns: see the exercise)."""
-#     raise NotImplementedError("Hint: sparsefool(model, x_test, lam=lam) returns an AttackResult; its "
-#                               "fields and methods (success, iterations, perturbation, perturbed_pixels(), "
-#                               "fooling_rate()) hold what the columns need; two columns count fooled points only.")
+#     raise NotImplementedError("Hint: sparsefool(model, x_test, lam=lam) returns an AttackResult that "
+#                               "holds what the columns need. Stuck? Run course.hint(3) (then course.hint(3, 2), ...).")
 
 # %% tags=["solution"]
 def lambda_sweep(lams):
@@ -636,9 +634,8 @@ print(f"lambda = 1: {len(two)} fooled points changed two coordinates; in {one_st
 # %% [raw] tags=["stub"]
 # def my_sparsefool(x, lb, ub, lam=3.0, max_iter=50):
 #     """Algorithm 2 for one sample x (1, 2) in the box [lb, ub]; returns the adversarial point."""
-#     raise NotImplementedError("Hint: read Algorithm 2 line by line: what does line 2 compare, which "
-#                               "call gives lines 3-5, through which point does line 6's hyperplane pass "
-#                               "when lambda > 1, and which box does LinearSolver get?")
+#     raise NotImplementedError("Hint: read Algorithm 2 line by line. Stuck? Run course.hint(4) (then "
+#                               "course.hint(4, 2), ...).")
 
 # %% tags=["solution"]
 def my_sparsefool(x, lb, ub, lam=3.0, max_iter=50):

@@ -28,6 +28,44 @@ PAST_PLANE = 5e-3
 TINY_MOVE = 1e-9
 
 
+# Notebook 00's tiered hints, asked for one at a time with hint(exercise, level): each says more.
+HINTS: dict[int, tuple[str, ...]] = {
+    1: ("Eq. (5) picks the coordinate, Eq. (4) gives the step's length and sign, Q clips it: which numbers decide "
+        "each of the three outputs?",
+        "On the clean side w.(x - x_B) < 0, and moving x_d by t changes it by w_d * t: which sign of t makes it "
+        "grow towards 0?",
+        "The step is |w.(x - x_B)| / |w_d| long; Q clips it when that is more than the room ub[d] - x[d] (moving "
+        "up) or x[d] - lb[d] (moving down)."),
+    2: ("Algorithm 1 has four parts: which coordinate (Eq. 5), how far (Eq. 4), clip (Q), and when to stop "
+        "(line 2).",
+        "Visiting the coordinates in the order of w.abs().argsort(descending=True) is Eq. (5) with S growing by "
+        "one coordinate per step; work on x.clone().",
+        "In the loop: f = float(w @ (x - x_b)); stop once f >= 0; else move x[d] by |f| / |w_d| in the direction "
+        "sign(w_d) and clamp it to [lb[d], ub[d]]."),
+    3: ("sparsefool(model, x_test, lam=lam) returns an AttackResult: its fields hold what the columns need.",
+        "res.success marks the fooled points; res.perturbation holds each r; res.perturbed_pixels() counts the "
+        "changed coordinates per point; res.fooling_rate() is in %.",
+        "Two columns average over the fooled points only: index with res.success before taking "
+        "r.abs().sum(1).mean() and (perturbed_pixels() == 1).float().mean()."),
+    4: ("Read Algorithm 2 line by line: what does line 2 compare, which call gives lines 3-5, through which point "
+        "does line 6's hyperplane pass when lambda > 1, and which box does LinearSolver get?",
+        "deepfool_boundary(model, x_i) gives r_tot (r_adv) and normal (w^(i)); the hyperplane passes through "
+        "x_i + lam * r_tot; LinearSolver gets the box [lb, ub].",
+        "Up to max_iter times: stop if model(x_i).argmax(1) differs from the clean label, else "
+        "x_i = linear_solver(x_i, normal, x_i + lam * r_tot, lb, ub)."),
+}
+
+
+def hint(exercise: int, level: int = 1) -> None:
+    """Print hint ``level`` (1, 2, 3: each says more) of notebook 00's Exercise ``exercise``."""
+    tiers = HINTS.get(exercise)
+    if tiers is None:
+        raise ValueError(f"notebook 00 has hints for Exercises {sorted(HINTS)}, not {exercise}")
+    level = min(max(level, 1), len(tiers))
+    more = f" (more: course.hint({exercise}, {level + 1}))" if level < len(tiers) else ""
+    print(f"Exercise {exercise}, hint {level} of {len(tiers)}: {tiers[level - 1]}{more}")
+
+
 class ExerciseFailed(AssertionError):
     """An exercise's answer does not have a property every correct answer has (message says which)."""
 
@@ -323,5 +361,5 @@ def check_value(name: str, compute: Callable[..., Any], args: Sequence[Any], exp
     print(f"{name}: {value:.4g} = {what}")
 
 
-__all__ = ["PAST_PLANE", "TINY_MOVE", "ExerciseFailed", "check_first_step", "check_lambda_sweep", "check_linear_solver",
-           "check_prediction", "check_sparsefool", "check_value", "check_wilson"]
+__all__ = ["HINTS", "PAST_PLANE", "TINY_MOVE", "ExerciseFailed", "check_first_step", "check_lambda_sweep", "check_linear_solver",
+           "check_prediction", "check_sparsefool", "check_value", "check_wilson", "hint"]

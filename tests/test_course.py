@@ -174,3 +174,15 @@ def test_prediction_and_value_checks():
     course.check_value("v", lambda a, b: a / b, (3.0, 2.0), 1.5, "the ratio")
     with pytest.raises(course.ExerciseFailed, match="the ratio is 1.5"):
         course.check_value("v", lambda a, b: a * b, (3.0, 2.0), 1.5, "the ratio")
+
+
+def test_hints_come_one_level_at_a_time(capsys):
+    for exercise, tiers in course.HINTS.items():
+        assert len(tiers) >= 2
+        course.hint(exercise)
+        first = capsys.readouterr().out
+        assert tiers[0] in first and f"course.hint({exercise}, 2)" in first and tiers[1] not in first
+        course.hint(exercise, len(tiers))
+        assert tiers[-1] in capsys.readouterr().out
+    with pytest.raises(ValueError, match="hints for Exercises"):
+        course.hint(99)
