@@ -485,8 +485,8 @@ course.check_linear_solver(my_linear_solver)
 # > - *LinearSolver:* each step aims past $\mathcal{B}$ by $\beta = 10^{-3}\,\mathrm{sign}\,w^\top(x^{(0)} - x_B)$,
 # >   is at least $10^{-4}$ long, and the loop stops when the sign of $w^\top(x^{(i)} - x_B)$ changes
 # >   (the paper: while $w^\top(x^{(i)} - x_B) \ne 0$) *or when every coordinate has been used*
-# >   (Algorithm 1 as printed has no exit when the box cannot reach $\mathcal{B}$: Part 6's
-# >   $\delta$ = 40 panel is such a case);
+# >   (Algorithm 1 as printed has no exit when the box cannot reach $\mathcal{B}$, as can happen
+# >   in Part 6's smallest box);
 # > - *unit-length $w$:* the normal of Eq. (6) is divided by its $\ell_2$ norm ($\mathcal{B}$ and the
 # >   step of Eq. (4) do not change; $\beta$ is then a distance along $w$);
 # > - *DeepFool:* only the 10 classes with the largest logits at each DeepFool start $x^{(i)}$ are
@@ -598,8 +598,8 @@ print(f"lambda = 1: {len(two)} fooled points changed two coordinates; in {one_st
 # rate stays high or rises and most points need a single iteration (the speed side of §3.3's
 # trade-off), and the size $\|r\|_1$ grows with $\lambda$. The sparsity side of Fig. 4, which
 # counts perturbed pixels ($\ell_0$), does **not** show on the toy: read the `one coordinate %`
-# column, which rises from $\lambda = 1$ to about 2–3, i.e. *fewer* changed coordinates, and may fall
-# again at the largest $\lambda$. In two dimensions the second coordinate comes from a later
+# column, which in our runs rises from $\lambda = 1$ to about 2–3, i.e. *fewer* changed
+# coordinates, and may fall again at the largest $\lambda$. In two dimensions the second coordinate comes from a later
 # SparseFool iteration (below), and a larger $\lambda$ means fewer iterations, so fewer chances to
 # switch coordinate. On images, one LinearSolver step saturates many pixels, and a hyperplane further
 # away needs a longer step that saturates more of them: there the median number of perturbed pixels
@@ -665,7 +665,8 @@ course.check_sparsefool(my_sparsefool, model, x_test[picks], lams=(1.0, 3.0), bo
 # `max_iter` = 50 iterations some points are no longer fooled at all. The figure follows a point
 # whose adversarial changes as $\delta$ shrinks (`toy.pick_box_point`: fooled at every $\delta$, with
 # an adversarial that changes from one $\delta$ to the next, then the fewest iterations): at
-# $\delta$ = 255 the box is all of $[0, 1]^2$ and does not bind; at $\delta$ = 100 and 40 it does. Set
+# $\delta$ = 255 the box is all of $[0, 1]^2$, the valid range only; at $\delta$ = 100 and 40 it
+# binds (that is why the adversarial changes). Set
 # `interactive = True` in the parameters cell (JupyterLab, with `ipywidgets` from the `notebooks`
 # extra) for sliders; the static figure below is what a headless run produces.
 
