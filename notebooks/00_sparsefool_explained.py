@@ -207,7 +207,7 @@ toy.draw_regions(ax, grid, x_train, y_train)
 toy.draw_hyperplane(ax, w, x_b, label=r"linearised boundary $\mathcal{B}$")
 toy.draw_arrow(ax, x_star, x_b, "#1e8449", label=r"DeepFool $r_{adv}$ ($\ell_2$)")
 toy.draw_arrow(ax, x_b, x_b + 0.5 * b.r_tot.norm() * w, "k", label=r"normal $w$ (Eq. 6)", style="->")
-toy.draw_point(ax, x_star, r"$x$")
+toy.draw_point(ax, x_star, r"$x$", offset=toy.label_offsets(x_star, x_star - x_b)[0])  # beyond the arrow's tail
 back = (x_star - x_b)[0]  # label x_B between the arrow r_adv and the line B (45° from each), off both
 label_at = toy.label_offsets(x_b, (back + torch.stack([-back[1], back[0]]))[None], distance=16)[0]
 toy.draw_point(ax, x_b, r"$x_B$", offset=label_at, mfc="white", mec="#1e8449")
