@@ -527,8 +527,8 @@ for lam, tr in trajs.items():
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.9))
 for ax, (lam, tr) in zip(axes, trajs.items()):
     toy.draw_regions(ax, grid, box=True)
+    toy.zoom(ax, tr.iterates, tr.boundary, tr.adversarial, pad=0.05)  # first, so the labels see the scale
     toy.draw_trajectory(ax, tr)
-    toy.zoom(ax, tr.iterates, tr.boundary, tr.adversarial, pad=0.05)
     ax.set_title(rf"$\lambda = {lam:g}$: {tr.iterations} iteration(s), $\|r\|_1$ = {(tr.adversarial - x_curved[0]).abs().sum():.2f}")
 axes[0].plot([], [], color="#1e8449", ls="--", label=r"DeepFool $r_{adv}$, hyperplane via $x^{(i)} + \lambda r_{adv}$")
 axes[0].plot([], [], color="#c0392b", label="LinearSolver step")

@@ -264,7 +264,7 @@ def draw_hyperplane(ax: Any, w: torch.Tensor, p: torch.Tensor, half_length: floa
 def label_offsets(anchors: torch.Tensor, directions: torch.Tensor, size: float = 260.0, distance: float = 13.0,
                   clearance: float = 12.0) -> list[tuple[float, float]]:
     """Offsets (in points) for labels of the 2-D ``anchors`` (K, 2), each placed ``distance`` points
-    along its ``directions`` row (e.g. the arrow arriving at it), then turned by 45° steps (and pushed
+    along its ``directions`` row (e.g. the arrow arriving at it), then turned by 22.5° steps (and pushed
     further out) until its centre is ``clearance`` points from every anchor and every label placed
     before it. Data are mapped to points as if the anchors' bounding square filled ``size`` points."""
     a = anchors.detach().double().cpu().reshape(-1, 2)
@@ -276,9 +276,9 @@ def label_offsets(anchors: torch.Tensor, directions: torch.Tensor, size: float =
         d = directions[k].detach().double().cpu().reshape(2)
         angle0 = math.atan2(float(d[1]), float(d[0])) if float(d.norm()) > 0 else math.pi / 4
         best = None
-        for radius in (distance, 1.6 * distance, 2.2 * distance):
-            for turn in (0, 1, -1, 2, -2, 3, -3, 4):
-                angle = angle0 + turn * math.pi / 4
+        for radius in (distance * f for f in (1.0, 1.5, 2.0, 2.5, 3.0, 3.5)):
+            for turn in (0, 1, -1, 2, -2, 3, -3, 4, 5, -5, 6, -6, 7, -7, 8):
+                angle = angle0 + turn * math.pi / 8
                 off = torch.tensor([radius * math.cos(angle), radius * math.sin(angle)], dtype=torch.float64)
                 centre = at[k] + off
                 others = [at[j] for j in range(len(at)) if j != k] + placed
@@ -299,7 +299,8 @@ def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_plane
     to each x_B^(i) (green), the hyperplane through x^(i) + lam r_adv (dotted, for the first
     ``max_planes`` iterations), the adversarial (star) and, with ``labels``, the names x^(i) and
     x_B^(i) of the first ``max_planes`` iterations, as the paper's Fig. 3 labels them, each placed
-    beyond the arrow that reaches it and clear of the others (:func:`label_offsets`)."""
+    beyond the arrow that reaches it and clear of the others (:func:`label_offsets`; measured on the
+    axes when their limits are set before, e.g. by :func:`zoom`)."""
     pts, xb = traj.iterates.cpu(), traj.boundary.cpu()
     names: list[tuple[str, torch.Tensor, torch.Tensor, str]] = []  # (TeX, anchor, direction, colour)
     for i in range(traj.iterations):
@@ -316,7 +317,12 @@ def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_plane
     ax.plot(*pts[0].tolist(), "o", ms=6, color="k", zorder=5)
     names.insert(0, (r"$x^{(0)}$", pts[0], pts[0] - (pts[1] if len(pts) > 1 else pts[0] - 1), "k"))
     if labels:
-        offsets = label_offsets(torch.stack([n[1] for n in names]), torch.stack([n[2] for n in names]))
+        anchors = torch.stack([n[1] for n in names])
+        size = 260.0
+        if not ax.get_autoscale_on():  # limits already set (zoom first): measure the anchors' span in points
+            corners = ax.transData.transform(torch.stack([anchors.amin(dim=0), anchors.amax(dim=0)]).double().numpy())
+            size = float(abs(corners[1] - corners[0]).max()) * 72.0 / ax.figure.dpi
+        offsets = label_offsets(anchors, torch.stack([n[2] for n in names]), size=max(size, 1.0))
         for (text, anchor, _, colour), off in zip(names, offsets):
             ax.annotate(text, anchor.tolist(), textcoords="offset points", xytext=off, fontsize=8, color=colour,
                         ha="center", va="center")
