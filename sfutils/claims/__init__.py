@@ -21,17 +21,20 @@ from sfutils.claims.judge import RULES, judge, measure
 from sfutils.claims.measure import Estimate, NotRun, Tables
 from sfutils.claims import power
 from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, BEYOND_FAILS, BEYOND_HOLDS,
-                                  BEYOND_UNSETTLED, CONTEXT, FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE,
-                                  KINDS, LOW_POWER, MIN_N, MIN_POWER, NOT_RUN, PIXELS, ROLES, VERDICTS, Claim, Criterion, Measurement, Verdict, at_least, at_most, band,
-                                  fooling_near, on_pixel_grid, within_half)
+                                  BEYOND_UNSETTLED, CONTEXT, FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN, ILLUSTRATION,
+                                  INCONCLUSIVE, KINDS, LOW_POWER, MAGNITUDE_AS_PAPER, MAGNITUDE_DIFFERS,
+                                  MAGNITUDE_FACTOR, MAGNITUDE_UNSETTLED, MIN_N, MIN_POWER, NOT_RUN, PIXELS, ROLES,
+                                  VERDICTS, Claim, Criterion, Measurement, Verdict, at_least, at_most, band,
+                                  fooling_near, on_pixel_grid, within_factor)
 from sfutils.claims.registry import CLAIMS
 from sfutils.claims.report import (compute_markdown, counts, official_agreement_line, ours_text, render_report,
                                    readme_results, render_verdicts, runs_markdown, update_readme, verdict_rows, verdicts,
                                    write_front_readme, write_report)
 
 __all__ = ["BASELINE_AS_PAPER", "BASELINE_DIFFERS", "BASELINE_UNSETTLED", "BEYOND_FAILS", "BEYOND_HOLDS",
-           "BEYOND_UNSETTLED", "CONTEXT", "LOW_POWER", "MIN_POWER", "ROLES", "power", "CLAIMS", "FAILS", "HOLDS", "HOLDS_STAND_IN", "ILLUSTRATION", "INCONCLUSIVE", "KINDS", "MIN_N", "NOT_RUN",
+           "BEYOND_UNSETTLED", "CONTEXT", "FAILS_STAND_IN", "LOW_POWER", "MAGNITUDE_AS_PAPER", "MAGNITUDE_DIFFERS",
+           "MAGNITUDE_FACTOR", "MAGNITUDE_UNSETTLED", "MIN_POWER", "ROLES", "power", "CLAIMS", "FAILS", "HOLDS", "HOLDS_STAND_IN", "ILLUSTRATION", "INCONCLUSIVE", "KINDS", "MIN_N", "NOT_RUN",
            "PIXELS", "RULES", "VERDICTS", "Claim", "Criterion", "Estimate", "Measurement", "NotRun", "Tables",
            "Verdict", "at_least", "at_most", "band", "compute_markdown", "counts", "fooling_near", "judge", "measure",
            "official_agreement_line", "on_pixel_grid", "ours_text", "readme_results", "render_report", "render_verdicts",
-           "runs_markdown", "verdict_rows", "update_readme", "verdicts", "within_half", "write_front_readme", "write_report"]
+           "runs_markdown", "verdict_rows", "update_readme", "verdicts", "within_factor", "write_front_readme", "write_report"]

@@ -1,7 +1,7 @@
 """One picture of every verdict: a forest plot of the claims judged against a number.
 
-Each row is one claim: our estimate and its 95 % interval (the interval the verdict reads,
-:mod:`sfutils.claims.judge`) against the criterion's band, coloured by the verdict, grouped by
+Each row is one claim: our estimate and its interval (the interval the verdict reads, whose coverage
+`verdicts.csv` states, :mod:`sfutils.claims.judge`) against the criterion's band, coloured by the verdict, grouped by
 the paper's section (the notebook that tests it). Every row sits on a scale where the criterion
 sits at one place, so that rows of different units can be read together:
 
@@ -187,7 +187,7 @@ def forest_figure(vs: Sequence[Verdict], titles: dict[str, str]) -> Figure:
     fig.subplots_adjust(top=1 - 0.75 / height, bottom=0.45 / height)
     fig.legend(handles=handles, loc="upper center", ncol=min(len(handles), 4), fontsize=7, frameon=False,
                bbox_to_anchor=(0.5, 1 - 0.2 / height))
-    fig.suptitle(f"Every claim judged against a number ({len(rows)}): our value and 95 % interval against the "
+    fig.suptitle(f"Every claim judged against a number ({len(rows)}): our value and its interval against the "
                  "criterion", fontsize=9, y=1 - 0.02 / height)
     return fig
 

@@ -3,17 +3,19 @@
 * *holds*: the interval of our estimate lies inside the criterion (*holds on a stand-in* when our
   model, data or baseline is not the paper's); a trend or a test holds when its one-sided
   p < 0.05 in the claimed direction;
-* *does not hold*: the interval lies outside it (a trend: significant the other way), and the
-  criterion had power ≥ 0.8 at our n (:mod:`sfutils.claims.power`);
+* *does not hold*: the interval lies wholly outside it (a trend: significant the other way),
+  whatever the power: an interval that excludes the criterion is evidence (*does not hold on a
+  stand-in* when our model, data or baseline is not the paper's: a fact about the stand-in);
 * *inconclusive*: the interval straddles it or the table gives no interval; *inconclusive (low
-  power)*: the criterion could not be met with probability 0.8 at our n even if the true value were
-  the paper's, so a miss is no evidence against the paper;
+  power)*: it straddles it and the criterion could not be met with probability 0.8 at our n even if
+  the true value were the paper's (:mod:`sfutils.claims.power`), so the miss says little;
 * *illustration*: n < 20, a single-image or qualitative figure, or a sentence our setting cannot
   test (the reason is given): shown, not judged;
 * *not run in this profile*: the table (or its row) is missing, or the claim cannot be run here.
 
-A baseline's own configuration gets *baseline check: …*, context *context (not judged)*, and a
-claim the paper does not make *beyond the paper: …*: none of them is a verdict on SparseFool.
+A baseline's own configuration gets *baseline check: …*, a share of pixels measured on a stand-in
+net *stand-in magnitude: …* (with our value over the paper's), context *context (not judged)*, and
+a claim the paper does not make *beyond the paper: …*: none of them is a verdict on SparseFool.
 """
 
 from __future__ import annotations
@@ -25,30 +27,52 @@ from sfutils import stats
 from sfutils.claims import power as powers
 from sfutils.claims.measure import Estimate, NotRun, Tables, estimate
 from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, BEYOND_FAILS,
-                                  BEYOND_HOLDS, BEYOND_UNSETTLED, CONTEXT, FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION,
-                                  INCONCLUSIVE, LOW_POWER, MIN_N, MIN_POWER, NOT_RUN, Claim, Measurement, Verdict)
+                                  BEYOND_HOLDS, BEYOND_UNSETTLED, CONTEXT, FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN,
+                                  ILLUSTRATION, INCONCLUSIVE, LOW_POWER, MAGNITUDE_AS_PAPER, MAGNITUDE_DIFFERS,
+                                  MAGNITUDE_UNSETTLED, MIN_N, MIN_POWER, NOT_RUN, Claim, Measurement, Verdict)
 
 ALPHA = 0.05
-RULES = ("*holds*: our interval (its kind and coverage are in `verdicts.csv`, column `interval`: Wilson 95 % for "
-         "rates; Newcombe's paired interval for two rates on the same images; seeded bootstrap 95 % for medians and "
-         "means, resampling whole images where trials share them, paired where the experiment paired the images; two "
-         "marginal intervals combined for a ratio of unpaired estimates, ≥ 90 % coverage) lies inside the criterion, "
-         "which is one-sided where the paper's sentence has a direction; a trend or a test holds when its one-sided "
-         "p < 0.05 in the claimed direction. *does not hold*: the interval lies outside, and the criterion's power "
-         "(the probability it would hold at our n if the true value were the paper's) is ≥ 0.8. *inconclusive*: it "
-         "straddles the criterion; *inconclusive (low power)*: the criterion's power is < 0.8. *holds on a "
-         "stand-in*: holds, but our model, data or baseline is not the paper's (the caveat says how). "
-         "*illustration*: n < 20, or a sentence our setting cannot test (the reason is given). *baseline check*, "
-         "*context* and *beyond the paper* rows are not verdicts on SparseFool. Medians of perturbed pixels are over "
-         "the fooled images, as the paper's (§4.1); the median with failures counted as ∞ is shown beside them. "
-         "Costs are judged on queries (forward and gradient passes) per image; wall times only from the interleaved, "
-         "repeated speed benchmark. Registry: `sfutils/claims/registry/`.")
+RULES = ("*holds*: our interval (its kind and real coverage are in `verdicts.csv`, column `interval`: Wilson 95 % "
+         "for rates; Newcombe's paired interval for two rates on the same images; seeded bootstrap 95 % for medians "
+         "and means, resampling whole images where trials share them, paired where the experiment paired the images; "
+         "two marginal intervals combined for a ratio of estimates on different image sets, ≥ 90 % coverage) lies "
+         "inside the criterion, which is one-sided where the paper's sentence has a direction; a trend or a test holds "
+         "when its one-sided p < 0.05 in the claimed direction. *does not hold*: the interval lies wholly outside the "
+         "criterion, whatever the power (an interval that excludes the criterion is evidence). *inconclusive*: it "
+         "straddles the criterion; *inconclusive (low power)*: it straddles it and the criterion's power (the "
+         "probability it would hold at our n if the true value were the paper's; on the log scale for shares and "
+         "ratios) is < 0.8. *holds on a stand-in* / *does not hold on a stand-in*: our model, data or baseline is not "
+         "the paper's (the caveat says how), so the verdict is a fact about the stand-in. *not run in this profile*: "
+         "the data are not there, e.g. a sweep the background ImageNet job is still computing (the reason says how "
+         "far it is). *illustration*: n < 20, or a sentence our setting cannot test (the reason is given). *baseline "
+         "check*, *stand-in magnitude* (a share of pixels on a stand-in net beside the paper's number, within ÷/× 1.5 "
+         "to be \"as the paper's\": a factor-of-two gap cannot pass), *context* and *beyond the paper* rows are not "
+         "verdicts on SparseFool. Medians of perturbed pixels are over the fooled images, as the paper's (§4.1); the "
+         "median with failures counted as ∞ is shown beside them. Costs: queries (forward and gradient passes) per "
+         "image where the paper's sentence is about queries or no time can be compared (a box, a robust net, the "
+         "one-pixel attack's evolution); JSMA's speed, which the paper states in time and which a query count "
+         "misses (JSMA's pair search), only on the interleaved, repeated wall-time benchmark. Registry: "
+         "`sfutils/claims/registry/`.")
 
 _ROLE_LABELS = {
     "baseline": {HOLDS: BASELINE_AS_PAPER, FAILS: BASELINE_DIFFERS, INCONCLUSIVE: BASELINE_UNSETTLED,
                  LOW_POWER: BASELINE_UNSETTLED},
     "beyond": {HOLDS: BEYOND_HOLDS, FAILS: BEYOND_FAILS, INCONCLUSIVE: BEYOND_UNSETTLED, LOW_POWER: BEYOND_UNSETTLED},
+    "magnitude": {HOLDS: MAGNITUDE_AS_PAPER, FAILS: MAGNITUDE_DIFFERS, INCONCLUSIVE: MAGNITUDE_UNSETTLED,
+                  LOW_POWER: MAGNITUDE_UNSETTLED},
 }
+
+
+def _relative(claim: Claim, est: Estimate) -> str:
+    """Our value over the paper's, for a share of pixels compared with the paper's number."""
+    t = claim.target
+    if (t is None or t <= 0 or est.value is None or math.isnan(est.value) or claim.measurement.unit != "%"
+            or claim.measurement.kind not in ("estimate", "mean_estimate")):
+        return ""
+    text = f"ours is {est.value / t:.2g}× the paper's {t:g} %"
+    if est.lo is not None and est.hi is not None:
+        text += f" ({est.lo / t:.2g}–{est.hi / t:.2g}× over our interval)"
+    return text
 
 
 def _outcome(claim: Claim, est: Estimate) -> tuple[str, str, dict[str, float]]:
@@ -89,7 +113,7 @@ def _outcome(claim: Claim, est: Estimate) -> tuple[str, str, dict[str, float]]:
 
 def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Verdict:
     """The verdict on ``est`` under the claim's criterion and role (see the module docstring)."""
-    pw = powers.power(claim, est) if claim.role in ("sparsefool", "baseline") else None
+    pw = powers.power(claim, est) if claim.role in ("sparsefool", "baseline", "magnitude") else None
     out = dict(value=est.value, lo=est.lo, hi=est.hi, p=est.p, n=est.n, ours=ours, power=pw, coverage=est.coverage)
     caveat = f"caveat: {claim.caveat}" if claim.caveat else ""
 
@@ -104,13 +128,17 @@ def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Ve
     if est.n < MIN_N and not (est.value is None or math.isnan(est.value)):
         return verdict(ILLUSTRATION, f"n = {est.n} < {MIN_N} images: an illustration, not a result")
     v, why, detail = _outcome(claim, est)
-    if v in (FAILS, INCONCLUSIVE) and pw is not None and pw < MIN_POWER:
+    if v == INCONCLUSIVE and pw is not None and pw < MIN_POWER:  # a miss by an interval wholly outside stays one
         why = (f"power {pw:.2f} < {MIN_POWER:g}: at n = {est.n} the criterion would be met with probability "
                f"{pw:.2f} even if the true value were the paper's ({why})")
         v = LOW_POWER
+    if claim.role in ("magnitude", "baseline"):
+        why = "; ".join(w for w in (_relative(claim, est), why) if w)
     if claim.role in _ROLE_LABELS:
         return verdict(_ROLE_LABELS[claim.role][v], why, detail)
-    return verdict(HOLDS_STAND_IN if v == HOLDS and not same else v, why, detail)
+    if not same:
+        v = {HOLDS: HOLDS_STAND_IN, FAILS: FAILS_STAND_IN}.get(v, v)
+    return verdict(v, why, detail)
 
 
 def _estimate(m: Measurement, tables: Tables) -> tuple[Estimate, Measurement, str]:
@@ -139,7 +167,8 @@ def measure(claim: Claim, tables: Tables) -> Verdict:
     try:
         est, used, note = _estimate(m, tables)
     except NotRun as err:
-        return Verdict(claim, NOT_RUN, ours=fallback, why=str(err))
+        return Verdict(claim, NOT_RUN, ours=fallback, why=str(err) if not m.pending or str(err).startswith(
+            "not run yet") else f"not run yet: {m.pending} ({err})")
     row = est.row
     col = used.model_column
     model = str(row[col]) if row is not None and col and col in row.index else None

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from sfutils import stats
-from sfutils.claims.model import Measurement, Rows
+from sfutils.claims.model import MIN_N, Measurement, Rows
 
 
 class NotRun(Exception):
@@ -107,14 +107,21 @@ def _rate(m: Measurement, t: Tables) -> Estimate:
     return Estimate(value, n, lo, hi, row=row, coverage="Wilson 95 %")
 
 
+DEGENERATE = ("seeded bootstrap 95 % (percentile), a single value: the median is a whole-pixel count and the "
+              "ranks around it share that count, so every resample gives it (a distribution-free order-statistic "
+              "interval, ≥ 95 % for a discrete median, is the same single count)")
+
+
 def _estimate(m: Measurement, t: Tables) -> Estimate:
     row = t.one(m.table or "", m.rows)
     n, value = int(row[m.n_column]), num(row[m.columns[0]])
     lo, hi = interval(row, m.columns[0]) or (None, None)
     detail = {}
-    if len(m.columns) > 1 and m.columns[1] in row.index:  # e.g. the median with failures counted as ∞
-        detail[m.columns[1]] = num(row[m.columns[1]])
-    return Estimate(value, n, lo, hi, row=row, detail=detail, coverage="seeded bootstrap 95 % (percentile)")
+    for column in m.columns[1:]:  # e.g. the median with failures counted as ∞, or a rate shown beside a drop
+        if column in row.index:
+            detail[column] = num(row[column])
+    coverage = DEGENERATE if lo is not None and lo == hi and m.unit == "%" else "seeded bootstrap 95 % (percentile)"
+    return Estimate(value, n, lo, hi, row=row, detail=detail, coverage=coverage)
 
 
 def _ratio(m: Measurement, t: Tables) -> Estimate:
@@ -138,8 +145,26 @@ def _min_rate(m: Measurement, t: Tables) -> Estimate:
                     coverage="Wilson 95 % of the lowest rate (each row's own)")
 
 
+def _sweep_progress(sel: pd.DataFrame, m: Measurement) -> None:
+    """Raise :class:`NotRun` when a setting of the sweep has fewer than :data:`MIN_N` images
+    (a sweep still being computed): a trend over some settings only is not the sweep's."""
+    setting, ns = m.columns[0], sel[m.n_column].fillna(0).astype(int)
+    planned = int(sel[stats.N_PLANNED].max()) if stats.N_PLANNED in sel.columns else int(ns.max())
+    if len(sel) >= 2 and (ns >= MIN_N).all():
+        return
+    name = SYMBOLS.get(setting, setting)
+    done = [f"{name} = {num(v):g} at {k} of {planned} images" for v, k in zip(sel[setting], ns) if k > 0]
+    idle = [f"{num(v):g}" for v, k in zip(sel[setting], ns) if k == 0]
+    raise NotRun("not run yet: the sweep is in progress (" + "; ".join(
+        done + ([f"{name} = {', '.join(idle)} not started"] if idle else [])) + ")")
+
+
+SYMBOLS = {"lam": "λ", "delta": "δ"}  # a sweep's column as the paper writes it
+
+
 def _trend(m: Measurement, t: Tables) -> Estimate:
     sel = t.select(m.table or "", m.rows)
+    _sweep_progress(sel, m)
     tr = stats.trend(sel[m.columns[0]].astype(float), sel[m.columns[1]].astype(float))
     return Estimate(tr.tau, int(sel[m.n_column].min()), p=tr.p, row=sel.iloc[0], detail={"points": tr.points})
 
@@ -165,7 +190,7 @@ def _rate_gap(m: Measurement, t: Tables) -> Estimate:
     k1, k2 = (int(round(r / 100.0 * n)) for r in rates)
     d = stats.paired_rate_difference(k1, k2, n)
     return Estimate(100.0 * d.difference, n, 100.0 * d.lo, 100.0 * d.hi, row=row,
-                    detail={"McNemar one-sided p (worst case)": d.p_greater},
+                    detail={"McNemar one-sided p (worst case)": d.p_greater, m.columns[1]: rates[1]},
                     coverage="Newcombe's paired 95 % interval, worst case over the pairings the counts allow (≥ 95 %)")
 
 
@@ -197,8 +222,11 @@ def _spread(m: Measurement, t: Tables) -> Estimate:
     top, bottom = sel.iloc[int(values.idxmax())], sel.iloc[int(values.idxmin())]
     ia, ib = interval(top, m.columns[0]), interval(bottom, m.columns[0])
     lo, hi = stats.ratio_bounds(ia, ib) if ia and ib else (None, None)
+    if lo is not None:  # largest over smallest is ≥ 1 by construction: the bound below 1 is cut there
+        lo = max(lo, 1.0)
     return Estimate(float(values.max() / values.min()), int(sel[m.n_column].min()), lo, hi, row=None,
-                    coverage="two marginal 95 % intervals combined: ≥ 90 % coverage (conservative)")
+                    coverage="two marginal 95 % intervals combined, the lower end cut at 1 (a largest over a "
+                             "smallest cannot be below 1): ≥ 90 % coverage (conservative)")
 
 
 MEASURES: dict[str, Callable[[Measurement, Tables], Estimate]] = {
@@ -219,6 +247,11 @@ def estimate(m: Measurement, tables: Tables) -> Estimate:
         if missing:
             raise NotRun(f"table {m.table} has no column {missing[0]!r} (re-run notebook {m.notebook} to write it)")
     est = MEASURES[m.kind](m, tables)
+    for label, table, rows, column in m.beside:
+        try:
+            est.detail[label] = num(tables.one(table, rows)[column])
+        except NotRun:
+            continue
     est.unfinished = _unfinished(m, tables)
     if m.interval:
         est.coverage = m.interval

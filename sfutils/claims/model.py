@@ -8,23 +8,30 @@ import math
 from dataclasses import dataclass, field
 
 MIN_N = 20  # fewer images than this: an illustration, never a match
-MIN_POWER = 0.8  # below this, a claim is never "does not hold": the criterion could not be met at our n
-HOLDS, HOLDS_STAND_IN, FAILS, INCONCLUSIVE, LOW_POWER, NOT_RUN, ILLUSTRATION = (
-    "holds", "holds on a stand-in", "does not hold", "inconclusive", "inconclusive (low power)",
-    "not run in this profile", "illustration")
+MIN_POWER = 0.8  # below this, a straddling interval is "inconclusive (low power)"; an interval wholly outside
+# the criterion is evidence whatever the power (it is never relabelled)
+HOLDS, HOLDS_STAND_IN, FAILS, FAILS_STAND_IN, INCONCLUSIVE, LOW_POWER, NOT_RUN, ILLUSTRATION = (
+    "holds", "holds on a stand-in", "does not hold", "does not hold on a stand-in", "inconclusive",
+    "inconclusive (low power)", "not run in this profile", "illustration")
 # Claims that are not SparseFool's verdicts: a baseline's own configuration, numbers shown as context,
 # and claims the paper does not make (notebook 06's).
 BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED = (
     "baseline check: as the paper's", "baseline check: differs from the paper's", "baseline check: unsettled")
 CONTEXT = "context (not judged)"
+# A magnitude (a share of pixels) measured on a stand-in net: compared with the paper's number as a fact about
+# the stand-in, never a verdict on SparseFool (a stand-in's density is the stand-in's, not the algorithm's).
+MAGNITUDE_AS_PAPER, MAGNITUDE_DIFFERS, MAGNITUDE_UNSETTLED = (
+    "stand-in magnitude: as the paper's", "stand-in magnitude: differs", "stand-in magnitude: unsettled")
 BEYOND_HOLDS, BEYOND_FAILS, BEYOND_UNSETTLED = (
     "beyond the paper: holds", "beyond the paper: does not hold", "beyond the paper: inconclusive")
-VERDICTS = (HOLDS, HOLDS_STAND_IN, FAILS, INCONCLUSIVE, LOW_POWER, NOT_RUN, ILLUSTRATION, BASELINE_AS_PAPER,
-            BASELINE_DIFFERS, BASELINE_UNSETTLED, CONTEXT, BEYOND_HOLDS, BEYOND_FAILS, BEYOND_UNSETTLED)
+VERDICTS = (HOLDS, HOLDS_STAND_IN, FAILS, FAILS_STAND_IN, INCONCLUSIVE, LOW_POWER, NOT_RUN, ILLUSTRATION,
+            BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, MAGNITUDE_AS_PAPER, MAGNITUDE_DIFFERS,
+            MAGNITUDE_UNSETTLED, CONTEXT, BEYOND_HOLDS, BEYOND_FAILS, BEYOND_UNSETTLED)
 # What a claim is: SparseFool's (the paper's claim, judged), a baseline's configuration (checked against
 # the paper's baseline numbers, never a SparseFool verdict), context (shown, not judged), the paper's
-# sentence where our data cannot test it (shown, with the reason), or a claim beyond the paper.
-ROLES = ("sparsefool", "baseline", "context", "shown", "beyond")
+# sentence where our data cannot test it (shown, with the reason), a claim beyond the paper, or a stand-in's
+# magnitude set beside the paper's number (compared, not a verdict on SparseFool).
+ROLES = ("sparsefool", "baseline", "context", "shown", "beyond", "magnitude")
 KINDS = ("rate", "estimate", "ratio", "min_rate", "trend", "gap", "rate_gap", "paired_drop", "mean_estimate",
          "spread", "pvalue", "illustration", "unmeasured")
 # Pixels per image (spatial positions) of each data set as the attacks count them, for pixel-grid bounds.
@@ -73,6 +80,8 @@ class Measurement:
     fallback: Measurement | None = None
     denominator_table: str | None = None
     interval: str = ""
+    pending: str = ""
+    beside: tuple[tuple[str, str, Rows, str], ...] = ()  # (label, table, rows, column): values shown beside ours
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -168,13 +177,17 @@ def on_pixel_grid(low_pct: float, high_pct: float, dataset: str) -> tuple[float,
     return 100.0 * lo_px / total, 100.0 * hi_px / total
 
 
-def within_half(paper: float, dataset: str, low: float | None = None, high: float | None = None) -> Criterion:
-    """Median perturbed pixels within ±50 % of the paper's value (or of the paper's range
-    ``low``-``high``), rounded outward to whole pixels of ``dataset``."""
+MAGNITUDE_FACTOR = 1.5  # a share of pixels is "as the paper's" within ÷/× 1.5: a factor-of-two gap cannot pass
+
+
+def within_factor(paper: float, dataset: str, low: float | None = None, high: float | None = None) -> Criterion:
+    """Median perturbed pixels within ÷/× :data:`MAGNITUDE_FACTOR` of the paper's value (or of the
+    paper's range ``low``-``high``), rounded outward to whole pixels of ``dataset``: a relative band,
+    so that a share twice or half the paper's never passes."""
     a, b = (paper, paper) if low is None or high is None else (low, high)
-    lo, hi = on_pixel_grid(0.5 * a, 1.5 * b, dataset)
+    lo, hi = on_pixel_grid(a / MAGNITUDE_FACTOR, b * MAGNITUDE_FACTOR, dataset)
     what = f"{paper:g} %" if low is None else f"the paper's range {low:g}–{high:g} %"
-    return Criterion(f"within ±50 % of {what}, to whole pixels ({lo:.3g}–{hi:.3g} %)", lo, hi)
+    return Criterion(f"within ÷/× {MAGNITUDE_FACTOR:g} of {what}, to whole pixels ({lo:.3g}–{hi:.3g} %)", lo, hi)
 
 
 def fooling_near(paper: float) -> Criterion:

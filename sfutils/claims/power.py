@@ -4,8 +4,11 @@ if the true value were the paper's (:attr:`sfutils.claims.model.Claim.target`).
 * a rate (and the lowest of several rates): exact, summing the binomial probabilities of every count
   whose Wilson interval meets the criterion (:func:`sfutils.stats.binomial_power`);
 * a median, mean, ratio or difference: our estimate's sampling spread, read off our own 95 %
-  interval's width (on the log scale for ratios), moved to the paper's value, with a normal
-  approximation (:func:`sfutils.stats.normal_power`). This is an approximation from the summary
+  interval's width, moved to the paper's value, with a normal approximation
+  (:func:`sfutils.stats.normal_power`). Ratios, medians and means of a share (% of the pixels,
+  % transferred) are positive and their spread grows with their size, so their width is read on
+  the log scale: a relative width, which moves to the paper's value unchanged (an absolute width
+  measured at 0.46 % and moved to 0.21 % would be twice too wide). This is an approximation from the summary
   tables: the per-image values are not in them, so no per-image simulation is made; a bootstrap
   percentile interval that is skewed makes it less exact.
 
@@ -21,7 +24,7 @@ from sfutils.claims.measure import Estimate
 from sfutils.claims.model import Claim, Criterion
 
 RATE_KINDS = ("rate", "min_rate")
-LOG_UNITS = ("×",)
+LOG_UNITS = ("×", "%")  # positive quantities whose spread scales with their size
 
 
 def _inside(c: Criterion, lo: float, hi: float) -> bool:
@@ -54,5 +57,5 @@ def method(claim: Claim) -> str:
         return ""
     if claim.measurement.kind in RATE_KINDS:
         return "exact binomial"
-    return "normal approximation from our interval's width" + (" (log scale)" if claim.measurement.unit in LOG_UNITS
-                                                               else "")
+    return "normal approximation from our interval's width" + (" (log scale: relative width)"
+                                                               if claim.measurement.unit in LOG_UNITS else "")

@@ -5,22 +5,61 @@ by hand, so the README, the report and every notebook's "What we found" say the 
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sfutils.claims.model import FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, MIN_N, NOT_RUN, Verdict
+from sfutils.claims.model import (FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, MIN_N,
+                                  NOT_RUN, Verdict)
 
 CELL = 80  # the longest cell of a short table
 WIDTH = 110  # prose is wrapped to this width (no Markdown line of the report is longer than 250)
 SHORT_VERDICT = {HOLDS: "holds", HOLDS_STAND_IN: "holds (stand-in)", FAILS: "**does not hold**",
-                 INCONCLUSIVE: "inconclusive", NOT_RUN: "not run", ILLUSTRATION: "illustration"}
+                 FAILS_STAND_IN: "**does not hold (stand-in)**", INCONCLUSIVE: "inconclusive", NOT_RUN: "not run",
+                 ILLUSTRATION: "illustration"}
 HOLDING = (HOLDS, HOLDS_STAND_IN)
+FAILING = (FAILS, FAILS_STAND_IN)
+# The column of verdicts.csv with our estimate; each row's real coverage is in its column "interval".
+OURS = "ours [interval]"
 EXAMPLES = 3  # claims named per verdict in a paragraph
 PAPER_SETTING = "paper's setting"  # the column of verdicts.csv
 ILLUSTRATIONS_TEXT = f"are illustrations (a figure, or fewer than {MIN_N} images): shown, not judged"
+
+
+def _fmt(x: float) -> str:
+    return "∞" if math.isinf(x) else f"{x:.3g}"
+
+
+def ours_text(v: Verdict) -> str:
+    """Our estimate with its interval (or trend p-value) in words, and the values shown beside it
+    (the median with failures counted as ∞; a measurement's further columns and ``beside`` values)."""
+    m = v.claim.measurement
+    unit = m.unit
+    if v.verdict == NOT_RUN or v.value is None:
+        return "see the figure" if v.verdict == ILLUSTRATION else "—"
+    if math.isnan(v.value):
+        return "n/a"
+    if m.kind == "trend":
+        p1 = v.detail.get("one-sided p", math.nan)
+        return f"τ = {v.value:.2f}, one-sided p = {p1:.2g} ({int(v.detail.get('points', 0))} settings)"
+    if m.kind == "pvalue":  # a test's statistic and its p-value
+        return f"{unit} = {_fmt(v.value)}, p = {_fmt(v.p if v.p is not None else math.nan)}"
+    suffix = {"%": " %", "×": "×", "points": " points", "cos": ""}.get(unit, f" {unit}")
+    text = f"{_fmt(v.value)}{suffix}"
+    if v.lo is not None and v.hi is not None:
+        text += f" [{_fmt(v.lo)}, {_fmt(v.hi)}]"
+    shown = set(m.columns[1:]) | {label for label, *_ in m.beside}
+    if m.fallback is not None:
+        shown |= set(m.fallback.columns[1:]) | {label for label, *_ in m.fallback.beside}
+    for name, value in v.detail.items():
+        if "all" in name:  # the median with failures counted as ∞, beside the median over the fooled
+            text += f"; with failures as ∞: {_fmt(value)}{suffix}"
+        elif name in shown:
+            text += f"; {name}: {_fmt(value)}"
+    return text
 
 
 def clip(text: str, limit: int) -> str:
@@ -60,7 +99,7 @@ def section_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """The short table of some rows of ``verdicts.csv``: claim, paper, ours, n, verdict."""
     return md_table([{"claim": f"{short_claim(r['claim'], max(30, CELL - len(r['id']) - 5))} (`{r['id']}`)",
                       "paper": clip(r["paper"], 40),
-                      "ours (95 % interval)": clip(r["ours (95 % interval)"], 60), "n": str(r["n"]),
+                      "ours [interval]": clip(r[OURS], 60), "n": str(r["n"]),
                       "verdict": SHORT_VERDICT.get(r["verdict"], r["verdict"])} for r in rows])
 
 
@@ -84,7 +123,7 @@ def claim_details(row: Mapping[str, Any]) -> str:
     setting, ours against the paper's, the criterion, the power (where given) and why."""
     items = [("The claim", f"{row['claim']} ({row['where']}; the paper: {row['paper']})"),
              ("Reading", _field(row, "reading")),
-             ("Ours", f"{row['ours (95 % interval)']}" + (f", n = {row['n']}" if _field(row, "n") else "")
+             ("Ours", f"{row[OURS]}" + (f", n = {row['n']}" if _field(row, "n") else "")
               + (f" ({_field(row, 'interval')})" if _field(row, "interval") else "")),
              ("Setting", f"ours: {row['our setting']}; the paper's: {row[PAPER_SETTING]}"),
              ("Criterion", _field(row, "criterion")), ("Power", _power(row)),
@@ -121,7 +160,8 @@ def _named(vs: Sequence[Verdict], limit: int = EXAMPLES, among: Sequence[Verdict
         text = short_claim(v.claim.claim, 90)
         shared = sum(short_claim(u.claim.claim, 90) == text for u in among) > sum(
             short_claim(u.claim.claim, 90) == text for u in vs)
-        return f"{text} (on {setting_name(v)})" if shared else text
+        text = f"{text} (on {setting_name(v)})" if shared else text
+        return f"{text}: ours {clip(ours_text(v), 120)}, the paper's {clip(v.claim.paper, 60)}"
 
     counted = Counter(name(v) for v in vs)
     names = [f"{n} ({k} settings)" if k > 1 else n for n, k in counted.items()]
@@ -157,7 +197,7 @@ def groups(vs: Sequence[Verdict]) -> dict[str, list[Verdict]]:
     are not about SparseFool's claims: baseline checks, context, claims beyond the paper)."""
     out: dict[str, list[Verdict]] = {k: [] for k in ("holding", "fails", "undecided", "shown", "not_run", "other")}
     for v in vs:
-        key = ("holding" if v.verdict in HOLDING else "fails" if v.verdict == FAILS
+        key = ("holding" if v.verdict in HOLDING else "fails" if v.verdict in FAILING
                else "undecided" if v.verdict.startswith(INCONCLUSIVE) else "shown" if v.verdict == ILLUSTRATION
                else "not_run" if v.verdict == NOT_RUN else "other")
         out[key].append(v)
@@ -176,14 +216,18 @@ def plain_summary(vs: Sequence[Verdict]) -> str:
         return wrap(f"None of these {len(vs)} claims could be tested in this run"
                     + (f" ({shown} {ILLUSTRATIONS_TEXT})." if shown else "."))
     stand_in = sum(v.verdict == HOLDS_STAND_IN for v in holding)
-    text = [f"Of the {tested} claims tested here, **{len(holding)} hold**"
+    fails_stand_in = sum(v.verdict == FAILS_STAND_IN for v in fails)
+    text = [f"Of the {tested} claims tested here, **{len(holding)} hold{'s' if len(holding) == 1 else ''}**"
             + (f" ({stand_in} of them on a stand-in, a model or data set that is not the paper's)" if stand_in else "")
-            + f", **{len(fails)} {'does' if len(fails) == 1 else 'do'} not hold** and {undecided_text(len(undecided))}."]
+            + f", **{len(fails)} {'does' if len(fails) == 1 else 'do'} not hold**"
+            + (f" ({fails_stand_in} of them on a stand-in: a fact about the stand-in)" if fails_stand_in else "")
+            + f" and {undecided_text(len(undecided))}."]
     extra = [f"{shown} {ILLUSTRATIONS_TEXT}" if shown else "",
              f"{not_run} claims could not be run here" if not_run else ""]
     if any(extra):
         text[0] = text[0][:-1] + "; " + " and ".join(e for e in extra if e) + "."
-    text.append("A claim holds when the whole range of values our images allow (the 95 % interval) lies "
+    text.append("A claim holds when the whole range of values our images allow (its interval: 95 %, or ≥ 90 % where two "
+                "intervals are combined) lies "
                 "within the tolerance set around the paper's number.")
     if holding:
         best_measured = sorted(holding, key=lambda v: -(v.n or 0))  # the findings on the most images first
@@ -200,5 +244,6 @@ def plain_summary(vs: Sequence[Verdict]) -> str:
                     + "; ".join(f"{k} {verdict}" for verdict, k in others.items()) + ".")
     if undecided:
         text.append("Undecided means the range reaches across the tolerance: more images, or a sharper "
-                    "measurement, would settle it.")
+                    "measurement, would settle it (where the power is low, even the paper's value would often "
+                    "leave it undecided at our n).")
     return wrap(" ".join(text))

@@ -100,6 +100,52 @@ def delta_factors(rows: pd.DataFrame, reference: float = 255.0) -> pd.DataFrame:
                         ).sort_values("delta", ascending=False, ignore_index=True)
 
 
+PLATEAU_SLOPES = "slope ratio (above / below the knee)"
+
+
+def plateau_slopes(rows: pd.DataFrame, low: float = 10.0, knee: float = 30.0, high: float = 255.0) -> pd.DataFrame:
+    """§4.2 on Fig. 6 ("after δ ≈ 25, the sparsity levels seem to remain almost constant"), tested
+    as a flattening, paired by image: on the images fooled at ``low``, ``knee`` and ``high``, the
+    log-log slope of perturbed pixels against δ above the knee (median over images of
+    log(px_knee / px_high), over log(high / knee)) divided by the slope below it (median of
+    log(px_low / px_knee), over log(knee / low)); 0 is a flat curve above the knee, 1 a straight
+    one. One row: ``n``, the ratio and its seeded bootstrap 95 % interval resampling whole images
+    (every δ of an image moves together)."""
+    ok = rows[rows["success"].astype(bool)]
+    px = {d: ok[ok["delta"] == float(d)].set_index("id")["pct"] for d in (low, knee, high)}
+    ids = px[low].index.intersection(px[knee].index).intersection(px[high].index)
+    above = np.log(px[knee].loc[ids].to_numpy() / px[high].loc[ids].to_numpy()) / np.log(high / knee)
+    below = np.log(px[low].loc[ids].to_numpy() / px[knee].loc[ids].to_numpy()) / np.log(knee / low)
+
+    def ratio(idx: np.ndarray) -> np.ndarray:
+        return np.median(above[idx], axis=1) / np.median(below[idx], axis=1)
+
+    value, (lo, hi) = (float("nan"), (float("nan"), float("nan"))) if not len(ids) else (
+        float(np.median(above) / np.median(below)),
+        stats.bootstrap_interval(np.arange(len(ids)), lambda d: ratio(d.astype(int))))
+    lo_col, hi_col = stats.ci_columns(PLATEAU_SLOPES)
+    return pd.DataFrame([{"low": low, "knee": knee, "high": high, "n": len(ids), PLATEAU_SLOPES: value,
+                          lo_col: lo, hi_col: hi}])
+
+
+PAIRED_COST = "queries ratio (paired)"
+
+
+def paired_cost(rows: pd.DataFrame, delta: float = 30.0, reference: float = 255.0) -> pd.DataFrame:
+    """§4.2 ("the time per image stays constant" from δ ≈ 25 on), paired by image: the mean queries
+    per image (forward and gradient passes) at ``delta`` over those at ``reference``, on the images
+    attacked at both, with a seeded paired bootstrap 95 % interval resampling the images
+    (:func:`sfutils.stats.bootstrap_paired_ratio`). One row: ``n_cost`` and the ratio."""
+    q = rows.assign(queries=rows["grad_evals"] + rows["forward_evals"])
+    at = {d: q[q["delta"] == float(d)].set_index("id")["queries"] for d in (delta, reference)}
+    ids = at[delta].index.intersection(at[reference].index)
+    a, b = at[delta].loc[ids].to_numpy(float), at[reference].loc[ids].to_numpy(float)
+    lo_col, hi_col = stats.ci_columns(PAIRED_COST)
+    value, (lo, hi) = (float("nan"), (float("nan"), float("nan"))) if not len(ids) else (
+        float(a.mean() / b.mean()), stats.bootstrap_paired_ratio(a, b, "mean"))
+    return pd.DataFrame([{"cost delta": delta, "n_cost": len(ids), PAIRED_COST: value, lo_col: lo, hi_col: hi}])
+
+
 def pick_by_sparsity(rows: pd.DataFrame, levels: int = 3, per_level: int = 1) -> list[list[int]]:
     """Figs. 1 and 5: positions in ``rows`` of fooled samples from ``levels`` sparsity levels.
 
