@@ -159,7 +159,9 @@ def test_report_details_give_every_claims_verdict_of_verdicts_csv():
 def test_front_page_embeds_the_headline_report():
     front = (paths.figures_base() / "README.md").read_text()
     root = paths.figures_root(HEADLINE)
-    assert report.render_report(root, f"{HEADLINE} profile", level=2, page_dir=paths.figures_base()) in front
+    assert report.render_report(root, f"{HEADLINE} profile", level=2, page_dir=paths.figures_base(),
+                                details=False) in front
+    assert f"({HEADLINE}/report.md#notebook-01)" in front  # each section links to its claims' details
 
 
 def test_readme_summary_counts_what_verdicts_csv_counts():
