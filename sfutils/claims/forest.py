@@ -34,11 +34,13 @@ if "ipykernel" not in sys.modules and "MPLBACKEND" not in os.environ and not os.
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sfutils.claims.model import FAILS, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, NOT_RUN, Verdict  # noqa: E402
+from sfutils.claims.model import (FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE,  # noqa: E402
+                                  NOT_RUN, Verdict)
 
 UNDRAWN_KINDS = ("trend", "pvalue", "illustration", "unmeasured")  # no interval on a points or ratio scale
 RATIO_KINDS = ("ratio", "spread", "estimate", "mean_estimate")  # a "%" of these is a share of pixels
-COLOURS = {HOLDS: "#1b7837", HOLDS_STAND_IN: "#7fbf7b", FAILS: "#c51b7d", INCONCLUSIVE: "#8c8c8c"}
+COLOURS = {HOLDS: "#1b7837", HOLDS_STAND_IN: "#7fbf7b", FAILS: "#c51b7d", FAILS_STAND_IN: "#de77ae",
+           INCONCLUSIVE: "#8c8c8c"}
 # Verdicts that are not about SparseFool's claims (a baseline check, a claim beyond the paper): blue
 # where they agree with what is checked, orange where they do not, light grey where unsettled.
 OTHER_AGREES, OTHER_DIFFERS, OTHER_UNSETTLED = "#2166ac", "#e08214", "#b8b8b8"
