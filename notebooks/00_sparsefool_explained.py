@@ -44,7 +44,8 @@ if "google.colab" in sys.modules:
 # whether your answer is right and, if not, what is wrong; Part 7 ends with questions to discuss).
 # Do the exercises in order: later cells use your answers, and a check that fails stops "Run All" at
 # its cell (fix the answer, then run on from there). A stub's error gives a first hint;
-# `course.hint(N)`, `course.hint(N, 2)`, … give more, one level at a time. Every attack comes from `sfutils.attacks`: the same
+# `course.hint(N)`, `course.hint(N, 2)`, … give more, one level at a time. Every attack comes
+# from `sfutils.attacks`: the same
 # code the section notebooks 01–06 run. In this notebook "Part N" is a part of the notebook and
 # "§N" a section of the paper.
 #
@@ -277,7 +278,8 @@ course.check_first_step(predict_first_step, x_star[0], w[0], x_b[0], lb[0], ub[0
 # Fig. 7 of the paper shows $\delta$ = 255, 30, 10, Fig. 6 sweeps it); SparseFool treats it
 # exactly like the valid range (§3.1: "the bounds $l, u$ ... can be generalized"). We chose the
 # followed point (Part 2) so that its $\ell_1$ step leaves this box, by the largest margin among the
-# candidates, while LinearSolver (Part 4) still reaches $\mathcal{B}$ inside it. Clipped back (what $\ell_1$-DeepFool + clipping does, §2.2), the point is **no
+# candidates, while LinearSolver (Part 4) still reaches $\mathcal{B}$ inside it. Clipped back
+# (what $\ell_1$-DeepFool + clipping does, §2.2), the point is **no
 # longer on $\mathcal{B}$**: the linearised attack fails.
 
 # %%
@@ -620,8 +622,9 @@ print(f"lambda = 1: {len(two)} fooled points changed two coordinates; in {one_st
 # %% [markdown]
 # **Exercise 4 — assemble Algorithm 2.** Using only `deepfool_boundary` (lines 3–5 of Algorithm 2:
 # `r_tot` is $r_{adv}$, `normal` is $w^{(i)}$ of Eq. 6) and `linear_solver` (line 6, Algorithm 1; or
-# your `my_linear_solver` of Exercise 2 on `x[0]`, `w[0]`, ... with its result as `[None]`), write SparseFool for one sample `x`
-# of shape (1, 2) in a box `[lb, ub]` (tensors of the shape of `x`): from $x^{(i)}$, put the
+# your `my_linear_solver` of Exercise 2 on `x[0]`, `w[0]`, ... with its result as `[None]`),
+# write SparseFool for one sample `x` of shape (1, 2) in a box `[lb, ub]` (tensors of the shape of
+# `x`; Part 6 calls it the perceptibility box, here it may bind): from $x^{(i)}$, put the
 # hyperplane through $x^{(i)} + \lambda\, r_{adv}$, step with LinearSolver inside the box, and stop
 # when the label changes or after `max_iter` iterations. Return the adversarial point. Either
 # stopping test of the box above is fine, with or without the authors' $\beta$ and minimum step.
