@@ -168,6 +168,9 @@ def test_l1_deepfool_clipping_keeps_images_valid(toy, tmp_path):
     assert table.loc[0, "fooling % unclipped lo"] == 100 * stats.wilson(len(unclipped), len(unclipped))[0]
     assert table.loc[0, "fooling % clipped lo"] <= table.loc[0, "fooling % clipped"] <= table.loc[0, "fooling % clipped hi"]
     assert "13% clipped" in table.loc[0, "paper (VGG-16 ImageNet)"]
+    l2 = overall.l1_deepfool_table([{"dataset": "toy", "model": "tiny", "attack": "DeepFool (l2)", "unclipped": unclipped,
+                                     "clipped": clipped}])
+    assert "minor impact" in l2.loc[0, "paper (VGG-16 ImageNet)"]  # the paper's l2 statement, not l1's numbers
     drop = 100.0 * (unclipped["success"].mean() - clipped["success"].mean())  # same images: paired
     assert table.loc[0, "fooling drop (points)"] == pytest.approx(drop)
     assert table.loc[0, "fooling drop (points) lo"] <= drop <= table.loc[0, "fooling drop (points) hi"]
