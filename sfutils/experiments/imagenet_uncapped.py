@@ -185,7 +185,9 @@ def jobs(p01: SimpleNamespace, deltas: Sequence[float], root: Path
         out.append(clipping.pop("l2"))
     for model, _ in p01.imagenet_models:
         out.append((f"random {model}", n, lambda k, m=model: random_rows(p01, m, root=root)))
-    lams = {float(lam): (f"lambda {lam:g}", n, lambda k, lam=lam: lambda_rows(p01, lam, root=root, upto=k))
+    planned = p01.sweep.get("n_planned", {})
+    lams = {float(lam): (f"lambda {lam:g}", min(n, planned.get(lam, n)),
+                         lambda k, lam=lam: lambda_rows(p01, lam, root=root, upto=k))
             for lam in sorted(p01.sweep["lams"], reverse=True) if float(lam) != 3.0}
     out += [job for lam, job in lams.items() if lam > 3.0]  # larger lambda: fewer iterations, cheaper
     out += [(f"delta {d:g}", n, lambda k, d=d: delta_rows(p01, d, root=root, upto=k))
