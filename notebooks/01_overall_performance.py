@@ -77,7 +77,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 
-from sfutils import data, plotting
+from sfutils import data, plotting, stats
 from sfutils.experiments import common, overall
 from sfutils.experiments.common import Setting
 from sfutils.notebook import setup
@@ -232,7 +232,8 @@ from sfutils.experiments import imagenet_uncapped
 sweep_rows = imagenet_uncapped.fig4_rows(P, **store)
 sweep = common.sweep_table(sweep_rows, "lam", P.sweep.get("max_iter", 50), caps=(50,))
 sweep.insert(0, "model", P.sweep["model"])
-plotting.save_table(run, sweep[["model", "lam", "n", "max_iter", "reached_cap", "fooling", "fooling_lo", "fooling_hi",
+sweep.insert(3, stats.N_PLANNED, [imagenet_uncapped.planned_images(P, lam) for lam in sweep["lam"]])
+plotting.save_table(run, sweep[["model", "lam", "n", stats.N_PLANNED, "max_iter", "reached_cap", "fooling", "fooling_lo", "fooling_hi",
                                 "fooling_cap50", "fooling_cap50_lo", "fooling_cap50_hi", "pixels", "pixels_pct",
                                 "pixels_pct_lo", "pixels_pct_hi", "pixels_pct_all", "n_common", "pixels_pct_common",
                                 "pixels_pct_common_lo", "pixels_pct_common_hi", "iterations", "one_step", "queries",

@@ -137,6 +137,13 @@ def random_rows(p01: SimpleNamespace, model: str, **store: Any) -> pd.DataFrame:
     return overall.random_baseline(setting, table2_uncapped(p01, model, store.get("root")), **store)
 
 
+def planned_images(p01: SimpleNamespace, lam: float) -> int:
+    """The images Fig. 4's run at ``lam`` will have when finished (the sweep's ``n_planned``, else all)."""
+    sw = p01.sweep
+    n = p01.n_imagenet if sw["dataset"] == "imagenet" and "max_iter" in sw else sw["n"]
+    return min(n, sw.get("n_planned", {}).get(lam, n))
+
+
 def fig4_rows(p01: SimpleNamespace, **store: Any) -> dict[float, pd.DataFrame]:
     """Fig. 4's rows per lambda of profile ``p01``'s sweep: on ImageNet with a ``max_iter`` in the
     sweep, uncapped on Table 2's images (:func:`lambda_rows`, computed only where the sweep's
@@ -185,8 +192,7 @@ def jobs(p01: SimpleNamespace, deltas: Sequence[float], root: Path
         out.append(clipping.pop("l2"))
     for model, _ in p01.imagenet_models:
         out.append((f"random {model}", n, lambda k, m=model: random_rows(p01, m, root=root)))
-    planned = p01.sweep.get("n_planned", {})
-    lams = {float(lam): (f"lambda {lam:g}", min(n, planned.get(lam, n)),
+    lams = {float(lam): (f"lambda {lam:g}", planned_images(p01, lam),
                          lambda k, lam=lam: lambda_rows(p01, lam, root=root, upto=k))
             for lam in sorted(p01.sweep["lams"], reverse=True) if float(lam) != 3.0}
     out += [job for lam, job in lams.items() if lam > 3.0]  # larger lambda: fewer iterations, cheaper
