@@ -4,14 +4,18 @@ the direction and the tolerance that sentence becomes, and why."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sfutils import paper
 from sfutils.claims.model import (MAGNITUDE_FACTOR, PIXELS, Claim, Criterion, Measurement, Rows, above, at_least,
                                   at_most, below, fooling_near, on_pixel_grid, within_factor)
 from sfutils.claims.registry.settings import (ATTACK_CAVEAT, ATTACK_NAMES, CIFAR_JPEG, IMAGENET_JOB, IMAGENET_OURS,
-                                              LITE_PAIRING, QUERIES, READ_FOOLING, READ_MAGNITUDE, READ_PIXELS, join,
+                                              JSMA_UNCAPPED, LITE_PAIRING, QUERIES, READ_FOOLING, READ_MAGNITUDE, READ_PIXELS, join,
                                               ours_table1)
 
 _T1 = "§4.2, Table 1"
+_JSMA_CAP = ("JSMA stops once it has changed γ = 14.5 % of the pixels (the original JSMA paper's cap; the paper names "
+             "none): a baseline-check row showing how much the cap changes Table 1's JSMA cells")
 _NOT_JUDGED = Criterion("not judged")
 UNCAPPED = "fooling % at cap 50 (ours)"  # the column that marks 01_table2 as issue 33's uncapped run
 _WAIT_UNCAPPED = ("01_table2 still holds the run at the authors' cap of 50 iterations; the uncapped run "
@@ -27,6 +31,19 @@ def _net_key(net: str) -> str:
     return net.lower()
 
 
+def _table1_row(attack: str, base: Rows) -> Rows:
+    """The Table 1 row a claim on ``attack`` reads: JSMA's at γ = 1 (the wall-time benchmark's protocol)."""
+    return base + (("attack", JSMA_UNCAPPED if attack == "jsma" else attack),)
+
+
+def _on_table1(m: Measurement, attack: str, base: Rows) -> Measurement:
+    """``m`` (on :func:`_table1_row`); for JSMA, falling back to its γ = 14.5 % row where a profile
+    has no γ = 1 row."""
+    if attack != "jsma":
+        return m
+    return replace(m, fallback=replace(m, rows=base + (("attack", "jsma"),)))
+
+
 def table1_claims() -> list[Claim]:
     """Each attack's fooling rate and median perturbed pixels on each Table 1 net: SparseFool's are
     the paper's claims (its share of pixels on a CIFAR-10 stand-in net is a stand-in magnitude, not a
@@ -38,7 +55,7 @@ def table1_claims() -> list[Claim]:
         setting = f"{net}, {data_name} test set (10000 images; one-pixel on {paper.ONE_PIXEL_SAMPLES}), {paper.DEVICE}"
         rows: Rows = (("dataset", dataset), ("paper model", net))
         for attack, cell in attacks.items():
-            sel, caveat = rows + (("attack", attack),), join(ATTACK_CAVEAT[attack], stand_in)
+            sel, caveat = _table1_row(attack, rows), join(ATTACK_CAVEAT[attack], stand_in)
             tag = f"T1-{dataset}-{_net_key(net)}-{attack}"
             role = "sparsefool" if attack == "sparsefool" else "baseline"
             who = "" if role == "sparsefool" else (" A baseline check: this is the baseline's configuration in our "
@@ -48,25 +65,36 @@ def table1_claims() -> list[Claim]:
             out.append(Claim(
                 f"{tag}-fool", _T1, f"{_title(attack)} fools {cell.fooling:g} % of the {data_name} test images of "
                 f"{net}.",
-                f"{cell.fooling:g} %", Measurement("01", "01_table1", "rate", ("fooling % (ours)",), sel,
-                                                   model_column="model (ours)"),
+                f"{cell.fooling:g} %", _on_table1(Measurement("01", "01_table1", "rate", ("fooling % (ours)",), sel,
+                                                              model_column="model (ours)"), attack, rows),
                 fooling_near(cell.fooling), setting, ours, same if role == "sparsefool" else (), caveat,
                 READ_FOOLING + who, role, cell.fooling))
             out.append(Claim(
                 f"{tag}-pixels", _T1, f"{_title(attack)}'s median perturbation on {data_name} ({net}) changes "
                 f"{cell.pixels_pct:g} % of the pixels (median over the fooled images).",
                 f"{cell.pixels_pct:g} %",
-                Measurement("01", "01_table1", "estimate", ("median px % (ours)", "median px % all (ours)"), sel,
-                            model_column="model (ours)"),
+                _on_table1(Measurement("01", "01_table1", "estimate", ("median px % (ours)", "median px % all (ours)"),
+                                       sel, model_column="model (ours)"), attack, rows),
                 within_factor(cell.pixels_pct, dataset), setting, ours, same if role == "sparsefool" else (), caveat,
                 px_reading, px_role, cell.pixels_pct))
+            if attack == "jsma":
+                capped = rows + (("attack", "jsma"),)
+                for what, kind, cols in (("fool", "rate", ("fooling % (ours)",)),
+                                         ("pixels", "estimate", ("median px % (ours)", "median px % all (ours)"))):
+                    quantity = "fooling rate" if what == "fool" else "median perturbed pixels"
+                    out.append(Claim(
+                        f"{tag}-{what}-gamma0.145", _T1, f"Sensitivity row: JSMA's {quantity} on {net} with the original JSMA paper's distortion cap "
+                        "γ = 14.5 % (the claims above read γ = 1).",
+                        f"{cell.fooling:g} %" if what == "fool" else f"{cell.pixels_pct:g} %",
+                        Measurement("01", "01_table1", kind, cols, capped, model_column="model (ours)"), _NOT_JUDGED,
+                        setting, ours, (), join(_JSMA_CAP, stand_in), role="context"))
     return out
 
 
 def _ratio(dataset: str, net: str, other: str, column: str) -> Measurement:
     base: Rows = (("dataset", dataset), ("paper model", net))
-    return Measurement("01", "01_table1", "ratio", (column, column), base + (("attack", other),),
-                       base + (("attack", "sparsefool"),), model_column="model (ours)", unit="×")
+    return _on_table1(Measurement("01", "01_table1", "ratio", (column, column), _table1_row(other, base),
+                                  base + (("attack", "sparsefool"),), model_column="model (ours)", unit="×"), other, base)
 
 
 def table1_ratio_claims() -> list[Claim]:
@@ -406,17 +434,18 @@ def l1_deepfool_claims() -> list[Claim]:
 def fig4_claims() -> list[Claim]:
     """Fig. 4 and §3.3's text on λ: fooling, density, iterations, cost and one-step solutions."""
     setting, ours = "Inception-v3, 4000 ImageNet validation images", "{model}, λ = 1 … 6 (the profile's sweep)"
-    f = paper.FIG4_AXIS_EXTENTS
+    f, fooling_axis = paper.FIG4_CURVE_READINGS, paper.FIG4_FOOLING_AXIS
     m = dict(notebook="01", table="01_fig4", kind="trend", model_column="model", unit="τ")
     up, down = Criterion("Kendall τ > 0, one-sided p < 0.05", low=0.0), Criterion("Kendall τ < 0, one-sided p < 0.05",
                                                                                    high=0.0)
-    axes = "plotted only; Fig. 4's axes span {} → {}"
+    axes = "plotted only; read off the plot, the curve runs from ~{} to ~{}"
     trend = ("A direction over λ: Kendall's rank test of the per-λ values against λ, one-sided in the claimed "
              "direction (no number is printed for Fig. 4).")
     caveat = "an EfficientNet-Lite0 stand-in on ImageNet sample images instead of Inception-v3 on 4000 validation images"
     return [
         Claim("F4-fooling", "§3.3, Fig. 4", "Values of λ close to 1 lead to lower fooling rate: as λ grows, the "
-              "fooling rate rises.", axes.format(f"{f['fooling'][0]:g} %", f"{f['fooling'][1]:g} %"),
+              "fooling rate rises.", axes.format(f"{f['fooling'][0]:g} %", f"{f['fooling'][1]:g} %")
+              + f" (axis {fooling_axis[0]:g}–{fooling_axis[1]:g} %)",
               Measurement(columns=("lam", "fooling_cap50"), requires=("fooling_cap50",),
                           reason="01_fig4 has no fooling_cap50 column yet (issue 33)",
                           fallback=Measurement(columns=("lam", "fooling"), **m), **m), up, setting, ours, (), caveat,

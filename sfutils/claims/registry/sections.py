@@ -35,7 +35,9 @@ def perceptibility_claims() -> list[Claim]:
                    for name, pct in paper.FIG7_PIXELS_PCT.items())
     deltas = ", ".join(str(d) for d in paper.FIG7_PIXELS_PCT["Arabian camel"])
     factors = " and ".join(f"{v:.1f}×" for v in paper.FIG7_FACTOR_30_255.values())
-    f7_slopes = " and ".join(f"{_slope_ratio(pct):.2f}" for pct in paper.FIG7_PIXELS_PCT.values())
+    f7_values = [_slope_ratio(pct) for pct in paper.FIG7_PIXELS_PCT.values()]
+    f7_slopes = " and ".join(f"{v:.2f}" for v in f7_values)
+    slope_bound = round(max(f7_values) * 1.5, 2)  # 1.5 × the paper's own steeper image: Fig. 7 must pass
     f7_setting = "two ImageNet images (Fig. 7's caption names no network)"
     out = [
         _illustration("F1-examples", "§4.2, Fig. 1", "ImageNet examples at three sparsity levels: sparse noise is "
@@ -82,15 +84,21 @@ def perceptibility_claims() -> list[Claim]:
                   f"slope ratio {f7_slopes}",
                   Measurement("02", "02_fig6_plateau", "estimate", (PLATEAU,), rows, unit="×",
                               interval="seeded bootstrap 95 % (percentile), paired: resamples whole images (each "
-                                       "image's three δ move together)", **sweep),
-                  below(0.5, "slope ratio < 0.5 (above the knee at most half as steep as below it)"), setting, ours,
+                                       "image's three δ move together)",
+                              beside=tuple((f"median px % at δ = {d:g} (common images)", "02_fig6_delta_sweep", at(d),
+                                            "pixels_pct_common") for d in (30.0, 255.0)), **sweep),
+                  below(slope_bound, f"slope ratio < {slope_bound:g} (1.5 × the steeper of Fig. 7's two images, "
+                                     f"{max(f7_values):.2f}: the paper's own values pass)"), setting, ours,
                   (), caveat,
                   "\"Almost constant after δ ≈ 25\" is a flattening: per image, the log-log slope of perturbed pixels "
                   "against δ from 30 to 255 over the slope from 10 to 30 (30 is the first swept δ above 25), medians "
                   "over the images fooled at all three δ, with a bootstrap that resamples images (paired). 0 is flat "
-                  "above the knee, 1 a straight line in log-log; one-sided, below 0.5 (flatter does not refute it). "
-                  f"Fig. 7's two single images give {f7_slopes}: single images flatten less than the median curve "
-                  "of Fig. 6 that the sentence describes.", "sparsefool"),
+                  "above the knee, 1 a straight line in log-log; one-sided (flatter does not refute it), below 1.5 × the "
+                  f"steeper of Fig. 7's two images ({f7_slopes}), so that the paper's own images pass; the power is "
+                  "computed at that image's value. \"Almost constant\" is the paper's word for a curve that still "
+                  f"falls: Fig. 7's images perturb {factors} the pixels at δ = 30 as at δ = 255; our medians at "
+                  "δ = 30 and 255 are shown beside the ratio so the remaining fall can be read.", "sparsefool",
+                  max(f7_values)),
             Claim(f"F6-{dataset}-cost", "§4.2", f"From δ ≈ {paper.FIG6_PLATEAU_DELTA:g} on, the time per image stays "
                   "constant (judged on queries per image, δ = 30 over δ = 255).", "constant (no number given)",
                   Measurement("02", "02_fig6_plateau", "estimate", (COST,), rows, n_column="n_cost", unit="×",
@@ -237,12 +245,12 @@ def robustness_claims() -> list[Claim]:
               f"net vs {at['standard_pixels_pct']:g} % on the standard one).", f"{ratio:.2f}× ({at['pixels_pct']:g} % / "
               f"{at['standard_pixels_pct']:g} %)", paired("median px %", "median px % (ours)"),
               at_most(round(hi, 2), f"≤ {hi:.3g}× (1.5 × the paper's {ratio:.2f}×)"), setting, ours, (),
-              STANDARD_DENSITY + "; " + caveat,
+              WEAK_ROBUST_NET + "; " + caveat,
               "The robust net's median perturbed pixels over the standard net's, on the same images (paired "
               "bootstrap by image), one-sided: \"only slightly\" bounds the gain from above, so the ratio must stay "
               f"at most 1.5 × the paper's {ratio:.2f}× (a ratio of 1, no gain at all, agrees with the sentence). Both "
-              "nets' medians are shown in the why, since the ratio depends on the standard net as much as on the "
-              "robust one.", "sparsefool", ratio),
+              "nets' medians are shown in the why; the robust net's training is checked by AT-accuracy.",
+              "sparsefool", ratio),
         Claim("AT-cost", "§4.2", f"SparseFool is no more costly on the l∞-trained net ({at['seconds']:g} s vs "
               f"{at['standard_seconds']:g} s; judged on queries per image).",
               f"{at['seconds'] / at['standard_seconds']:.2f}× (time)", paired("queries/image", QUERIES),
@@ -258,11 +266,13 @@ def robustness_claims() -> list[Claim]:
     ]
 
 
-# Why AT-only-slightly's ratio is what it is: its denominator is a net sparser than the paper's.
-STANDARD_DENSITY = (f"the ratio's denominator is our standard ResNet-20, not the paper's ResNet-18: compare each net's "
-                    f"median, shown beside the ratio, with the paper's {paper.AT['standard_pixels_pct']:g} % (standard, "
-                    f"T1-cifar10-resnet-18-sparsefool-pixels) and {paper.AT['pixels_pct']:g} % (robust): a standard "
-                    "stand-in much sparser than the paper's net makes the ratio large whatever the robust net does")
+# Why AT-only-slightly's ratio is what it is: the robust net is a weaker, FGSM-trained stand-in.
+WEAK_ROBUST_NET = ("the cause that matters is the robust net: a stand-in trained with fast l∞ adversarial training "
+                   "(FGSM from a random start), not Madry's PGD, whose clean accuracy is checked against the paper's "
+                   f"{paper.AT['accuracy']:g} % in AT-accuracy; where that baseline check differs, the ratio says how "
+                   "much adversarial training raises SparseFool's L0 on a weaker, FGSM-trained stand-in, not on the "
+                   "paper's robust ResNet-18 (the ratio itself is a paired, same-architecture one: a fact about this "
+                   "pair of nets)")
 
 
 def validity_claims() -> list[Claim]:
