@@ -43,7 +43,7 @@ from sfutils.experiments.perceptibility import attack_box, delta_sweep
 from sfutils.harness import IMAGENET_CHUNK, attack_rows, effective_settings, store_rows
 from sfutils.metrics import predict
 from sfutils.profiles import get_profile
-from sfutils.setting import Setting
+from sfutils.setting import Loader, Setting
 
 UNCAPPED = 1000  # the cap that stops a run; an image reaching it is a failure, named in every row
 AUTHORS_CAPS = {"function": 20, "demo": 50}  # the authors' sparsefool() default; their README and demo
@@ -52,7 +52,8 @@ CLIPPED_NAMES = {"l1": "l1-DeepFool", "l2": "DeepFool (l2)"}
 
 
 def clipping_rows(setting: Setting, norm: str, *, max_iter: int = UNCAPPED, upto: int | None = None,
-                  compute: bool = True, progress: bool = True, root: str | Path | None = None) -> pd.DataFrame:
+                  compute: bool = True, progress: bool = True, root: str | Path | None = None,
+                  load: Loader | None = None) -> pd.DataFrame:
     """§2.2 on ``setting``: DeepFool in ``norm`` ("l1": l1-DeepFool, "l2": DeepFool) once per image,
     its adversarial as it is (the columns of :func:`sfutils.harness.attack_rows`, ``invalid``: elements
     outside [0, 1]) and clipped to [0, 1] afterwards (``success_clipped``, ``adv_label_clipped``,
@@ -79,7 +80,7 @@ def clipping_rows(setting: Setting, norm: str, *, max_iter: int = UNCAPPED, upto
 
     key = {"norm": norm, "settings": effective_settings(fn, kwargs)}
     return store_rows("deepfool-clipping", setting, key, chunk_rows, chunk_size=IMAGENET_CHUNK, upto=upto,
-                      compute=compute, progress=progress, root=root)
+                      compute=compute, progress=progress, root=root, load=load)
 
 
 def clipping_entries(p01: SimpleNamespace, **options: Any) -> list[dict[str, Any]]:
