@@ -280,6 +280,70 @@ def _check_first_iteration(name: str, attack: Callable[..., torch.Tensor], model
                     "LinearSolver's step of Eq. (4) lands on it (the authors' code at most a little past it)")
 
 
+def _fooled(model: nn.Module, z: torch.Tensor, label: torch.Tensor) -> bool:
+    with torch.no_grad():
+        return bool(model(z).argmax(1) != label)
+
+
+def _paper_iteration(model: nn.Module, xi: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor,
+                     lam: float) -> tuple[torch.Tensor, float] | None:
+    """One iteration of Algorithm 2 from the iterate ``xi`` (1, d): DeepFool from ``xi`` (lines 3-5),
+    then Algorithm 1 onto the hyperplane through xi + lam r_adv (line 6). Returns the new iterate (1-D,
+    float64) and the length of its step, or None where Algorithm 1 has no step (w.(xi - x_B) >= 0)."""
+    bd = deepfool_boundary(model, xi)
+    x, w = xi[0].double(), bd.normal[0].double()
+    x_b = (xi + lam * bd.r_tot)[0].double()
+    if not float(w @ (x - x_b)) < 0:
+        return None
+    want = _paper_step(x, w, x_b, lo[0].double(), hi[0].double())
+    return want, float((want - x).abs().max())
+
+
+def _check_later_iterations(name: str, attack: Callable[..., torch.Tensor], model: nn.Module, xi: torch.Tensor,
+                            lo: torch.Tensor, hi: torch.Tensor, lam: float, where: str, iterations: int = 6,
+                            epsilon: float = 0.02) -> None:
+    """Iterations 2, 3, ... of the answer (``max_iter=k`` against ``max_iter=k-1``): each must be one
+    LinearSolver step from the previous iterate x^(k-1) onto the hyperplane through x^(k-1) + lam r_adv^(k-1),
+    with DeepFool re-run from x^(k-1) (Algorithm 2, lines 3-6). The previous iterate is read from the answer's
+    ``max_iter=k-1`` result, taken as x^(k-1) itself (the paper) or as Q(x + (1 + epsilon)(x^(k-1) - x)) (the
+    authors' code); the step may land a little past the hyperplane or be pushed (1 + epsilon) further."""
+    with torch.no_grad():
+        label = model(xi).argmax(1)
+    x0 = xi.detach().double()
+    prev = _call(name, attack, xi.clone(), lo.clone(), hi.clone(), lam=lam, max_iter=1).detach()
+    for k in range(2, iterations + 1):
+        if _fooled(model, prev, label):
+            return
+        z = _call(name, attack, xi.clone(), lo.clone(), hi.clone(), lam=lam, max_iter=k)
+        if not isinstance(z, torch.Tensor) or z.shape != xi.shape:
+            _fail(name, f"return the adversarial point, shape {tuple(xi.shape)}, got {getattr(z, 'shape', type(z))}")
+        z = z.detach()
+        p = prev.double()
+        candidates = [p, (x0 + (p - x0) / (1 + epsilon)).clamp(lo.double(), hi.double())]  # x^(k-1): paper, code
+        matched, steps = False, []
+        for c in candidates:
+            step = _paper_iteration(model, c.to(xi.dtype), lo, hi, lam)
+            if step is None:  # no step for Algorithm 1 from here: nothing to test
+                return
+            want, length = step
+            pushed = torch.minimum(torch.maximum(x0[0] + (1 + epsilon) * (want - x0[0]), lo[0].double()), hi[0].double())
+            tol = PAST_PLANE + 0.03 * length
+            zz = z[0].double()
+            if min(float((zz - want).abs().max()), float((zz - pushed).abs().max())) <= tol:
+                matched = True
+                break
+            steps.append(want)
+        if not matched:
+            _fail(name, f"{where}: iteration {k} (max_iter={k} against max_iter={k - 1}) went from "
+                        f"{[round(v, 4) for v in p[0].tolist()]} to {[round(v, 4) for v in z[0].tolist()]}, but one "
+                        f"LinearSolver step onto the hyperplane through x^({k - 1}) + lambda r_adv^({k - 1}), with "
+                        f"DeepFool re-run from x^({k - 1}), lands at {[round(v, 4) for v in steps[0].tolist()]} "
+                        "(Algorithm 2, lines 3-6, §3.3): each iteration re-runs DeepFool from the current iterate x^(i) "
+                        "and puts the hyperplane through x^(i) + lambda r_adv^(i), not through a point built from "
+                        "the clean x^(0)")
+        prev = z
+
+
 def check_sparsefool(attack: Callable[..., torch.Tensor], model: nn.Module, x: torch.Tensor,
                      lams: Sequence[float] = (1.0, 3.0), box_delta: float = 40.0) -> None:
     """Exercise "assemble Algorithm 2": ``attack(x_i, lb, ub, lam=..., max_iter=...)`` on one sample
@@ -287,21 +351,33 @@ def check_sparsefool(attack: Callable[..., torch.Tensor], model: nn.Module, x: t
 
     Run on every point, for each lambda, in the valid box [0, 1]^d and in the perceptibility box of
     ``box_delta`` (§4.2, which binds): every answer stays in the box and fools the model wherever
-    this package's SparseFool does, and its first iteration (``max_iter=1``) is one LinearSolver
+    this package's SparseFool does, its first iteration (``max_iter=1``) is one LinearSolver
     step (Algorithm 1: Eq. 5's coordinates, no more than needed, onto the hyperplane through
-    x + lambda r_adv). Written from the paper or from the authors' code (beta, minimum step,
+    x + lambda r_adv), and so is each later one (``max_iter=k`` against ``k - 1``): from x^(i), onto
+    the hyperplane through x^(i) + lambda r_adv^(i). An answer that calls this package's
+    ``sparsefool`` is refused. Written from the paper or from the authors' code (beta, minimum step,
     (1 + epsilon) stopping test), a correct answer passes.
     """
     name = "my_sparsefool"
+    code = getattr(attack, "__code__", None)
+    calls = set(getattr(code, "co_names", ())) | set(getattr(code, "co_freevars", ()))  # globals and closures
+    if "sparsefool" in calls:
+        _fail(name, "it calls sfutils' sparsefool, the answer this check compares with: assemble Algorithm 2 "
+                    "yourself from deepfool_boundary and linear_solver (or your my_linear_solver)")
     unit = (torch.zeros_like(x), torch.ones_like(x))
     boxes = [("[0, 1]", *unit, lams), (f"delta = {box_delta:g}", *bounds(x, box_delta), lams[-1:])]
+    for box_name, lo_all, hi_all, box_lams in boxes:  # the first iteration everywhere, then the later ones
+        for lam in box_lams:
+            for i in range(x.shape[0]):
+                _check_first_iteration(name, attack, model, x[i:i + 1], lo_all[i:i + 1], hi_all[i:i + 1], lam,
+                                       f"lambda = {lam:g}, box {box_name}, point {i}")
     for box_name, lo_all, hi_all, box_lams in boxes:
         for lam in box_lams:
             ref = sparsefool(model, x, lam=lam, lb=lo_all, ub=hi_all)
             for i in range(x.shape[0]):
                 xi, lo, hi = x[i:i + 1], lo_all[i:i + 1], hi_all[i:i + 1]
                 where = f"lambda = {lam:g}, box {box_name}, point {i}"
-                _check_first_iteration(name, attack, model, xi, lo, hi, lam, where)
+                _check_later_iterations(name, attack, model, xi, lo, hi, lam, where)
                 adv = _call(name, attack, xi.clone(), lo.clone(), hi.clone(), lam=lam)
                 if not isinstance(adv, torch.Tensor) or adv.shape != xi.shape:
                     _fail(name, f"return the adversarial point, shape {tuple(xi.shape)}, "
@@ -322,7 +398,7 @@ def check_sparsefool(attack: Callable[..., torch.Tensor], model: nn.Module, x: t
                                 "re-running DeepFool from the current iterate each time")
     print(f"my_sparsefool: on {x.shape[0]} points, for lambda = {', '.join(f'{v:g}' for v in lams)} in [0, 1]^2 and "
           f"lambda = {lams[-1]:g} in the delta = {box_delta:g} box: stays in the box, fools wherever SparseFool "
-          "does, and its first iteration is one LinearSolver step")
+          "does, and each iteration is one LinearSolver step onto the hyperplane through x^(i) + lambda r_adv^(i)")
 
 
 def check_wilson(interval: Callable[[int, int], tuple[float, float]], rate_pct: float, n: int, lo_pct: float,

@@ -129,6 +129,28 @@ def test_sparsefool_check_rejects_wrong_attacks_in_words(moons):
         course.check_sparsefool(paper_sparsefool(model, l1_then_clip), model, x)
 
 
+def test_sparsefool_check_refuses_the_package_and_a_hyperplane_through_the_clean_point(moons):
+    model, x = moons
+    from sfutils.attacks import sparsefool
+    wrapper = lambda x, lb, ub, lam, max_iter: sparsefool(model, x, lam=lam, lb=lb, ub=ub, max_iter=max_iter).adversarial  # noqa: E731
+    with pytest.raises(course.ExerciseFailed, match="calls sfutils' sparsefool"):
+        course.check_sparsefool(wrapper, model, x)
+
+    def through_x0(x, lb, ub, lam=3.0, max_iter=50):  # the hyperplane via x^(0) + lam (x_B^(i) - x^(0)): wrong for i > 0
+        with torch.no_grad():
+            label = model(x).argmax(1)
+        x_i = x.clone()
+        for _ in range(max_iter):
+            with torch.no_grad():
+                if model(x_i).argmax(1) != label:
+                    break
+            bd = deepfool_boundary(model, x_i)
+            x_i = linear_solver(x_i, bd.normal, x + lam * (x_i + bd.r_tot - x), lb, ub)
+        return x_i
+    with pytest.raises(course.ExerciseFailed, match=r"iteration \d+ .*not through a point built from the clean x\^\(0\)"):
+        course.check_sparsefool(through_x0, model, x)
+
+
 def test_lambda_sweep_check_compares_every_column(moons):
     pd = pytest.importorskip("pandas")
     from sfutils.attacks import sparsefool
