@@ -79,9 +79,10 @@ store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
 # $[x - \delta, x + \delta]$ shrinks from $\delta = 255$ to the smallest $\delta$ of the sweep, does
 # SparseFool perturb *more* or *fewer* pixels (median over the fooled images)? Reason from
 # Algorithm 1: what does LinearSolver do when a pixel reaches its bound? Write
-# `predict_pixels_when_delta_shrinks()` returning `"more"` or `"fewer"`, with one sentence of why in
-# a comment; the check grades the reasoning against the paper's, and the table and Fig. 6 below then
-# show what this run measured. (Words: [glossary](../book/glossary.md).)
+# `predict_pixels_when_delta_shrinks()` returning `"more"` or `"fewer"`; the check compares your
+# choice with the paper's. Then write your reason in one or two sentences in the markdown cell after the
+# check and compare it with the answer key that follows it (folded on the site); the table and Fig. 6
+# below then show what this run measured. (Words: [glossary](../book/glossary.md).)
 
 # %% [raw] tags=["stub"]
 # def predict_pixels_when_delta_shrinks():
@@ -102,6 +103,16 @@ course.check_prediction("predict_pixels_when_delta_shrinks", predict_pixels_when
                         ("more", "fewer"), "A smaller box lets each pixel move less, so Algorithm 1 clips pixels "
                         "sooner and needs more of them (§4.2, Figs. 6-7); the medians below may not separate the "
                         "deltas in a small run.")
+
+# %% [markdown]
+# *Your reason (one or two sentences):* …
+
+# %% [markdown] tags=["solution"]
+# *Answer key, Exercise 1.* **More.** Inside the box each pixel may move at most $\delta$, so
+# LinearSolver (Algorithm 1) clips the pixel of largest $|w_d|$ at its bound sooner and goes on with the
+# next one: reaching the same hyperplane takes more pixels. §4.2 (Figs. 6–7) trades sparsity for
+# perceptibility this way, and observes that beyond $\delta \approx 25$ the sparsity stays almost
+# constant.
 
 # %% [markdown]
 # ## The attacks: SparseFool inside [x − δ, x + δ] for every δ

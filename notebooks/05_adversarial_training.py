@@ -89,8 +89,10 @@ else:
 # **Exercise 1 — predict the cost of robustness.** §4.2 attacks an $\ell_\infty$ adversarially
 # trained net as well as a standard one. Before the runs below: does SparseFool need *more* or
 # *fewer* perturbed pixels (median, % of the image) on the adversarially trained net? Write
-# `predict_robust_pixels()` returning `"more"` or `"fewer"`; the check grades the reasoning against
-# the paper's, and the table below then shows what this run measured. (Words:
+# `predict_robust_pixels()` returning `"more"` or `"fewer"`; the check compares your choice with the
+# paper's. Then write your reason in one or two sentences in the markdown cell after the check and
+# compare it with the answer key that follows it (folded on the site); the table below then shows what
+# this run measured. (Words:
 # [glossary](../book/glossary.md).)
 
 # %% [raw] tags=["stub"]
@@ -102,16 +104,29 @@ else:
 # %% tags=["solution"]
 def predict_robust_pixels():
     """'more' or 'fewer' perturbed pixels on the l-inf trained net than on the standard one?"""
-    return "more"  # the boundary is further away in every direction, so each pixel's (bounded) step does less
+    return "more"  # the boundary is further away in l-inf; a sparse perturbation needs somewhat more pixels
 
 
 # %% tags=["check"]
 from sfutils import course
 
 course.check_prediction("predict_robust_pixels", predict_robust_pixels, "more", ("more", "fewer"),
-                        "Training against small l-inf perturbations pushes the boundary away from the images, "
-                        "so a sparse perturbation needs more pixels (§4.2 reports a slight increase in the "
-                        "median; the table below gives this run's).")
+                        "Training against small l-inf perturbations pushes the boundary away within the l-inf "
+                        "ball around each image, so a sparse perturbation needs somewhat more pixels (§4.2 reports "
+                        "a slight increase; the table below gives this run's).")
+
+# %% [markdown]
+# *Your reason (one or two sentences):* …
+
+# %% [markdown] tags=["solution"]
+# *Answer key, Exercise 1.* **More**, but only somewhat more. $\ell_\infty$ adversarial training
+# pushes the boundary further away *in $\ell_\infty$*, i.e. inside the small $\ell_\infty$ ball
+# around each image, not in every direction: a sparse perturbation changes a few pixels by large
+# amounts, outside that ball, where the margin grew much less. Each pixel's move buys less than on the
+# standard net, so SparseFool needs somewhat more pixels: §4.2 reports 2.44 % on the adversarially
+# trained ResNet-18 against 1.27 % on the standard one (Table 1), "just a slight change in the
+# sparsity", and concludes that $\ell_\infty$ training "does not significantly improve its robustness
+# against sparse perturbations".
 
 # %% [markdown]
 # ## SparseFool on both nets

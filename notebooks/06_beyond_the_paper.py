@@ -119,8 +119,10 @@ budget_table
 # %% [markdown]
 # **Exercise 1 — predict what a larger λ does.** Before the runs below: on an image classifier,
 # does SparseFool's largest λ give *more* or *fewer* perturbed pixels (median) than the smallest?
-# Write `predict_larger_lambda()` returning `"more"` or `"fewer"`; the check grades the reasoning
-# against the paper's (§3.3, Fig. 4), and section 6's λ table then shows what this run measured.
+# Write `predict_larger_lambda()` returning `"more"` or `"fewer"`; the check compares your choice
+# with the paper's (§3.3, Fig. 4). Then write your reason in one or two sentences in the markdown cell
+# after the check and compare it with the answer key that follows it (folded on the site); section 6's
+# λ table then shows what this run measured.
 # (Words: [glossary](../book/glossary.md).)
 
 # %% [raw] tags=["stub"]
@@ -142,6 +144,15 @@ course.check_prediction("predict_larger_lambda", predict_larger_lambda, "more", 
                         "A hyperplane further beyond the boundary needs a longer l1 step, which saturates more "
                         "pixels: values of lambda close to 1 give sparser perturbations (§3.3, Fig. 4). Section 6's "
                         "table gives this run's medians.")
+
+# %% [markdown]
+# *Your reason (one or two sentences):* …
+
+# %% [markdown] tags=["solution"]
+# *Answer key, Exercise 1.* **More.** A larger λ puts the hyperplane through $x + \lambda r_{adv}$,
+# further beyond the boundary (§3.3), so LinearSolver needs a longer $\ell_1$ step; each pixel can
+# move only within the valid range, so more pixels saturate on the way. §3.3: values of λ close to 1
+# "lead to sparser perturbations" (Fig. 4), at the price of more iterations.
 
 # %% [markdown]
 # ## 2 · Running every attack

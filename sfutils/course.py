@@ -427,14 +427,16 @@ def check_wilson(interval: Callable[[int, int], tuple[float, float]], rate_pct: 
 
 def check_prediction(name: str, predict: Callable[[], Any], expected: Any, choices: Sequence[Any], why: str) -> None:
     """Exercise "predict, then look": ``predict()`` must return one of ``choices``, the one the paper's
-    claim implies (``expected``); ``why`` gives the reason. It is graded on the idea, not on this run's
-    table, which the student reads next (a small run's table may disagree with the paper)."""
+    claim implies (``expected``); ``why`` gives the paper's reason. Only the choice is compared (the
+    student's written reason is compared by hand with the notebook's answer key), and with the paper,
+    not with this run's table, which the student reads next (a small run's may disagree)."""
     answer = _call(name, predict)
     if answer not in choices:
         _fail(name, f"answer one of {list(choices)}, got {answer!r}")
     if answer != expected:
-        _fail(name, f"the paper's reasoning gives {expected!r}, not {answer!r}. {why}")
-    print(f"{name}: {answer!r}, as the paper argues. {why} Now compare with this run's table below.")
+        _fail(name, f"your choice {answer!r} is not the paper's ({expected!r}). {why}")
+    print(f"{name}: {answer!r}, the paper's choice. {why} Now write your reason, compare it with the key, "
+          "then compare with this run's table below.")
 
 
 def check_value(name: str, compute: Callable[..., Any], args: Sequence[Any], expected: float, what: str,

@@ -191,7 +191,7 @@ def test_wilson_check():
 
 def test_prediction_and_value_checks():
     course.check_prediction("p", lambda: "more", "more", ("more", "fewer"), "why")
-    with pytest.raises(course.ExerciseFailed, match="paper's reasoning gives 'more', not 'fewer'"):
+    with pytest.raises(course.ExerciseFailed, match="your choice 'fewer' is not the paper's \\('more'\\)"):
         course.check_prediction("p", lambda: "fewer", "more", ("more", "fewer"), "why")
     course.check_value("v", lambda a, b: a / b, (3.0, 2.0), 1.5, "the ratio")
     with pytest.raises(course.ExerciseFailed, match="the ratio is 1.5"):
