@@ -85,7 +85,7 @@ from sfutils.setting import load_setting
 
 run, P = setup("01", profile, datasets=("mnist", "cifar10", "imagenet"), seed=seed, n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet)
 FIGURES = ["01_table1", "01_fig4_lambda_sweep", "01_table2_imagenet", "01_l1_deepfool_clipping"]
-TABLES = ["01_table1", "01_table2", "01_fig4", "01_l1_deepfool"]
+TABLES = ["01_table1", "01_table1_paired", "01_table2", "01_fig4", "01_l1_deepfool"]
 store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
 
 # %% [markdown]
@@ -153,6 +153,32 @@ plotting.save_figure(run, fig, "01_table1", caption="Table 1 as bars: ours (stan
                      "whiskers: 95 % intervals, Wilson for the fooling rate, bootstrap otherwise) beside the paper's "
                      "(GTX Titan X, one image at a time).", n=int(t1["n"].sum()))
 plt.show()
+
+# %%
+# Table 1's factors on the same images: each baseline's run joined with SparseFool's on the data-set
+# image both attacked (runs of different n are different seeded subsets: rows are joined on the image,
+# never on their ids); ratios over the images both attacks fool, intervals resampling those images.
+paired = []
+for dataset, models, lam in (("mnist", P.mnist_models, 1.0), ("cifar10", P.cifar_models, 3.0)):
+    n_sf = P.n_mnist if dataset == "mnist" else P.n_cifar
+    for model, paper_model in models:
+        sf = common.attack_samples("sparsefool", Setting(dataset, model, n_sf, P.seed), compute=False, **store, lam=lam)
+        jsma = Setting(dataset, model, P.n_jsma[dataset], P.seed)
+        others = [("jsma", "jsma", jsma, dict(P.jsma)), ("one_pixel", "one_pixel", *one_pixel[model])]
+        if P.jsma_sensitivity:
+            others.append((f"jsma gamma={P.jsma_sensitivity['gamma']:g} (sensitivity)", "jsma", jsma,
+                           dict(P.jsma_sensitivity)))
+        for label, attack, setting, kwargs in others:
+            df = common.attack_samples(attack, setting, compute=False, **store, **kwargs)
+            if not df.empty and not sf.empty:
+                paired.append(dict(dataset=dataset, model=model, paper_model=paper_model, attack=label,
+                                   sparsefool=(sf, n_sf), other=(df, setting.n)))
+t1p = overall.table1_paired(paired, P.seed)
+plotting.save_table(run, t1p, "01_table1_paired", caption="Table 1's factors on the same images: each baseline's "
+                    "median perturbed pixels and mean queries per image over SparseFool's, on the images both attacks "
+                    "fool (n both fooled; n: the images both attacked, joined on the data-set image); 95 % intervals: "
+                    "seeded paired bootstrap resampling those images.", n=int(t1p["n both fooled"].sum()))
+display(Markdown(t1p.to_markdown(index=False, floatfmt=".3g")))
 
 # %% [markdown]
 # ## Table 2: SparseFool on ImageNet, and the random baseline

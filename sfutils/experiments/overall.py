@@ -15,11 +15,13 @@ from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 
 from sfutils import paper, paths, stats
 from sfutils.attacks import median_counts
+from sfutils.data import _subset_indices
 from sfutils.experiments.common import Setting, attack_samples, interval_columns, summarize
 from sfutils.profiles import get_profile
 
@@ -83,6 +85,51 @@ def table1(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             "queries/image (ours)": s.get("queries", float("nan")), "s/image (ours)": s["seconds"],
             "s/image (paper)": cell.seconds, **interval_columns(s), "notes": e.get("notes", "") + stored,
         })
+    return pd.DataFrame(rows)
+
+
+def paired_on_images(runs: Mapping[str, tuple[pd.DataFrame, int]], seed: int, total: int) -> pd.DataFrame:
+    """Per-image rows of several runs on one net, joined on the data-set image they attacked.
+
+    ``runs`` maps a label to (per-sample rows, the run's ``n``): a run of ``n`` images attacked the
+    seeded sorted subset :func:`sfutils.data._subset_indices` (``total``, ``n``, ``seed``) of the test
+    set, so its row ``id`` i is data-set image ``subset[i]`` (runs of different ``n`` share images but
+    not ids). Columns ``<label> success``, ``<label> pixels``, ``<label> queries``, indexed by the
+    data-set image, for the images every run attacked."""
+    frames = []
+    for label, (df, n) in runs.items():
+        image = _subset_indices(total, n, seed).numpy()[df["id"].to_numpy()]
+        frames.append(pd.DataFrame({f"{label} success": df["success"].astype(bool).to_numpy(),
+                                    f"{label} pixels": df["pixels"].to_numpy(dtype=float),
+                                    f"{label} queries": (df["forward_evals"] + df["grad_evals"]).to_numpy(dtype=float)},
+                                   index=pd.Index(image, name="image")))
+    return pd.concat(frames, axis=1, join="inner")
+
+
+TEST_IMAGES = {"mnist": 10_000, "cifar10": 10_000}  # the test sets the seeded subsets are drawn from
+
+
+def table1_paired(entries: Sequence[Mapping[str, Any]], seed: int) -> pd.DataFrame:
+    """§4.2's factors between a baseline and SparseFool on the same images (Table 1's runs, paired).
+
+    Each entry has ``dataset``, ``model``, ``paper_model``, ``attack`` (the baseline's Table 1 row
+    label), ``sparsefool`` and ``other`` ((rows, n) of each run, drawn from :data:`TEST_IMAGES`). Per entry and quantity (median
+    perturbed pixels, mean queries): the baseline's statistic over SparseFool's on the images both
+    attacks fool, with a seeded paired bootstrap 95 % interval that resamples those images
+    (:func:`sfutils.stats.bootstrap_paired_ratio`); ``n`` is the images both attacked, ``n both
+    fooled`` the pairs used."""
+    rows = []
+    for e in entries:
+        joined = paired_on_images({"sf": e["sparsefool"], "other": e["other"]}, seed, TEST_IMAGES[e["dataset"]])
+        both = joined[joined["sf success"] & joined["other success"]]
+        for quantity, column, statistic in (("median px", "pixels", "median"), ("queries/image", "queries", "mean")):
+            a, b = both[f"other {column}"].to_numpy(), both[f"sf {column}"].to_numpy()
+            fn = np.median if statistic == "median" else np.mean
+            ratio = float(fn(a) / fn(b)) if len(both) else float("nan")
+            lo, hi = stats.bootstrap_paired_ratio(a, b, statistic) if len(both) else (float("nan"),) * 2
+            rows.append({"dataset": e["dataset"], "model (ours)": e["model"], "paper model": e["paper_model"],
+                         "attack": e["attack"], "quantity": quantity, "n": len(joined), "n both fooled": len(both),
+                         "ratio (paired)": ratio, "ratio (paired) lo": lo, "ratio (paired) hi": hi})
     return pd.DataFrame(rows)
 
 
