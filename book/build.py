@@ -15,9 +15,12 @@ runs Jupyter Book 1.x (Sphinx) into ``book/_build/html``:
 
 ``python book/build.py student --out DIR`` writes the student version of every notebook: the
 cells tagged ``solution`` removed, each exercise's stub (a raw cell tagged ``stub`` in the source,
-never executed there) turned into a code cell, the outputs of the ``check`` cells cleared (they
-show the reference solution passing), and papermill's ``injected-parameters`` cell removed (so the
-parameters cell a student edits is the one that counts); other outputs are kept.
+never executed there) turned into a code cell, the outputs of the ``check`` cells and of every cell
+after the first stub cleared (a check's shows the reference solution passing; later cells' would give
+away what the exercises ask the student to predict or compute), papermill's ``injected-parameters``
+cell removed (so the parameters cell a student edits is the one that counts), and the glossary link
+pointed at the glossary in the repository of ``book/_config.yml`` (a downloaded notebook has no
+``../book/`` beside it); the outputs before the first stub are kept.
 
 On the site, each solution is hidden until clicked: code cells get the ``hide-cell`` tag (input
 and output folded), markdown answers are wrapped in a folded ``dropdown`` admonition, the outputs
@@ -35,6 +38,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import importlib.util
 
 import nbformat
 from nbconvert.preprocessors import TagRemovePreprocessor
@@ -85,18 +90,32 @@ def exercises(nb: nbformat.NotebookNode) -> list[tuple[int, int, int]]:
     return found
 
 
+def glossary_url() -> str:
+    """The glossary page in the repository named by ``book/_config.yml`` (``badges.repository``)."""
+    spec = importlib.util.spec_from_file_location("course_book_badges", BOOK / "badges.py")
+    badges = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(badges)
+    url, branch = badges.repository()
+    return f"{url}/blob/{branch}/book/glossary.md"
+
+
 def student_version(nb: nbformat.NotebookNode, solved: bool = False) -> nbformat.NotebookNode:
     """The student version of ``nb`` (module docstring); with ``solved``, each stub holds its
     reference solution instead (what a student who solved every exercise has)."""
     nb = copy.deepcopy(nb)
-    for stub, sol, _ in exercises(nb):
+    found = exercises(nb)
+    for stub, sol, _ in found:
         cell = nb.cells[stub]
         code = nbformat.v4.new_code_cell(nb.cells[sol].source if solved else cell.source,
                                          metadata={"tags": [STUB_TAG]})
         nb.cells[stub] = code
-    for cell in nb.cells:
-        if CHECK_TAG in _tags(cell):
+    first_stub = found[0][0] if found else len(nb.cells)
+    glossary = glossary_url()
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and (CHECK_TAG in _tags(cell) or i > first_stub):
             cell.outputs, cell.execution_count = [], None
+        elif cell.cell_type == "markdown":
+            cell.source = cell.source.replace(f"]({GLOSSARY_FROM_NOTEBOOKS}", f"]({glossary}")
     remover = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG, INJECTED_TAG}, enabled=True)
     nb, _ = remover.preprocess(nb, {})
     return nb
@@ -157,6 +176,7 @@ def write_report(profile: str) -> str:
     text = source.read_text()
     text = re.sub(r"\]\((?!https?:|#|/)([^)\s]+)\)", r"](report_files/\1)", text)  # links relative to it
     text = text.replace("](report_files/../../book/", "](")  # but the site's own pages (the glossary) lie beside it
+    text = re.sub(r'^<a id="([\w-]+)"></a>\n+', r"(\1)=\n", text, flags=re.MULTILINE)  # HTML anchors -> MyST labels
     target.write_text(text)
     return str(source)
 
@@ -167,7 +187,8 @@ def downloads_page(stems: list[str]) -> str:
         f"| {s[:2]} | {{download}}`{s}.ipynb <student/{s}.ipynb>` | {{download}}`{s}.ipynb <notebooks/{s}.ipynb>` |"
         for s in stems)
     return ("# Downloads\n\nThe student versions are the executed notebooks without the cells tagged "
-            "`solution` (the worked answers to the exercises): each exercise keeps a stub to fill in and a check "
+            "`solution` (the worked answers to the exercises) and without the outputs of the cells after the "
+            "first exercise (they would give its answers away): each exercise keeps a stub to fill in and a check "
             "cell that says whether the answer is right; `make student` writes them into "
             "`build/student/`.\n\n| # | student version | with solutions |\n|---|---|---|\n" + rows + "\n")
 

@@ -35,15 +35,15 @@ if "google.colab" in sys.modules:
 # (Eq. 6); (ii) solving the box-constrained $\ell_1$ projection onto that hyperplane greedily, one
 # coordinate at a time (Algorithm 1, *LinearSolver*); and (iii) repeating (i)–(ii) because the
 # boundary is only *locally* flat (Algorithm 2, *SparseFool*, with the parameter
-# $\lambda \ge 1$ that puts the hyperplane beyond the boundary). The plain alternative,
+# $\lambda \ge 1$: $\lambda = 1$ puts the hyperplane through the boundary point, $\lambda > 1$ beyond it). The plain alternative,
 # $\ell_1$-DeepFool followed by clipping to the valid range, fails (§2.2).
 #
 # This notebook walks through each step on a two-dimensional classifier, where every point,
 # hyperplane and box can be drawn (Parts 1–6), and along the way asks you to predict, write and
 # assemble the algorithms yourself (Exercises 1–4, each followed by a check cell that tells you
 # whether your answer is right and, if not, what is wrong; Part 7 ends with questions to discuss).
-# Do the exercises in order: later cells use your answers, and a check that fails stops "Run All" at
-# its cell (fix the answer, then run on from there). A stub's error gives a first hint;
+# Exercise 4 may reuse your answer to Exercise 2; a check that fails stops "Run All" at its cell (fix
+# the answer, then run on from there). A stub's error gives a first hint;
 # `course.hint(N)`, `course.hint(N, 2)`, … give more, one level at a time. Every attack comes
 # from `sfutils.attacks`: the same
 # code the section notebooks 01–06 run. In this notebook "Part N" is a part of the notebook and
@@ -546,8 +546,10 @@ plt.show()
 # **Exercise 3 — what does $\lambda$ buy?** Write `lambda_sweep(lams)`: run `sparsefool` on the toy
 # test set `x_test` for each $\lambda$ and return a `pandas.DataFrame` with one row per $\lambda$
 # and the columns `lambda`, `fooling rate %`, `mean iterations` (over all points),
-# `mean ||r||_1 (fooled)` and `one coordinate %` (of the fooled points, the share whose
-# perturbation changes a single coordinate). Which part of the trade-off of §3.3 and Fig. 4
+# `mean ||r||_1 (fooled)`, `one coordinate %` (of the fooled points, the share whose
+# perturbation changes a single coordinate), `mean iterations (fooled)` (over the fooled points only)
+# and `not fooled` (the number of points still not fooled after `max_iter` = 50 iterations). The
+# check cell shows your table, and the cell after it counts where the second coordinate comes from. Which part of the trade-off of §3.3 and Fig. 4
 # (fooling rate, sparsity, iterations) do you recover on the toy, and which not? In two dimensions
 # every perturbation changes one or two coordinates: where does the second one come from?
 
@@ -569,7 +571,7 @@ def lambda_sweep(lams):
                      "mean ||r||_1 (fooled)": float(res.perturbation[ok].abs().sum(1).mean()),
                      "one coordinate %": float(100 * (res.perturbed_pixels()[ok] == 1).float().mean()),
                      "mean iterations (fooled)": float(res.iterations[ok].float().mean()),
-                     "not fooled (stopped at max_iter)": int((~ok).sum())})
+                     "not fooled": int((~ok).sum())})
     return pd.DataFrame(rows)
 
 
@@ -577,9 +579,9 @@ def lambda_sweep(lams):
 LAMBDAS = (1.0, 1.5, 2.0, 3.0, 5.0)
 lam_table = lambda_sweep(LAMBDAS)
 course.check_lambda_sweep(lam_table, model, x_test, LAMBDAS)
-
-# %% tags=["solution"]
 display(lam_table.round(3))
+
+# %%
 plotting.save_table(run, lam_table, "00_toy_lambda_sweep", n=len(x_test),
                     caption="SparseFool on the toy test set for several lambda (§3.3, Fig. 4): fooling rate, "
                     "iterations, l1 size and share of one-coordinate perturbations (of the fooled points).")
@@ -609,12 +611,12 @@ print(f"lambda = 1: {len(two)} fooled points changed two coordinates; in {one_st
 # (`figures/<profile>/tables/06_lambda_sweep.md`) measures it on each of its models. The second
 # coordinate on the toy: within one LinearSolver
 # step a second coordinate moves only when the first is clipped at the box, and on the moons the
-# box $[0, 1]^2$ is far away, so (as the cell above counts) in practice it comes from a *later
+# box $[0, 1]^2$ is far away, so (as the cell after the check counts) in practice it comes from a *later
 # SparseFool iteration*: the boundary curves, the new normal $w^{(i)}$ has its largest entry on
 # the other coordinate, and Eq. (5) picks that one. One coordinate suffices when every iteration
 # moves the same coordinate. Two caveats in reading the table: the mean number of iterations counts
 # the points that are never fooled at the full `max_iter` = 50, so a few of them move the mean by
-# a lot (compare the column over fooled points only, and the count of unfooled points); and it
+# a lot (compare `mean iterations (fooled)` and `not fooled`); and it
 # need not fall monotonically beyond $\lambda \approx 2$, because a long step past a curved,
 # interleaved boundary can land in a region that needs more iterations, or be clipped at the box.
 # With a few hundred points, differences of a tenth of an iteration are within sampling noise.
@@ -630,9 +632,10 @@ print(f"lambda = 1: {len(two)} fooled points changed two coordinates; in {one_st
 # stopping test of the box above is fine, with or without the authors' $\beta$ and minimum step.
 # The check runs it on ten toy points, for $\lambda = 1, 3$ in $[0, 1]^2$ and for $\lambda = 3$ in the
 # binding box of $\delta$ = 40 (Part 6), and tests what every correct answer does: it stays in the
-# box, fools the MLP wherever `sfutils.attacks.sparsefool` does, and its first iteration
-# (`max_iter=1`) is one LinearSolver step: the coordinates of Eq. (5), no more than needed, onto
-# the hyperplane through $x + \lambda\, r_{adv}$.
+# box, fools the MLP wherever `sfutils.attacks.sparsefool` does, and each iteration (`max_iter=k`
+# against `max_iter=k-1`) is one LinearSolver step from $x^{(i)}$: the coordinates of Eq. (5), no more
+# than needed, onto the hyperplane through $x^{(i)} + \lambda\, r_{adv}^{(i)}$. An answer that calls
+# `sparsefool` itself is refused.
 
 # %% [raw] tags=["stub"]
 # def my_sparsefool(x, lb, ub, lam=3.0, max_iter=50):

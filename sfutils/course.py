@@ -46,7 +46,8 @@ HINTS: dict[int, tuple[str, ...]] = {
         "res.success marks the fooled points; res.perturbation holds each r; res.perturbed_pixels() counts the "
         "changed coordinates per point; res.fooling_rate() is in %.",
         "Two columns average over the fooled points only: index with res.success before taking "
-        "r.abs().sum(1).mean() and (perturbed_pixels() == 1).float().mean()."),
+        "r.abs().sum(1).mean(), (perturbed_pixels() == 1).float().mean() and res.iterations.float().mean(); "
+        "`not fooled` counts ~res.success."),
     4: ("Read Algorithm 2 line by line: what does line 2 compare, which call gives lines 3-5, through which point "
         "does line 6's hyperplane pass when lambda > 1, and which box does LinearSolver get?",
         "deepfool_boundary(model, x_i) gives r_tot (r_adv) and normal (w^(i)); the hyperplane passes through "
@@ -187,7 +188,8 @@ def check_lambda_sweep(table: Any, model: nn.Module, x: torch.Tensor, lams: Sequ
     """Exercise "what does lambda buy": ``table`` (a DataFrame) has one row per lambda with the
     columns of the exercise, each equal to what SparseFool on ``x`` gives (recomputed here)."""
     name = "lambda_sweep"
-    columns = ["lambda", "fooling rate %", "mean iterations", "mean ||r||_1 (fooled)", "one coordinate %"]
+    columns = ["lambda", "fooling rate %", "mean iterations", "mean ||r||_1 (fooled)", "one coordinate %",
+               "mean iterations (fooled)", "not fooled"]
     missing = [c for c in columns if c not in getattr(table, "columns", [])]
     if missing:
         _fail(name, f"the table lacks the columns {missing}")
@@ -203,6 +205,9 @@ def check_lambda_sweep(table: Any, model: nn.Module, x: torch.Tensor, lams: Sequ
                                       "sum of |r_d| per fooled point, averaged over the fooled points only"),
             "one coordinate %": (float(100 * (res.perturbed_pixels()[ok] == 1).float().mean()) if ok.any() else math.nan,
                                  "100 x (fooled points whose r changes exactly one coordinate) / fooled points"),
+            "mean iterations (fooled)": (float(res.iterations[ok].float().mean()) if ok.any() else math.nan,
+                                         "the mean over the fooled points only"),
+            "not fooled": (float((~ok).sum()), "the number of points still not fooled after max_iter iterations"),
         }
         row = table[table["lambda"] == lam].iloc[0]
         for column, (value, meaning) in want.items():

@@ -150,7 +150,7 @@ def linear_solver_path(x: torch.Tensor, w: torch.Tensor, p: torch.Tensor, lb: to
                        ub: torch.Tensor) -> torch.Tensor:
     """The iterates of Algorithm 1 (LinearSolver) on one sample: x^(0), x^(1), ... (K+1, ...).
 
-    Step k is :func:`linear_solver` with only the k coordinates of largest |w_d| free (the others'
+    Step k is :func:`linear_solver` with only the k coordinates of largest ``|w_d|`` free (the others'
     box shrunk to their current value): the greedy loop visits coordinates in that order, so this
     is exactly its state after k steps. Steps that change nothing (a coordinate already at its
     bound) are dropped. One solver call per step: meant for drawing small problems.
@@ -357,7 +357,7 @@ def draw_point(ax: Any, p: Any, name: str, offset: tuple[float, float] = (-14, 7
 
 
 def dominance(w: torch.Tensor) -> torch.Tensor:
-    """Per sample of 2-D normals (N, 2): the smaller |w_d| over the larger one (0: along an axis, 1: diagonal)."""
+    """Per sample of 2-D normals (N, 2): the smaller ``|w_d|`` over the larger one (0: along an axis, 1: diagonal)."""
     a = w.abs()
     return a.amin(dim=1) / a.amax(dim=1).clamp(min=1e-12)
 

@@ -249,9 +249,16 @@ def test_student_versions_drop_exactly_the_solution_cells(tmp_path):
         full = nbformat.read(ROOT / "notebooks" / path.name, as_version=4)
         student = nbformat.read(path, as_version=4)
         dropped = {book.SOLUTION_TAG, book.INJECTED_TAG}
-        kept = [c.source for c in full.cells if not dropped & set(c.metadata.get("tags", []))]
+        kept = [c.source.replace(f"]({book.GLOSSARY_FROM_NOTEBOOKS}", f"]({book.glossary_url()}")
+                for c in full.cells if not dropped & set(c.metadata.get("tags", []))]
         assert [c.source for c in student.cells] == kept
         assert all(c.cell_type == "code" for c in student.cells if book.STUB_TAG in c.metadata.get("tags", []))
+        first_stub = next(i for i, c in enumerate(student.cells) if book.STUB_TAG in c.metadata.get("tags", []))
+        assert not any(c.get("outputs") for c in student.cells[first_stub:]), \
+            f"{path.name}: a cell after the first exercise keeps its output (it may give an answer away)"
+        text = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+        assert book.GLOSSARY_FROM_NOTEBOOKS not in text, f"{path.name}: a glossary link breaks once downloaded"
+    assert book.glossary_url().startswith("https://github.com/") and book.glossary_url().endswith("/book/glossary.md")
     full00 = nbformat.read(ROOT / "notebooks" / written[0].name, as_version=4).cells
     solutions = [c for c in full00 if book.SOLUTION_TAG in c.metadata.get("tags", [])]
     student00 = nbformat.read(written[0], as_version=4).cells

@@ -165,10 +165,15 @@ def test_lambda_sweep_check_compares_every_column(moons):
             rows.append({"lambda": lam, "fooling rate %": res.fooling_rate(),
                          "mean iterations": float(res.iterations.float().mean()),
                          "mean ||r||_1 (fooled)": float(res.perturbation[ok].abs().sum(1).mean()),
-                         "one coordinate %": float(100 * (res.perturbed_pixels()[ok] == 1).float().mean())})
+                         "one coordinate %": float(100 * (res.perturbed_pixels()[ok] == 1).float().mean()),
+                         "mean iterations (fooled)": float(res.iterations[ok].float().mean()),
+                         "not fooled": int((~ok).sum())})
         return pd.DataFrame(rows)
     course.check_lambda_sweep(table(), model, x, lams)
-    for column, bad in (("mean ||r||_1 (fooled)", 12345.0), ("one coordinate %", -7.0)):
+    with pytest.raises(course.ExerciseFailed, match=r"lacks the columns \['not fooled'\]"):
+        course.check_lambda_sweep(table().drop(columns="not fooled"), model, x, lams)
+    for column, bad in (("mean ||r||_1 (fooled)", 12345.0), ("one coordinate %", -7.0),
+                        ("mean iterations (fooled)", 99.0), ("not fooled", 4321)):
         wrong = table()
         wrong[column] = bad
         with pytest.raises(course.ExerciseFailed, match=f"{re.escape(repr(column))} is"):

@@ -4,7 +4,7 @@ Each source net is attacked once per image through the resumable per-sample stor
 :func:`sfutils.experiments.common.attack_samples` (the records Table 2 and Fig. 8 share when they
 attack the same setting); the adversarials are rebuilt from it and every target net classifies
 clean and adversarial images. Following the paper's fooling rate
-(§4.1, |{x : f(x + r_x) != f(x)}| / |D|), a target is fooled when its prediction on the
+(§4.1, ``|{x : f(x + r_x) != f(x)}| / |D|``), a target is fooled when its prediction on the
 adversarial differs from its own prediction on the clean image. Off the diagonal, rates are over
 the images the source attack fooled (all of them in the paper); the diagonal is the source's own
 fooling rate over every image it attacked, so diagonal x images = the off-diagonal trials.
