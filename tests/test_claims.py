@@ -634,3 +634,13 @@ def test_table1_ratios_pair_runs_on_the_data_set_image():
                                       sparsefool=(sf, 50), other=(other, 20))], 0).iloc[0]
     assert row["n"] == 20 and row["n both fooled"] == 19 and row["ratio (paired)"] == pytest.approx(3.0)
     assert row["ratio (paired) lo"] == pytest.approx(3.0) and row["ratio (paired) hi"] == pytest.approx(3.0)
+
+
+def test_interval_ends_keep_their_side_of_the_bound():
+    """An interval's ends get more digits where 3 would land on (or across) the criterion's bound, or
+    show two different ends as one number."""
+    from sfutils.claims.summary import interval_text
+
+    assert interval_text(94.97, 99.2, [95.0]) == ("94.97", "99.2")  # not "[95, 99.2]" beside "≥ 95 %"
+    assert interval_text(99.96, 100.0, [95.0]) == ("99.96", "100")  # not "[100, 100]"
+    assert interval_text(3.25, 4.92, [2.88]) == ("3.25", "4.92")  # far from the bound: 3 digits

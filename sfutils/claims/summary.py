@@ -33,6 +33,20 @@ def _fmt(x: float) -> str:
     return "∞" if math.isinf(x) else f"{x:.3g}"
 
 
+def interval_text(lo: float, hi: float, bounds: Sequence[float]) -> tuple[str, str]:
+    """``lo`` and ``hi`` to 3 significant digits, or more (up to 6) where fewer would put an end on the
+    other side of (or onto) a criterion bound, or show two different ends as one number (94.97 is not 95)."""
+    def keeps_side(x: float, text: str, b: float) -> bool:
+        return math.isinf(x) or (x > b) == (float(text) > b) and (x < b) == (float(text) < b)
+
+    for digits in range(3, 7):
+        texts = tuple("∞" if math.isinf(x) else f"{x:.{digits}g}" for x in (lo, hi))
+        if (texts[0] != texts[1] or lo == hi) and all(keeps_side(x, t, b) for x, t in zip((lo, hi), texts)
+                                                         for b in bounds):
+            break
+    return texts
+
+
 def ours_text(v: Verdict) -> str:
     """Our estimate with its interval (or trend p-value) in words, and the values shown beside it
     (the median with failures counted as ∞; a measurement's further columns and ``beside`` values)."""
@@ -50,7 +64,8 @@ def ours_text(v: Verdict) -> str:
     suffix = {"%": " %", "×": "×", "points": " points", "cos": ""}.get(unit, f" {unit}")
     text = f"{_fmt(v.value)}{suffix}"
     if v.lo is not None and v.hi is not None:
-        text += f" [{_fmt(v.lo)}, {_fmt(v.hi)}]"
+        lo, hi = interval_text(v.lo, v.hi, [b for b in (v.claim.criterion.low, v.claim.criterion.high) if b is not None])
+        text += f" [{lo}, {hi}]"
     shown = set(m.columns[1:]) | {label for label, *_ in m.beside}
     if m.fallback is not None:
         shown |= set(m.fallback.columns[1:]) | {label for label, *_ in m.fallback.beside}
