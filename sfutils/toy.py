@@ -262,14 +262,20 @@ def draw_hyperplane(ax: Any, w: torch.Tensor, p: torch.Tensor, half_length: floa
 
 
 def label_offsets(anchors: torch.Tensor, directions: torch.Tensor, size: float = 260.0, distance: float = 13.0,
-                  clearance: float = 12.0) -> list[tuple[float, float]]:
+                  clearance: float = 12.0, avoid: torch.Tensor | None = None,
+                  spacing: float = 20.0) -> list[tuple[float, float]]:
     """Offsets (in points) for labels of the 2-D ``anchors`` (K, 2), each placed ``distance`` points
     along its ``directions`` row (e.g. the arrow arriving at it), then turned by 22.5° steps (and pushed
-    further out) until its centre is ``clearance`` points from every anchor and every label placed
-    before it. Data are mapped to points as if the anchors' bounding square filled ``size`` points."""
+    further out) until its centre is ``clearance`` points from every anchor and every point of ``avoid``
+    (M, 2: unlabelled markers, e.g. the adversarial's star), and ``spacing`` points from every label
+    placed before it. Data are mapped to points as if the bounding square of the anchors and ``avoid``
+    filled ``size`` points."""
     a = anchors.detach().double().cpu().reshape(-1, 2)
-    span = float((a.amax(dim=0) - a.amin(dim=0)).max().clamp(min=1e-12))
-    at = (a - a.amin(dim=0)) / span * size  # anchors in points
+    extra = torch.empty(0, 2, dtype=torch.float64) if avoid is None else avoid.detach().double().cpu().reshape(-1, 2)
+    every = torch.cat([a, extra])
+    span = float((every.amax(dim=0) - every.amin(dim=0)).max().clamp(min=1e-12))
+    at = (a - every.amin(dim=0)) / span * size  # anchors in points
+    markers = list((extra - every.amin(dim=0)) / span * size)
     placed: list[torch.Tensor] = []
     offsets = []
     for k in range(len(at)):
@@ -281,8 +287,9 @@ def label_offsets(anchors: torch.Tensor, directions: torch.Tensor, size: float =
                 angle = angle0 + turn * math.pi / 8
                 off = torch.tensor([radius * math.cos(angle), radius * math.sin(angle)], dtype=torch.float64)
                 centre = at[k] + off
-                others = [at[j] for j in range(len(at)) if j != k] + placed
-                if all(float((centre - o).norm()) >= clearance for o in others):
+                others = [at[j] for j in range(len(at)) if j != k] + markers
+                if all(float((centre - o).norm()) >= clearance for o in others) and \
+                        all(float((centre - o).norm()) >= spacing for o in placed):
                     best = off
                     break
             if best is not None:
@@ -299,7 +306,7 @@ def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_plane
     to each x_B^(i) (green), the hyperplane through x^(i) + lam r_adv (dotted, for the first
     ``max_planes`` iterations), the adversarial (star) and, with ``labels``, the names x^(i) and
     x_B^(i) of the first ``max_planes`` iterations, as the paper's Fig. 3 labels them, each placed
-    beyond the arrow that reaches it and clear of the others (:func:`label_offsets`; measured on the
+    beyond the arrow that reaches it and clear of the others and of the star (:func:`label_offsets`; measured on the
     axes when their limits are set before, e.g. by :func:`zoom`)."""
     pts, xb = traj.iterates.cpu(), traj.boundary.cpu()
     names: list[tuple[str, torch.Tensor, torch.Tensor, str]] = []  # (TeX, anchor, direction, colour)
@@ -318,11 +325,13 @@ def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_plane
     names.insert(0, (r"$x^{(0)}$", pts[0], pts[0] - (pts[1] if len(pts) > 1 else pts[0] - 1), "k"))
     if labels:
         anchors = torch.stack([n[1] for n in names])
+        star = traj.adversarial.cpu().reshape(1, 2)  # the labels keep clear of the adversarial's star too
+        every = torch.cat([anchors, star])
         size = 260.0
-        if not ax.get_autoscale_on():  # limits already set (zoom first): measure the anchors' span in points
-            corners = ax.transData.transform(torch.stack([anchors.amin(dim=0), anchors.amax(dim=0)]).double().numpy())
+        if not ax.get_autoscale_on():  # limits already set (zoom first): measure the points' span in points
+            corners = ax.transData.transform(torch.stack([every.amin(dim=0), every.amax(dim=0)]).double().numpy())
             size = float(abs(corners[1] - corners[0]).max()) * 72.0 / ax.figure.dpi
-        offsets = label_offsets(anchors, torch.stack([n[2] for n in names]), size=max(size, 1.0))
+        offsets = label_offsets(anchors, torch.stack([n[2] for n in names]), size=max(size, 1.0), avoid=star)
         for (text, anchor, _, colour), off in zip(names, offsets):
             ax.annotate(text, anchor.tolist(), textcoords="offset points", xytext=off, fontsize=8, color=colour,
                         ha="center", va="center")

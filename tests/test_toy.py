@@ -193,3 +193,14 @@ def test_label_offsets_keep_labels_clear_of_every_point_and_of_each_other():
     for k, c in enumerate(centres):
         assert all(float((c - at[j]).norm()) >= 12.0 - 1e-9 for j in range(len(at)) if j != k)
         assert all(float((c - o).norm()) >= 12.0 - 1e-9 for o in centres[:k])
+
+
+def test_label_offsets_keep_clear_of_unlabelled_markers_and_space_the_labels():
+    anchors = torch.tensor([[0.0, 0.0], [0.004, 0.0], [0.5, 0.5]])  # two crowded points beside the star
+    star = torch.tensor([[0.012, 0.0]])
+    directions = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    offsets = toy.label_offsets(anchors, directions, size=260.0, avoid=star, clearance=12.0, spacing=20.0)
+    at, mark = anchors / 0.5 * 260.0, star[0] / 0.5 * 260.0
+    centres = [at[k] + torch.tensor(off) for k, off in enumerate(offsets)]
+    assert all(float((c - mark).norm()) >= 12.0 - 1e-9 for c in centres), "a label covers the star"
+    assert float((centres[0] - centres[1]).norm()) >= 20.0 - 1e-9, "two labels pile up"
