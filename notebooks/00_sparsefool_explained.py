@@ -581,7 +581,7 @@ lam_table = lambda_sweep(LAMBDAS)
 course.check_lambda_sweep(lam_table, model, x_test, LAMBDAS)
 display(lam_table.round(3))
 
-# %%
+# %% tags=["hide-output"]
 plotting.save_table(run, lam_table, "00_toy_lambda_sweep", n=len(x_test),
                     caption="SparseFool on the toy test set for several lambda (§3.3, Fig. 4): fooling rate, "
                     "iterations, l1 size and share of one-coordinate perturbations (of the fooled points).")

@@ -292,8 +292,10 @@ def test_report_page_from_the_profile_report_or_a_placeholder(tmp_path, monkeypa
     assert book.write_report("demo") == "placeholder"
     assert "Not generated yet" in (tmp_path / "book" / "report.md").read_text()
     (figures / "tables" / "verdicts.csv").write_text("claim,verdict\n")
-    (figures / "report.md").write_text("# Report\n[verdicts](tables/verdicts.csv), [paper](https://arxiv.org/abs/1811.02248), [top](#report)\n")
+    (figures / "report.md").write_text("# Report\n[verdicts](tables/verdicts.csv), [paper](https://arxiv.org/abs/1811.02248), [top](#report)\n"
+                                       "[01](#notebook-01)\n\n<a id=\"notebook-01\"></a>\n\n## 01 · Overall\n")
     assert book.write_report("demo") == str(figures / "report.md")
     text = (tmp_path / "book" / "report.md").read_text()
     assert "](report_files/tables/verdicts.csv)" in text and "](https://arxiv.org/abs/1811.02248)" in text and "](#report)" in text
+    assert "(notebook-01)=\n## 01 · Overall" in text and "<a id=" not in text, "an HTML anchor is a MyST label on the site"
     assert (tmp_path / "book" / "report_files" / "tables" / "verdicts.csv").is_file()
