@@ -644,3 +644,11 @@ def test_interval_ends_keep_their_side_of_the_bound():
     assert interval_text(94.97, 99.2, [95.0]) == ("94.97", "99.2")  # not "[95, 99.2]" beside "≥ 95 %"
     assert interval_text(99.96, 100.0, [95.0]) == ("99.96", "100")  # not "[100, 100]"
     assert interval_text(3.25, 4.92, [2.88]) == ("3.25", "4.92")  # far from the bound: 3 digits
+
+
+def test_counts_line_groups_every_verdict():
+    """The headline's counts come in three groups that together name every verdict once."""
+    from sfutils.claims.report import _COUNT_GROUPS
+
+    keys = [k for _, group in _COUNT_GROUPS for k in group]
+    assert sorted(keys) == sorted(claims.VERDICTS) and len(set(keys)) == len(keys)

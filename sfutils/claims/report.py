@@ -18,7 +18,10 @@ from sfutils import paper, paths
 from sfutils.claims.forest import drawn, write_forest
 from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
-from sfutils.claims.model import NOT_RUN, VERDICTS, Verdict
+from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, BEYOND_FAILS, BEYOND_HOLDS,
+                                  BEYOND_UNSETTLED, CONTEXT, FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN, ILLUSTRATION,
+                                  INCONCLUSIVE, LOW_POWER, MAGNITUDE_AS_PAPER, MAGNITUDE_DIFFERS, MAGNITUDE_UNSETTLED,
+                                  NOT_RUN, VERDICTS, Verdict)
 from sfutils.claims.registry import CLAIMS
 from sfutils.claims.summary import (OURS, clip, details_block, groups, main_reason, ours_text, plain_summary,
                                     section_table, short_claim, wrap)
@@ -69,9 +72,22 @@ def counts(vs: Sequence[Verdict]) -> dict[str, int]:
     return {k: sum(v.verdict == k for v in vs) for k in VERDICTS}
 
 
+# The verdicts in the groups a reader asks about first: SparseFool's claims, then the checks of our setting, then the rest.
+_COUNT_GROUPS = (("SparseFool's claims", (HOLDS, HOLDS_STAND_IN, FAILS, FAILS_STAND_IN, INCONCLUSIVE, LOW_POWER)),
+                 ("Checks of our setting", (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, MAGNITUDE_AS_PAPER,
+                                            MAGNITUDE_DIFFERS, MAGNITUDE_UNSETTLED)),
+                 ("The rest", (BEYOND_HOLDS, BEYOND_FAILS, BEYOND_UNSETTLED, CONTEXT, ILLUSTRATION, NOT_RUN)))
+
+
 def _counts_line(vs: Sequence[Verdict]) -> str:
-    """The verdicts that occur, each with its count."""
-    return " · ".join(f"{k}: **{n}**" for k, n in counts(vs).items() if n)
+    """The verdicts that occur, each with its count, in three groups (one sentence each)."""
+    c = counts(vs)
+    parts = []
+    for title, keys in _COUNT_GROUPS:
+        shown = [f"{k}: **{c[k]}**" for k in keys if c.get(k)]
+        if shown:
+            parts.append(f"{title} ({sum(c[k] for k in keys)}): " + " · ".join(shown))
+    return ". ".join(parts)
 
 
 def render_verdicts(notebook: str, root: Path, label: str = "") -> str:

@@ -127,10 +127,11 @@ def transfer_claims() -> list[Claim]:
              "CIFAR-10 instead of ImageNet, and four ResNets differing only in depth instead of three different "
              "architectures (our asymmetry is also much smaller than the paper's)"),
             ("ImageNet", "EfficientNet-Lite0/1/2 (stand-ins) on the offline ImageNet sample images",
-             "on this stand-in, cause unknown: EfficientNet-Lite0/1/2 stand in for VGG-16, ResNet-101 and "
-             "DenseNet-161, on 100 sample images (not 4000 validation images), one 224-pixel crop for all three nets "
-             "(the CIFAR-10 ResNets, also nets of one design, transfer as much as the paper's nets and in its "
-             "direction); 'larger' read as deeper")):
+             "a plausible protocol cause: Lite1 and Lite2 are attacked at a 224-pixel crop rather than their native "
+             "240 and 260 pixels (one crop for all three nets, so that the adversarials transfer unchanged); "
+             "EfficientNet-Lite0/1/2 stand in for VGG-16, ResNet-101 and "
+             "DenseNet-161, on 100 sample images (not 4000 validation images); the CIFAR-10 ResNets, also nets of "
+             "one design, transfer as much as the paper's nets and in its direction; 'larger' read as deeper")):
         summary: Rows = (("setting", f"ours: {label}"),)
         setting = "VGG-16 / ResNet-101 / DenseNet-161, 4000 ImageNet validation images"
         key = label.lower().replace("-", "")
