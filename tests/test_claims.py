@@ -522,7 +522,9 @@ def test_beyond_the_paper_and_baselines_are_never_sparsefool_verdicts():
         if c.role in ("beyond", "baseline", "context", "magnitude"):
             assert df.loc[c.id, "verdict"] not in sparsefool_verdicts, c.id
     assert all(by_id(f"T1-{k}-jsma-fool").role == "baseline" for k in ("mnist-lenet", "cifar10-vgg-19"))
-    assert all(c.role == "beyond" for c in claims.CLAIMS if c.id.startswith("B-"))
+    assert all(c.role == "beyond" for c in claims.CLAIMS if c.id.startswith("B-") and not c.id.endswith("-success"))
+    # re-judging Table 1's fooling rate, or a clip that holds by construction, is context, not a verdict
+    assert all(c.role == "context" for c in claims.CLAIMS if c.id.startswith("S31-") or c.id.endswith("-success"))
 
 
 def test_cost_that_does_not_grow_is_one_sided():

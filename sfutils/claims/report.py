@@ -23,7 +23,7 @@ from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_
                                   INCONCLUSIVE, LOW_POWER, MAGNITUDE_AS_PAPER, MAGNITUDE_DIFFERS, MAGNITUDE_UNSETTLED,
                                   NOT_RUN, VERDICTS, Verdict)
 from sfutils.claims.registry import CLAIMS
-from sfutils.claims.summary import (OURS, clip, details_block, groups, main_reason, ours_text, plain_summary,
+from sfutils.claims.summary import (OURS, clip, details_block, first_part, groups, main_reason, ours_text, plain_summary,
                                     section_table, short_claim, wrap)
 from sfutils.experiments.budget import official_agreement
 from sfutils.profiles import PROFILE_NAMES
@@ -278,12 +278,12 @@ def section_line(vs: Sequence[Verdict], title: str, link: str) -> str:
             f"{undecided}.")
 
     if fails:
-        text += " Not holding: " + "; ".join(f"{short_claim(v.claim.claim, 60)} (`{v.claim.id}`: {clip(ours_text(v), 40)}"
-                                              f" against the paper's {clip(v.claim.paper, 30)})" for v in fails[:3])
+        text += " Not holding: " + "; ".join(f"{short_claim(v.claim.claim, 60)} (`{v.claim.id}`: {first_part(ours_text(v))}"
+                                              f" against the paper's {first_part(v.claim.paper)})" for v in fails[:3])
         text += f" and {len(fails) - 3} more." if len(fails) > 3 else "."
         reason = main_reason(fails)
         if reason:
-            text += f" The reason given{f' for {reason[1]} of them' if reason[1] > 1 else ''}: {clip(reason[0], 160)}."
+            text += f" The reason given{f' for {reason[1]} of them' if reason[1] > 1 else ''}: {clip(reason[0], 280)}."
     if g["other"]:
         text += " Not about the paper's claims: " + ", ".join(
             f"{k} {v}" for v, k in Counter(v.verdict for v in g["other"]).items()) + "."

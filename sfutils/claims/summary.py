@@ -88,6 +88,12 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:(") + "…"
 
 
+def first_part(text: str, limit: int = 90) -> str:
+    """The first '; '-separated part of ``text`` (an estimate before the values shown beside it, a
+    paper's number before its note), clipped to ``limit``: a whole phrase, not one cut mid-way."""
+    return clip(str(text).split("; ")[0], limit)
+
+
 def short_claim(claim: str, limit: int = 70) -> str:
     """A claim in a few words: its sentence without parentheses or the final full stop, clipped."""
     text = re.sub(r"\s*\([^()]*\)", "", claim).strip().rstrip(".")
@@ -176,7 +182,7 @@ def _named(vs: Sequence[Verdict], limit: int = EXAMPLES, among: Sequence[Verdict
         shared = sum(short_claim(u.claim.claim, 90) == text for u in among) > sum(
             short_claim(u.claim.claim, 90) == text for u in vs)
         text = f"{text} (on {setting_name(v)})" if shared else text
-        return f"{text}: ours {clip(ours_text(v), 120)}, the paper's {clip(v.claim.paper, 60)}"
+        return f"{text}: ours {first_part(ours_text(v))}, the paper's {first_part(v.claim.paper)}"
 
     counted = Counter(name(v) for v in vs)
     names = [f"{n} ({k} settings)" if k > 1 else n for n, k in counted.items()]

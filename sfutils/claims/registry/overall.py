@@ -22,11 +22,6 @@ _WAIT_UNCAPPED = ("01_table2 still holds the run at the authors' cap of 50 itera
                   "(Algorithm 2 with max_iter 1000, issue 33) has not been written yet")
 
 
-def _title(attack: str) -> str:
-    name = ATTACK_NAMES[attack]
-    return name[0].upper() + name[1:]
-
-
 def _net_key(net: str) -> str:
     return net.lower()
 
@@ -63,14 +58,14 @@ def table1_claims() -> list[Claim]:
             px_role = "magnitude" if role == "sparsefool" and not same else role
             px_reading = (READ_PIXELS + who) if px_role != "magnitude" else READ_MAGNITUDE
             out.append(Claim(
-                f"{tag}-fool", _T1, f"{_title(attack)} fools {cell.fooling:g} % of the {data_name} test images of "
-                f"{net}.",
+                f"{tag}-fool", _T1, f"{net} ({data_name}): {ATTACK_NAMES[attack]} fools {cell.fooling:g} % of the "
+                "test images.",
                 f"{cell.fooling:g} %", _on_table1(Measurement("01", "01_table1", "rate", ("fooling % (ours)",), sel,
                                                               model_column="model (ours)"), attack, rows),
                 fooling_near(cell.fooling), setting, ours, same if role == "sparsefool" else (), caveat,
                 READ_FOOLING + who, role, cell.fooling))
             out.append(Claim(
-                f"{tag}-pixels", _T1, f"{_title(attack)}'s median perturbation on {data_name} ({net}) changes "
+                f"{tag}-pixels", _T1, f"{net} ({data_name}): {ATTACK_NAMES[attack]}'s median perturbation changes "
                 f"{cell.pixels_pct:g} % of the pixels (median over the fooled images).",
                 f"{cell.pixels_pct:g} %",
                 _on_table1(Measurement("01", "01_table1", "estimate", ("median px % (ours)", "median px % all (ours)"),
@@ -465,14 +460,14 @@ def fig4_claims() -> list[Claim]:
     m = dict(notebook="01", table="01_fig4", kind="trend", model_column="model", unit="τ")
     up, down = Criterion("Kendall τ > 0, one-sided p < 0.05", low=0.0), Criterion("Kendall τ < 0, one-sided p < 0.05",
                                                                                    high=0.0)
-    axes = "plotted only; read off the plot, the curve runs from ~{} to ~{}"
+    axes = "~{} → ~{} (plotted only: the curve read off the plot)"
     trend = ("A direction over λ: Kendall's rank test of the per-λ values against λ, one-sided in the claimed "
              "direction (no number is printed for Fig. 4).")
     caveat = "an EfficientNet-Lite0 stand-in on ImageNet sample images instead of Inception-v3 on 4000 validation images"
     return [
         Claim("F4-fooling", "§3.3, Fig. 4", "Values of λ close to 1 lead to lower fooling rate: as λ grows, the "
               "fooling rate rises.", axes.format(f"{f['fooling'][0]:g} %", f"{f['fooling'][1]:g} %")
-              + f" (axis {fooling_axis[0]:g}–{fooling_axis[1]:g} %)",
+              + f"; the axis runs {fooling_axis[0]:g}–{fooling_axis[1]:g} %",
               Measurement(columns=("lam", "fooling_cap50"), requires=("fooling_cap50",),
                           reason="01_fig4 has no fooling_cap50 column yet (issue 33)",
                           fallback=Measurement(columns=("lam", "fooling"), **m), **m), up, setting, ours, (), caveat,
