@@ -654,3 +654,15 @@ def test_counts_line_groups_every_verdict():
 
     keys = [k for _, group in _COUNT_GROUPS for k in group]
     assert sorted(keys) == sorted(claims.VERDICTS) and len(set(keys)) == len(keys)
+
+
+def test_review_round_2_claims_are_registered():
+    """Table 1's clean accuracies are baseline checks; its SparseFool seconds are context; §4.2's ImageNet
+    animal-heads sentence and the l∞ half of §2.2's clipping sentence are shown with the reason they are not
+    tested; Table 1's SparseFool rows say they stop at the cap of 50."""
+    assert all(by_id(f"T1-{k}-accuracy").role == "baseline" for k in ("mnist-lenet", "cifar10-vgg-19",
+                                                                      "cifar10-resnet-18"))
+    assert by_id("T1-mnist-lenet-sparsefool-seconds").role == "context"
+    for cid in ("S42-imagenet-heads", "S22-linf-clipping"):
+        assert by_id(cid).measurement.kind == "unmeasured" and by_id(cid).measurement.reason
+    assert "cap of 50" in by_id("T1-mnist-lenet-sparsefool-fool").caveat

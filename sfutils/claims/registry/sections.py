@@ -188,6 +188,13 @@ def semantics_claims() -> list[Claim]:
               "fooled (paired), compared across nets by Friedman's rank test; p < 0.05 says the nets spread "
               "the noise differently. The spread also depends on how many pixels a net perturbs, so the test says "
               "that the nets differ, not why."),
+        Claim("S42-imagenet-heads", "§4.2", "On ImageNet animal categories the perturbations concentrate around "
+              "important areas (the head), with no consistent pattern of specific features (eyes, ears, nose); in "
+              "many cases the noise also spreads over different parts of the image.", "qualitative",
+              Measurement("04", None, "unmeasured", reason=(
+                  "no head or part annotations of ImageNet animal images are available offline, so where the noise "
+                  "falls relative to the head cannot be measured; notebook 04's location maps show where it falls")),
+              Criterion("not judged"), "ImageNet animal categories (nets of Fig. 8)", "—"),
         _illustration("F9-semantics", "§4.2, Fig. 9", "On CIFAR-10 the noise falls on the head or on features of the "
                       "fooling class.", "qualitative", "04", "04_fig9_location_maps", "ResNet-18, CIFAR-10",
                       "ResNet-20 stand-in, JPEG CIFAR-10"),

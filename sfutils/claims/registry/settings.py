@@ -27,7 +27,9 @@ JSMA_UNCAPPED = "jsma gamma=1 (sensitivity)"  # notebook 01's Table 1 row of JSM
 ATTACK_NAMES = {"sparsefool": "SparseFool", "jsma": "JSMA", "one_pixel": "the one-pixel attack"}
 _JSMA_OURS = "JSMA here is this repository's untargeted version (random target, θ = +1)"
 ATTACK_CAVEAT = {
-    "sparsefool": "",
+    "sparsefool": "Table 1's SparseFool runs stop at the authors' cap of 50 iterations (their README and demo; "
+                  "Algorithm 2 itself has no cap, and Table 2 reads ImageNet without one): an image that reaches "
+                  "the cap counts as not fooled, so the fooling rate includes cap failures",
     "jsma": f"{_JSMA_OURS} without a distortion cap (γ = 1), the paper's §4.1 as written and the protocol of the "
             "wall-time benchmark (T1-*-walltime-jsma), read from Table 1's γ = 1 row (where a profile has no such row, "
             "its γ = 14.5 % row, as the why says); the original JSMA paper's cap γ = 14.5 % is shown as a "
