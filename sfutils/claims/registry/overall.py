@@ -10,8 +10,8 @@ from sfutils import paper
 from sfutils.claims.model import (MAGNITUDE_FACTOR, PIXELS, Claim, Criterion, Measurement, Rows, above, at_least,
                                   at_most, below, fooling_near, on_pixel_grid, within_factor)
 from sfutils.claims.registry.settings import (ATTACK_CAVEAT, ATTACK_NAMES, CIFAR_JPEG, IMAGENET_JOB, IMAGENET_OURS,
-                                              JSMA_UNCAPPED, LITE_PAIRING, QUERIES, READ_FOOLING, READ_MAGNITUDE, READ_PIXELS, join,
-                                              ours_table1)
+                                              JSMA_UNCAPPED, LITE_PAIRING, QUERIES, READ_FOOLING, READ_MAGNITUDE,
+                                              READ_PIXELS, join, ours_table1)
 
 _T1 = "§4.2, Table 1"
 # Our net for each of Table 1's nets (the models Table 1's runs attack; their accuracy is in the accuracy table).
@@ -104,7 +104,8 @@ def table1_claims() -> list[Claim]:
                                          ("pixels", "estimate", ("median px % (ours)", "median px % all (ours)"))):
                     quantity = "fooling rate" if what == "fool" else "median perturbed pixels"
                     out.append(Claim(
-                        f"{tag}-{what}-gamma0.145", _T1, f"Sensitivity row: JSMA's {quantity} on {net} with the original JSMA paper's distortion cap "
+                        f"{tag}-{what}-gamma0.145", _T1, f"Sensitivity row: JSMA's {quantity} on {net} with the "
+                        "original JSMA paper's distortion cap "
                         "γ = 14.5 % (the claims above read γ = 1).",
                         f"{cell.fooling:g} %" if what == "fool" else f"{cell.pixels_pct:g} %",
                         Measurement("01", "01_table1", kind, cols, capped, model_column="model (ours)"), _NOT_JUDGED,
@@ -212,7 +213,8 @@ _WALLTIME = ("The sentence is about time: the ratio of JSMA's to SparseFool's wa
 
 _ALL_PAIRS = ("the factor is that of cleverhans' all-pairs scoring, what the paper timed; this repository's "
               "accelerated pair search finds the identical adversarials at the smaller factor shown beside")
-# How a stand-in's cost per network pass differs from the paper's net (a time factor is the net's as well as the attack's).
+# How a stand-in's cost per network pass differs from the paper's net (a time factor is the net's as well as
+# the attack's).
 _NET_COST = {"VGG-19": "the VGG-19 stand-in has half the paper's channels (about a quarter of its cost per network "
                        "pass), so the factor is judged on a net the paper did not time: an estimate below the bound "
                        "says that on this half-width net JSMA's overhead over SparseFool is less than half the "
