@@ -92,9 +92,10 @@ store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
 # ## Table 1: SparseFool vs JSMA vs one-pixel on MNIST and CIFAR-10
 #
 # Per-sample results go to the resumable store (`data/results/<profile>/<attack>-<dataset>-<model>-<hash>.jsonl`). JSMA runs
-# untargeted as in §4.1 (random target, success = label changed) with the original JSMA paper's
-# distortion cap γ (14.5 % of the pixels in `full`; the paper names none, and its 95.73 % points to
-# that cap), and without a cap (γ = 1) as a sensitivity row. The one-pixel attack grows k from 1
+# untargeted as in §4.1 (random target, success = label changed), without a distortion cap (γ = 1,
+# the protocol of the wall-time benchmark, which the claims judge in `full`) and with the original
+# JSMA paper's cap γ = 14.5 % (the paper names none, and its 95.73 % points to that cap), shown as
+# a sensitivity row. The one-pixel attack grows k from 1
 # until it succeeds, here up to `max_k` pixels, with the profile's population and number of
 # generations (the paper's 400 and 100 in `full`, reduced in `quick` and `default`); in `full` along
 # the fast k schedule (1, 2, 3, 4, 6, 8, 12, ...: exact up to 4, above that an upper bound within
