@@ -50,7 +50,7 @@ def test_the_job_runs_cheap_records_first_and_l1_deepfool_last():
     assert names.index("lambda 6") < names.index("delta 100") < names.index("delta 5") < names.index("lambda 1")
     assert "lambda 3" not in names and "delta 255" not in names  # Table 2's own records
     planned = {name: n for name, n, _ in imagenet_uncapped.jobs(p01, p02.deltas["imagenet"], Path("/nonexistent"))}
-    assert planned["lambda 1"] == imagenet_uncapped.planned_images(p01, 1) == 50
+    assert planned["lambda 1"] == imagenet_uncapped.planned_images(p01, 1) == p01.n_imagenet  # the same images
     assert planned["lambda 6"] == imagenet_uncapped.planned_images(p01, 6) == p01.n_imagenet
 
 
