@@ -73,3 +73,13 @@ def gray_model(_gray_model) -> nn.Module:
 @pytest.fixture
 def color_model(_color_model) -> nn.Module:
     return _color_model.eval()
+
+
+@pytest.fixture
+def toy(color_model):
+    """Six seeded 3-channel 8x8 images, the colour model and its labels (model, x, y); a test module
+    that needs another batch defines its own ``toy``."""
+    x = images(6, 3, 8, seed=5)
+    with torch.no_grad():
+        y = color_model(x).argmax(dim=1)
+    return color_model, x, y

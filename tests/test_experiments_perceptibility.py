@@ -6,20 +6,11 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import images
 from sfutils.attacks.sparsefool import bounds, sparsefool
 from sfutils.experiments import common, perceptibility
 from sfutils.experiments.common import Setting
 
 N = 6
-
-
-@pytest.fixture
-def toy(color_model):
-    x = images(N, 3, 8, seed=5)
-    with torch.no_grad():
-        y = color_model(x).argmax(dim=1)
-    return color_model, x, y
 
 
 def _kw(toy, tmp_path):

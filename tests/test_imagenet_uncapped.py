@@ -6,9 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
-from conftest import images
 from sfutils.attacks import deepfool, deepfool_l1
 from sfutils.experiments import imagenet_uncapped
 from sfutils.metrics import predict
@@ -16,14 +14,6 @@ from sfutils.profiles import get_profile
 from sfutils.setting import Setting
 
 N = 6
-
-
-@pytest.fixture
-def toy(color_model):
-    x = images(N, 3, 8, seed=5)
-    with torch.no_grad():
-        y = color_model(x).argmax(dim=1)
-    return color_model, x, y
 
 
 @pytest.mark.parametrize("norm, attack", [("l1", deepfool_l1), ("l2", deepfool)])
