@@ -31,7 +31,7 @@ from torch import nn
 from sfutils.attacks import channel_counts
 from sfutils.attacks.counting import timed
 from sfutils.attacks.result import AttackResult
-from sfutils.results import ResultStore, run_rows
+from sfutils.results import RECORD, ResultStore, run_rows
 from sfutils.setting import Loader, Setting, lazy_setting
 
 # Arguments of an attack that are not part of a record's key: the model and the images (the
@@ -99,7 +99,9 @@ def store_rows(what: str, setting: Setting, key: Mapping[str, Any], chunk_rows: 
                         root=root)
     if not compute:
         df = store.load()
-        return df[df["id"].isin(ids)].reset_index(drop=True)
+        out = df[df["id"].isin(ids)].reset_index(drop=True)
+        out.attrs[RECORD] = store.stem  # the record the rows came from (sfutils.results.RECORD)
+        return out
     get = lazy_setting(setting, load)
 
     def compute_chunk(pos: list[int]) -> list[dict[str, Any]]:

@@ -33,6 +33,9 @@ from sfutils import paths, provenance
 from sfutils.progress import chunk_bar
 
 SampleId = int | str
+# The ``DataFrame.attrs`` key (and the summary tables' column) naming the record, ``<experiment>-<hash>``,
+# whose per-sample rows a frame holds: set by :meth:`ResultStore.load`, read back by :func:`load_record`.
+RECORD = "record"
 
 
 def _canonical(value: Any) -> Any:
@@ -154,7 +157,7 @@ class ResultStore:
         self.key = params_hash(params)
         self.shard, self.num_shards = shard, num_shards
         self.root = Path(root) if root is not None else default_root()
-        stem = f"{experiment}-{self.key}"
+        self.stem = stem = f"{experiment}-{self.key}"
         suffix = f".shard{shard}of{num_shards}" if num_shards > 1 else ""
         self.path = self.root / f"{stem}{suffix}.jsonl"
         self.params_path = self.root / f"{stem}.params.json"
@@ -203,16 +206,37 @@ class ResultStore:
                 f.truncate(data.rfind(b"\n") + 1)
 
     def load(self) -> pd.DataFrame:
-        """Every stored row of the record (all shards merged) as a DataFrame sorted by ``id``."""
-        rows = self.rows()
-        if not rows:
-            return pd.DataFrame(columns=["id"])
-        df = pd.DataFrame(rows)
-        try:
-            df = df.sort_values("id", kind="stable")
-        except TypeError:  # mixed int / str ids keep their stored order
-            pass
-        return df.reset_index(drop=True)
+        """Every stored row of the record (all shards merged) as a DataFrame sorted by ``id``, its
+        ``attrs[RECORD]`` naming the record (pandas keeps it through filters and ``assign``)."""
+        return _frame(self.rows(), self.stem)
+
+
+def _frame(rows: list[dict[str, Any]], stem: str) -> pd.DataFrame:
+    """``rows`` as a DataFrame sorted by ``id`` (mixed int / str ids keep their order), named ``stem``."""
+    df = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["id"])
+    try:
+        df = df.sort_values("id", kind="stable")
+    except TypeError:  # mixed int / str ids keep their stored order
+        pass
+    df = df.reset_index(drop=True)
+    df.attrs[RECORD] = stem
+    return df
+
+
+def load_record(stem: str, root: str | Path | None = None) -> pd.DataFrame | None:
+    """The stored rows of record ``stem`` (``<experiment>-<hash>``, as :data:`RECORD` names it) under
+    ``root``, or by default under any profile's folder of :func:`sfutils.paths.results_root` (a
+    record's hash keys every parameter, so one name is one record); None when no file of it is there
+    (records of the committed profile only are committed)."""
+    paths.check_stem(stem, "record")
+    base = paths.results_root()
+    folders = [Path(root)] if root is not None else (
+        [base, *sorted(p for p in base.iterdir() if p.is_dir())] if base.is_dir() else [])
+    for folder in folders:
+        files = record_files(folder, stem)
+        if files:
+            return _frame(_record_rows(files), stem)
+    return None
 
 
 def run_rows(store: ResultStore, compute: Callable[[list[int]], list[dict[str, Any]]], ids: Sequence[Any],
@@ -239,7 +263,9 @@ def run_rows(store: ResultStore, compute: Callable[[list[int]], list[dict[str, A
             bar.update(len(pos))
     df = store.load()
     wanted = {_as_id(i) for i in ids}
-    return df[df["id"].isin(wanted)].reset_index(drop=True)
+    out = df[df["id"].isin(wanted)].reset_index(drop=True)
+    out.attrs[RECORD] = store.stem
+    return out
 
 
 def stored_compute(root: str | Path) -> pd.DataFrame:

@@ -113,8 +113,10 @@ def _outcome(claim: Claim, est: Estimate) -> tuple[str, str, dict[str, float]]:
 
 def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Verdict:
     """The verdict on ``est`` under the claim's criterion and role (see the module docstring)."""
-    pw = powers.power(claim, est) if claim.role in ("sparsefool", "baseline", "magnitude") else None
-    out = dict(value=est.value, lo=est.lo, hi=est.hi, p=est.p, n=est.n, ours=ours, power=pw, coverage=est.coverage)
+    assessed = powers.assess(claim, est) if claim.role in ("sparsefool", "baseline", "magnitude") else None
+    pw = assessed.value if assessed is not None else None
+    out = dict(value=est.value, lo=est.lo, hi=est.hi, p=est.p, n=est.n, ours=ours, power=pw, coverage=est.coverage,
+               power_method=assessed.method if assessed is not None and pw is not None else "")
     caveat = f"caveat: {claim.caveat}" if claim.caveat else ""
 
     def verdict(v: str, why: str = "", detail: dict[str, float] | None = None) -> Verdict:

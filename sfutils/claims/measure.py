@@ -45,6 +45,7 @@ class Estimate:
     detail: dict[str, float] = field(default_factory=dict)
     unfinished: tuple[tuple[int, int], ...] = ()  # (n, planned) of each row read whose run is not finished
     coverage: str = ""  # the interval's kind and the coverage it has
+    denominator: pd.Series | None = None  # a ratio's denominator row (``row`` is its numerator's)
 
 
 class Tables:
@@ -130,7 +131,7 @@ def _ratio(m: Measurement, t: Tables) -> Estimate:
     ia, ib = interval(top, m.columns[0]), interval(bottom, m.columns[1])
     lo, hi = stats.ratio_bounds(ia, ib) if ia and ib else (None, None)
     n = min(int(top[m.n_column]), int(bottom[m.n_column]))
-    return Estimate(a / b if b > 0 else math.nan, n, lo, hi, row=top,
+    return Estimate(a / b if b > 0 else math.nan, n, lo, hi, row=top, denominator=bottom,
                     coverage="two marginal 95 % intervals combined: ≥ 90 % coverage (conservative)")
 
 

@@ -141,6 +141,7 @@ class Verdict:
     why: str = ""
     detail: dict[str, float] = field(default_factory=dict)
     power: float | None = None  # P(judged to hold at our n | the true value is the paper's), see claims.power
+    power_method: str = ""  # how the power was computed (claims.power.method)
     coverage: str = ""  # what the interval is and the coverage it has
 
 

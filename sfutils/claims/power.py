@@ -3,28 +3,78 @@ if the true value were the paper's (:attr:`sfutils.claims.model.Claim.target`).
 
 * a rate (and the lowest of several rates): exact, summing the binomial probabilities of every count
   whose Wilson interval meets the criterion (:func:`sfutils.stats.binomial_power`);
-* a median, mean, ratio or difference: our estimate's sampling spread, read off our own 95 %
-  interval's width, moved to the paper's value, with a normal approximation
+* a median of perturbed pixels over the fooled images (``median px % (ours)``, a row that
+  :func:`sfutils.experiments.common.summarize` made and whose ``record`` column names the stored
+  per-sample record it came from, :data:`sfutils.results.RECORD`): simulated from our own per-image
+  values moved to the paper's value. Our fooled images' pixel counts are scaled so that their median
+  is the paper's and rounded to whole pixels (at least 1: a median of pixels lives on the pixel
+  grid), :data:`DRAWS` seeded samples of our number of fooled images are drawn from them, and each
+  gets the distribution-free 95 % order-statistic interval of its median
+  (:func:`sfutils.stats.median_rank_interval`: for our n what the experiment's percentile bootstrap
+  gives, without resampling 10 000 images 2 000 times per draw); the power is the share of draws
+  whose interval meets the criterion by the rule of :func:`sfutils.claims.judge._outcome` (strict or
+  not). A ratio of two such medians (kind ``ratio``, both rows with their records) is simulated alike,
+  the numerator moved so that the ratio of the medians is the paper's and the two intervals combined
+  as :func:`sfutils.stats.ratio_bounds` combines them;
+* any other median, mean, ratio or difference, and a median whose record is not stored here (only
+  the committed profile's records are committed): our estimate's sampling spread, read off our own
+  95 % interval's width, moved to the paper's value, with a normal approximation
   (:func:`sfutils.stats.normal_power`). Ratios, medians and means of a share (% of the pixels,
-  % transferred) are positive and their spread grows with their size, so their width is read on
-  the log scale: a relative width, which moves to the paper's value unchanged (an absolute width
-  measured at 0.46 % and moved to 0.21 % would be twice too wide). This is an approximation from the summary
-  tables: the per-image values are not in them, so no per-image simulation is made; a bootstrap
-  percentile interval that is skewed makes it less exact.
+  % transferred) are positive and their spread grows with their size, so their width is read on the
+  log scale: a relative width, which moves to the paper's value unchanged. This approximation is
+  poor where the interval is discrete (a median of a few whole pixels) or skewed.
 
-Claims without a paper number (trends, tests, qualitative sentences) have no power.
+:func:`method` says, per claim, which of these gave its number. Claims without a paper number
+(trends, tests, qualitative sentences) have no power.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from dataclasses import dataclass
 
-from sfutils import stats
+import numpy as np
+import pandas as pd
+
+from sfutils import paths, stats
 from sfutils.claims.measure import Estimate
 from sfutils.claims.model import Claim, Criterion
+from sfutils.results import RECORD, load_record
 
 RATE_KINDS = ("rate", "min_rate")
 LOG_UNITS = ("×", "%")  # positive quantities whose spread scales with their size
+MEDIAN_PIXELS = "median px % (ours)"  # summarize's median perturbed pixels over the fooled images, in %
+DRAWS = 2000
+SEED = 0
+APPROXIMATE = "normal approximation from our interval"
+# Tables whose estimates have per-image data that is not stored (so cannot be simulated), and why.
+NOT_STORED = {"03_table3_summary": "Table 3's transfer trials are evaluated by notebook 03, not stored"}
+
+
+@dataclass(frozen=True)
+class Power:
+    """A claim's power (None without a paper number or an interval) and how it was computed."""
+
+    value: float | None
+    method: str
+
+
+@dataclass(frozen=True)
+class Fooled:
+    """The perturbed pixels of the fooled images of one stored record, and the pixels of one image."""
+
+    pixels: np.ndarray
+    total: int
+
+    def pct(self, px: np.ndarray | float) -> np.ndarray | float:
+        return 100.0 * px / self.total
+
+    def moved(self, median_pct: float) -> np.ndarray:
+        """The pixel counts scaled so that their median is ``median_pct`` % of the image, rounded to
+        whole pixels, at least 1."""
+        factor = median_pct * self.total / 100.0 / float(np.median(self.pixels))
+        return np.maximum(1.0, np.rint(self.pixels * factor))
 
 
 def _inside(c: Criterion, lo: float, hi: float) -> bool:
@@ -33,29 +83,112 @@ def _inside(c: Criterion, lo: float, hi: float) -> bool:
     return (c.low is None or lo >= c.low) and (c.high is None or hi <= c.high)
 
 
-def power(claim: Claim, est: Estimate) -> float | None:
-    """The power of ``claim``'s criterion at ``est``'s n if the true value were the paper's (None
-    when the claim has no paper number or our estimate no interval to read its spread from)."""
+@functools.lru_cache(maxsize=64)
+def _fooled(stem: str, base: str) -> Fooled | str:
+    """The fooled images' pixels of record ``stem``, or why not (``base``, the results root it is read
+    from, keys the cache only: one name is one record)."""
+    df = load_record(stem)
+    if df is None:
+        return "its per-image record is not stored here"
+    if not {"success", "pixels", "pct"} <= set(df.columns):
+        return "its record has no per-image pixel counts"
+    ok = df[df["success"].astype(bool) & (df["pct"].astype(float) > 0)]
+    if ok.empty:
+        return "its record has no fooled image"
+    total = int(round(float(np.median(ok["pixels"].astype(float) / ok["pct"].astype(float) * 100.0))))
+    return Fooled(ok["pixels"].to_numpy(dtype=float), total)
+
+
+def fooled_pixels(row: pd.Series | None, value: float, n: int) -> Fooled | str:
+    """The fooled images' pixels of the record ``row`` names (``record`` column), checked to give
+    the row's median ``value`` over the fooled of its ``n`` images; else why they cannot be used."""
+    stem = row.get(RECORD) if row is not None else None
+    if not isinstance(stem, str) or not stem:
+        return "no per-image record"
+    found = _fooled(stem, str(paths.results_root().resolve()))
+    if isinstance(found, str):
+        return found
+    if not math.isclose(float(found.pct(np.median(found.pixels))), value, rel_tol=1e-6) or len(found.pixels) > n:
+        return f"its record {stem} does not give the row's median"
+    return found
+
+
+def _approximate(claim: Claim, est: Estimate, why: str) -> Power:
+    """The normal approximation from our interval's width (module docstring)."""
+    m, c, t = claim.measurement, claim.criterion, claim.target
+    log = m.unit in LOG_UNITS
+    text = f"{APPROXIMATE} ({why})" + ("; log scale: relative width" if log else "")
+    if t is None or est.lo is None or est.hi is None or any(math.isnan(v) or math.isinf(v) for v in (est.lo, est.hi)):
+        return Power(None, text)
+    if log and est.lo > 0 and t > 0:
+        to_log = lambda v: None if v is None else (math.log(v) if v > 0 else -math.inf)  # noqa: E731
+        se = (math.log(est.hi) - math.log(est.lo)) / (2 * stats.Z95)
+        return Power(stats.normal_power(math.log(t), se, to_log(c.low), to_log(c.high), c.strict), text)
+    se = (est.hi - est.lo) / (2 * stats.Z95)
+    return Power(stats.normal_power(t, se, c.low, c.high, c.strict), text)
+
+
+def _simulated_median(claim: Claim, est: Estimate) -> Power:
+    t, c = claim.target, claim.criterion
+    found = fooled_pixels(est.row, est.value, est.n) if t is not None and est.value is not None else "no value"
+    if isinstance(found, str) or t is None:
+        return _approximate(claim, est, found if isinstance(found, str) else "no paper value")
+    n = len(found.pixels)
+    pw = stats.sampled_median_power(found.moved(t), n, lambda lo, hi: _inside(c, found.pct(lo), found.pct(hi)),
+                                    DRAWS, SEED)
+    return Power(pw, f"simulated from our {n} per-image values moved to the paper's value ({t:.3g} %, whole pixels), "
+                     f"{DRAWS} draws of n = {n}, each with the distribution-free 95 % order-statistic interval of its "
+                     "median")
+
+
+def _simulated_ratio(claim: Claim, est: Estimate) -> Power:
+    t, c, m = claim.target, claim.criterion, claim.measurement
+    top, bottom = est.row, est.denominator
+    if top is None or bottom is None or t is None:
+        return _approximate(claim, est, "no per-image record")
+    a = fooled_pixels(top, float(top[m.columns[0]]), int(top[m.n_column]))
+    b = fooled_pixels(bottom, float(bottom[m.columns[1]]), int(bottom[m.n_column]))
+    if isinstance(a, str) or isinstance(b, str):
+        return _approximate(claim, est, a if isinstance(a, str) else str(b))
+    na, nb = len(a.pixels), len(b.pixels)
+    numerator = a.moved(t * float(b.pct(np.median(b.pixels))))
+    pw = stats.sampled_ratio_power(a.pct(numerator), na, b.pct(b.pixels), nb, lambda lo, hi: _inside(c, lo, hi),
+                                   DRAWS, SEED)
+    return Power(pw, f"simulated from our {na} and {nb} per-image values, the numerator's moved so that the ratio of "
+                     f"the medians is the paper's ({t:.3g}×, whole pixels), {DRAWS} draws, each median with the "
+                     "distribution-free 95 % order-statistic interval, combined as the measure combines them")
+
+
+def assess(claim: Claim, est: Estimate) -> Power:
+    """The power of ``claim``'s criterion at ``est``'s n if the true value were the paper's, and how it
+    was computed (value None when the claim has no paper number or our estimate no interval)."""
     m, c, t = claim.measurement, claim.criterion, claim.target
     if t is None or est.n < 1 or m.kind in ("trend", "pvalue", "illustration", "unmeasured"):
-        return None
+        return Power(None, "")
     if m.kind in RATE_KINDS:
-        return stats.binomial_power(t / 100.0, est.n, lambda lo, hi: _inside(c, lo, hi))
-    if est.lo is None or est.hi is None or any(math.isnan(v) or math.isinf(v) for v in (est.lo, est.hi)):
-        return None
-    if m.unit in LOG_UNITS and est.lo > 0 and t > 0:
-        log = lambda v: None if v is None else (math.log(v) if v > 0 else -math.inf)  # noqa: E731
-        se = (math.log(est.hi) - math.log(est.lo)) / (2 * stats.Z95)
-        return stats.normal_power(math.log(t), se, log(c.low), log(c.high), c.strict)
-    se = (est.hi - est.lo) / (2 * stats.Z95)
-    return stats.normal_power(t, se, c.low, c.high, c.strict)
+        return Power(stats.binomial_power(t / 100.0, est.n, lambda lo, hi: _inside(c, lo, hi)), "exact binomial")
+    if est.value is None or math.isnan(est.value):
+        return _approximate(claim, est, "no value")
+    if m.kind == "estimate" and m.columns[0] == MEDIAN_PIXELS:
+        return _simulated_median(claim, est)
+    if m.kind == "ratio" and m.columns[:2] == (MEDIAN_PIXELS, MEDIAN_PIXELS):
+        return _simulated_ratio(claim, est)
+    return _approximate(claim, est, NOT_STORED.get(m.table or "", "no per-image record"))
 
 
-def method(claim: Claim) -> str:
-    """How :func:`power` computes the claim's power, in words."""
+def power(claim: Claim, est: Estimate) -> float | None:
+    """The power of :func:`assess`."""
+    return assess(claim, est).value
+
+
+def method(claim: Claim, est: Estimate | None = None) -> str:
+    """How :func:`assess` computes the claim's power on ``est``, in words (without ``est``: how it is
+    computed where no per-image record is found)."""
     if claim.target is None:
         return ""
+    if est is not None:
+        return assess(claim, est).method
     if claim.measurement.kind in RATE_KINDS:
         return "exact binomial"
-    return "normal approximation from our interval's width" + (" (log scale: relative width)"
-                                                               if claim.measurement.unit in LOG_UNITS else "")
+    return _approximate(claim, Estimate(None, 0), NOT_STORED.get(claim.measurement.table or "", "no per-image record")
+                        ).method

@@ -53,6 +53,7 @@ def verdict_rows(vs: Sequence[Verdict]) -> pd.DataFrame:
         "role": v.claim.role, "value": v.value, "lo": v.lo, "hi": v.hi, "interval": v.coverage,
         "one-sided p": v.detail.get("one-sided p"),  # a trend's or a test's, in the claimed direction
         "power": v.power,  # P(holds at our n | the paper's value): sfutils.claims.power
+        "power method": v.power_method,  # how it was computed: sfutils.claims.power.method
     } for v in vs])
 
 

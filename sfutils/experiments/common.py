@@ -31,6 +31,7 @@ from sfutils import stats
 from sfutils.attacks import ATTACKS
 from sfutils.harness import attack_store, store_rows
 from sfutils.metrics import predict
+from sfutils.results import RECORD
 from sfutils.setting import Loader, Setting
 
 
@@ -78,14 +79,16 @@ def accuracy(setting: Setting, *, chunk_size: int = 256, progress: bool = False,
     return float(df["correct"].astype(bool).mean())
 
 
-def summarize(df: pd.DataFrame) -> dict[str, float]:
+def summarize(df: pd.DataFrame) -> dict[str, Any]:
     """The paper's measures (§4.1) over per-sample rows, rates in %: fooling rate, median perturbed
     pixels (% and count) over fooled samples (and ``pixels_pct_all``, the median with failures
     counted as ∞), mean iterations, the share fooled in one iteration (``one_step``), mean queries
     (forward + gradient passes) and seconds per image, the clean accuracy of the sample and the
     share of adversarials leaving [0, 1], with the Wilson 95 % interval of the fooling rate and the
     seeded bootstrap 95 % intervals of the median and mean pixels %, the mean queries and the mean
-    seconds (``*_lo``, ``*_hi``). A measure whose column the rows lack is NaN."""
+    seconds (``*_lo``, ``*_hi``). A measure whose column the rows lack is NaN. ``record`` names the
+    stored record the rows came from (their ``attrs``, :data:`sfutils.results.RECORD`; '' when they
+    were not loaded from one), so that :mod:`sfutils.claims.power` can read their per-image values."""
     if df.empty:
         raise ValueError("no rows to summarise")
     ok = df["success"].astype(bool)
@@ -104,6 +107,7 @@ def summarize(df: pd.DataFrame) -> dict[str, float]:
     q_lo, q_hi = stats.bootstrap_interval(queries, "mean") if queries is not None else (float("nan"),) * 2
     fool_lo, fool_hi = stats.wilson(int(ok.sum()), len(df))
     return {
+        "record": str(df.attrs.get(RECORD, "")),
         "n": int(len(df)), "accuracy": 100.0 * over("correct", "mean"), "fooling": 100.0 * ok.mean(),
         "pixels_pct": over("pct", "median", ok), "mean_pixels_pct": over("pct", "mean", ok),
         "pixels_pct_all": stats.median_with_failures(df["pct"], ok) if "pct" in df else float("nan"),

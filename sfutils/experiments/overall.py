@@ -84,6 +84,7 @@ def table1(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             "median px % all (ours)": s.get("pixels_pct_all", float("nan")), "median px % (paper)": cell.pixels_pct,
             "queries/image (ours)": s.get("queries", float("nan")), "s/image (ours)": s["seconds"],
             "s/image (paper)": cell.seconds, **interval_columns(s), "notes": e.get("notes", "") + stored,
+            "record": s.get("record", ""),  # the per-sample record (sfutils.results.RECORD): claims.power reads it
         })
     return pd.DataFrame(rows)
 

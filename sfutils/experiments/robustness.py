@@ -90,6 +90,7 @@ def robustness_table(rows: Mapping[str, pd.DataFrame], nets: Mapping[str, str], 
             "median px % (ours)": s["pixels_pct"], "median px % (paper)": p["pixels_pct"],
             "mean iterations (ours)": s["iterations"], "queries/image (ours)": s["queries"],
             "s/image (ours)": s["seconds"], "s/image (paper)": p["seconds"], **interval_columns(s), "notes": notes,
+            "record": s.get("record", ""),  # the per-sample record (sfutils.results.RECORD): claims.power reads it
         })
     return pd.DataFrame(out)
 
