@@ -367,15 +367,19 @@ def median_rank_interval(n: int) -> tuple[int, int]:
     return low, n - low + 1
 
 
-def sampled_median_intervals(values: Sequence[float] | np.ndarray, n: int, draws: int, seed: int
-                             ) -> tuple[np.ndarray, np.ndarray]:
-    """The :func:`median_rank_interval` bounds (lo, hi: one each per draw) of ``draws`` seeded samples
-    of ``n`` values drawn with replacement from ``values`` (drawn as counts of its distinct values,
-    so a sample of 10 000 costs no more than one of 100)."""
-    distinct, counts = np.unique(_as_sample(values, "sampled_median_intervals"), return_counts=True)
+def sampled_medians(values: Sequence[float] | np.ndarray, n: int, draws: int, seed: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The medians and their :func:`median_rank_interval` bounds (median, lo, hi: one each per draw)
+    of ``draws`` seeded samples of ``n`` values drawn with replacement from ``values`` (drawn as counts
+    of its distinct values, so a sample of 10 000 costs no more than one of 100)."""
+    distinct, counts = np.unique(_as_sample(values, "sampled_medians"), return_counts=True)
     cum = np.random.default_rng(seed).multinomial(n, counts / counts.sum(), size=draws).cumsum(axis=1)
+
+    def rank(k: int) -> np.ndarray:  # the k-th smallest value (1-based) of each sample
+        return distinct[(cum < k).sum(axis=1)]
+
     low, high = median_rank_interval(n)
-    return distinct[(cum < low).sum(axis=1)], distinct[(cum < high).sum(axis=1)]
+    return (rank((n + 1) // 2) + rank(n // 2 + 1)) / 2.0, rank(low), rank(high)
 
 
 def sampled_median_power(values: Sequence[float] | np.ndarray, n: int, holds: Callable[[float, float], bool],
@@ -383,7 +387,7 @@ def sampled_median_power(values: Sequence[float] | np.ndarray, n: int, holds: Ca
     """The share of ``draws`` seeded samples of ``n`` values drawn from ``values`` whose median's
     95 % interval (:func:`median_rank_interval`) meets ``holds(lo, hi)``: the simulated power of a
     median's criterion if the population were ``values`` (moved by the caller to the value tested)."""
-    lo, hi = sampled_median_intervals(values, n, draws, seed)
+    _, lo, hi = sampled_medians(values, n, draws, seed)
     return float(np.mean([holds(float(a), float(b)) for a, b in zip(lo, hi)]))
 
 
@@ -395,7 +399,7 @@ def sampled_ratio_power(numerator: Sequence[float] | np.ndarray, n_numerator: in
     per draw, each median's 95 % interval (:func:`median_rank_interval`, ``n_numerator`` and
     ``n_denominator`` values drawn from ``numerator`` and ``denominator``) combined by
     :func:`ratio_bounds` (as the ratio's interval is made), and the share of draws where ``holds``."""
-    a_lo, a_hi = sampled_median_intervals(numerator, n_numerator, draws, seed)
-    b_lo, b_hi = sampled_median_intervals(denominator, n_denominator, draws, seed + 1)
+    _, a_lo, a_hi = sampled_medians(numerator, n_numerator, draws, seed)
+    _, b_lo, b_hi = sampled_medians(denominator, n_denominator, draws, seed + 1)
     return float(np.mean([holds(*ratio_bounds((float(a), float(b)), (float(c), float(d))))
                           for a, b, c, d in zip(a_lo, a_hi, b_lo, b_hi)]))

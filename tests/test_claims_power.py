@@ -13,7 +13,7 @@ import pytest
 from sfutils import claims, stats
 from sfutils.claims import Claim, Criterion, Estimate, Measurement
 from sfutils.claims.model import above
-from sfutils.claims.power import DRAWS, MEDIAN_PIXELS, assess, method
+from sfutils.claims.power import DRAWS, MEDIAN_PIXELS, assess, fooled_pixels, method
 from sfutils.experiments.common import summarize
 from sfutils.results import RECORD, ResultStore, load_record
 
@@ -144,7 +144,7 @@ def test_a_ratio_of_two_medians_is_simulated_from_both_records(results):
     bottom, _ = row_of(store(results, "sparsefool-bottom", ONE_PIXEL))  # median 2 px
     m = Measurement("01", "01_table1", "ratio", (MEDIAN_PIXELS, MEDIAN_PIXELS), (("attack", "one_pixel"),),
                     (("attack", "sparsefool"),), unit="×")
-    est = Estimate(2.0, 100, 0.5, 8.0, row=top, denominator=bottom)
+    est = Estimate(2.0, 100, 0.5, 8.0, row=top, rows=(top, bottom))
 
     def ratio_claim(target: float, criterion: Criterion) -> Claim:
         return Claim("X-ratio", "§4.2", "more pixels", f"{target:g}×", m, criterion, "paper", "ours", target=target)
@@ -166,3 +166,46 @@ def test_a_pooled_transfer_rate_is_moved_on_the_arcsine_scale():
                   Criterion("between 0 and 27 %", 0.0, 27.0, strict=True), "paper", "ours", target=17.0)
     got = assess(claim, Estimate(3.83, 100, 2.0, 6.0))
     assert got.value > 0.95 and "arcsine" in got.method and "not stored" in got.method
+
+
+def test_a_row_of_several_records_reads_each_image_s_fooled_row_first_found(results):
+    """Table 2's rows name its record at the authors' cap, then the reruns of the images it left
+    unfooled ('+'): an image counts with the first record that fooled it, over the first's images."""
+    base = store(results, "sparsefool-capped", ONE_PIXEL[:90], failures=10)  # ids 90-99 unfooled
+    s = ResultStore("sparsefool-rerun", {"case": "rerun"}, root=results)
+    s.append([{"id": 90 + i, "success": True, "pixels": 6, "pct": px(6)} for i in range(10)]
+             + [{"id": 500, "success": True, "pixels": 1, "pct": px(1)}])  # not one of the base's images
+    record = f"{base.attrs[RECORD]}+{s.stem}"
+    found = fooled_pixels(pd.Series({RECORD: record}), px(float(np.median(np.r_[ONE_PIXEL[:90], [6] * 10]))), 100)
+    assert not isinstance(found, str) and len(found.pixels) == 100 and (found.pixels == 6).sum() == 10
+    assert isinstance(fooled_pixels(pd.Series({RECORD: record}), px(3), 100), str)  # not the row's median
+
+
+def test_a_mean_of_medians_is_simulated_from_every_row_s_record(results):
+    rows = tuple(row_of(store(results, f"sparsefool-net{k}", ONE_PIXEL * k))[0] for k in (1, 2))  # 2 and 4 px
+    m = Measurement("01", "01_table2", "mean_estimate", (MEDIAN_PIXELS,))
+    est = Estimate(px(3), 100, px(2), px(4), rows=rows)
+
+    def mean_claim(target: float) -> Claim:
+        return Claim("X-mean", "§4.2", "few pixels", f"{target:g} %", m,
+                     Criterion("1-5 px", px(1), px(5)), "paper", "ours", target=target)
+
+    at = assess(mean_claim(px(3)), est)
+    assert at.value > 0.9 and at.method.startswith("simulated from our 100, 100 per-image values of 2 rows")
+    assert assess(mean_claim(px(12)), est).value < 0.01
+    assert assess(mean_claim(px(3)), Estimate(px(3), 100, px(2), px(4))).method.startswith("normal approximation")
+
+
+def test_a_spread_of_medians_is_stretched_to_the_paper_s(results):
+    """Largest over smallest of 2 and 4 px (2×), moved to the paper's 2× or 8×, judged at most 10× or 3×."""
+    rows = tuple(row_of(store(results, f"sparsefool-net{k}", ONE_PIXEL * k))[0] for k in (1, 2))
+    m = Measurement("01", "01_table2", "spread", (MEDIAN_PIXELS,))
+
+    def spread_claim(target: float, high: float) -> Claim:
+        return Claim("X-spread", "§4.2", "consistent", f"{target:g}×", m, Criterion(f"≤ {high:g}×", high=high),
+                     "paper", "ours", target=target)
+
+    est = Estimate(2.0, 100, 1.0, 4.0, rows=rows)
+    wide = assess(spread_claim(2.0, 10.0), est)
+    assert wide.value > 0.99 and "largest over the smallest is the paper's" in wide.method
+    assert assess(spread_claim(8.0, 3.0), est).value < 0.01

@@ -45,7 +45,7 @@ class Estimate:
     detail: dict[str, float] = field(default_factory=dict)
     unfinished: tuple[tuple[int, int], ...] = ()  # (n, planned) of each row read whose run is not finished
     coverage: str = ""  # the interval's kind and the coverage it has
-    denominator: pd.Series | None = None  # a ratio's denominator row (``row`` is its numerator's)
+    rows: tuple[pd.Series, ...] = ()  # every row read where several were: a ratio's two, a mean's or a spread's
 
 
 class Tables:
@@ -131,7 +131,7 @@ def _ratio(m: Measurement, t: Tables) -> Estimate:
     ia, ib = interval(top, m.columns[0]), interval(bottom, m.columns[1])
     lo, hi = stats.ratio_bounds(ia, ib) if ia and ib else (None, None)
     n = min(int(top[m.n_column]), int(bottom[m.n_column]))
-    return Estimate(a / b if b > 0 else math.nan, n, lo, hi, row=top, denominator=bottom,
+    return Estimate(a / b if b > 0 else math.nan, n, lo, hi, row=top, rows=(top, bottom),
                     coverage="two marginal 95 % intervals combined: ≥ 90 % coverage (conservative)")
 
 
@@ -210,6 +210,7 @@ def _mean_estimate(m: Measurement, t: Tables) -> Estimate:
     lo, hi = (sum(b[0] for b in bounds) / len(bounds), sum(b[1] for b in bounds) / len(bounds)) \
         if all(bounds) else (None, None)
     return Estimate(value, int(sel[m.n_column].min()), lo, hi, row=None, detail={"rows": len(sel)},
+                    rows=tuple(r for _, r in sel.iterrows()),
                     coverage="the mean of the rows' 95 % bounds (conservative: ≥ 95 %)")
 
 
@@ -226,6 +227,7 @@ def _spread(m: Measurement, t: Tables) -> Estimate:
     if lo is not None:  # largest over smallest is ≥ 1 by construction: the bound below 1 is cut there
         lo = max(lo, 1.0)
     return Estimate(float(values.max() / values.min()), int(sel[m.n_column].min()), lo, hi, row=None,
+                    rows=tuple(r for _, r in sel.iterrows()),
                     coverage="two marginal 95 % intervals combined, the lower end cut at 1 (a largest over a "
                              "smallest cannot be below 1): ≥ 90 % coverage (conservative)")
 

@@ -13,9 +13,16 @@ if the true value were the paper's (:attr:`sfutils.claims.model.Claim.target`).
   (:func:`sfutils.stats.median_rank_interval`: for our n what the experiment's percentile bootstrap
   gives, without resampling 10 000 images 2 000 times per draw); the power is the share of draws
   whose interval meets the criterion by the rule of :func:`sfutils.claims.judge._outcome` (strict or
-  not). A ratio of two such medians (kind ``ratio``, both rows with their records) is simulated alike,
-  the numerator moved so that the ratio of the medians is the paper's and the two intervals combined
-  as :func:`sfutils.stats.ratio_bounds` combines them;
+  not). A row may name several records joined by ``+`` (Table 2's: its record at the authors' cap,
+  then the reruns of the images it left unfooled, :func:`sfutils.experiments.budget.protocol_rows`):
+  an image's fooled row is then the first record's that fooled it. Several such medians are simulated
+  alike, each row's values drawn on their own and the rows' intervals combined as the measure
+  combines them: a ratio of two (kind ``ratio``: the numerator moved so that the ratio of the medians
+  is the paper's; :func:`sfutils.stats.ratio_bounds`), a mean of several (``mean_estimate``: every row
+  scaled by one factor so that the mean of the medians is the paper's; the mean of the bounds) and
+  the largest over the smallest (``spread``: the medians' ratios to the smallest raised to one power
+  so that the largest over the smallest is the paper's; the drawn largest and smallest medians'
+  intervals by :func:`sfutils.stats.ratio_bounds`, the lower end cut at 1);
 * any other median, mean, ratio or difference, and a median whose record is not stored here (only
   the committed profile's records are committed): our estimate's sampling spread, read off our own
   95 % interval's width, moved to the paper's value, with a normal approximation
@@ -91,15 +98,20 @@ def _inside(c: Criterion, lo: float, hi: float) -> bool:
 
 
 @functools.lru_cache(maxsize=64)
-def _fooled(stem: str, base: str) -> Fooled | str:
-    """The fooled images' pixels of record ``stem``, or why not (``base``, the results root it is read
-    from, keys the cache only: one name is one record)."""
-    df = load_record(stem)
-    if df is None:
+def _fooled(record: str, base: str) -> Fooled | str:
+    """The fooled images' pixels of ``record`` (one record, or several joined by '+': an image's row
+    is the first record's that fooled it, over the first record's images), or why not (``base``, the
+    results root they are read from, keys the cache only: one name is one record)."""
+    stems = record.split("+")
+    frames = [load_record(stem) for stem in stems]
+    first = frames[0]
+    if first is None:  # a rerun of no image has no file: only the first record must be there
         return "its per-image record is not stored here"
-    if not {"success", "pixels", "pct"} <= set(df.columns):
+    if not all({"success", "pixels", "pct"} <= set(df.columns) for df in frames if df is not None and len(df)):
         return "its record has no per-image pixel counts"
-    ok = df[df["success"].astype(bool) & (df["pct"].astype(float) > 0)]
+    df = pd.concat([df for df in frames if df is not None and len(df)], ignore_index=True)
+    ok = df[df["success"].astype(bool) & (df["pct"].astype(float) > 0) & df["id"].isin(first["id"])]
+    ok = ok.drop_duplicates("id", keep="first")
     if ok.empty:
         return "its record has no fooled image"
     total = int(round(float(np.median(ok["pixels"].astype(float) / ok["pct"].astype(float) * 100.0))))
@@ -123,6 +135,61 @@ def fooled_pixels(row: pd.Series | None, value: float, n: int) -> Fooled | str:
 def _arcsine(percent: float) -> float:
     """A rate in % on the arcsine-square-root scale (its variance there does not depend on the rate)."""
     return math.asin(math.sqrt(min(max(percent, 0.0), 100.0) / 100.0))
+
+
+def _moved_draws(found: Fooled, median_pct: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, lo and hi (in %) of :data:`DRAWS` samples of ``found``'s values moved to ``median_pct``."""
+    med, lo, hi = stats.sampled_medians(found.moved(median_pct), len(found.pixels), DRAWS, seed)
+    return 100.0 * med / found.total, 100.0 * lo / found.total, 100.0 * hi / found.total
+
+
+def _rows_pixels(claim: Claim, est: Estimate) -> list[Fooled] | str:
+    """The fooled pixels of every row ``est`` read (a mean's or a spread's), or why not."""
+    m = claim.measurement
+    if not est.rows:
+        return "no per-image record"
+    found = [fooled_pixels(r, float(r[m.columns[0]]), int(r[m.n_column])) for r in est.rows]
+    bad = [f for f in found if isinstance(f, str)]
+    return str(bad[0]) if bad else [f for f in found if not isinstance(f, str)]
+
+
+def _simulated_mean(claim: Claim, est: Estimate) -> Power:
+    t, c = claim.target, claim.criterion
+    found = _rows_pixels(claim, est)
+    if isinstance(found, str) or t is None:
+        return _approximate(claim, est, found if isinstance(found, str) else "no paper value")
+    medians = [float(f.pct(np.median(f.pixels))) for f in found]
+    factor = t / float(np.mean(medians))
+    drawn = [_moved_draws(f, m * factor, SEED + i) for i, (f, m) in enumerate(zip(found, medians))]
+    lo, hi = np.mean([d[1] for d in drawn], axis=0), np.mean([d[2] for d in drawn], axis=0)
+    ns = ", ".join(str(len(f.pixels)) for f in found)
+    return Power(float(np.mean([_inside(c, float(a), float(b)) for a, b in zip(lo, hi)])),
+                 f"simulated from our {ns} per-image values of {len(found)} rows, scaled by one factor so that the mean "
+                 f"of their medians is the paper's ({t:.3g} %, whole pixels), {DRAWS} draws, each median with the "
+                 "distribution-free 95 % order-statistic interval, the bounds averaged as the measure averages them")
+
+
+def _simulated_spread(claim: Claim, est: Estimate) -> Power:
+    t, c = claim.target, claim.criterion
+    found = _rows_pixels(claim, est)
+    if isinstance(found, str) or t is None:
+        return _approximate(claim, est, found if isinstance(found, str) else "no paper value")
+    medians = np.array([float(f.pct(np.median(f.pixels))) for f in found])
+    smallest, spread = float(medians.min()), float(medians.max() / medians.min())
+    if spread <= 1.0 or t <= 1.0:
+        return _approximate(claim, est, "our medians are all equal: no spread to move")
+    moved = smallest * (medians / smallest) ** (math.log(t) / math.log(spread))
+    drawn = [_moved_draws(f, float(m), SEED + i) for i, (f, m) in enumerate(zip(found, moved))]
+    med, lo, hi = (np.array([d[k] for d in drawn]) for k in range(3))  # rows × draws
+    top, bottom, cols = med.argmax(axis=0), med.argmin(axis=0), np.arange(DRAWS)
+    holds = [_inside(c, max(1.0, a_lo / b_hi), a_hi / b_lo) for a_lo, b_hi, a_hi, b_lo in
+             zip(lo[top, cols], hi[bottom, cols], hi[top, cols], lo[bottom, cols])]
+    ns = ", ".join(str(len(f.pixels)) for f in found)
+    return Power(float(np.mean(holds)),
+                 f"simulated from our {ns} per-image values of {len(found)} rows, their medians' ratios to the smallest "
+                 f"raised to one power so that the largest over the smallest is the paper's ({t:.3g}×, whole pixels), "
+                 f"{DRAWS} draws, each median with the distribution-free 95 % order-statistic interval, the drawn "
+                 "largest's and smallest's combined as the measure combines them")
 
 
 def _approximate(claim: Claim, est: Estimate, why: str) -> Power:
@@ -161,9 +228,9 @@ def _simulated_median(claim: Claim, est: Estimate) -> Power:
 
 def _simulated_ratio(claim: Claim, est: Estimate) -> Power:
     t, c, m = claim.target, claim.criterion, claim.measurement
-    top, bottom = est.row, est.denominator
-    if top is None or bottom is None or t is None:
+    if len(est.rows) != 2 or t is None:
         return _approximate(claim, est, "no per-image record")
+    top, bottom = est.rows
     a = fooled_pixels(top, float(top[m.columns[0]]), int(top[m.n_column]))
     b = fooled_pixels(bottom, float(bottom[m.columns[1]]), int(bottom[m.n_column]))
     if isinstance(a, str) or isinstance(b, str):
@@ -191,6 +258,8 @@ def assess(claim: Claim, est: Estimate) -> Power:
         return _simulated_median(claim, est)
     if m.kind == "ratio" and m.columns[:2] == (MEDIAN_PIXELS, MEDIAN_PIXELS):
         return _simulated_ratio(claim, est)
+    if m.kind in ("mean_estimate", "spread") and m.columns[0] == MEDIAN_PIXELS:
+        return (_simulated_mean if m.kind == "mean_estimate" else _simulated_spread)(claim, est)
     return _approximate(claim, est, NOT_STORED.get(m.table or "", "no per-image record"))
 
 

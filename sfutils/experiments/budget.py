@@ -43,7 +43,7 @@ from sfutils.attacks import sparsefool
 from sfutils.experiments.common import attack_samples, reached_cap
 from sfutils.harness import effective_settings, record_name, timed_rows
 from sfutils.profiles import get_profile
-from sfutils.results import ResultStore, run_rows
+from sfutils.results import RECORD, ResultStore, run_rows
 from sfutils.setting import Loaded, Loader, Setting, lazy_setting
 
 TABLE2_CAP = 50  # the authors' max_iter on ImageNet (their demo), Table 2's record
@@ -273,8 +273,10 @@ def protocol_rows(setting: Setting, base: pd.DataFrame, caps: Sequence[int], spa
         return base, base_cap
     reruns = reruns_of(setting, base, caps, sparsefool_kwargs, compute=compute, progress=progress, root=root,
                        load=load)
-    rows = deciding_rows(base, reruns, top, base_cap)
-    return rows.assign(success=rows["fooled"]), top
+    rows = deciding_rows(base, reruns, top, base_cap).assign(success=lambda r: r["fooled"])
+    if base.attrs.get(RECORD):  # the records the rows came from, base first (read back by sfutils.claims.power)
+        rows.attrs[RECORD] = "+".join(r.attrs[RECORD] for r in (base, *reruns.values()) if r.attrs.get(RECORD))
+    return rows, top
 
 
 def table2_caps(profile: str) -> list[int]:

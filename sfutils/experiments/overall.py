@@ -164,6 +164,7 @@ def table2(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
                for col, v in zip((f"fooling % at cap {cap} (ours)", *stats.ci_columns(f"fooling % at cap {cap} (ours)")),
                                  (c["fooling"], c["fooling_lo"], c["fooling_hi"]))},
             "notes": e.get("notes", ""),
+            "record": s.get("record", ""),  # the per-sample records (sfutils.results.RECORD): claims.power reads them
         })
     return pd.DataFrame(rows)
 
