@@ -111,7 +111,9 @@ def test_report_tables_are_short(path):
     assert all(len(header) <= MAX_COLUMNS for header in tables), [h for h in tables if len(h) > MAX_COLUMNS]
     cells = [c for line in text.split("## The committed run")[0].splitlines() if line.startswith("| ")
              for c in line.strip().strip("|").split(" | ")]
-    assert max(len(c.strip()) for c in cells) <= summary.CELL + 10
+    shown = [part.strip() for c in cells for part in c.split("<br>")]  # a cell's lines as a reader sees them
+    assert max(len(part) for part in shown) <= summary.CELL, max(shown, key=len)
+    assert not [c for c in cells if "…" in c], "a cell cut short: its text is hidden"
 
 
 @pytest.mark.parametrize("path", REPORTS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -174,8 +176,11 @@ def test_readme_summary_counts_what_verdicts_csv_counts():
         if sub.empty:
             continue
         held = int(sub.isin([HOLDS, HOLDS_STAND_IN]).sum())
-        judged = held + int(sub.isin([FAILS, claims.FAILS_STAND_IN]).sum()) + int(sub.str.startswith(INCONCLUSIVE).sum())
-        assert f"**[{title}](figures/{HEADLINE}/report.md#notebook-{nb})**: holding {held} of {judged}," in flat
+        failing = int(sub.isin([FAILS, claims.FAILS_STAND_IN]).sum())
+        judged = held + failing + int(sub.str.startswith(INCONCLUSIVE).sum())
+        line = f"**[{title}](figures/{HEADLINE}/report.md#notebook-{nb})**: {report.holding_text(held, judged)}"
+        assert line in flat
+        assert (f"{failing} do" in flat.split(line, 1)[1].split("**[")[0]) == (failing > 0)
     assert f"**{len(csv)} claims**" in flat
 
 
@@ -207,7 +212,7 @@ def test_executed_notebook_shows_the_generated_findings(nb):
     assert outputs, f"notebook {nb} shows no What we found"
     expected = report.render_verdicts(nb, paths.figures_root(HEADLINE), f"{HEADLINE} profile")
     assert "".join(outputs[-1]) == expected
-    assert expected.startswith("Of the ") or expected.startswith("None of these")
+    assert expected.startswith(("Of the ", "None of these", "This claim"))
 
 
 # --- the plain-language paragraph and the short table ------------------------------------------------
@@ -227,7 +232,7 @@ def test_plain_summary_says_what_holds_what_does_not_and_the_main_reason():
           verdict("T3-imagenet-mean", INCONCLUSIVE), verdict("AT-only-slightly", FAILS, caveat="a reason"),
           verdict("AT-cost", FAILS, why="another", caveat="")]
     text = " ".join(summary.plain_summary(vs).split())
-    assert text.startswith("Of the 5 claims tested here, **1 holds** (1 of them on a stand-in")
+    assert text.startswith("Of the 5 claims tested here, **1 holds** (on a stand-in")
     assert "**3 do not hold** and 1 is undecided" in text
     assert "ours 50 points [49, 51], the paper's 23.7 %" in text  # our value quoted, the paper's beside it
     assert "(on CIFAR-10)" in text and "(on ImageNet)" in text  # the same words, told apart by the data set
@@ -240,12 +245,59 @@ def test_short_table_has_five_columns_and_cells_a_screen_can_hold():
     table = summary.section_table(rows)
     header, rule, *body = table.splitlines()
     assert header == "| claim | paper | ours [interval] | n | verdict |" and len(body) == len(rows)
-    assert all(len(c) <= summary.CELL + 2 for line in body for c in line.strip("| ").split(" | "))
+    assert all(len(part) <= summary.CELL for line in body for c in line.strip("| ").split(" | ")
+               for part in c.split("<br>"))
+    assert len(body) == sum(f"(`{r['id']}`) |" in table for r in rows)  # each claim's id beside its title
 
 
-def test_clip_cuts_at_a_word():
-    assert summary.clip("one two three four", 12) == "one two…"
-    assert summary.short_claim("SparseFool fools (almost) every image.") == "SparseFool fools every image"
+def test_every_claim_has_a_whole_short_title():
+    """A title is the claim in a few words, never cut mid-way; every short title names a claim."""
+    titles = {c.id: summary.title(c.claim, c.id) for c in claims.CLAIMS}
+    assert all(len(t) <= summary.TITLE and not t.endswith("…") for t in titles.values()), [
+        (cid, t) for cid, t in titles.items() if len(t) > summary.TITLE]
+    assert summary.title("SparseFool fools (almost) every image.") == "SparseFool fools every image"
+    assert summary.title("Values of λ close to 1 lead to sparser perturbations: as λ grows, they get denser",
+                         limit=60) == "Values of λ close to 1 lead to sparser perturbations"
+    unused = [p for p, _ in summary.SHORT_TITLES if not any(re.fullmatch(p + ".*", c.id) for c in claims.CLAIMS)]
+    assert not unused, f"short titles that name no registered claim: {unused}"
+
+
+def test_whole_part_drops_notes_never_words():
+    assert summary.whole_part("> 1000× (3 orders of magnitude) (this net: 2.22e+03×)") == \
+        "> 1000× (3 orders of magnitude)"
+    assert summary.whole_part("0.18 % (VGG-16); 0.14–0.29 % over the paper's four nets") == "0.18 % (VGG-16)"
+    assert summary.tidy("this net: 2.22e+03×") == "this net: 2 220×"
+
+
+def test_numbers_are_rounded_to_what_a_reader_needs():
+    assert [summary.number(x) for x in (6053.2, 0.0976562, 99.96, 10000.0, -3.6667, math.inf)] == [
+        "6 050", "0.0977", "100", "10 000", "−3.67", "∞"]
+    bounds = [0.09765625, 0.29296875]  # a median on CIFAR-10's pixel grid, on the criterion's bound
+    assert summary.interval_text(0.09765625, 0.29296875, bounds) == ("0.0977", "0.293")
+    assert summary.p_text(0.00002) == "< 0.001" and summary.p_text(0.0372) == "0.037"
+
+
+def test_counts_say_none_and_one_in_plain_words():
+    vs = [verdict("T3-cifar10-mean", HOLDS_STAND_IN), verdict("F4-fooling", claims.NOT_RUN, why="not run yet: x"),
+          verdict("S22-linf-clipping", claims.NOT_RUN, why="cannot be run here: y"),
+          verdict("F1-examples", claims.ILLUSTRATION)]
+    text = " ".join(summary.plain_summary(vs).split())
+    assert text.startswith("Of the 1 claim tested here, **1 holds** (on a stand-in")
+    assert "none fails and none is undecided" in text
+    assert "1 is an illustration" in text and "1 cannot be run here" in text and "1 is still computing" in text
+    assert not re.search(r"\b0 (claims|hold|are|do)\b|\b1 are\b", text)
+    only_context = [verdict("B-lenet-mnist-success", claims.CONTEXT)]
+    assert " ".join(summary.plain_summary(only_context).split()) == (
+        "This claim is not a verdict on the paper's claims about SparseFool. It is a context row (not judged).")
+    lines = " ".join(report.counts_lines(vs))
+    assert "1 claim that cannot be run here" in lines and "1 claim still computing" in lines
+
+
+def test_not_run_is_split_by_its_reason():
+    assert summary.verdict_label({"verdict": claims.NOT_RUN, "why": "not run yet: the job"}) == summary.COMPUTING
+    assert summary.verdict_label({"verdict": claims.NOT_RUN, "why": "cannot be run here: no net"}) == summary.CANNOT_RUN
+    assert summary.verdict_label({"verdict": claims.NOT_RUN, "why": "no row model = x"}) == summary.MISSING
+    assert summary.verdict_label({"verdict": HOLDS, "why": ""}) == HOLDS
 
 
 # --- the small things ---------------------------------------------------------------------------------

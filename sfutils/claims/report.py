@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,13 +17,11 @@ from sfutils import paper, paths
 from sfutils.claims.forest import drawn, write_forest
 from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
-from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, BEYOND_FAILS, BEYOND_HOLDS,
-                                  BEYOND_UNSETTLED, CONTEXT, FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN, ILLUSTRATION,
-                                  INCONCLUSIVE, LOW_POWER, MAGNITUDE_AS_PAPER, MAGNITUDE_DIFFERS, MAGNITUDE_UNSETTLED,
-                                  NOT_RUN, VERDICTS, Verdict)
+from sfutils.claims.model import FAILS_STAND_IN, HOLDS_STAND_IN, ILLUSTRATION, NOT_RUN, VERDICTS, Verdict
 from sfutils.claims.registry import CLAIMS
-from sfutils.claims.summary import (OURS, clip, details_block, first_part, groups, main_reason, ours_text, plain_summary,
-                                    section_table, short_claim, wrap)
+from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, OURS, and_list, count_text, details_block,
+                                    groups, main_reason, not_run_kind, on_stand_in, others_text, ours_text, plain_summary,
+                                    section_table, title, undecided_text, whole_part, wrap)
 from sfutils.experiments.budget import official_agreement
 from sfutils.profiles import PROFILE_NAMES
 from sfutils.provenance import markdown_table
@@ -64,8 +61,9 @@ def _rows(vs: Sequence[Verdict]) -> list[dict]:
 def _short_table_and_details(vs: Sequence[Verdict]) -> list[str]:
     """The short table of ``vs`` and their details, collapsed below it."""
     rows = _rows(vs)
-    return [section_table(rows), "", details_block(rows, f"The {len(rows)} claims in detail: the reading, the "
-                                                          "setting, the criterion and why"), ""]
+    what = "The claim" if len(rows) == 1 else f"The {len(rows)} claims"
+    return [section_table(rows), "", details_block(rows, f"{what} in detail: the reading, the setting, the "
+                                                          "criterion and why"), ""]
 
 
 def counts(vs: Sequence[Verdict]) -> dict[str, int]:
@@ -73,33 +71,61 @@ def counts(vs: Sequence[Verdict]) -> dict[str, int]:
     return {k: sum(v.verdict == k for v in vs) for k in VERDICTS}
 
 
-# The verdicts in the groups a reader asks about first: SparseFool's claims, then the checks of our setting, then the rest.
-_COUNT_GROUPS = (("SparseFool's claims", (HOLDS, HOLDS_STAND_IN, FAILS, FAILS_STAND_IN, INCONCLUSIVE, LOW_POWER)),
-                 ("Checks of our setting", (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, MAGNITUDE_AS_PAPER,
-                                            MAGNITUDE_DIFFERS, MAGNITUDE_UNSETTLED)),
-                 ("The rest", (BEYOND_HOLDS, BEYOND_FAILS, BEYOND_UNSETTLED, CONTEXT, ILLUSTRATION, NOT_RUN)))
-
-
-def _counts_line(vs: Sequence[Verdict]) -> str:
-    """The verdicts that occur, each with its count, in three groups (one sentence each)."""
-    c = counts(vs)
+def _sparsefool_counts(vs: Sequence[Verdict]) -> str:
+    """SparseFool's claims of ``vs`` in words: "37 hold (35 on a stand-in), 2 do not hold (both on a
+    stand-in) and 3 are undecided"."""
+    g = groups(vs)
+    holding, fails = g["holding"], g["fails"]
     parts = []
-    for title, keys in _COUNT_GROUPS:
-        shown = [f"{k}: **{c[k]}**" for k in keys if c.get(k)]
-        if shown:
-            parts.append(f"{title} ({sum(c[k] for k in keys)}): " + " · ".join(shown))
-    return ". ".join(parts)
+    if holding:
+        k = sum(v.verdict == HOLDS_STAND_IN for v in holding)
+        parts.append(f"{len(holding)} hold{'s' if len(holding) == 1 else ''}"
+                     + on_stand_in(k, len(holding)))
+    if fails:
+        k = sum(v.verdict == FAILS_STAND_IN for v in fails)
+        parts.append(f"{len(fails)} {'does' if len(fails) == 1 else 'do'} not hold"
+                     + on_stand_in(k, len(fails)))
+    if g["undecided"]:
+        parts.append(undecided_text(len(g["undecided"])))
+    return and_list(parts)
+
+
+def unjudged_counts(vs: Sequence[Verdict]) -> str:
+    """The claims of ``vs`` that are neither judged nor checked, counted by kind ('' if none)."""
+    g = groups(vs)
+    kinds = ((sum("not judged" in v.verdict for v in g["other"]), "context row", "context rows"),
+             (len(g["shown"]), "illustration", "illustrations"),
+             (len(g["cannot_run"]), f"claim that {CANNOT_RUN}", f"claims that {CANNOT_RUN}"),
+             (len(g["computing"]), f"claim {COMPUTING} (a background job)", f"claims {COMPUTING} (a background job)"),
+             (len(g["missing"]), f"claim {MISSING}", f"claims {MISSING}"))
+    return and_list([count_text(k, one, many) for k, one, many in kinds if k])
+
+
+def counts_lines(vs: Sequence[Verdict]) -> list[str]:
+    """The verdicts of ``vs`` counted in four bullets a reader takes in at a glance: SparseFool's
+    claims, the checks of our setting, the claims beyond the paper, and what is not judged."""
+    g = groups(vs)
+    sparsefool = g["holding"] + g["fails"] + g["undecided"]
+    checks = [v for v in g["other"] if v.verdict.startswith(("baseline check", "stand-in magnitude"))]
+    beyond = [v for v in g["other"] if v.verdict.startswith("beyond the paper")]
+    unjudged = len(vs) - len(sparsefool) - len(checks) - len(beyond)
+    lines = [(f"SparseFool's claims ({len(sparsefool)})", _sparsefool_counts(sparsefool)),
+             (f"Checks of our setting ({len(checks)})", others_text(checks)),
+             (f"Beyond the paper ({len(beyond)})", others_text(beyond).split(" (", 1)[-1].rstrip(")")),
+             (f"Not judged ({unjudged})", unjudged_counts(vs))]
+    return [wrap(f"**{head}**: {text}.", "- ") for head, text in lines if text]
 
 
 def render_verdicts(notebook: str, root: Path, label: str = "") -> str:
     """One notebook's "What we found" on the outputs under ``root``: what was found in plain words
-    (:func:`sfutils.claims.summary.plain_summary`), the counts, the short table of its claims and
-    their details, then how a verdict is decided."""
+    (:func:`sfutils.claims.summary.plain_summary`), the short table of its claims and their details,
+    then how a verdict is decided."""
     vs = verdicts(root, notebook)
     if not vs:
         return f"No claim is registered for notebook {notebook}."
     where = f" ({label})" if label else ""
-    return "\n".join([plain_summary(vs), "", wrap(f"{len(vs)} claims{where}: {_counts_line(vs)}"), "",
+    return "\n".join([plain_summary(vs), "", wrap(f"Its {count_text(len(vs), 'claim', 'claims')}{where}, in the "
+                                                  "paper's order:"), "",
                       *_short_table_and_details(vs),
                       "<details><summary>How a verdict is decided</summary>", "", wrap(RULES), "", "</details>"])
 
@@ -147,43 +173,106 @@ def not_drawn(vs: Sequence[Verdict]) -> list[Verdict]:
     return [v for v in vs if not drawn(v)]
 
 
+def undrawn_kind(v: Verdict) -> tuple[str, str]:
+    """Why the forest plot leaves ``v`` out, in a few words (singular, plural)."""
+    if v.verdict == ILLUSTRATION:
+        return "illustration", "illustrations"
+    if v.verdict == NOT_RUN:
+        return {CANNOT_RUN: ("claim that cannot be run here", "claims that cannot be run here"),
+                COMPUTING: ("claim still computing (a background job)", "claims still computing (a background job)"),
+                MISSING: ("claim not in this run's tables", "claims not in this run's tables")}[not_run_kind(v)]
+    if "not judged" in v.verdict:
+        return "context row (shown, not judged)", "context rows (shown, not judged)"
+    if v.claim.measurement.kind in ("trend", "pvalue"):
+        return ("trend or test (judged by a p-value, not an interval)",
+                "trends and tests (judged by a p-value, not an interval)")
+    return "claim without a numeric bound", "claims without a numeric bound"
+
+
+def undrawn_by_kind(vs: Sequence[Verdict]) -> dict[tuple[str, str], list[Verdict]]:
+    """:func:`not_drawn` of ``vs`` by :func:`undrawn_kind`, in the order the kinds first occur."""
+    out: dict[tuple[str, str], list[Verdict]] = {}
+    for v in not_drawn(vs):
+        out.setdefault(undrawn_kind(v), []).append(v)
+    return out
+
+
+def undrawn_line(vs: Sequence[Verdict], link: str) -> str:
+    """One sentence: how many claims the picture leaves out, by kind, linking to their list."""
+    by_kind = undrawn_by_kind(vs)
+    if not by_kind:
+        return ""
+    k = sum(len(x) for x in by_kind.values())
+    kinds = and_list([count_text(len(x), *kind) for kind, x in by_kind.items()])
+    return wrap(f"The picture leaves out {count_text(k, 'claim', 'claims')}, each in its section's table: {kinds} "
+                f"([the list]({link})).")
+
+
+def undrawn_list(vs: Sequence[Verdict]) -> list[str]:
+    """The claims the picture leaves out, by kind, in a collapsed block (anchor ``not-drawn``)."""
+    by_kind = undrawn_by_kind(vs)
+    if not by_kind:
+        return []
+    lines = ['<a id="not-drawn"></a>', "", "<details><summary>The claims the picture leaves out, by kind</summary>", ""]
+    for (_, kind), x in by_kind.items():
+        lines.append(wrap(f"{kind[0].upper()}{kind[1:]} ({len(x)}): " + "; ".join(
+            f"{title(v.claim.claim, v.claim.id)} (`{v.claim.id}`)" for v in x) + ".", "- "))
+    return lines + ["", "</details>", ""]
+
+
+# At most ~80 words: how a claim is judged, for a reader who meets the report for the first time;
+# the full rules (judge.RULES) follow in a collapsed block.
+RULES_SHORT = ("**How a claim is judged.** We compare the range of values our images allow (its interval, 95 % "
+               "unless the details say otherwise) with a tolerance around the paper's number. A claim *holds* when "
+               "the whole range lies inside, *does not hold* when it lies wholly outside, and is *inconclusive* when "
+               "it reaches across. *On a stand-in*: our model or data is not the paper's. Baseline checks, stand-in "
+               "magnitudes and context rows are not verdicts on SparseFool.")
+
+
+def rules_block() -> list[str]:
+    """The full rules (:data:`sfutils.claims.judge.RULES`) in a collapsed block (anchor ``rules``)."""
+    return ['<a id="rules"></a>', "", "<details><summary>How a verdict is decided: the full rules</summary>", "",
+            wrap(RULES), "", "</details>", ""]
+
+
 def render_report(root: Path, label: str, level: int = 1, page_dir: Path | None = None, details: bool = True) -> str:
     """The reproduction report of the outputs under ``root`` (``label`` names its profile): the
-    forest plot of every verdict (``verdicts.png``, :mod:`sfutils.claims.forest`), what holds in
-    plain words, the claims it does not draw, then per section a paragraph, a short table and each
-    claim's details. Its title is a heading of ``level`` (2 to nest it in another page), the
-    sections one level below; links are relative to ``page_dir`` (default ``root``), the folder of
-    the page it is written into. Without ``details`` (the front page), each section keeps its short
-    table and links to the claims' details in ``root``'s ``report.md``."""
+    forest plot of every verdict (``verdicts.png``, :mod:`sfutils.claims.forest`), how a claim is
+    judged in a few words, the counts, a line per section, what the picture leaves out, then per
+    section a paragraph, a short table and each claim's details. Its title is a heading of ``level``
+    (2 to nest it in another page), the sections one level below; links are relative to ``page_dir``
+    (default ``root``), the folder of the page it is written into. Without ``details`` (the front
+    page), each section keeps its short table and links to the claims' details in ``root``'s
+    ``report.md``."""
     page_dir = page_dir or root
     vs = verdicts(root)
     h = "#" * level
+    report_link = "" if details else _link(root / "report.md", page_dir)
     parts = [f"{h} Reproduction report ({label})", "",
              wrap(f"Generated by `python -m sfutils.claims` from the tables in `{tables_ref(root)}`; do not edit by "
                   f"hand. The terms (stand-in, Wilson interval, power, ...) are defined in the "
                   f"[glossary]({_link(glossary_path(), page_dir)})."), "",
              f"![Every claim judged against a number: our value and its interval against the criterion, "
              f"coloured by verdict]({_link(root / 'verdicts.png', page_dir)})", "",
-             wrap(f"{len(vs)} claims: {_counts_line(vs)}"), "", wrap(HOLDS_MEANS), "", *section_lines(vs, "#"), ""]
-    left_out = not_drawn(vs)
-    if left_out:  # named once here; each is in its section's table below
-        by_verdict: dict[str, list[str]] = {}
-        for v in left_out:
-            by_verdict.setdefault(v.verdict, []).append(f"`{v.claim.id}`")
-        parts += [wrap("Not drawn in the picture (trends, figures shown but not judged, claims not run here; each is "
-                       "in its section below): " + "; ".join(f"{k} ({len(ids)}): {', '.join(ids)}"
-                                                              for k, ids in by_verdict.items()) + "."), ""]
-    parts += ["<details><summary>How a verdict is decided</summary>", "", wrap(RULES), "", "</details>", ""]
+             wrap(f"{RULES_SHORT} [The full rules]({report_link}#rules)."), "",
+             f"**{count_text(len(vs), 'claim', 'claims')}:**", "", *counts_lines(vs), "",
+             *section_lines(vs, f"{report_link}#"), ""]
+    undrawn = undrawn_line(vs, f"{report_link}#not-drawn")
+    if undrawn:
+        parts += [undrawn, ""]
+    if details:
+        parts += undrawn_list(vs) + rules_block()
     agreement = official_agreement_line(root)
     if agreement:
         parts += [wrap(agreement), ""]
-    for nb, title in TITLES.items():
+    for nb, heading in TITLES.items():
         sub = [v for v in vs if v.claim.measurement.notebook == nb]
         if sub:
-            parts += [f'<a id="notebook-{nb}"></a>', "", f"{h}# {nb} · {title}", "", plain_summary(sub), ""]
+            parts += [f'<a id="notebook-{nb}"></a>', "", f"{h}# {nb} · {heading}", "", plain_summary(sub, explain=False),
+                      ""]
             parts += _short_table_and_details(sub) if details else [
                 section_table(_rows(sub)), "", f"Each claim in detail (the reading, the setting, the criterion and why): "
-                f"[the report]({_link(root / 'report.md', page_dir)}#notebook-{nb}).", ""]
+                f"[the report]({report_link}#notebook-{nb}).", ""]
     return "\n".join(parts)
 
 
@@ -256,45 +345,62 @@ def write_front_readme(base: Path | None = None) -> Path:
 README_BEGIN, README_END = "<!-- results:begin (generated by python -m sfutils.claims) -->", "<!-- results:end -->"
 
 
-HOLDS_MEANS = ("A claim holds when the whole range of values our images allow (its interval: 95 %, or ≥ 90 % where "
-               "two intervals are combined, as column `interval` of verdicts.csv says) lies within the "
-               "tolerance set around the paper's number; it does not hold when that range lies wholly outside, and "
-               "it is undecided (inconclusive) when the range reaches across the tolerance.")
-
-
-def section_lines(vs: Sequence[Verdict], prefix: str) -> list[str]:
+def section_lines(vs: Sequence[Verdict], prefix: str, brief: bool = False) -> list[str]:
     """:func:`section_line` for each notebook's claims, linking to ``<prefix>notebook-NN`` (the
     anchor of its section in the report)."""
-    return [section_line([v for v in vs if v.claim.measurement.notebook == nb], title, f"{prefix}notebook-{nb}")
-            for nb, title in TITLES.items() if any(v.claim.measurement.notebook == nb for v in vs)]
+    return [section_line([v for v in vs if v.claim.measurement.notebook == nb], heading, f"{prefix}notebook-{nb}",
+                         brief) for nb, heading in TITLES.items() if any(v.claim.measurement.notebook == nb for v in vs)]
 
 
-def section_line(vs: Sequence[Verdict], title: str, link: str) -> str:
-    """One section's verdicts in a bullet: how many hold, which do not, and the reason given most
-    often, its title linking to ``link``."""
+def holding_text(held: int, judged: int) -> str:
+    """How many of a section's judged claims hold: "27 of 30 hold", "1 of 2 holds", or that none was
+    judged."""
+    if not judged:
+        return "no claim of the paper about SparseFool is judged here"
+    return f"{held} of {judged} hold{'s' if held == 1 else ''}"
+
+
+BRIEF_REASON = 160  # the longest reason a brief section line quotes (a longer one is linked)
+
+
+def section_line(vs: Sequence[Verdict], heading: str, link: str, brief: bool = False) -> str:
+    """One section's verdicts in a bullet: how many hold, which do not (with our value against the
+    paper's) and the reason given most often, and what else the section holds, its title linking to
+    ``link``; ``brief`` (the README) links a long reason and names the rest only where nothing is judged."""
     g = groups(vs)
-    fails, holding, undecided = g["fails"], len(g["holding"]), len(g["undecided"])
+    fails = g["fails"]
     judged = g["holding"] + fails + g["undecided"]
-    text = (f"**[{title}]({link})**: holding {holding} of {len(judged)}, not holding {len(fails)}, undecided "
-            f"{undecided}.")
-
+    text = f"**[{heading}]({link})**: {holding_text(len(g['holding']), len(judged))}"
+    rest = [count_text(len(fails), "does not hold", "do not hold") if fails else "",
+            undecided_text(len(g["undecided"])) if g["undecided"] else ""]
+    text += (", " + and_list(rest) if any(rest) else "") + "."
     if fails:
-        text += " Not holding: " + "; ".join(f"{short_claim(v.claim.claim, 60)} (`{v.claim.id}`: {first_part(ours_text(v))}"
-                                              f" against the paper's {first_part(v.claim.paper)})" for v in fails[:3])
+        text += " Not holding: " + "; ".join(f"{title(v.claim.claim, v.claim.id)} (`{v.claim.id}`: ours "
+                                              f"{whole_part(ours_text(v), 90)}, the paper's {whole_part(v.claim.paper, 90)})"
+                                              for v in fails[:3])
         text += f" and {len(fails) - 3} more." if len(fails) > 3 else "."
         reason = main_reason(fails)
-        if reason:
-            text += f" The reason given{f' for {reason[1]} of them' if reason[1] > 1 else ''}: {clip(reason[0], 280)}."
-    if g["other"]:
-        text += " Not about the paper's claims: " + ", ".join(
-            f"{k} {v}" for v, k in Counter(v.verdict for v in g["other"]).items()) + "."
+        if reason and (not brief or len(reason[0]) <= BRIEF_REASON):
+            text += f" The reason given{f' for {reason[1]} of them' if reason[1] > 1 else ''}: {reason[0]}."
+        elif reason:
+            text += f" Why: [in the report]({link})."
+    others = others_text(g["other"])
+    unjudged = and_list([count_text(len(g["shown"]), "illustration", "illustrations") if g["shown"] else "",
+                         f"{len(g['cannot_run'])} {CANNOT_RUN}" if g["cannot_run"] else "",
+                         f"{len(g['computing'])} {COMPUTING}" if g["computing"] else "",
+                         f"{len(g['missing'])} {MISSING}" if g["missing"] else ""])
+    if brief and not judged and others:
+        text = f"{text[:-1]}; the section has {others}."
+    elif (others or unjudged) and not brief:
+        text += " Also: " + "; ".join(t for t in (others, unjudged) if t) + "."
     return wrap(text, "- ")
 
 
 def readme_results(profile: str) -> str:
-    """The README's results block: the forest plot of every verdict, the counts with where and when
-    the run was made and its attack hours, and a line per section on what holds and what does not,
-    linking to the report, all from ``profile``'s committed outputs."""
+    """The README's results block: the forest plot of every verdict, how a claim is judged in a few
+    words, the counts with where and when the run was made and its attack hours, and a line per
+    section on what holds and what does not, linking to the report, all from ``profile``'s committed
+    outputs."""
     root, label = paths.figures_root(profile), f"{profile} profile"
     vs = verdicts(root)
     runs_path = root / "runs.json"
@@ -308,10 +414,13 @@ def readme_results(profile: str) -> str:
         README_BEGIN, "",
         f"![Every claim judged against a number: our value and its interval against the criterion, coloured by "
         f"verdict](figures/{profile}/verdicts.png)", "",
-        wrap(f"**{len(vs)} claims** ({label}; notebooks last run {', '.join(dates) or '—'} on "
-             f"{'; '.join(machines) or '—'}; attack time held in the per-sample results: {hours:.1f} h): "
-             f"{_counts_line(vs)}."), "",
-        wrap(HOLDS_MEANS), "", *section_lines(vs, f"{report}#"), "",
+        wrap(f"{RULES_SHORT} [The full rules]({report}#rules)."), "",
+        wrap(f"**{count_text(len(vs), 'claim', 'claims')}** ({label}; notebooks last run {', '.join(dates) or '—'} on "
+             f"{'; '.join(machines) or '—'}; attack time held in the per-sample results: {hours:.1f} h):"), "",
+        *counts_lines(vs), "",
+        wrap(f"The picture draws every claim judged against a number; the others (trends, illustrations, context "
+             f"rows, claims not run) are [listed in the report]({report}#not-drawn)."), "",
+        *section_lines(vs, f"{report}#", brief=True), "",
         wrap(f"Every claim, with the paper's sentence, our reading, the setting, the criterion and the reason for its "
              f"verdict: [the reproduction report]({report}) (also on the front page of "
              "[`figures/`](figures/README.md)); the terms are defined in the [glossary](book/glossary.md)."),

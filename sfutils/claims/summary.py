@@ -12,44 +12,117 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sfutils.claims.model import (FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN, ILLUSTRATION, INCONCLUSIVE, MIN_N,
-                                  NOT_RUN, Verdict)
+from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, BEYOND_FAILS,
+                                  BEYOND_HOLDS, BEYOND_UNSETTLED, CONTEXT, FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN,
+                                  ILLUSTRATION, INCONCLUSIVE, LOW_POWER, MAGNITUDE_AS_PAPER, MAGNITUDE_DIFFERS,
+                                  MAGNITUDE_UNSETTLED, MIN_N, NOT_RUN, PIXELS, Verdict)
 
-CELL = 80  # the longest cell of a short table
+CELL = 80  # the longest cell of a short table (a claim's title and its id each on a line of their own)
+TITLE = 72  # the longest short title of a claim
 WIDTH = 110  # prose is wrapped to this width (no Markdown line of the report is longer than 250)
+# The reasons a claim is not run (its verdict is NOT_RUN either way; its ``why`` says which).
+CANNOT_RUN, COMPUTING, MISSING = "cannot be run here", "still computing", "not in this run's tables"
 SHORT_VERDICT = {HOLDS: "holds", HOLDS_STAND_IN: "holds (stand-in)", FAILS: "**does not hold**",
-                 FAILS_STAND_IN: "**does not hold (stand-in)**", INCONCLUSIVE: "inconclusive", NOT_RUN: "not run",
-                 ILLUSTRATION: "illustration"}
+                 FAILS_STAND_IN: "**does not hold (stand-in)**", INCONCLUSIVE: "inconclusive",
+                 LOW_POWER: "inconclusive (low power)", ILLUSTRATION: "illustration",
+                 BASELINE_AS_PAPER: "baseline: as the paper's", BASELINE_DIFFERS: "baseline: differs",
+                 BASELINE_UNSETTLED: "baseline: unsettled", MAGNITUDE_AS_PAPER: "magnitude: as the paper's",
+                 MAGNITUDE_DIFFERS: "magnitude: differs", MAGNITUDE_UNSETTLED: "magnitude: unsettled",
+                 CONTEXT: "context", BEYOND_HOLDS: "beyond: holds", BEYOND_FAILS: "beyond: does not hold",
+                 BEYOND_UNSETTLED: "beyond: inconclusive"}
 HOLDING = (HOLDS, HOLDS_STAND_IN)
 FAILING = (FAILS, FAILS_STAND_IN)
 # The column of verdicts.csv with our estimate; each row's real coverage is in its column "interval".
 OURS = "ours [interval]"
 EXAMPLES = 3  # claims named per verdict in a paragraph
 PAPER_SETTING = "paper's setting"  # the column of verdicts.csv
-ILLUSTRATIONS_TEXT = f"are illustrations (a figure, or fewer than {MIN_N} images): shown, not judged"
 
 
-def _fmt(x: float) -> str:
-    return "∞" if math.isinf(x) else f"{x:.3g}"
+def number(x: float, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant digits, never in exponent notation (6050, not 6.05e+03),
+    thousands grouped by a space (6 050, 10 000), trailing zeros dropped, a minus sign (−3.67); ∞ for
+    an infinite value."""
+    if math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x == 0:
+        return "0"
+    rounded = float(f"{x:.{digits}g}")
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(rounded))))
+    text = f"{rounded:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace("-", "−")
+
+
+
+def how_many(k: int, total: int) -> str:
+    """``k`` of ``total`` in words for a clause like "(... on a stand-in)": "both", "all", "" (the
+    one of one) or "3"."""
+    return "both" if k == total == 2 else "all" if k == total > 2 else "" if k == total == 1 else str(k)
+
+
+_SCIENTIFIC = re.compile(r"(?<![\w.])\d+(?:\.\d+)?e[+-]?\d+(?![\w.])")
+
+
+def tidy(text: str) -> str:
+    """``text`` with any number in exponent notation written out (2.22e+03: 2 220), as :func:`number`
+    writes ours: the registry's words are shown as they are otherwise."""
+    return _SCIENTIFIC.sub(lambda m: number(float(m.group())), str(text))
+
+
+def on_stand_in(k: int, total: int, note: str = "") -> str:
+    """" (35 on a stand-in)", " (both on a stand-in)", " (on a stand-in)" for one of one, followed by
+    ``note``; '' when ``k`` is 0."""
+    who = how_many(k, total)
+    return f" ({who + ' ' if who else ''}on a stand-in{note})" if k else ""
+
+
+def p_text(p: float) -> str:
+    """A p-value to 2 significant digits, or "< 0.001"."""
+    return "n/a" if math.isnan(p) else "< 0.001" if p < 0.001 else number(p, 2)
 
 
 def interval_text(lo: float, hi: float, bounds: Sequence[float]) -> tuple[str, str]:
-    """``lo`` and ``hi`` to 3 significant digits, or more (up to 6) where fewer would put an end on the
-    other side of (or onto) a criterion bound, or show two different ends as one number (94.97 is not 95)."""
-    def keeps_side(x: float, text: str, b: float) -> bool:
-        return math.isinf(x) or (x > b) == (float(text) > b) and (x < b) == (float(text) < b)
+    """``lo`` and ``hi`` to 3 significant digits, or more (up to 5) where fewer would put an end on the
+    other side of (or onto) a criterion bound, or show two different ends as one number (94.97 is not 95).
+    An end that lies exactly on a bound (a median on the pixel grid) is shown at 3 digits, as the bound is."""
+    def keeps_side(x: float, digits: int, b: float) -> bool:
+        if math.isinf(x) or x == b:
+            return True
+        r = float(f"{x:.{digits}g}")
+        return (x > b) == (r > b) and (x < b) == (r < b)
 
-    for digits in range(3, 7):
-        texts = tuple("∞" if math.isinf(x) else f"{x:.{digits}g}" for x in (lo, hi))
-        if (texts[0] != texts[1] or lo == hi) and all(keeps_side(x, t, b) for x, t in zip((lo, hi), texts)
-                                                         for b in bounds):
-            break
+    def end(x: float, other: float) -> str:
+        for digits in range(3, 6):
+            text = number(x, digits)
+            if (text != number(other, digits) or lo == hi) and all(keeps_side(x, digits, b) for b in bounds):
+                break
+        return text
+
+    texts = (end(lo, hi), end(hi, lo))
     return texts
+
+
+def _pixels(v: Verdict) -> str:
+    """A share of pixels of a data set as whole pixels ("in pixels: 2 [1, 3] of 1 024"), or ''."""
+    m = v.claim.measurement
+    total = next((PIXELS[t] for t in v.claim.id.lower().split("-") if t in PIXELS), None)
+    if total is None or not m.columns or "px %" not in m.columns[0] or v.value is None or math.isnan(v.value):
+        return ""
+    def px(x: float) -> str:
+        return number(x * total / 100.0, 3 if x * total / 100.0 >= 10 else 2)
+    text = f"in pixels: {px(v.value)}"
+    if v.lo is not None and v.hi is not None:
+        text += f" [{px(v.lo)}, {px(v.hi)}]"
+    return f"{text} of {number(total, 6)}"
 
 
 def ours_text(v: Verdict) -> str:
     """Our estimate with its interval (or trend p-value) in words, and the values shown beside it
-    (the median with failures counted as ∞; a measurement's further columns and ``beside`` values)."""
+    (the median with failures counted as ∞; a share of pixels in whole pixels; a measurement's further
+    columns and ``beside`` values)."""
     m = v.claim.measurement
     unit = m.unit
     if v.verdict == NOT_RUN or v.value is None:
@@ -58,46 +131,92 @@ def ours_text(v: Verdict) -> str:
         return "n/a"
     if m.kind == "trend":
         p1 = v.detail.get("one-sided p", math.nan)
-        return f"τ = {v.value:.2f}, one-sided p = {p1:.2g} ({int(v.detail.get('points', 0))} settings)"
+        return f"τ = {v.value:.2f}, one-sided p = {p_text(p1)} ({int(v.detail.get('points', 0))} settings)"
     if m.kind == "pvalue":  # a test's statistic and its p-value
-        return f"{unit} = {_fmt(v.value)}, p = {_fmt(v.p if v.p is not None else math.nan)}"
+        return f"{unit} = {number(v.value)}, p = {p_text(v.p if v.p is not None else math.nan)}"
     suffix = {"%": " %", "×": "×", "points": " points", "cos": ""}.get(unit, f" {unit}")
-    text = f"{_fmt(v.value)}{suffix}"
+    text = f"{number(v.value)}{suffix}"
     if v.lo is not None and v.hi is not None:
         lo, hi = interval_text(v.lo, v.hi, [b for b in (v.claim.criterion.low, v.claim.criterion.high) if b is not None])
         text += f" [{lo}, {hi}]"
+    pixels = _pixels(v)
+    if pixels:
+        text += f"; {pixels}"
     shown = set(m.columns[1:]) | {label for label, *_ in m.beside}
     if m.fallback is not None:
         shown |= set(m.fallback.columns[1:]) | {label for label, *_ in m.fallback.beside}
     for name, value in v.detail.items():
         if "all" in name:  # the median with failures counted as ∞, beside the median over the fooled
-            text += f"; with failures as ∞: {_fmt(value)}{suffix}"
+            text += f"; with failures as ∞: {number(value)}{suffix}"
         elif name in shown:
-            text += f"; {name}: {_fmt(value)}"
+            text += f"; {name}: {number(value)}"
     return text
 
 
-def clip(text: str, limit: int) -> str:
-    """``text`` on one line, cut at a word boundary to at most ``limit`` characters (``…`` added)."""
-    text = " ".join(str(text).split())
+def whole_part(text: str, limit: int = 40) -> str:
+    """The first '; '-separated part of ``text`` (an estimate before the values shown beside it, a
+    paper's number before its note), shortened to ``limit`` by dropping its trailing parenthesised
+    notes: always a whole phrase, never cut mid-way (the full text is in the claim's details)."""
+    part = " ".join(tidy(text).split("; ")[0].split())
+    while len(part) > limit and part.endswith(")") and "(" in part:
+        depth, i = 0, len(part) - 1
+        for i in range(len(part) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(part[i], 0)
+            if depth == 0:
+                break
+        part = part[:i].rstrip()
+    return part
+
+
+# Claims whose sentence has no whole short form of at most TITLE characters (a clause before ": "):
+# a title in a few words, by claim id (a regular expression). The paper's numbers are never typed
+# here: the table gives them beside the title, and the claim's details quote the whole sentence.
+SHORT_TITLES = (
+    (r"S22-.*-clipped", "Clipping l1-DeepFool's adversarial images to the valid range fools few"),
+    (r"S22-imagenet-l2-clipping", "Clipping l2 and l∞ perturbations afterwards has a minor impact"),
+    (r"S22-linf-clipping", "Clipping l∞ perturbations afterwards has a minor impact"),
+    (r"S22-clip-inside", "Clipping inside the iterations does not improve the results"),
+    (r"S33-one-step", "The algorithm often needs more than one linearization step"),
+    (r"S31-", "SparseFool's adversarial images stay valid without clipping"),
+    (r"S42-imagenet-heads", "On ImageNet, the noise concentrates around important areas"),
+    (r"T1-.*-jsma-fool-gamma", "Sensitivity: JSMA's fooling rate at the JSMA paper's distortion cap"),
+    (r"T1-.*-jsma-pixels-gamma", "Sensitivity: JSMA's median pixels at the JSMA paper's distortion cap"),
+    (r"T1-.*-queries-one_pixel", "SparseFool needs far fewer queries than the one-pixel attack"),
+    (r"T1-.*-cost-one_pixel", "SparseFool is orders of magnitude faster than the one-pixel attack"),
+    (r"T1-.*-walltime-jsma-ours", "Wall time of our accelerated JSMA over SparseFool's"),
+    (r"T1-dimension-jsma", "JSMA becomes much slower as the input dimension grows"),
+    (r"T2-.*-fool-cap50", "Sensitivity: SparseFool's fooling rate with the iterations capped at 50"),
+    (r"T2-.*-random", "Random changes of as many elements fool far fewer images"),
+    (r"T2-mean-pixels", "SparseFool's mean share of perturbed pixels over the ImageNet nets"),
+    (r"T3-.*-asymmetry", "Perturbations transfer better from larger to smaller networks"),
+    (r"F8-differs", "Each network concentrates or spreads the noise differently"),
+    (r"F9-semantics", "On CIFAR-10 the noise falls on the head or the fooling class's features"),
+    (r"F9b-fooling-class", "The noise often falls on features of the fooling class"),
+    (r"AT-only-slightly", "Adversarial training only slightly improves the robustness"),
+    (r"AT-accuracy", "Clean accuracy of the l∞ adversarially trained ResNet-18"),
+    (r"AT-robust-pixels", "SparseFool's median pixels on the l∞ adversarially trained net"),
+    (r"B-.*-success", "Under one harness for every attack, SparseFool still fools most images"),
+    (r"B-.*-vs-sigma-zero", "SparseFool needs at most twice the pixels of σ-zero"),
+)
+# A phrase a short title says in fewer words (the number it drops is the table's paper column).
+_SHORTER = ((re.compile(r"median perturbation changes [\d.]+ % of the pixels"), "median perturbed pixels"),)
+
+
+def title(claim: str, cid: str = "", limit: int = TITLE) -> str:
+    """A claim in a few words, always whole: the title :data:`SHORT_TITLES` gives ``cid``, else its
+    sentence without parentheses or the final full stop, else (too long) its clause before the last
+    ": " or "; " that fits ``limit``, else the whole sentence (never cut mid-way)."""
+    for pattern, short in SHORT_TITLES:
+        if cid and re.fullmatch(pattern + r".*", cid):
+            return short
+    text = re.sub(r"\s*\([^()]*\)", "", claim).strip().rstrip(".")
+    for pattern, shorter in _SHORTER:
+        text = pattern.sub(shorter, text)
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
-    if cut.count("(") > cut.count(")"):  # never leave a parenthesis open: cut before it
-        cut = cut[: cut.rindex("(")]
-    return cut.rstrip(" ,;:(") + "…"
-
-
-def first_part(text: str, limit: int = 90) -> str:
-    """The first '; '-separated part of ``text`` (an estimate before the values shown beside it, a
-    paper's number before its note), clipped to ``limit``: a whole phrase, not one cut mid-way."""
-    return clip(str(text).split("; ")[0], limit)
-
-
-def short_claim(claim: str, limit: int = 70) -> str:
-    """A claim in a few words: its sentence without parentheses or the final full stop, clipped."""
-    text = re.sub(r"\s*\([^()]*\)", "", claim).strip().rstrip(".")
-    return clip(text, limit)
+    heads = [text[:m.start()] for m in re.finditer(r": |; ", text)]
+    heads = [h for h in heads if 25 <= len(h) <= limit]
+    return heads[-1] if heads else text
 
 
 def wrap(text: str, indent: str = "") -> str:
@@ -116,12 +235,31 @@ def md_table(rows: Sequence[Mapping[str, str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(r[c] for c in cols) + " |" for r in esc])
 
 
+def not_run_kind(v: Verdict | Mapping[str, Any]) -> str:
+    """Why a claim is not run: :data:`COMPUTING` when a background job has not finished its data
+    (its ``why`` starts with "not run yet"), :data:`CANNOT_RUN` when this repository cannot run it
+    (its ``why`` starts with "cannot be run here") or its figure was not made, else :data:`MISSING`
+    (its table or row is not among this run's outputs)."""
+    why = v.why if isinstance(v, Verdict) else str(v.get("why") or "")
+    return (COMPUTING if why.startswith("not run yet") else
+            CANNOT_RUN if why.startswith("cannot be run here") or why.startswith("figure ") else MISSING)
+
+
+def verdict_label(v: Verdict | Mapping[str, Any]) -> str:
+    """A verdict in the words a reader sees in counts and tables: a claim not run is "cannot be run
+    here" or "still computing" (:func:`not_run_kind`), every other verdict as it is."""
+    verdict = v.verdict if isinstance(v, Verdict) else v["verdict"]
+    return not_run_kind(v) if verdict == NOT_RUN else verdict
+
+
 def section_table(rows: Sequence[Mapping[str, Any]]) -> str:
-    """The short table of some rows of ``verdicts.csv``: claim, paper, ours, n, verdict."""
-    return md_table([{"claim": f"{short_claim(r['claim'], max(30, CELL - len(r['id']) - 5))} (`{r['id']}`)",
-                      "paper": clip(r["paper"], 40),
-                      "ours [interval]": clip(r[OURS], 60), "n": str(r["n"]),
-                      "verdict": SHORT_VERDICT.get(r["verdict"], r["verdict"])} for r in rows])
+    """The short table of some rows of ``verdicts.csv``: claim (a whole title, its id below), the
+    paper's number, ours with its interval, n and the verdict; every cell whole (the notes and the
+    values shown beside ours are in the claim's details)."""
+    return md_table([{"claim": f"{title(r['claim'], r['id'])}<br>(`{r['id']}`)",
+                      "paper": whole_part(r["paper"]), "ours [interval]": whole_part(r[OURS], 50),
+                      "n": number(float(r["n"]), 6) if str(r["n"]).strip() else "",
+                      "verdict": SHORT_VERDICT.get(verdict_label(r), verdict_label(r))} for r in rows])
 
 
 def _field(row: Mapping[str, Any], column: str) -> str:
@@ -142,17 +280,18 @@ def _power(row: Mapping[str, Any]) -> str:
 def claim_details(row: Mapping[str, Any]) -> str:
     """One claim's paragraph: the claim, the reading (where ``verdicts.csv`` gives one), the
     setting, ours against the paper's, the criterion, the power (where given) and why."""
+    n = _field(row, "n")
     items = [("The claim", f"{row['claim']} ({row['where']}; the paper: {row['paper']})"),
              ("Reading", _field(row, "reading")),
-             ("Ours", f"{row[OURS]}" + (f", n = {row['n']}" if _field(row, "n") else "")
+             ("Ours", f"{row[OURS]}" + (f", n = {number(float(n), 6)}" if n else "")
               + (f" ({_field(row, 'interval')})" if _field(row, "interval") else "")),
              ("Setting", f"ours: {row['our setting']}; the paper's: {row[PAPER_SETTING]}"),
              ("Criterion", _field(row, "criterion")), ("Power", _power(row)),
              ("Why", _field(row, "why"))]
     if _field(row, "caveat") and _field(row, "caveat") not in _field(row, "why"):
         items.append(("Caveat", _field(row, "caveat")))
-    head = f"**{short_claim(row['claim'])}** · `{row['id']}` · {row['verdict']}"
-    body = [wrap(f"{name}: {text}", "- ") for name, text in items if text]
+    head = f"**{title(row['claim'], row['id'])}** · `{row['id']}` · {row['verdict']}"
+    body = [wrap(f"{name}: {tidy(text)}", "- ") for name, text in items if text]
     return "\n".join([head, ""] + body)
 
 
@@ -177,12 +316,14 @@ def _named(vs: Sequence[Verdict], limit: int = EXAMPLES, among: Sequence[Verdict
     """The first ``limit`` distinct claims of ``vs`` in a few words each, then how many more. A
     claim judged in several settings of ``vs`` is named once with its count; one whose words
     another claim of ``among`` shares is named with its data set (or id)."""
+    def words(u: Verdict) -> str:
+        return title(u.claim.claim, u.claim.id)
+
     def name(v: Verdict) -> str:
-        text = short_claim(v.claim.claim, 90)
-        shared = sum(short_claim(u.claim.claim, 90) == text for u in among) > sum(
-            short_claim(u.claim.claim, 90) == text for u in vs)
+        text = words(v)
+        shared = sum(words(u) == text for u in among) > sum(words(u) == text for u in vs)
         text = f"{text} (on {setting_name(v)})" if shared else text
-        return f"{text}: ours {first_part(ours_text(v))}, the paper's {first_part(v.claim.paper)}"
+        return f"{text}: ours {whole_part(ours_text(v), 90)}, the paper's {whole_part(v.claim.paper, 90)}"
 
     counted = Counter(name(v) for v in vs)
     names = [f"{n} ({k} settings)" if k > 1 else n for n, k in counted.items()]
@@ -192,9 +333,15 @@ def _named(vs: Sequence[Verdict], limit: int = EXAMPLES, among: Sequence[Verdict
 
 def reason(v: Verdict) -> str:
     """Why ``v`` came out as it did, in one clause: the first clause of the claim's caveat (how our
-    setting differs from the paper's), else of the verdict's own reason."""
+    setting differs from the paper's), else of the verdict's own reason (up to the first ". " or "; "
+    outside parentheses)."""
     text = v.claim.caveat or v.why
-    return re.split(r"(?<=[a-z0-9)'’])[.;] ", text)[0].strip() if text else ""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and ch in ".;" and text[i + 1:i + 2] == " " and i and re.match(r"[a-z0-9)'’%]", text[i - 1]):
+            return text[:i].strip()
+    return text.strip()
 
 
 def main_reason(fails: Sequence[Verdict]) -> tuple[str, int] | None:
@@ -204,7 +351,12 @@ def main_reason(fails: Sequence[Verdict]) -> tuple[str, int] | None:
     if not reasons:
         return None
     top = max(reasons.values())
-    return clip(next(reason(v) for v in fails if reasons.get(reason(v)) == top), 240), top
+    return next(reason(v) for v in fails if reasons.get(reason(v)) == top), top
+
+
+def count_text(k: int, one: str, many: str, zero: str = "") -> str:
+    """``k`` things in words: "1 claim", "3 claims", or ``zero`` (e.g. "none") for 0."""
+    return zero if k == 0 and zero else f"{k} {one if k == 1 else many}"
 
 
 def undecided_text(k: int) -> str:
@@ -212,44 +364,103 @@ def undecided_text(k: int) -> str:
     return "none is undecided" if k == 0 else f"{k} {'is' if k == 1 else 'are'} undecided"
 
 
+_NOT_RUN_KEYS = {CANNOT_RUN: "cannot_run", COMPUTING: "computing", MISSING: "missing"}
+
+
 def groups(vs: Sequence[Verdict]) -> dict[str, list[Verdict]]:
     """``vs`` by what their verdict says of the paper's claim: ``holding``, ``fails``, ``undecided``
-    (every kind of inconclusive), ``shown`` (illustrations), ``not_run`` and ``other`` (verdicts that
-    are not about SparseFool's claims: baseline checks, context, claims beyond the paper)."""
-    out: dict[str, list[Verdict]] = {k: [] for k in ("holding", "fails", "undecided", "shown", "not_run", "other")}
+    (every kind of inconclusive), ``shown`` (illustrations), ``cannot_run``, ``computing`` and
+    ``missing`` (not run: :func:`not_run_kind`) and ``other`` (verdicts that are not about SparseFool's claims:
+    baseline checks, context, claims beyond the paper)."""
+    keys = ("holding", "fails", "undecided", "shown", "cannot_run", "computing", "missing", "other")
+    out: dict[str, list[Verdict]] = {k: [] for k in keys}
     for v in vs:
         key = ("holding" if v.verdict in HOLDING else "fails" if v.verdict in FAILING
                else "undecided" if v.verdict.startswith(INCONCLUSIVE) else "shown" if v.verdict == ILLUSTRATION
-               else "not_run" if v.verdict == NOT_RUN else "other")
+               else _NOT_RUN_KEYS[not_run_kind(v)] if v.verdict == NOT_RUN
+               else "other")
         out[key].append(v)
     return out
 
 
-def plain_summary(vs: Sequence[Verdict]) -> str:
+# The verdicts that are not about SparseFool's claims, by kind (the verdict's words before ": "),
+# counted in prose as (singular, plural); the words after ": " say how each came out.
+_OTHER_KINDS = (("baseline check", "baseline check", "baseline checks"),
+                ("stand-in magnitude", "stand-in magnitude", "stand-in magnitudes"),
+                ("beyond the paper", "claim beyond the paper", "claims beyond the paper"),
+                ("context", "context row (not judged)", "context rows (not judged)"))
+_OUTCOME_VERBS = {"differs from the paper's": ("differs", "differ"), "differs": ("differs", "differ"),
+                  "holds": ("holds", "hold"), "does not hold": ("does not hold", "do not hold")}
+
+
+def others_text(vs: Sequence[Verdict]) -> str:
+    """The verdicts of ``vs`` that are not about SparseFool's claims, counted by kind and outcome:
+    "15 baseline checks (10 as the paper's, 2 differ, 3 unsettled) and 21 context rows (not judged)"
+    ('' when there are none)."""
+    parts = []
+    for kind, one, many in _OTHER_KINDS:
+        sub = [v.verdict for v in vs if v.verdict.startswith(kind)]
+        if not sub:
+            continue
+        outcomes = Counter(v.split(": ", 1)[1] for v in sub if ": " in v)
+        how = [f"{how_many(k, len(sub))} {_OUTCOME_VERBS.get(o, (o, o))[k != 1]}".strip() for o, k in outcomes.items()]
+        parts.append(count_text(len(sub), one, many) + (f" ({', '.join(how)})" if how else ""))
+    return and_list(parts)
+
+
+def and_list(parts: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    parts = [p for p in parts if p]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+
+
+HOLDS_PLAIN = ("A claim holds when the whole range of values our images allow (its interval: 95 %, or ≥ 90 % where "
+               "two intervals are combined) lies within the tolerance set around the paper's number.")
+
+
+def unjudged_text(g: Mapping[str, Sequence[Verdict]]) -> str:
+    """The claims of groups ``g`` that are not judged (illustrations, claims not run) in words, or ''."""
+    kinds = (("shown", f"is an illustration (a figure, or fewer than {MIN_N} images)",
+              f"are illustrations (figures, or fewer than {MIN_N} images)"),
+             ("cannot_run", "cannot be run here", "cannot be run here"),
+             ("computing", "is still computing (a background job)", "are still computing (a background job)"),
+             ("missing", "is not in this run's tables", "are not in this run's tables"))
+    return and_list([count_text(len(g[key]), one, many) for key, one, many in kinds if g[key]])
+
+
+def plain_summary(vs: Sequence[Verdict], explain: bool = True) -> str:
     """What these verdicts say, for a student who knows the paper but not statistics: how many
     hold, which do (those measured on the most images first) and which do not (in the paper's
-    order), and the reason given most often for those that do not (:func:`main_reason`)."""
+    order), and the reason given most often for those that do not (:func:`main_reason`); with
+    ``explain``, what "holds" means (the report says it once, at its top)."""
     g = groups(vs)
     holding, fails, undecided = g["holding"], g["fails"], g["undecided"]
     tested = len(holding) + len(fails) + len(undecided)
-    shown, not_run = len(g["shown"]), len(g["not_run"])
-    if not tested and not g["other"]:
-        return wrap(f"None of these {len(vs)} claims could be tested in this run"
-                    + (f" ({shown} {ILLUSTRATIONS_TEXT})." if shown else "."))
+    unjudged = unjudged_text(g)
+    others = others_text(g["other"])
+    if not tested:
+        one = len(vs) == 1
+        text = [f"{'This claim is not' if one else f'None of these {len(vs)} claims is'} a verdict on the paper's "
+                "claims about SparseFool."]
+        if others:
+            text.append(f"It is a {others[2:]}." if one else f"They are {others}.")
+        if unjudged:
+            text.append(f"Of them, {unjudged}." if not others else f"Besides, {unjudged}.")
+        return wrap(" ".join(text))
     stand_in = sum(v.verdict == HOLDS_STAND_IN for v in holding)
     fails_stand_in = sum(v.verdict == FAILS_STAND_IN for v in fails)
-    text = [f"Of the {tested} claims tested here, **{len(holding)} hold{'s' if len(holding) == 1 else ''}**"
-            + (f" ({stand_in} of them on a stand-in, a model or data set that is not the paper's)" if stand_in else "")
-            + f", **{len(fails)} {'does' if len(fails) == 1 else 'do'} not hold**"
-            + (f" ({fails_stand_in} of them on a stand-in: a fact about the stand-in)" if fails_stand_in else "")
+    n_fail = len(fails)
+    text = [f"Of the {count_text(tested, 'claim', 'claims')} tested here, "
+            + (f"**{'all' if len(holding) == tested > 1 else len(holding)} "
+               f"hold{'s' if len(holding) == 1 else ''}**" if holding else "**none holds**")
+            + on_stand_in(stand_in, len(holding), ", a model or data set that is not the paper's")
+            + (f", **{n_fail} {'does' if n_fail == 1 else 'do'} not hold**" if n_fail else ", none fails")
+            + on_stand_in(fails_stand_in, n_fail, ": a fact about the stand-in")
             + f" and {undecided_text(len(undecided))}."]
-    extra = [f"{shown} {ILLUSTRATIONS_TEXT}" if shown else "",
-             f"{not_run} claims could not be run here" if not_run else ""]
-    if any(extra):
-        text[0] = text[0][:-1] + "; " + " and ".join(e for e in extra if e) + "."
-    text.append("A claim holds when the whole range of values our images allow (its interval: 95 %, or ≥ 90 % where two "
-                "intervals are combined) lies "
-                "within the tolerance set around the paper's number.")
+    if unjudged:
+        text.append(f"Besides, {unjudged}.")
+    if explain:
+        text.append(HOLDS_PLAIN)
     if holding:
         best_measured = sorted(holding, key=lambda v: -(v.n or 0))  # the findings on the most images first
         text.append(f"What holds: {_named(best_measured, among=vs)}.")
@@ -259,10 +470,8 @@ def plain_summary(vs: Sequence[Verdict]) -> str:
         if reason:
             why, count = reason
             text.append(f"The reason that matters most{f' (given for {count} of them)' if count > 1 else ''}: {why}.")
-    if g["other"]:
-        others = Counter(v.verdict for v in g["other"])
-        text.append("Not verdicts on the paper's claims about SparseFool: "
-                    + "; ".join(f"{k} {verdict}" for verdict, k in others.items()) + ".")
+    if others:
+        text.append(f"Not verdicts on the paper's claims about SparseFool: {others}.")
     if undecided:
         text.append("Undecided means the range reaches across the tolerance: more images, or a sharper "
                     "measurement, would settle it (where the power is low, even the paper's value would often "
