@@ -155,8 +155,8 @@ def ours_text(v: Verdict) -> str:
 
 def whole_part(text: str, limit: int = 40) -> str:
     """The first '; '-separated part of ``text`` (an estimate before the values shown beside it, a
-    paper's number before its note), shortened to ``limit`` by dropping its trailing parenthesised
-    notes: always a whole phrase, never cut mid-way (the full text is in the claim's details)."""
+    paper's number before its note), shortened to ``limit`` by dropping its parenthesised notes (the
+    trailing ones first): always a whole phrase, never cut mid-way (the full text is in the claim's details)."""
     part = " ".join(tidy(text).split("; ")[0].split())
     while len(part) > limit and part.endswith(")") and "(" in part:
         depth, i = 0, len(part) - 1
@@ -165,6 +165,8 @@ def whole_part(text: str, limit: int = 40) -> str:
             if depth == 0:
                 break
         part = part[:i].rstrip()
+    while len(part) > limit and re.search(r"\s*\([^()]*\)", part):  # then the notes inside it
+        part = re.sub(r"\s*\([^()]*\)", "", part, count=1)
     return part
 
 
