@@ -274,7 +274,7 @@ def test_numbers_are_rounded_to_what_a_reader_needs():
         "6 050", "0.0977", "100", "10 000", "−3.67", "∞"]
     bounds = [0.09765625, 0.29296875]  # a median on CIFAR-10's pixel grid, on the criterion's bound
     assert summary.interval_text(0.09765625, 0.29296875, bounds) == ("0.0977", "0.293")
-    assert summary.p_text(0.00002) == "< 0.001" and summary.p_text(0.0372) == "0.037"
+    assert summary.p_text(0.00002) == "< 0.001" and summary.p_text(0.0372) == "= 0.037"
 
 
 def test_counts_say_none_and_one_in_plain_words():

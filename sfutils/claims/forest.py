@@ -5,8 +5,9 @@ Each row is one claim: our estimate and its interval (the interval the verdict r
 the paper's section (the notebook that tests it). Every row sits on a scale where the criterion
 sits at one place, so that rows of different units can be read together:
 
-* rates, differences of rates and other additive quantities (unit ``%``, ``points``, ``cos``) are
-  drawn as *points from the reference* (the cosine of Fig. 8 in hundredths);
+* rates, differences of rates and other additive quantities (unit ``%``, ``points``, ``cos``, ``τ``,
+  or any quantity judged against a bound at or below 0) are drawn as *points from the reference*
+  (the cosine of Fig. 8 and Kendall's τ in hundredths);
 * medians, means and factors (perturbed pixels, ``×``) as a *ratio to the reference* on a log axis.
 
 The reference is the paper's value in our statistic's units where the claim gives one
@@ -39,6 +40,7 @@ from sfutils.claims.model import (FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN, 
 
 UNDRAWN_KINDS = ("trend", "pvalue", "illustration", "unmeasured")  # no interval on a points or ratio scale
 RATIO_KINDS = ("ratio", "spread", "estimate", "mean_estimate")  # a "%" of these is a share of pixels
+HUNDREDTHS = ("cos", "τ")  # units between −1 and 1, drawn in hundredths on the points scale
 COLOURS = {HOLDS: "#1b7837", HOLDS_STAND_IN: "#7fbf7b", FAILS: "#c51b7d", FAILS_STAND_IN: "#de77ae",
            INCONCLUSIVE: "#8c8c8c"}
 # Verdicts that are not about SparseFool's claims (a baseline check, a claim beyond the paper): blue
@@ -87,8 +89,11 @@ def colour(verdict: str) -> str:
 
 
 def _scale(v: Verdict) -> str:
-    m = v.claim.measurement
-    if m.unit in ("points", "cos") or (m.unit == "%" and m.kind not in RATIO_KINDS):
+    m, c = v.claim.measurement, v.claim.criterion
+    if m.unit in ("points",) + HUNDREDTHS or (m.unit == "%" and m.kind not in RATIO_KINDS):
+        return "points"
+    bounds = [b for b in (c.low, c.high) if b is not None]
+    if bounds and max(bounds) <= 0:  # a signed quantity judged against 0 has no ratio to it
         return "points"
     return "log2"
 
@@ -117,7 +122,7 @@ def forest_row(v: Verdict) -> ForestRow:
     c, scale = v.claim.criterion, _scale(v)
     target = getattr(v.claim, "target", None)  # the paper's value in our units, where the registry gives it
     ref = target if target is not None and (scale == "points" or target > 0) else _reference(c.low, c.high, scale)
-    factor = 100.0 if v.claim.measurement.unit == "cos" else 1.0
+    factor = 100.0 if v.claim.measurement.unit in HUNDREDTHS else 1.0
     band_lo = _place(c.low, ref, scale, factor) if c.low is not None and (scale == "points" or c.low > 0) else None
     band_hi = _place(c.high, ref, scale, factor) if c.high is not None else None
     return ForestRow(v.claim.id, v.claim.measurement.notebook, v.verdict, scale, ref,

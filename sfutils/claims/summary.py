@@ -80,8 +80,8 @@ def on_stand_in(k: int, total: int, note: str = "") -> str:
 
 
 def p_text(p: float) -> str:
-    """A p-value to 2 significant digits, or "< 0.001"."""
-    return "n/a" if math.isnan(p) else "< 0.001" if p < 0.001 else number(p, 2)
+    """A p-value's relation and value: "= 0.037" (2 significant digits), "< 0.001" or "= n/a"."""
+    return "= n/a" if math.isnan(p) else "< 0.001" if p < 0.001 else f"= {number(p, 2)}"
 
 
 def interval_text(lo: float, hi: float, bounds: Sequence[float]) -> tuple[str, str]:
@@ -131,11 +131,11 @@ def ours_text(v: Verdict) -> str:
         return "n/a"
     if m.kind == "trend":
         p1 = v.detail.get("one-sided p", math.nan)
-        return f"τ = {v.value:.2f}, one-sided p = {p_text(p1)} ({int(v.detail.get('points', 0))} settings)"
+        return f"τ = {number(v.value, 2)}, one-sided p {p_text(p1)} ({int(v.detail.get('points', 0))} settings)"
     if m.kind == "pvalue":  # a test's statistic and its p-value
-        return f"{unit} = {number(v.value)}, p = {p_text(v.p if v.p is not None else math.nan)}"
-    suffix = {"%": " %", "×": "×", "points": " points", "cos": ""}.get(unit, f" {unit}")
-    text = f"{number(v.value)}{suffix}"
+        return f"{unit} = {number(v.value)}, p {p_text(v.p if v.p is not None else math.nan)}"
+    suffix = {"%": " %", "×": "×", "points": " points", "cos": "", "τ": ""}.get(unit, f" {unit}")
+    text = f"{'τ = ' if unit == 'τ' else ''}{number(v.value)}{suffix}"
     if v.lo is not None and v.hi is not None:
         lo, hi = interval_text(v.lo, v.hi, [b for b in (v.claim.criterion.low, v.claim.criterion.high) if b is not None])
         text += f" [{lo}, {hi}]"
