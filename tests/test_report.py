@@ -235,7 +235,7 @@ def test_plain_summary_says_what_holds_what_does_not_and_the_main_reason():
     assert text.startswith("Of the 5 claims tested here, **1 holds** (on a stand-in")
     assert "**3 do not hold** and 1 is undecided" in text
     assert "ours 50 points [49, 51], the paper's 23.7 %" in text  # our value quoted, the paper's beside it
-    assert "(on CIFAR-10)" in text and "(on ImageNet)" in text  # the same words, told apart by the data set
+    assert "(on CIFAR-10: ours" in text and "(on ImageNet: ours" in text  # the same words, told apart by the data set
     assert "The reason that matters most (given for 2 of them): a reason." in text  # the caveat's first clause
     assert "interval: 95 %" in text  # the one statistical term, explained where it is used
 
@@ -255,6 +255,8 @@ def test_every_claim_has_a_whole_short_title():
     titles = {c.id: summary.title(c.claim, c.id) for c in claims.CLAIMS}
     assert all(len(t) <= summary.TITLE and not t.endswith("…") for t in titles.values()), [
         (cid, t) for cid, t in titles.items() if len(t) > summary.TITLE]
+    assert not [t for t in titles.values() if "{model}" in t or "our net:" in t]  # every model named
+    assert titles["T2-vgg-16-random"].startswith("VGG-16: ")  # one sentence, told apart by its model
     assert summary.title("SparseFool fools (almost) every image.") == "SparseFool fools every image"
     assert summary.title("Values of λ close to 1 lead to sparser perturbations: as λ grows, they get denser",
                          limit=60) == "Values of λ close to 1 lead to sparser perturbations"

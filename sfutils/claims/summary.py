@@ -172,7 +172,8 @@ def whole_part(text: str, limit: int = 40) -> str:
 
 # Claims whose sentence has no whole short form of at most TITLE characters (a clause before ": "):
 # a title in a few words, by claim id (a regular expression). The paper's numbers are never typed
-# here: the table gives them beside the title, and the claim's details quote the whole sentence.
+# here: the table gives them beside the title, and the claim's details quote the whole sentence;
+# "{model}" is the paper's model the id names (MODEL_NAMES).
 SHORT_TITLES = (
     (r"S22-.*-clipped", "Clipping l1-DeepFool's adversarial images to the valid range fools few"),
     (r"S22-imagenet-l2-clipping", "Clipping l2 and l∞ perturbations afterwards has a minor impact"),
@@ -181,14 +182,14 @@ SHORT_TITLES = (
     (r"S33-one-step", "The algorithm often needs more than one linearization step"),
     (r"S31-", "SparseFool's adversarial images stay valid without clipping"),
     (r"S42-imagenet-heads", "On ImageNet, the noise concentrates around important areas"),
-    (r"T1-.*-jsma-fool-gamma", "Sensitivity: JSMA's fooling rate at the JSMA paper's distortion cap"),
-    (r"T1-.*-jsma-pixels-gamma", "Sensitivity: JSMA's median pixels at the JSMA paper's distortion cap"),
-    (r"T1-.*-queries-one_pixel", "SparseFool needs far fewer queries than the one-pixel attack"),
-    (r"T1-.*-cost-one_pixel", "SparseFool is orders of magnitude faster than the one-pixel attack"),
-    (r"T1-.*-walltime-jsma-ours", "Wall time of our accelerated JSMA over SparseFool's"),
+    (r"T1-.*-jsma-fool-gamma", "Sensitivity, {model}: JSMA's fooling rate at the JSMA paper's cap"),
+    (r"T1-.*-jsma-pixels-gamma", "Sensitivity, {model}: JSMA's median pixels at the JSMA paper's cap"),
+    (r"T1-.*-queries-one_pixel", "{model}: SparseFool needs far fewer queries than the one-pixel attack"),
+    (r"T1-.*-cost-one_pixel", "{model}: SparseFool is far faster per image than the one-pixel attack"),
+    (r"T1-.*-walltime-jsma-ours", "{model}: wall time of our accelerated JSMA over SparseFool's"),
     (r"T1-dimension-jsma", "JSMA becomes much slower as the input dimension grows"),
-    (r"T2-.*-fool-cap50", "Sensitivity: SparseFool's fooling rate with the iterations capped at 50"),
-    (r"T2-.*-random", "Random changes of as many elements fool far fewer images"),
+    (r"T2-.*-fool-cap50", "Sensitivity, {model}: fooling rate with the iterations capped at 50"),
+    (r"T2-.*-random", "{model}: random changes of as many elements fool far fewer images"),
     (r"T2-mean-pixels", "SparseFool's mean share of perturbed pixels over the ImageNet nets"),
     (r"T3-.*-asymmetry", "Perturbations transfer better from larger to smaller networks"),
     (r"F8-differs", "Each network concentrates or spreads the noise differently"),
@@ -200,6 +201,9 @@ SHORT_TITLES = (
     (r"B-.*-success", "Under one harness for every attack, SparseFool still fools most images"),
     (r"B-.*-vs-sigma-zero", "SparseFool needs at most twice the pixels of σ-zero"),
 )
+# The paper's model a claim id names ("{model}" in a short title).
+MODEL_NAMES = {"lenet": "LeNet", "vgg-19": "VGG-19", "resnet-18": "ResNet-18", "vgg-16": "VGG-16",
+               "resnet-101": "ResNet-101", "densenet-161": "DenseNet-161", "inception-v3": "Inception-v3"}
 # A phrase a short title says in fewer words (the number it drops is the table's paper column).
 _SHORTER = ((re.compile(r"median perturbation changes [\d.]+ % of the pixels"), "median perturbed pixels"),)
 
@@ -210,7 +214,8 @@ def title(claim: str, cid: str = "", limit: int = TITLE) -> str:
     ": " or "; " that fits ``limit``, else the whole sentence (never cut mid-way)."""
     for pattern, short in SHORT_TITLES:
         if cid and re.fullmatch(pattern + r".*", cid):
-            return short
+            model = next((name for key, name in MODEL_NAMES.items() if f"-{key}-" in f"-{cid.lower()}-"), "our net")
+            return short.replace("{model}", model)
     text = re.sub(r"\s*\([^()]*\)", "", claim).strip().rstrip(".")
     for pattern, shorter in _SHORTER:
         text = pattern.sub(shorter, text)
@@ -315,17 +320,17 @@ def setting_name(v: Verdict) -> str:
 
 
 def _named(vs: Sequence[Verdict], limit: int = EXAMPLES, among: Sequence[Verdict] = ()) -> str:
-    """The first ``limit`` distinct claims of ``vs`` in a few words each, then how many more. A
-    claim judged in several settings of ``vs`` is named once with its count; one whose words
-    another claim of ``among`` shares is named with its data set (or id)."""
+    """The first ``limit`` distinct claims of ``vs`` in a few words each, with our value and the
+    paper's, then how many more; one whose words another claim of ``among`` (default ``vs``) shares is
+    named with its data set (or id)."""
     def words(u: Verdict) -> str:
         return title(u.claim.claim, u.claim.id)
 
     def name(v: Verdict) -> str:
         text = words(v)
-        shared = sum(words(u) == text for u in among) > sum(words(u) == text for u in vs)
-        text = f"{text} (on {setting_name(v)})" if shared else text
-        return f"{text}: ours {whole_part(ours_text(v), 90)}, the paper's {whole_part(v.claim.paper, 90)}"
+        shared = sum(words(u) == text for u in (among or vs)) > 1
+        values = f"ours {whole_part(ours_text(v), 90)}, the paper's {whole_part(v.claim.paper, 90)}"
+        return f"{text} (on {setting_name(v)}: {values})" if shared else f"{text} ({values})"
 
     counted = Counter(name(v) for v in vs)
     names = [f"{n} ({k} settings)" if k > 1 else n for n, k in counted.items()]
