@@ -62,7 +62,7 @@ import pandas as pd
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 from IPython.display import Markdown, display
 
-from sfutils import data, paper, plotting
+from sfutils import data, paper, plotting, stats
 from sfutils.experiments import common, perceptibility
 from sfutils.experiments.common import Setting
 from sfutils.notebook import setup
@@ -71,7 +71,7 @@ from sfutils.setting import load_setting
 run, P = setup("02", profile, datasets=("mnist", "cifar10", "imagenet"), seed=seed, n_mnist=n_mnist, n_cifar=n_cifar, n_imagenet=n_imagenet)
 FIGURES = ["02_fig5a_mnist_examples", "02_fig5b_cifar10_examples", "02_fig1_imagenet_examples",
            "02_fig6_delta_sweep", "02_fig7_same_image"]
-TABLES = ["02_fig6_delta_sweep", "02_fig7_same_image", "02_fig7_factors", "02_fig6_plateau"]
+TABLES = ["02_fig6_delta_sweep", "02_fig6_trends", "02_fig7_same_image", "02_fig7_factors", "02_fig6_plateau"]
 store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
 
 # %% [markdown]
@@ -209,6 +209,16 @@ plotting.save_table(run, table6, "02_fig6_delta_sweep", caption="Fig. 6: per del
                     "l-inf/l2 of the perturbation (0-255 scale), mean iterations, queries (forward + gradient "
                     "passes) and seconds per image (batched, CPU), with 95 % intervals (_lo, _hi; Wilson for the "
                     "fooling rate, bootstrap otherwise); n = images per delta.", n=n_sweep)
+trends = pd.concat([common.sweep_trends({float(d): g for d, g in rows[ds].groupby("delta")}, "delta")
+                    .assign(dataset=ds, model=P.models[ds]) for ds in sweep["dataset"].unique()], ignore_index=True)
+if len(trends):
+    plotting.save_table(run, trends, "02_fig6_trends", caption="Fig. 6's trends within each image: the mean over the "
+                        "images of each image's Kendall tau_b between delta and its value (fooled: 1 or 0; one_step: "
+                        "fooled in one iteration; pixels, iterations and queries over the n images fooled at every "
+                        "delta), with its bootstrap 95 % interval (resampling images) and one-sided Wilcoxon "
+                        "signed-rank p-values, as run.", n=int(trends["images"].min()))
+    display(Markdown(trends[["dataset", "measure", "n", common.TAU, *stats.ci_columns(common.TAU)]]
+                     .to_markdown(index=False, floatfmt=".3g")))
 factors = pd.concat([perceptibility.delta_factors(rows[ds]).assign(dataset=ds, model=P.models[ds])
                      for ds in sweep["dataset"].unique()], ignore_index=True)
 plotting.save_table(run, factors, "02_fig7_factors", caption="Fig. 7 over many images: per delta, an image's "

@@ -403,3 +403,52 @@ def sampled_ratio_power(numerator: Sequence[float] | np.ndarray, n_numerator: in
     _, b_lo, b_hi = sampled_medians(denominator, n_denominator, draws, seed + 1)
     return float(np.mean([holds(*ratio_bounds((float(a), float(b)), (float(c), float(d))))
                           for a, b, c, d in zip(a_lo, a_hi, b_lo, b_hi)]))
+
+
+@dataclass(frozen=True)
+class PairedTrend:
+    """A trend measured within each image (paired over settings): ``tau`` is the mean over the
+    ``n`` images of each image's Kendall τ_b between the setting and its value (an image whose value
+    is the same at every setting counts 0), ``lo``-``hi`` its seeded bootstrap 95 % interval
+    resampling whole images, and ``p_rising`` / ``p_falling`` the one-sided p-values of Wilcoxon's
+    signed-rank test of the per-image τ against 0 (ties at 0 split, ``zsplit``)."""
+
+    tau: float
+    lo: float
+    hi: float
+    p_rising: float
+    p_falling: float
+    n: int
+
+
+def per_image_tau(settings: Sequence[float], values: np.ndarray) -> np.ndarray:
+    """Each row's Kendall τ_b of ``values[i]`` (one value per setting; ±inf allowed, equal infinities
+    tie) against the distinct ``settings``; 0 for a row with one value throughout."""
+    s = np.asarray(settings, dtype=float)
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 2 or v.shape[1] != s.size or s.size < 2 or np.unique(s).size != s.size:
+        raise ValueError(f"need values of shape (images, {s.size}) over at least 2 distinct settings, got {v.shape}")
+    if np.isnan(v).any():
+        raise ValueError("per_image_tau: NaN among the values")
+    i, j = np.triu_indices(s.size, k=1)
+    sign_s = np.sign(s[j] - s[i])
+    sign_v = (v[:, j] > v[:, i]).astype(float) - (v[:, j] < v[:, i]).astype(float)
+    pairs, untied = float(i.size), (sign_v != 0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = (sign_v * sign_s).sum(axis=1) / np.sqrt(pairs * untied)
+    return np.where(untied > 0, tau, 0.0)
+
+
+def paired_trend(settings: Sequence[float], values: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES,
+                 seed: int = BOOTSTRAP_SEED) -> PairedTrend:
+    """The :class:`PairedTrend` of ``values`` (images × settings) against ``settings``."""
+    tau = per_image_tau(settings, values)
+    if tau.size < 1:
+        raise ValueError("paired_trend: no images")
+    lo, hi = bootstrap_interval(tau, "mean", resamples, seed)
+    if np.all(tau == 0):
+        p_up = p_down = 1.0
+    else:
+        p_up = float(_st.wilcoxon(tau, zero_method="zsplit", alternative="greater").pvalue)
+        p_down = float(_st.wilcoxon(tau, zero_method="zsplit", alternative="less").pvalue)
+    return PairedTrend(float(tau.mean()), lo, hi, p_up, p_down, int(tau.size))

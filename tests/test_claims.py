@@ -13,6 +13,7 @@ import pytest
 
 from sfutils import claims, paper, paths, stats
 from sfutils.claims import Claim, Criterion, Estimate, Measurement, Tables
+from sfutils.experiments.common import TAU
 
 PAPER_SECTIONS = {"1", "2", "2.1", "2.2", "2.3", "3", "3.1", "3.2", "3.3", "4", "4.1", "4.2", "5"}
 
@@ -356,34 +357,33 @@ def test_spread_test_is_judged_on_its_p_value(root):
     assert measured(by_id("F8-differs"), root).verdict == claims.INCONCLUSIVE
 
 
-def test_trend_from_a_table(root):
-    write(root, "01_fig4", [{"model": "lenet-mnist", "lam": lam, "n": 100, "fooling": 100.0, "pixels_pct_common": px,
-                             "iterations": it, "queries": q, "one_step": s} for lam, px, it, q, s in
-                            [(1, 11, 2.8, 90, 10), (2, 21, 1.9, 60, 30), (3, 38, 1.5, 40, 55), (4, 57, 1.2, 30, 80),
-                             (5, 82, 1.1, 25, 90)]])
+def test_fig4_trends_are_read_per_image_at_the_cap_of_50(root):
+    """Fig. 4's claims read 01_fig4_trends at cap 50: a direction holds when the interval of the mean
+    per-image τ lies on the claimed side of 0; the rows as run (uncapped) are not what they read."""
+    tau_lo, tau_hi = stats.ci_columns(TAU)
+    rows = [{"model": "lite0", "cap": cap, "measure": m, "n": 100, TAU: t, tau_lo: t - 0.1, tau_hi: t + 0.1,
+             "one-sided p (rising)": 0.001 if t > 0 else 0.9, "one-sided p (falling)": 0.001 if t < 0 else 0.9}
+            for cap, scale in (("50", 1.0), ("as run", -1.0))
+            for m, t in (("fooling", 0.3), ("pixels", 0.5), ("iterations", -0.6), ("queries", -0.4),
+                         ("one_step", 0.05))]
+    write(root, "01_fig4_trends", [{**r, TAU: r[TAU] * (1 if r["cap"] == "50" else -1)} for r in rows])
     got = {v.claim.id: v for v in claims.verdicts(root, "01")}
-    for cid in ("F4-pixels", "F4-iterations", "F4-cost", "F4-one-step"):
+    for cid in ("F4-fooling", "F4-pixels", "F4-iterations", "F4-cost"):
         assert got[cid].verdict == claims.HOLDS_STAND_IN, cid
-    assert got["F4-fooling"].verdict == claims.INCONCLUSIVE  # flat at 100 %: no trend can show
+    assert got["F4-one-step"].verdict == claims.INCONCLUSIVE  # 0.05 ± 0.1 straddles 0
+    assert got["F4-pixels"].detail["one-sided p (rising)"] == 0.001
     assert got["T1-mnist-lenet-sparsefool-fool"].verdict == claims.NOT_RUN
-    rows = claims.verdict_rows(list(got.values())).set_index("id")
-    p1 = rows.loc["F4-pixels", "one-sided p"]  # the p the verdict reads, as the report shows it
-    assert p1 == pytest.approx(1 / 120) and f"one-sided p = {p1:.2g}" in rows.loc["F4-pixels", "ours [interval]"]
-    assert pd.isna(rows.loc["T1-mnist-lenet-sparsefool-fool", "one-sided p"])
 
 
-def test_a_sweep_in_progress_is_not_run_yet_and_says_how_far_it_is(root):
-    """Fig. 4's λ rows that the background job has not filled (n = 0, or fewer than 20 images) give
-    "not run yet" with the sweep's progress, never a trend over what happens to be stored."""
-    write(root, "01_fig4", [{"model": "lite0", "lam": lam, "n": n, "fooling": 100.0 if n else None,
-                             "pixels_pct_common": px, "iterations": 3.0, "queries": 90.0, "one_step": 1.0}
-                            for lam, n, px in [(1, 0, None), (2, 0, None), (3, 100, 0.5), (6, 10, 0.7)]])
+def test_a_sweep_in_progress_is_not_run_yet(root):
+    """Until every λ has rows, notebook 01 writes no 01_fig4_trends: Fig. 4's claims are "not run yet",
+    never a trend over what happens to be stored."""
+    write(root, "01_fig4", [{"model": "lite0", "lam": lam, "n": n} for lam, n in [(1, 0), (3, 100), (6, 10)]])
     got = {v.claim.id: v for v in claims.verdicts(root, "01")}
     for cid in ("F4-fooling", "F4-pixels", "F4-iterations", "F4-cost", "F4-one-step"):
         v = got[cid]
-        assert v.verdict == claims.NOT_RUN and v.why.startswith("not run yet: the sweep is in progress"), cid
-        assert "λ = 3 at 100 of 100 images" in v.why and "λ = 6 at 10 of 100 images" in v.why
-        assert "λ = 1, 2 not started" in v.why
+        assert v.verdict == claims.NOT_RUN and v.why.startswith("not run yet: the background ImageNet job"), cid
+        assert "01_fig4 shows how far each λ is" in v.why
 
 
 def test_an_imagenet_row_the_job_has_not_stored_says_so(root):

@@ -139,6 +139,29 @@ def test_sweep_table_reads_caps_and_pairs_images(toy, tmp_path):
     assert pending["n"].tolist() == [N, N, 0] and pending["n_common"].iloc[0] == len(both)
 
 
+def test_at_cap_ignores_a_missing_unfooled_through():
+    """A run stacked with Table 2's record carries unfooled_through only on that record's rows (NaN on
+    the others): NaN sets no limit, a value through the cap makes the image a failure there."""
+    df = pd.DataFrame({"id": [0, 1, 2], "success": [True, True, True], "iterations": [3, 3, 60],
+                       "unfooled_through": [float("nan"), 50.0, float("nan")]})
+    assert common.at_cap(df, 50)["success"].tolist() == [True, False, False]
+    assert common.at_cap(df, 200)["success"].tolist() == [True, True, True]
+
+
+def test_sweep_trends_pair_each_image_across_the_settings():
+    """Per-image trends: image 0 gets denser as the setting grows, image 1 too, image 2 is not fooled at
+    the top setting within the cap (so it counts for fooling, not for pixels)."""
+    rows = {float(v): pd.DataFrame({"id": [0, 1, 2], "success": [True, True, v < 3], "pct": [v, 2 * v, 1.0],
+                                    "iterations": [1, int(v), 2 if v < 3 else 10],
+                                    "forward_evals": [5, 5, 5], "grad_evals": [1, 1, 1]}) for v in (1, 2, 3)}
+    t = common.sweep_trends(rows, "lam", caps=(5,)).set_index("measure")
+    assert t.loc["pixels", "n"] == 2 and t.loc["fooling", "n"] == 3 and (t["images"] == 3).all()
+    assert t.loc["pixels", common.TAU] == pytest.approx(1.0)
+    assert t.loc["fooling", common.TAU] == pytest.approx(-2 / 6 ** 0.5 / 3)  # image 2: tau_b -2/sqrt(3 * 2), others 0
+    assert t.loc["queries", common.TAU] == 0.0  # the same queries everywhere: no trend
+    assert common.sweep_trends({**rows, 4.0: rows[1.0].iloc[:0]}, "lam").empty  # a setting still computing
+
+
 def test_reached_cap_names_the_images_a_cap_stopped():
     df = pd.DataFrame({"id": [0, 1, 2], "success": [True, False, False], "iterations": [3, 5, 2]})
     assert common.reached_cap(df, 5) == [1]  # image 2 stopped early (no step possible), not at the cap

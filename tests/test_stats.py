@@ -205,3 +205,28 @@ def test_normal_power():
     assert stats.normal_power(1.0, 0.0, 0.5, 1.5) == 1.0 and stats.normal_power(2.0, 0.0, 0.5, 1.5) == 0.0
     assert stats.normal_power(1.0, 0.1, 0.5, 1.5) == pytest.approx(0.9976, abs=1e-3)
     assert stats.normal_power(0.0, 1.0, -1.0, 1.0) == 0.0  # the interval is wider than the criterion
+
+
+def test_per_image_tau_is_kendalls_tau_b_per_row():
+    from scipy.stats import kendalltau
+    rng = np.random.default_rng(1)
+    v = rng.integers(0, 4, size=(20, 5)).astype(float)
+    v[0] = 2.0  # constant: no trend, 0
+    taus = stats.per_image_tau([1, 2, 3, 4, 5], v)
+    assert taus[0] == 0.0
+    for row, tau in zip(v[1:], taus[1:]):
+        expected = kendalltau([1, 2, 3, 4, 5], row).statistic
+        assert tau == pytest.approx(0.0 if np.isnan(expected) else expected)
+    assert stats.per_image_tau([1, 2], np.array([[np.inf, np.inf]]))[0] == 0.0  # equal infinities tie
+
+
+def test_paired_trend_sees_a_within_image_trend_that_image_means_hide():
+    """Each image rises with the setting, but the images' levels differ far more than the rise."""
+    rng = np.random.default_rng(2)
+    level = rng.normal(0, 100, size=(30, 1))
+    v = level + np.arange(4) + rng.normal(0, 0.1, size=(30, 4))
+    t = stats.paired_trend([1, 2, 3, 4], v)
+    assert t.tau > 0.9 and t.lo > 0.8 and t.p_rising < 1e-4 and t.p_falling > 0.99 and t.n == 30
+    flat = stats.paired_trend([1, 2, 3], np.ones((5, 3)))
+    assert (flat.tau, flat.p_rising, flat.p_falling) == (0.0, 1.0, 1.0)
+

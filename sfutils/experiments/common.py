@@ -19,10 +19,11 @@ or :func:`sfutils.metrics.predict`'s) is how many images one forward pass carrie
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
@@ -134,16 +135,17 @@ def interval_columns(summary: Mapping[str, float]) -> dict[str, float]:
 
 def at_cap(rows: pd.DataFrame, cap: int) -> pd.DataFrame:
     """``rows`` of an iterative attack read at the smaller iteration cap ``cap``: an image fooled
-    within ``cap`` iterations keeps its row, any other is a failure. Exact for Algorithm 2: its cap
+    within ``cap`` iterations keeps its row, any other is a failure that ran ``cap`` iterations
+    (its queries past the cap are not recorded: read them over fooled images). Exact for Algorithm 2: its cap
     only stops the loop, so a run with cap ``cap`` follows the same path up to there (same inputs,
     same chunk, same round-off); ``sfutils.experiments.budget`` and ``tests/test_budget.py`` check it.
     Rows that combine two runs (Table 2's protocol, :func:`sfutils.experiments.budget.deciding_rows`)
     carry ``unfooled_through``: an image the first run left unfooled up to that cap stays a failure
     at every cap up to it, read from that run, not from its rerun."""
     fooled = rows["success"].astype(bool) & (rows["iterations"] <= cap)
-    if "unfooled_through" in rows:
-        fooled &= rows["unfooled_through"] < cap
-    return rows.assign(success=fooled)
+    if "unfooled_through" in rows:  # NaN: a row of a run that was not rerun (e.g. stacked with Table 2's)
+        fooled &= ~(rows["unfooled_through"] >= cap)
+    return rows.assign(success=fooled, iterations=rows["iterations"].clip(upper=cap))
 
 
 def reached_cap(rows: pd.DataFrame, cap: int) -> list[int]:
@@ -184,3 +186,51 @@ def sweep_table(rows: Mapping[float, pd.DataFrame], key: str, max_iter: int, cap
                     "pixels_pct_common": float(ok["pct"].median()) if len(ok) else float("nan"),
                     "pixels_pct_common_lo": lo, "pixels_pct_common_hi": hi})
     return pd.DataFrame(out).astype({"n": int})
+
+
+TAU = "mean per-image τ"  # the statistic of :func:`sweep_trends`, its interval in :func:`sfutils.stats.ci_columns`
+# Per-image measures of a sweep's trends: (value of a row, over the images fooled at every setting only).
+TREND_MEASURES: dict[str, tuple[Callable[[pd.DataFrame], pd.Series], bool]] = {
+    "fooling": (lambda df: df["success"].astype(float), False),
+    "one_step": (lambda df: (df["success"].astype(bool) & (df["iterations"] <= 1)).astype(float), False),
+    "pixels": (lambda df: df["pct"].astype(float), True),
+    "iterations": (lambda df: df["iterations"].astype(float), True),
+    "queries": (lambda df: (df["forward_evals"] + df["grad_evals"]).astype(float), True),
+}
+
+
+def sweep_trends(rows: Mapping[float, pd.DataFrame], key: str, caps: Sequence[int | None] = (None,),
+                 measures: Sequence[str] = tuple(TREND_MEASURES)) -> pd.DataFrame:
+    """Each measure's trend over a sweep (Fig. 4's lambda, Fig. 6's delta) measured within each image,
+    paired: :func:`sfutils.stats.paired_trend` of the per-image values against the setting, on the
+    images every setting has run (``images``), read at each iteration cap of ``caps`` (:func:`at_cap`;
+    None: as run). Fooling and one-step solutions count every image (1 or 0 per setting); pixels,
+    iterations and queries the ``n`` images fooled at every setting (a failure has no pixel count,
+    and its iterations and queries past the cap are not recorded). One row per measure: ``cap``,
+    ``measure``, ``settings``, ``images``, ``n``, :data:`TAU` with its bootstrap interval and the
+    one-sided Wilcoxon p-values. Empty when a setting has no rows yet (a job still computing it)."""
+    if len(rows) < 2 or any(not len(df) for df in rows.values()):
+        return pd.DataFrame()
+    return pd.DataFrame([row for cap in caps for row in _trend_rows(rows, cap, measures)])
+
+
+def _trend_rows(rows: Mapping[float, pd.DataFrame], cap: int | None, measures: Sequence[str]) -> list[dict[str, Any]]:
+    settings = sorted(float(v) for v in rows)
+    read = {float(v): (at_cap(df, cap) if cap is not None else df).set_index(df["id"].astype(int))
+            for v, df in rows.items()}
+    ids = sorted(set.intersection(*(set(df.index) for df in read.values())))
+    fooled_everywhere = [i for i in ids if all(bool(read[v].at[i, "success"]) for v in settings)]
+    out = []
+    for name in measures:
+        value, fooled_only = TREND_MEASURES[name]
+        use = fooled_everywhere if fooled_only else ids
+        row = {"cap": cap if cap is not None else "as run", "measure": name,
+               "settings": ", ".join(f"{v:g}" for v in settings), "images": len(ids), "n": len(use)}
+        if use:
+            values = np.column_stack([value(read[v].loc[use]).to_numpy() for v in settings])
+            t = stats.paired_trend(settings, values)
+            row.update({TAU: t.tau, **dict(zip(stats.ci_columns(TAU), (t.lo, t.hi))),
+                        "one-sided p (rising)": t.p_rising, "one-sided p (falling)": t.p_falling})
+        out.append(row)
+    return out
+
