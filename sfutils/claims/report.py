@@ -124,8 +124,8 @@ def render_verdicts(notebook: str, root: Path, label: str = "") -> str:
     if not vs:
         return f"No claim is registered for notebook {notebook}."
     where = f" ({label})" if label else ""
-    return "\n".join([plain_summary(vs), "", wrap(f"Its {count_text(len(vs), 'claim', 'claims')}{where}, in the "
-                                                  "paper's order:"), "",
+    return "\n".join([plain_summary(vs), "", wrap(f"The {count_text(len(vs), 'claim', 'claims')} of this notebook{where}, "
+                                                  "in the paper's order:"), "",
                       *_short_table_and_details(vs),
                       "<details><summary>How a verdict is decided</summary>", "", wrap(RULES), "", "</details>"])
 

@@ -275,13 +275,16 @@ def _field(row: Mapping[str, Any], column: str) -> str:
 
 
 def _power(row: Mapping[str, Any]) -> str:
-    """The ``power`` column in words: the chance the claim holds at our n were the paper right."""
+    """The ``power`` column in words: the chance the claim holds at our n were the paper right, and how
+    it was computed (``power method``, :func:`sfutils.claims.power.method`)."""
     text = _field(row, "power")
     try:
         p = float(text)
     except ValueError:
         return text
-    return f"{100 * p:.0f} % (the chance the criterion is met at our n if the true value were the paper's)"
+    how = _field(row, "power method")
+    return (f"{100 * p:.0f} % (the chance the criterion is met at our n if the true value were the paper's"
+            + (f"; {how}" if how else "") + ")")
 
 
 def claim_details(row: Mapping[str, Any]) -> str:
@@ -290,7 +293,8 @@ def claim_details(row: Mapping[str, Any]) -> str:
     n = _field(row, "n")
     items = [("The claim", f"{row['claim']} ({row['where']}; the paper: {row['paper']})"),
              ("Reading", _field(row, "reading")),
-             ("Ours", f"{row[OURS]}" + (f", n = {number(float(n), 6)}" if n else "")
+             ("Ours", "" if _field(row, OURS) in ("", "—") else f"{row[OURS]}"
+              + (f", n = {number(float(n), 6)}" if n else "")
               + (f" ({_field(row, 'interval')})" if _field(row, "interval") else "")),
              ("Setting", f"ours: {row['our setting']}; the paper's: {row[PAPER_SETTING]}"),
              ("Criterion", _field(row, "criterion")), ("Power", _power(row)),
@@ -329,7 +333,8 @@ def _named(vs: Sequence[Verdict], limit: int = EXAMPLES, among: Sequence[Verdict
     def name(v: Verdict) -> str:
         text = words(v)
         shared = sum(words(u) == text for u in (among or vs)) > 1
-        values = f"ours {whole_part(ours_text(v), 90)}, the paper's {whole_part(v.claim.paper, 90)}"
+        values = f"ours {whole_part(ours_text(v), 90)}" + (
+            "" if v.claim.role == "beyond" else f", the paper's {whole_part(v.claim.paper, 90)}")  # no number there
         return f"{text} (on {setting_name(v)}: {values})" if shared else f"{text} ({values})"
 
     counted = Counter(name(v) for v in vs)
@@ -435,6 +440,13 @@ def unjudged_text(g: Mapping[str, Sequence[Verdict]]) -> str:
     return and_list([count_text(len(g[key]), one, many) for key, one, many in kinds if g[key]])
 
 
+def beyond_text(vs: Sequence[Verdict]) -> str:
+    """What the claims beyond the paper among ``vs`` found, named with their values ('' if none)."""
+    found = [(words, [v for v in vs if v.verdict == verdict]) for words, verdict in
+             (("holds", BEYOND_HOLDS), ("does not hold", BEYOND_FAILS), ("is undecided", BEYOND_UNSETTLED))]
+    return " ".join(f"Beyond the paper, what {words}: {_named(sub, among=vs)}." for words, sub in found if sub)
+
+
 def plain_summary(vs: Sequence[Verdict], explain: bool = True) -> str:
     """What these verdicts say, for a student who knows the paper but not statistics: how many
     hold, which do (those measured on the most images first) and which do not (in the paper's
@@ -453,7 +465,8 @@ def plain_summary(vs: Sequence[Verdict], explain: bool = True) -> str:
             text.append(f"It is a {others[2:]}." if one else f"They are {others}.")
         if unjudged:
             text.append(f"Of them, {unjudged}." if not others else f"Besides, {unjudged}.")
-        return wrap(" ".join(text))
+        text.append(beyond_text(g["other"]))
+        return wrap(" ".join(t for t in text if t))
     stand_in = sum(v.verdict == HOLDS_STAND_IN for v in holding)
     fails_stand_in = sum(v.verdict == FAILS_STAND_IN for v in fails)
     n_fail = len(fails)
@@ -479,8 +492,9 @@ def plain_summary(vs: Sequence[Verdict], explain: bool = True) -> str:
             text.append(f"The reason that matters most{f' (given for {count} of them)' if count > 1 else ''}: {why}.")
     if others:
         text.append(f"Not verdicts on the paper's claims about SparseFool: {others}.")
+        text.append(beyond_text(g["other"]))
     if undecided:
         text.append("Undecided means the range reaches across the tolerance: more images, or a sharper "
                     "measurement, would settle it (where the power is low, even the paper's value would often "
                     "leave it undecided at our n).")
-    return wrap(" ".join(text))
+    return wrap(" ".join(t for t in text if t))
