@@ -19,9 +19,9 @@ from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
 from sfutils.claims.model import FAILS_STAND_IN, HOLDS_STAND_IN, ILLUSTRATION, NOT_RUN, VERDICTS, Verdict
 from sfutils.claims.registry import CLAIMS
-from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, OURS, and_list, count_text, details_block,
-                                    groups, main_reason, not_run_kind, on_stand_in, others_text, ours_text, plain_summary,
-                                    section_table, title, undecided_text, whole_part, wrap)
+from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, OURS, and_list, count_text, details_block, groups,
+                                    main_reason, not_run_kind, number, on_stand_in, others_text, ours_text,
+                                    plain_summary, section_table, title, undecided_text, whole_part, wrap)
 from sfutils.experiments.budget import official_agreement
 from sfutils.profiles import PROFILE_NAMES
 from sfutils.provenance import markdown_table
@@ -124,8 +124,8 @@ def render_verdicts(notebook: str, root: Path, label: str = "") -> str:
     if not vs:
         return f"No claim is registered for notebook {notebook}."
     where = f" ({label})" if label else ""
-    return "\n".join([plain_summary(vs), "", wrap(f"The {count_text(len(vs), 'claim', 'claims')} of this notebook{where}, "
-                                                  "in the paper's order:"), "",
+    lead = f"The {count_text(len(vs), 'claim', 'claims')} of this notebook{where}, in the paper's order:"
+    return "\n".join([plain_summary(vs), "", wrap(lead), "",
                       *_short_table_and_details(vs),
                       "<details><summary>How a verdict is decided</summary>", "", wrap(RULES), "", "</details>"])
 
@@ -153,9 +153,9 @@ def official_agreement_line(root: Path) -> str:
             f"({100 * a['same_outcome'] / a['n']:.0f} % [{a['same_outcome_lo']:.0f}, {a['same_outcome_hi']:.0f}], "
             f"Wilson 95 %; fooled by both {a['both']}, official only {a['official_only']}, ours only {a['ours_only']}, "
             f"neither {a['neither']}); where both fool, the iteration counts differ by a median of "
-            f"{a['median_abs_iteration_diff']:.3g} (mean ours − official {a['mean_iteration_diff']:.3g}); "
-            f"{a['same_pixel_set']} of {a['n']} have the identical pixel set; {a['seconds_official']:.3g} s vs "
-            f"{a['seconds_ours']:.3g} s per image (official vs ours).")
+            f"{number(a['median_abs_iteration_diff'])} (mean ours − official {number(a['mean_iteration_diff'])}); "
+            f"{a['same_pixel_set']} of {a['n']} have the identical pixel set; {number(a['seconds_official'])} s vs "
+            f"{number(a['seconds_ours'])} s per image (official vs ours).")
 
 
 def _link(target: Path, page_dir: Path) -> str:
@@ -268,8 +268,8 @@ def render_report(root: Path, label: str, level: int = 1, page_dir: Path | None 
     for nb, heading in TITLES.items():
         sub = [v for v in vs if v.claim.measurement.notebook == nb]
         if sub:
-            parts += [f'<a id="notebook-{nb}"></a>', "", f"{h}# {nb} · {heading}", "", plain_summary(sub, explain=False),
-                      ""]
+            parts += [f'<a id="notebook-{nb}"></a>', "", f"{h}# {nb} · {heading}", "",
+                      plain_summary(sub, explain=False), ""]
             parts += _short_table_and_details(sub) if details else [
                 section_table(_rows(sub)), "", f"Each claim in detail (the reading, the setting, the criterion and why): "
                 f"[the report]({report_link}#notebook-{nb}).", ""]
