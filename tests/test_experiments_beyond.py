@@ -12,6 +12,7 @@ from torch import nn
 
 from sfutils.attacks import refine_sparse, sparse_rs, sparsefool
 from sfutils.attacks.sparse_rs import alpha_schedule
+from sfutils import stats
 from sfutils.experiments import beyond as B
 from sfutils.attacks.counting import CountingModel
 from sfutils.experiments.common import Setting, rebuild_adversarials
@@ -188,3 +189,15 @@ def test_attack_rows_refuses_a_refining_spec(setup, tmp_path) -> None:
     assert not missing.available()
     with pytest.raises(ImportError, match="no_such_module_06"):
         B.attack_spec_rows(missing, Setting("cifar10", "toy", 12), **kw)
+
+
+def test_paired_ratio_to_sparsefool_pairs_the_images_and_counts_failures_as_infinite():
+    sf = pd.DataFrame({"id": [0, 1, 2, 3], "correct": [True, True, True, False], "success": [True, True, False, False],
+                       "pixels": [2.0, 4.0, 9.0, 0.0]})
+    other = pd.DataFrame({"id": [0, 1, 2, 3], "correct": [True, True, True, False], "success": [True, True, True, False],
+                          "pixels": [1.0, 2.0, 3.0, 0.0]})
+    got = B.paired_to_sparsefool(other, sf)
+    assert got[B.PAIRED_RATIO] == 2.0  # medians over images 0-2: 4 (2, 4, inf) over 2 (1, 2, 3)
+    lo, hi = (got[c] for c in stats.ci_columns(B.PAIRED_RATIO))
+    assert lo <= 2.0 <= hi
+    assert B.paired_to_sparsefool(other, sf.iloc[:0]) == {}

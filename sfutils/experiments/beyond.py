@@ -23,6 +23,7 @@ machine), unlike the paper's one image at a time on a GPU.
 from __future__ import annotations
 
 import importlib.util
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -379,22 +380,47 @@ def comparison_row(df: pd.DataFrame, spec: AttackSpec, k_report: int) -> dict[st
     }
 
 
+PAIRED_RATIO = "SparseFool / this, median px (paired)"  # the paper's-λ SparseFool's median L0 over this attack's
+
+
+def paired_to_sparsefool(df: pd.DataFrame, sparsefool_rows: pd.DataFrame) -> dict[str, float]:
+    """SparseFool's (at the paper's λ) median L0 over this attack's, both with failures as infinity,
+    on the images both attacked (the same ones), with the seeded paired bootstrap 95 % interval
+    (:func:`sfutils.stats.bootstrap_paired_ratio`: images resampled together)."""
+    def by_id(rows: pd.DataFrame) -> pd.Series:
+        return pd.Series(l0_with_failures(rows), index=rows.loc[rows["correct"].astype(bool), "id"].astype(int))
+
+    sf, other = by_id(sparsefool_rows), by_id(df)
+    ids = sf.index.intersection(other.index)
+    if ids.empty:
+        return {}
+    a, b = sf.loc[ids].to_numpy(), other.loc[ids].to_numpy()
+    den = float(np.median(b))
+    lo, hi = stats.bootstrap_paired_ratio(a, b, "median")
+    return {PAIRED_RATIO: float(np.median(a)) / den if den > 0 else math.inf,
+            **dict(zip(stats.ci_columns(PAIRED_RATIO), (lo, hi)))}
+
+
 def comparison_table(results: Mapping[str, Mapping[str, pd.DataFrame]], specs: Mapping[str, Sequence[AttackSpec]],
                      k_report: int = 10) -> pd.DataFrame:
     """Per model and attack: success %, median L0 (pixels and elements; failures = inf), robust
-    accuracy at ``k_report`` pixels, s/image, forwards/backwards per image, budget and source.
+    accuracy at ``k_report`` pixels, s/image, forwards/backwards per image, budget and source, and
+    SparseFool's median L0 over the attack's on the same images (:func:`paired_to_sparsefool`).
 
     ``results[model][attack name]`` are rows of :func:`attack_spec_rows` / :func:`refined_rows`;
     ``specs[model]`` the attack specs run on that model.
     """
     rows = []
     for model_name, per_attack in results.items():
+        dataset = MODEL_DATASET.get(model_name)  # a model of another data set (a test's toy) has no paper λ
+        reference = per_attack.get(f"sparsefool-lam{PAPER_LAMBDA[dataset]:g}") if dataset else None
         for spec in specs[model_name]:
             if spec.name in per_attack:
                 df = per_attack[spec.name]
                 clean = 100.0 * df["correct"].astype(bool).mean()
                 rows.append({"model": model_name, "n": len(df), "clean acc %": clean,
-                             **comparison_row(df, spec, k_report)})
+                             **comparison_row(df, spec, k_report),
+                             **(paired_to_sparsefool(df, reference) if reference is not None else {})})
     return pd.DataFrame(rows)
 
 

@@ -23,7 +23,7 @@ READ_MAGNITUDE = ("A stand-in magnitude, not a verdict on SparseFool: the median
                   "about the stand-in; SparseFool's claims are judged on directions and within-setting ratios.")
 # The background ImageNet job of issue 33: rows it has not stored yet are "not run yet", never a false reason.
 IMAGENET_JOB = "the background ImageNet job (issue 33) is still computing it and has not stored this row"
-JSMA_UNCAPPED = "jsma gamma=1 (sensitivity)"  # notebook 01's Table 1 row of JSMA at γ = 1
+JSMA_UNCAPPED = "jsma gamma=1"  # notebook 01's Table 1 row of JSMA at γ = 1 (no distortion cap): the one judged
 ATTACK_NAMES = {"sparsefool": "SparseFool", "jsma": "JSMA", "one_pixel": "the one-pixel attack"}
 _JSMA_OURS = "JSMA here is this repository's untargeted version (random target, θ = +1)"
 ATTACK_CAVEAT = {
