@@ -125,6 +125,20 @@ def test_report_shows_the_forest_plot_and_links_the_glossary(path):
     assert glossary and (path.parent / glossary.group(1)).resolve() == (ROOT / "book" / "glossary.md").resolve()
 
 
+@pytest.mark.parametrize("path", REPORTS + [ROOT / "README.md"], ids=lambda p: str(p.relative_to(ROOT)))
+def test_top_of_the_report_is_what_a_reader_takes_in(path):
+    """Above the sections: the picture, the rule in at most 80 words, counts and a line per section;
+    no wall of claim ids (the claims the picture leaves out are counted, their list is collapsed)."""
+    text = path.read_text()
+    top = text.split('<a id="not-drawn">')[0].split('<a id="notebook-01">')[0]
+    if path.name == "README.md" and path.parent == ROOT:
+        top = text.split(report.README_BEGIN, 1)[1].split(report.README_END, 1)[0]
+    assert len(report.RULES_SHORT.split()) <= 80 and " ".join(report.RULES_SHORT.split()) in " ".join(top.split())
+    ids = re.findall(r"`[A-Z][A-Za-z0-9]*-[\w.-]+`", top)
+    assert len(ids) <= 6, f"{path.name} names {len(ids)} claim ids at its top"
+    assert "not run in this profile" not in top  # split: cannot be run here / still computing
+
+
 def test_site_report_links_the_sites_own_glossary_and_lists_its_pages(tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location("course_book_build", ROOT / "book" / "build.py")
     book = importlib.util.module_from_spec(spec)
