@@ -162,8 +162,8 @@ plt.show()
 # $\mathcal{B}$. (`sfutils`, like the authors' code, divides $w$ by its length: $\mathcal{B}$ does
 # not change.)
 #
-# We follow one test point through Parts 2–4, picked by rules you can check in the next cell
-# (`toy.pick_followed_point`): correctly classified; DeepFool ends close to the true boundary
+# We follow one test point through Parts 2–4, picked by rules that `toy.followed_point` states and
+# checks (read its source after Exercise 1): correctly classified; DeepFool ends close to the true boundary
 # ($x + 0.9\,r_{adv}$ keeps the clean label) where it is nearly flat ($w$ within 10° of $r_{adv}$:
 # the low curvature that §2.3 builds on); a point that shows, with the box of Part 3, what Parts 3–4
 # are about (Part 3 says which property that is, after Exercise 1); and the MLP's own labels agree
@@ -172,25 +172,9 @@ plt.show()
 # $\ell_2$ projections differ visibly.
 
 # %%
-b_all = deepfool_boundary(model, x_test)
-lo_all, hi_all = bounds(x_test, delta)
-far = torch.full_like(x_test, 10.0)
-l1_all = linear_solver(x_test, b_all.normal, x_test + b_all.r_tot, -far, far)  # Algorithm 1 without a box = l1 projection
-ls_all = linear_solver(x_test, b_all.normal, x_test + b_all.r_tot, lo_all, hi_all)
-with torch.no_grad():
-    near = model(x_test + 0.9 * b_all.r_tot).argmax(1) == b_all.label
-    clip_keeps = model(l1_all.clamp(lo_all, hi_all)).argmax(1) == b_all.label
-    ls_fools = model(ls_all).argmax(1) != b_all.label
-correct = b_all.label == y_test
-cos = (b_all.normal * b_all.r_tot).sum(dim=1) / b_all.r_tot.norm(dim=1)
-leaves_box = ((l1_all < lo_all) | (l1_all > hi_all)).any(dim=1)
-reaches_b = (b_all.normal * (ls_all - x_test - b_all.r_tot)).sum(dim=1) >= 0
-ok = correct & b_all.found & near & (cos > 0.985) & leaves_box & reaches_b
-excess = ((l1_all - x_test).abs() / (hi_all - lo_all).clamp(min=1e-6)).amax(dim=1)  # l1 step / box width
-i_star = toy.pick_followed_point(ok & clip_keeps & ls_fools if (ok & clip_keeps & ls_fools).any() else ok,
-                                 toy.dominance(b_all.normal), excess)
-print(f"{int(ok.sum())} of {len(x_test)} test points qualify ({int((ok & clip_keeps & ls_fools).sum())} preferred); "
-      f"we follow #{i_star}")
+pick = toy.followed_point(model, x_test, y_test, delta)
+i_star = pick.index
+print(f"{pick.qualifying} of {len(x_test)} test points qualify ({pick.preferred} preferred); we follow #{i_star}")
 
 x_star = x_test[i_star:i_star + 1]
 b = deepfool_boundary(model, x_star)
@@ -283,7 +267,8 @@ course.check_first_step(predict_first_step, x_star[0], w[0], x_b[0], lb[0], ub[0
 # longer on $\mathcal{B}$**: the linearised attack fails.
 
 # %%
-r_l1 = l1_all[i_star:i_star + 1] - x_star
+far = torch.full_like(x_star, 10.0)
+r_l1 = linear_solver(x_star, w, x_b, -far, far) - x_star  # Algorithm 1 without a box: the l1 projection
 d_star = int(r_l1.abs().argmax())
 x_clip = (x_star + r_l1).clamp(lb, ub)
 

@@ -17,7 +17,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from sfutils.attacks import SparseFoolStep, linear_solver, sparsefool
+from sfutils.attacks import SparseFoolStep, bounds, linear_solver, sparsefool
+from sfutils.attacks.deepfool import deepfool_boundary
 from sfutils.attacks._checks import check_batch, check_model
 
 # The moons live in [-1, 2] x [-0.5, 1] before scaling; this affine map puts them (and most of
@@ -384,6 +385,44 @@ def pick_followed_point(candidates: torch.Tensor, dominance_ratio: torch.Tensor,
     clear = candidates & (dominance_ratio >= band[0]) & (dominance_ratio <= band[1])
     pool = clear if clear.any() else candidates if candidates.any() else torch.ones_like(candidates)
     return int(torch.where(pool, overshoot, torch.full_like(overshoot, -float("inf"))).argmax())
+
+
+@dataclass(frozen=True)
+class FollowedPoint:
+    """The point notebook 00 follows (:func:`followed_point`): its ``index``, and how many test
+    points met the rules (``qualifying``) and the preferred ones among them (``preferred``)."""
+
+    index: int
+    qualifying: int
+    preferred: int
+
+
+def followed_point(model: nn.Module, x: torch.Tensor, y: torch.Tensor, delta: float) -> FollowedPoint:
+    """The test point notebook 00 follows through Parts 2-4. Rules: correctly classified; DeepFool
+    (Eq. 3-5) ends close to the true boundary (``x + 0.9 r_adv`` keeps the clean label) where it is
+    nearly flat (the normal ``w`` of Eq. 6 within 10° of ``r_adv``: the low curvature of §2.3);
+    the l1 projection onto B (Algorithm 1 without a box) leaves the box ``[x - delta, x + delta]``
+    of Part 3, and Algorithm 1 inside it still reaches B. Preferred: clipping the l1 projection
+    keeps the label while Algorithm 1's point fools the MLP (the model agrees with the linearised
+    story). Among those, :func:`pick_followed_point` takes one dominant coordinate and the largest
+    overshoot of the box."""
+    b = deepfool_boundary(model, x)
+    lo, hi = bounds(x, delta)
+    far = torch.full_like(x, 10.0)
+    l1 = linear_solver(x, b.normal, x + b.r_tot, -far, far)
+    ls = linear_solver(x, b.normal, x + b.r_tot, lo, hi)
+    with torch.no_grad():
+        near = model(x + 0.9 * b.r_tot).argmax(1) == b.label
+        clip_keeps = model(l1.clamp(lo, hi)).argmax(1) == b.label
+        ls_fools = model(ls).argmax(1) != b.label
+    cos = (b.normal * b.r_tot).sum(dim=1) / b.r_tot.norm(dim=1)
+    leaves = ((l1 < lo) | (l1 > hi)).any(dim=1)
+    reaches = (b.normal * (ls - x - b.r_tot)).sum(dim=1) >= 0
+    ok = (b.label == y) & b.found & near & (cos > 0.985) & leaves & reaches
+    preferred = ok & clip_keeps & ls_fools
+    excess = ((l1 - x).abs() / (hi - lo).clamp(min=1e-6)).amax(dim=1)  # the l1 step over the box's width
+    index = pick_followed_point(preferred if preferred.any() else ok, dominance(b.normal), excess)
+    return FollowedPoint(index, int(ok.sum()), int(preferred.sum()))
 
 
 def pick_box_point(x: torch.Tensor, adversarials: list[torch.Tensor], successes: list[torch.Tensor],

@@ -8,6 +8,7 @@ import torch
 from sfutils import toy
 from sfutils.accuracy import accuracy
 from sfutils.attacks import bounds, linear_solver, sparsefool
+from sfutils.attacks.deepfool import deepfool_boundary
 
 
 @pytest.fixture(scope="module")
@@ -204,3 +205,19 @@ def test_label_offsets_keep_clear_of_unlabelled_markers_and_space_the_labels():
     centres = [at[k] + torch.tensor(off) for k, off in enumerate(offsets)]
     assert all(float((c - mark).norm()) >= 12.0 - 1e-9 for c in centres), "a label covers the star"
     assert float((centres[0] - centres[1]).norm()) >= 20.0 - 1e-9, "two labels pile up"
+
+
+def test_followed_point_meets_its_own_rules():
+    """Notebook 00's rules on its own toy: a correctly classified point whose l1 projection onto B
+    leaves the box [x - 20, x + 20] (0-255 scale), chosen among the preferred ones."""
+    x, y = toy.make_moons(400, seed=0)
+    model = toy.train_mlp(x, y, seed=0)
+    xt, yt = toy.make_moons(100, seed=1)
+    pick = toy.followed_point(model, xt, yt, 20)
+    assert 0 < pick.preferred <= pick.qualifying < len(xt)
+    point = xt[pick.index:pick.index + 1]
+    b = deepfool_boundary(model, point)
+    lo, hi = bounds(point, 20)
+    far = torch.full_like(point, 10.0)
+    l1 = linear_solver(point, b.normal, point + b.r_tot, -far, far)
+    assert int(b.label) == int(yt[pick.index]) and bool(((l1 < lo) | (l1 > hi)).any())
