@@ -223,6 +223,11 @@ plotting.save_table(run, t2, "01_table2", caption="Table 2: SparseFool on ImageN
                     "intervals (Wilson for the fooling rate, seeded bootstrap otherwise). The accuracy is measured "
                     "on the images as this table feeds them (the notes give the crop), so it can differ from "
                     "accuracy.csv's, which feeds each net its own input size.", n=int(t2["n"].sum()))
+if len(uncapped) > 1:
+    plotting.save_table(run, overall.table2_spread(uncapped), "01_table2_spread", caption="Table 2's consistency "
+                        "among architectures: the largest over the smallest median perturbed pixels of the nets, "
+                        "with its bootstrap 95 % interval resampling the images (the same images on every net).",
+                        n=P.n_imagenet)
 display(Markdown(t2[["model (ours)", "paper model", "n", "fooling % (ours)", "fooling % (paper)", "median px % (ours)",
                       "median px % (paper)", "random fooling % (ours)"]].to_markdown(index=False, floatfmt=".3g")))
 

@@ -11,6 +11,7 @@ trusted. A table stores the interval of an estimate in the columns named by :fun
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -452,3 +453,28 @@ def paired_trend(settings: Sequence[float], values: np.ndarray, resamples: int =
         p_up = float(_st.wilcoxon(tau, zero_method="zsplit", alternative="greater").pvalue)
         p_down = float(_st.wilcoxon(tau, zero_method="zsplit", alternative="less").pvalue)
     return PairedTrend(float(tau.mean()), lo, hi, p_up, p_down, int(tau.size))
+
+
+def bootstrap_paired_spread(values: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES,
+                            seed: int = BOOTSTRAP_SEED) -> tuple[float, float, float]:
+    """The largest over the smallest median of several samples measured on the same units (rows of
+    ``values``: one per sample, e.g. a net; columns: the units, e.g. images; NaN where a unit has no
+    value, e.g. an image the net was not fooled on), with its seeded bootstrap 95 % interval that
+    resamples the units together (paired). Returns (spread, lo, hi)."""
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 2 or v.shape[0] < 2 or v.shape[1] < 1:
+        raise ValueError(f"need at least 2 samples over the same units, got shape {v.shape}")
+    if np.isnan(v).all(axis=1).any():
+        raise ValueError("a sample has no value at all")
+
+    def spread(m: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.nanmax(m, axis=0) / np.nanmin(m, axis=0)
+
+    idx = np.random.default_rng(seed).integers(0, v.shape[1], size=(resamples, v.shape[1]))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a resample in which a sample has no value: NaN, dropped
+        medians = np.nanmedian(v[:, idx], axis=2)
+    reps = spread(medians)
+    lo, hi = _percentile_interval(reps[np.isfinite(reps)])
+    return float(spread(np.nanmedian(v, axis=1)[:, None])[0]), lo, hi

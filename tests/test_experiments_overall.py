@@ -296,3 +296,14 @@ def test_a_variant_row_shows_the_papers_cell_of_its_attack():
                           "attack": "jsma gamma=1", "paper_attack": "jsma", "accuracy": 99.0,
                           "summary": s}])
     assert t1.loc[0, "attack"] == "jsma gamma=1" and t1.loc[0, "fooling % (paper)"] == 95.73
+
+
+def test_table2_spread_pairs_the_nets_on_their_common_images():
+    rows = {m: pd.DataFrame({"id": [0, 1, 2, 3], "success": [True, True, True, ok3], "pct": [s * 1, s * 2, s * 3, 9.0]})
+            for m, s, ok3 in (("a", 1.0, True), ("b", 2.0, False), ("c", 1.5, True))}
+    t = overall.table2_spread(rows).iloc[0]
+    assert t["n"] == 4 and t["models"] == "a, b, c"
+    # medians over the fooled images: a 2.5 (1, 2, 3, 9), b 4 (2, 4, 6), c 2.625 (1.5, 3, 4.5, 9)
+    assert t[overall.SPREAD] == pytest.approx(4.0 / 2.5)
+    lo, hi = (t[c] for c in stats.ci_columns(overall.SPREAD))
+    assert 1.0 <= lo <= hi

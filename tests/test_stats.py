@@ -230,3 +230,15 @@ def test_paired_trend_sees_a_within_image_trend_that_image_means_hide():
     flat = stats.paired_trend([1, 2, 3], np.ones((5, 3)))
     assert (flat.tau, flat.p_rising, flat.p_falling) == (0.0, 1.0, 1.0)
 
+
+
+def test_paired_spread_resamples_the_units_together():
+    rng = np.random.default_rng(3)
+    base = rng.lognormal(0, 1.0, size=200)  # images differ a lot; every net scales them alike
+    v = np.vstack([base, 1.5 * base, 1.2 * base])
+    spread, lo, hi = stats.bootstrap_paired_spread(v)
+    assert spread == pytest.approx(1.5) and lo == pytest.approx(1.5) and hi == pytest.approx(1.5)
+    v[2, :10] = np.nan  # an image a net did not fool has no value
+    assert stats.bootstrap_paired_spread(v)[0] >= 1.0
+    with pytest.raises(ValueError):
+        stats.bootstrap_paired_spread(v[:1])
