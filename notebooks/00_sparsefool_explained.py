@@ -174,6 +174,8 @@ plt.show()
 # %%
 pick = toy.followed_point(model, x_test, y_test, delta)
 i_star = pick.index
+with torch.no_grad():
+    correct = model(x_test).argmax(1) == y_test  # the test points the MLP classifies right (used again below)
 print(f"{pick.qualifying} of {len(x_test)} test points qualify ({pick.preferred} preferred); we follow #{i_star}")
 
 x_star = x_test[i_star:i_star + 1]
