@@ -36,6 +36,8 @@ SampleId = int | str
 # The ``DataFrame.attrs`` key (and the summary tables' column) naming the record, ``<experiment>-<hash>``,
 # whose per-sample rows a frame holds: set by :meth:`ResultStore.load`, read back by :func:`load_record`.
 RECORD = "record"
+# A paired table's second record (a ratio's denominator), paired with :data:`RECORD`'s rows on the image.
+RECORD_DENOMINATOR = "record (denominator)"
 
 
 def _canonical(value: Any) -> Any:
@@ -221,6 +223,20 @@ def _frame(rows: list[dict[str, Any]], stem: str) -> pd.DataFrame:
     df = df.reset_index(drop=True)
     df.attrs[RECORD] = stem
     return df
+
+
+def load_params(stem: str, root: str | Path | None = None) -> dict[str, Any] | None:
+    """The parameters record ``stem`` was run with (its ``.params.json``'s ``params``: data set, ``n``,
+    ``seed``, ...), looked up as :func:`load_record` looks up its rows; None when not stored here."""
+    paths.check_stem(stem, "record")
+    base = paths.results_root()
+    folders = [Path(root)] if root is not None else (
+        [base, *sorted(p for p in base.iterdir() if p.is_dir())] if base.is_dir() else [])
+    for folder in folders:
+        meta = folder / f"{stem}.params.json"
+        if meta.is_file():
+            return dict(json.loads(meta.read_text())["params"])
+    return None
 
 
 def load_record(stem: str, root: str | Path | None = None) -> pd.DataFrame | None:

@@ -13,9 +13,10 @@ import pytest
 from sfutils import claims, stats
 from sfutils.claims import Claim, Criterion, Estimate, Measurement
 from sfutils.claims.model import above
-from sfutils.claims.power import DRAWS, MEDIAN_PIXELS, assess, fooled_pixels, method
+from sfutils.claims.power import (DRAWS, MEDIAN_PIXELS, PAIRED, PAIRED_DRAWS, assess, fooled_pixels, method,
+                                  paired_values)
 from sfutils.experiments.common import summarize
-from sfutils.results import RECORD, ResultStore, load_record
+from sfutils.results import RECORD, RECORD_DENOMINATOR, ResultStore, load_record
 
 CIFAR_PIXELS = 32 * 32
 
@@ -209,3 +210,71 @@ def test_a_spread_of_medians_is_stretched_to_the_paper_s(results):
     wide = assess(spread_claim(2.0, 10.0), est)
     assert wide.value > 0.99 and "largest over the smallest is the paper's" in wide.method
     assert assess(spread_claim(8.0, 3.0), est).value < 0.01
+
+
+def paired_store(root: Path, name: str, n: int, pixels: dict[int, int], queries: int,
+                 unfooled: frozenset[int] = frozenset()) -> pd.DataFrame:
+    """A stored CIFAR-10 record of ``n`` seeded test images (``params`` ``dataset``, ``n``, ``seed``):
+    row ``id`` i attacked data-set image ``subset[i]`` and perturbed ``pixels[image]``."""
+    from sfutils.data import _subset_indices
+
+    s = ResultStore(name, {"dataset": "cifar10", "n": n, "seed": 0}, root=root)
+    images = _subset_indices(10_000, n, 0).numpy()
+    s.append([{"id": i, "success": int(img) not in unfooled, "pixels": pixels[int(img)], "pct": px(pixels[int(img)]),
+               "forward_evals": queries, "grad_evals": queries} for i, img in enumerate(images)])
+    return s.load()
+
+
+def paired_claim(target: float, criterion: Criterion) -> Claim:
+    return Claim("X-paired", "§4.2", "the baseline perturbs more pixels", f"{target:g}×",
+                 Measurement("01", "01_table1_paired", "estimate", (PAIRED,), (("quantity", "median px"),),
+                             n_column="n both fooled", unit="×"), criterion, "paper", "ours", target=target)
+
+
+def test_a_paired_ratio_is_simulated_from_both_records_joined_on_the_image(results):
+    """Runs of 40 and 80 images are different seeded subsets: the power pairs their rows on the
+    data-set image (as table1_paired does), checks that they give the row's ratio and n, moves the
+    numerator to the paper's ratio and resamples the pairs."""
+    from sfutils.data import _subset_indices
+    from sfutils.experiments import overall
+
+    big = _subset_indices(10_000, 80, 0).numpy()
+    image_px = {int(img): 1 + int(img) % 9 for img in big}
+    sf = paired_store(results, "sparsefool-paired", 80, image_px, 3)
+    other = paired_store(results, "jsma-paired", 40, {k: 3 * v for k, v in image_px.items()}, 6,
+                         unfooled=frozenset({int(_subset_indices(10_000, 40, 0)[0])}))
+    row = overall.table1_paired([dict(dataset="cifar10", model="m", paper_model="ResNet-18", attack="jsma",
+                                      sparsefool=(sf, 80), other=(other, 40))], 0).iloc[0]
+    assert row[RECORD] == other.attrs[RECORD] and row[RECORD_DENOMINATOR] == sf.attrs[RECORD]
+    est = Estimate(float(row[PAIRED]), int(row["n both fooled"]), float(row[f"{PAIRED} lo"]),
+                   float(row[f"{PAIRED} hi"]), row=row)
+    found = paired_values(row, est.value, est.n)
+    assert not isinstance(found, str) and len(found.numerator) == 39 and found.ratio() == pytest.approx(3.0)
+    assert (found.numerator == 3 * found.denominator).all()  # paired on the image, not on the id
+    near = assess(paired_claim(3.0, Criterion("within 2-4.5×", 2.0, 4.5)), est)
+    assert near.value > 0.95 and near.method.startswith("simulated from our 39 per-image pairs (median perturbed")
+    assert f"{PAIRED_DRAWS} draws" in near.method
+    assert assess(paired_claim(1.0, above(1.5, "> 1.5×")), est).value < 0.05  # the paper's ratio 1: never above 1.5
+    # by id (the wrong pairing) the images would differ: the lookup refuses a row its records do not give
+    assert "do not give the row's ratio" in assess(paired_claim(3.0, Criterion("within 2-4.5×", 2.0, 4.5)),
+                                                  Estimate(2.0, est.n, 1.5, 2.5, row=row)).method
+
+
+def test_a_paired_mean_of_queries_is_moved_continuously(results):
+    from sfutils.experiments.robustness import paired_table
+
+    image_px = {i: 1 + i % 5 for i in range(10_000)}
+    std = paired_store(results, "sparsefool-std", 60, image_px, 2)
+    rob = paired_store(results, "sparsefool-rob", 60, {k: 2 * v for k, v in image_px.items()}, 1)
+    t = paired_table(std, rob)
+    assert (t[RECORD] == rob.attrs[RECORD]).all() and (t[RECORD_DENOMINATOR] == std.attrs[RECORD]).all()
+    row = t[t["quantity"] == "queries/image"].iloc[0]
+    est = Estimate(float(row[PAIRED]), int(row["n"]), float(row[f"{PAIRED} lo"]), float(row[f"{PAIRED} hi"]), row=row)
+    found = paired_values(row, est.value, est.n)
+    assert not isinstance(found, str) and found.statistic == "mean" and found.ratio() == pytest.approx(0.5)
+    claim = Claim("X-cost", "§4.2", "no costlier", "0.43×", Measurement("05", "05_robustness_paired", "estimate",
+                  (PAIRED,), (("quantity", "queries/image"),), unit="×"), claims.at_most(1.0, "≤ 1×"), "p", "o",
+                  target=0.43)
+    got = assess(claim, est)
+    assert got.value == 1.0 and "(mean queries)" in got.method and "whole pixels" not in got.method
+    assert got.value == assess(claim, est).value  # seeded (and cached)

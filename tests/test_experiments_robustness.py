@@ -93,3 +93,4 @@ def test_paired_table_compares_the_same_fooled_images():
     assert t.loc["median px %", PAIRED_RATIO] == 2.0
     assert t.loc["median px %", f"{PAIRED_RATIO} lo"] == t.loc["median px %", f"{PAIRED_RATIO} hi"] == 2.0
     assert t.loc["queries/image", PAIRED_RATIO] == 2.0  # 4 queries over 2
+    assert (t["record"] == "").all() and (t["record (denominator)"] == "").all()  # rows from no store name no record

@@ -23,6 +23,20 @@ if the true value were the paper's (:attr:`sfutils.claims.model.Claim.target`).
   the largest over the smallest (``spread``: the medians' ratios to the smallest raised to one power
   so that the largest over the smallest is the paper's; the drawn largest and smallest medians'
   intervals by :func:`sfutils.stats.ratio_bounds`, the lower end cut at 1);
+* a paired ratio (``ratio (paired)``: Table 1's baseline over SparseFool on the images both fool,
+  :func:`sfutils.experiments.overall.table1_paired`; the robust over the standard net,
+  :func:`sfutils.experiments.robustness.paired_table`) whose row names its two records
+  (:data:`sfutils.results.RECORD`, the numerator's, and :data:`sfutils.results.RECORD_DENOMINATOR`):
+  simulated from our per-image pairs. The two records' rows are joined on the data-set image they
+  attacked (runs of different ``n`` are different seeded subsets, so row ``id`` i of one is not
+  ``id`` i of the other; :func:`sfutils.data._subset_indices` maps them, as the experiment does),
+  and checked to give the row's ratio and number of pairs. The numerator is scaled so that the ratio
+  is the paper's (perturbed pixels: rounded to whole pixels, at least 1; mean queries: scaled as
+  they are), :data:`PAIRED_DRAWS` seeded samples of our pairs are drawn (an image's two values
+  together), and each gets the experiment's own interval, the paired percentile bootstrap
+  (:func:`sfutils.stats.bootstrap_paired_ratio`, with :data:`PAIRED_RESAMPLES` resamples instead of
+  the experiment's 2000, to keep the report quick); the power is the share of draws whose interval
+  meets the criterion;
 * any other median, mean, ratio or difference, and a median whose record is not stored here (only
   the committed profile's records are committed): our estimate's sampling spread, read off our own
   95 % interval's width, moved to the paper's value, with a normal approximation
@@ -52,7 +66,7 @@ import pandas as pd
 from sfutils import paths, stats
 from sfutils.claims.measure import Estimate
 from sfutils.claims.model import Claim, Criterion
-from sfutils.results import RECORD, load_record
+from sfutils.results import RECORD, RECORD_DENOMINATOR, load_params, load_record
 
 RATE_KINDS = ("rate", "min_rate")
 LOG_UNITS = ("×", "%")  # positive quantities whose spread scales with their size
@@ -62,6 +76,8 @@ MEDIAN_PIXELS = "median px % (ours)"  # summarize's median perturbed pixels over
 DRAWS = 2000
 SEED = 0
 APPROXIMATE = "normal approximation from our interval"
+PAIRED = "ratio (paired)"  # 01_table1_paired's and 05_robustness_paired's paired ratio over the images both fool
+PAIRED_DRAWS, PAIRED_RESAMPLES = 400, 400  # simulated samples, and each one's bootstrap resamples (the experiment: 2000)
 # Tables whose estimates have per-image data that is not stored (so cannot be simulated), and why.
 NOT_STORED = {"03_table3_summary": "Table 3's transfer trials are evaluated by notebook 03, not stored"}
 
@@ -244,6 +260,107 @@ def _simulated_ratio(claim: Claim, est: Estimate) -> Power:
                      "distribution-free 95 % order-statistic interval, combined as the measure combines them")
 
 
+@dataclass(frozen=True, eq=False)
+class Pairs:
+    """One paired ratio's per-image values on the images both runs fooled: the numerator's and the
+    denominator's, and the statistic of each side (``median`` of perturbed pixels, ``mean`` queries).
+    Hashed by identity (one object per pair of records, :func:`_paired` caches it)."""
+
+    numerator: np.ndarray
+    denominator: np.ndarray
+    statistic: str
+
+    def ratio(self, numerator: np.ndarray | None = None) -> float:
+        fn = np.median if self.statistic == "median" else np.mean
+        return float(fn(self.numerator if numerator is None else numerator) / fn(self.denominator))
+
+
+def _image_index(df: pd.DataFrame, params: dict, n: int) -> np.ndarray:
+    """The data-set image each row of a run of ``n`` images attacked (its seeded subset, as
+    :func:`sfutils.experiments.overall.paired_on_images` maps it)."""
+    from sfutils.data import _subset_indices
+    from sfutils.experiments.overall import TEST_IMAGES
+
+    return _subset_indices(TEST_IMAGES[params["dataset"]], n, int(params["seed"])).numpy()[df["id"].to_numpy(int)]
+
+
+@functools.lru_cache(maxsize=64)
+def _paired(top: str, bottom: str, quantity: str, base: str) -> Pairs | str:
+    """The per-image pairs of records ``top`` (numerator) and ``bottom`` on the images both fooled,
+    joined on the data-set image (runs of different ``n`` are different seeded subsets, so their ids
+    differ), or why not (``base`` keys the cache only)."""
+    frames, params = [load_record(s) for s in (top, bottom)], [load_params(s) for s in (top, bottom)]
+    stored = [(df, p) for df, p in zip(frames, params) if df is not None and len(df) and p is not None]
+    if len(stored) < 2:
+        return "its paired records are not stored here"
+    if stored[0][1].get("seed") != stored[1][1].get("seed"):
+        return "its paired records were drawn with different seeds"
+    same_n = stored[0][1]["n"] == stored[1][1]["n"]
+    statistic = "median" if "px" in quantity else "mean"
+    sides = []
+    for side, (df, p) in zip("ab", stored):
+        value = (df["pixels"] if statistic == "median" else df["forward_evals"] + df["grad_evals"]).to_numpy(float)
+        image = df["id"].to_numpy(int) if same_n else _image_index(df, p, int(p["n"]))
+        sides.append(pd.DataFrame({f"ok_{side}": df["success"].astype(bool).to_numpy(), f"v_{side}": value},
+                                  index=image))
+    both = sides[0].join(sides[1], how="inner")
+    both = both[both["ok_a"] & both["ok_b"]]
+    if both.empty:
+        return "its paired records share no fooled image"
+    return Pairs(both["v_a"].to_numpy(float), both["v_b"].to_numpy(float), statistic)
+
+
+def paired_values(row: pd.Series | None, value: float, n: int) -> Pairs | str:
+    """The per-image pairs behind a paired ratio ``row`` (its :data:`RECORD` and
+    :data:`RECORD_DENOMINATOR` columns and ``quantity``), checked to give the row's ratio ``value``
+    over its ``n`` pairs; else why they cannot be used."""
+    stems = [row.get(c) if row is not None else None for c in (RECORD, RECORD_DENOMINATOR)]
+    if not all(isinstance(s, str) and s for s in stems):
+        return "no per-image record"
+    quantity = str(row.get("quantity", "")) if row is not None else ""
+    found = _paired(str(stems[0]), str(stems[1]), quantity, str(paths.results_root().resolve()))
+    if isinstance(found, str):
+        return found
+    if len(found.numerator) != n or not math.isclose(found.ratio(), value, rel_tol=1e-6):
+        return f"its records {stems[0]} and {stems[1]} do not give the row's ratio"
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _paired_power(found: Pairs, target: float, low: float | None, high: float | None, strict: bool) -> float:
+    """The share of :data:`PAIRED_DRAWS` simulated samples of ``found`` (its numerator moved so that
+    the ratio is ``target``: whole pixels for a median, at least 1) whose paired percentile bootstrap
+    interval meets the criterion ``low``/``high``/``strict`` (cached: the report judges every claim
+    several times)."""
+    c = Criterion("", low=low, high=high, strict=strict)
+    factor, n = target / found.ratio(), len(found.numerator)
+    moved = (np.maximum(1.0, np.rint(found.numerator * factor)) if found.statistic == "median"
+             else found.numerator * factor)
+    rng, holds = np.random.default_rng(SEED), 0
+    for k in range(PAIRED_DRAWS):
+        idx = rng.integers(0, n, size=n)
+        lo, hi = stats.bootstrap_paired_ratio(moved[idx], found.denominator[idx], found.statistic,
+                                              resamples=PAIRED_RESAMPLES, seed=SEED + 1 + k)
+        holds += _inside(c, lo, hi)
+    return holds / PAIRED_DRAWS
+
+
+def _simulated_paired(claim: Claim, est: Estimate) -> Power:
+    """A paired ratio (module docstring): the numerator moved so that the ratio is the paper's, the
+    images resampled with their pairs, each draw with the experiment's paired percentile bootstrap."""
+    t, c = claim.target, claim.criterion
+    found = paired_values(est.row, est.value, est.n) if t is not None and est.value is not None else "no value"
+    if isinstance(found, str) or t is None:
+        return _approximate(claim, est, found if isinstance(found, str) else "no paper value")
+    pixels = found.statistic == "median"
+    what = "median perturbed pixels" if pixels else "mean queries"
+    return Power(_paired_power(found, t, c.low, c.high, c.strict),
+                 f"simulated from our {len(found.numerator)} per-image pairs ({what}), the numerator's moved so that "
+                 f"the paired ratio is the paper's ({t:.3g}×{', whole pixels' if pixels else ''}), {PAIRED_DRAWS} "
+                 "draws resampling the images with their pairs, each with the experiment's paired percentile bootstrap "
+                 f"95 % interval ({PAIRED_RESAMPLES} resamples instead of {stats.BOOTSTRAP_RESAMPLES})")
+
+
 def assess(claim: Claim, est: Estimate) -> Power:
     """The power of ``claim``'s criterion at ``est``'s n if the true value were the paper's, and how it
     was computed (value None when the claim has no paper number or our estimate no interval)."""
@@ -258,6 +375,8 @@ def assess(claim: Claim, est: Estimate) -> Power:
         return _simulated_median(claim, est)
     if m.kind == "ratio" and m.columns[:2] == (MEDIAN_PIXELS, MEDIAN_PIXELS):
         return _simulated_ratio(claim, est)
+    if m.kind == "estimate" and m.columns[0] == PAIRED:
+        return _simulated_paired(claim, est)
     if m.kind in ("mean_estimate", "spread") and m.columns[0] == MEDIAN_PIXELS:
         return (_simulated_mean if m.kind == "mean_estimate" else _simulated_spread)(claim, est)
     return _approximate(claim, est, NOT_STORED.get(m.table or "", "no per-image record"))

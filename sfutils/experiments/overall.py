@@ -24,6 +24,7 @@ from sfutils.attacks import median_counts
 from sfutils.data import _subset_indices
 from sfutils.experiments.common import Setting, attack_samples, interval_columns, summarize
 from sfutils.profiles import get_profile
+from sfutils.results import RECORD, RECORD_DENOMINATOR
 
 # The paper's numbers (Tables 1-2, §2.2, the one-pixel budget) live in sfutils.paper.
 PAPER_ONE_PIXEL_BUDGET = paper.ONE_PIXEL_BUDGET
@@ -118,7 +119,8 @@ def table1_paired(entries: Sequence[Mapping[str, Any]], seed: int) -> pd.DataFra
     perturbed pixels, mean queries): the baseline's statistic over SparseFool's on the images both
     attacks fool, with a seeded paired bootstrap 95 % interval that resamples those images
     (:func:`sfutils.stats.bootstrap_paired_ratio`); ``n`` is the images both attacked, ``n both
-    fooled`` the pairs used."""
+    fooled`` the pairs used; :data:`RECORD` and :data:`RECORD_DENOMINATOR` name the baseline's and
+    SparseFool's per-sample records (empty when the rows came from no store)."""
     rows = []
     for e in entries:
         joined = paired_on_images({"sf": e["sparsefool"], "other": e["other"]}, seed, TEST_IMAGES[e["dataset"]])
@@ -130,7 +132,11 @@ def table1_paired(entries: Sequence[Mapping[str, Any]], seed: int) -> pd.DataFra
             lo, hi = stats.bootstrap_paired_ratio(a, b, statistic) if len(both) else (float("nan"),) * 2
             rows.append({"dataset": e["dataset"], "model (ours)": e["model"], "paper model": e["paper_model"],
                          "attack": e["attack"], "quantity": quantity, "n": len(joined), "n both fooled": len(both),
-                         "ratio (paired)": ratio, "ratio (paired) lo": lo, "ratio (paired) hi": hi})
+                         "ratio (paired)": ratio, "ratio (paired) lo": lo, "ratio (paired) hi": hi,
+                         # the per-sample records (sfutils.results.RECORD) of the baseline and SparseFool:
+                         # claims.power pairs them on the data-set image and simulates the power
+                         RECORD: e["other"][0].attrs.get(RECORD, ""),
+                         RECORD_DENOMINATOR: e["sparsefool"][0].attrs.get(RECORD, "")})
     return pd.DataFrame(rows)
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from sfutils import paper, stats
 from sfutils.experiments.common import Setting, attack_samples, interval_columns, summarize
+from sfutils.results import RECORD, RECORD_DENOMINATOR
 
 # §4.2: the paper's standard ResNet-18 (Table 1) and its l∞ adversarially trained one (no fooling
 # rate is given for the latter).
@@ -118,7 +119,9 @@ def paired_table(standard: pd.DataFrame, robust: pd.DataFrame) -> pd.DataFrame:
     """§4.2's comparison of the robust and the standard net on the same images, paired: the median
     perturbed pixels (%) on the robust net over that on the standard one, over the images both
     attacks fooled, and the mean queries per image likewise, each with a seeded paired bootstrap
-    95 % interval that resamples the images (:func:`sfutils.stats.bootstrap_paired_ratio`)."""
+    95 % interval that resamples the images (:func:`sfutils.stats.bootstrap_paired_ratio`);
+    :data:`~sfutils.results.RECORD` and :data:`~sfutils.results.RECORD_DENOMINATOR` name the robust and
+    the standard net's per-sample records (empty when the rows came from no store)."""
     cols = ["id", "success", "pct", "forward_evals", "grad_evals"]
     both = standard[cols].merge(robust[cols], on="id", suffixes=("_std", "_rob"))
     for side in ("_std", "_rob"):
@@ -131,5 +134,7 @@ def paired_table(standard: pd.DataFrame, robust: pd.DataFrame) -> pd.DataFrame:
             else float("nan")
         lo, hi = stats.bootstrap_paired_ratio(a, b, statistic) if len(a) else (float("nan"), float("nan"))
         out.append({"quantity": quantity, "statistic": f"{statistic} on the robust net / on the standard net",
-                    "n": len(both), PAIRED_RATIO: value, **dict(zip(stats.ci_columns(PAIRED_RATIO), (lo, hi)))})
+                    "n": len(both), PAIRED_RATIO: value, **dict(zip(stats.ci_columns(PAIRED_RATIO), (lo, hi))),
+                    # the per-sample records (sfutils.results.RECORD): claims.power pairs them and simulates the power
+                    RECORD: robust.attrs.get(RECORD, ""), RECORD_DENOMINATOR: standard.attrs.get(RECORD, "")})
     return pd.DataFrame(out)
