@@ -54,6 +54,7 @@ def test_forest_plot_has_one_row_per_claim_judged_against_a_number():
     expected = [cid for cid, v in zip(csv["id"], csv["verdict"])
                 if v not in (claims.NOT_RUN, claims.ILLUSTRATION) and "not judged" not in v
                 and kinds[cid].measurement.kind not in forest.UNDRAWN_KINDS
+                and kinds[cid].measurement.unit not in forest.UNDRAWN_UNITS
                 and (kinds[cid].criterion.low is not None or kinds[cid].criterion.high is not None)]
     assert expected, "verdicts.csv judges no claim against a number"
     fig = forest.forest_figure(claims.verdicts(paths.figures_root(HEADLINE)), report.TITLES)
@@ -72,6 +73,13 @@ def test_forest_plot_of_a_run_that_judged_nothing_says_so(tmp_path):
     fig = forest.forest_figure(claims.verdicts(tmp_path), report.TITLES)
     assert "no claim was judged" in " ".join(t.get_text() for t in fig.axes[0].texts)
     matplotlib.pyplot.close(fig)
+
+
+def test_a_mean_tau_is_listed_beside_the_plot_not_drawn_on_the_papers_axes():
+    """A per-image mean τ judged by its interval against 0 has no paper number to take points or a ratio from."""
+    tau = verdict("F6-cifar10-pixels", HOLDS_STAND_IN, value=-0.77)
+    assert tau.claim.measurement.unit == "τ" and not forest.drawn(tau) and not forest.forest_rows([tau])
+    assert "Kendall τ judged against 0" in report.undrawn_kind(tau)[0]
 
 
 def test_a_rows_scale_puts_the_papers_value_or_the_bound_at_zero():
@@ -167,9 +175,20 @@ def test_glossary_defines_every_term_the_report_uses():
 # --- one story: every generated text says what verdicts.csv says ------------------------------------
 
 def test_report_details_give_every_claims_verdict_of_verdicts_csv():
+    """A claim not run is given by its status (still computing, cannot be run here), as the report counts it."""
     text = (paths.figures_root(HEADLINE) / "report.md").read_text()
-    for cid, v in zip(*committed_verdicts()[["id", "verdict"]].to_dict("list").values()):
-        assert f"`{cid}` · {v}\n" in text, f"the report's details do not give {cid} the verdict {v!r}"
+    csv = committed_verdicts()
+    for cid, v, status in zip(csv["id"], csv["verdict"], csv["status"]):
+        shown = status or v
+        assert f"`{cid}` · {shown}\n" in text, f"the report's details do not give {cid} the verdict {shown!r}"
+
+
+def test_verdicts_csv_status_splits_claims_not_run_as_the_report_does():
+    csv = committed_verdicts()
+    not_run = csv["verdict"] == claims.NOT_RUN
+    assert (csv.loc[~not_run, "status"] == "").all()
+    assert set(csv.loc[not_run, "status"]) <= {summary.COMPUTING, summary.CANNOT_RUN, summary.MISSING}
+    assert list(csv.loc[not_run, "status"]) == [summary.verdict_label(r) for r in csv[not_run].to_dict("records")]
 
 
 def test_front_page_embeds_the_headline_report():
@@ -238,7 +257,7 @@ def test_what_we_found_opens_with_the_paragraph_and_lists_every_claim(nb, tmp_pa
     assert text.startswith("None of these ")
     for c in claims.CLAIMS:
         if c.measurement.notebook == nb:
-            assert f"(`{c.id}`)" in text and f"`{c.id}` · " in text
+            assert re.search(rf"<br>\(`{re.escape(c.id)}`[;)]", text) and f"`{c.id}` · " in text
 
 def test_plain_summary_says_what_holds_what_does_not_and_the_main_reason():
     vs = [verdict("T3-cifar10-asymmetry", HOLDS_STAND_IN),
@@ -261,7 +280,7 @@ def test_short_table_has_five_columns_and_cells_a_screen_can_hold():
     assert header == "| claim | paper | ours [interval] | n | verdict |" and len(body) == len(rows)
     assert all(len(part) <= summary.CELL for line in body for c in line.strip("| ").split(" | ")
                for part in c.split("<br>"))
-    assert len(body) == sum(f"(`{r['id']}`) |" in table for r in rows)  # each claim's id beside its title
+    assert len(body) == sum(bool(re.search(rf"<br>\(`{re.escape(r['id'])}`[;)]", table)) for r in rows)  # id below title
 
 
 def test_every_claim_has_a_whole_short_title():
@@ -278,11 +297,38 @@ def test_every_claim_has_a_whole_short_title():
     assert not unused, f"short titles that name no registered claim: {unused}"
 
 
+def test_a_title_naming_the_papers_net_names_ours_beside_it():
+    row = {"id": "T2-vgg-16-accuracy", "claim": "VGG-16 has 71.59 % accuracy on the ImageNet validation set.",
+           "our setting": "efficientnet-lite0, top-1 accuracy on the 500 ImageNet sample images"}
+    assert summary.title(row["claim"], row["id"], ours=row["our setting"]).startswith("VGG-16 (ours: Lite0) has ")
+    lenet = ("LeNet: SparseFool fools 99.93 % of the test images.", "T1-mnist-lenet-sparsefool-fool")
+    assert summary.title(*lenet, ours="lenet-mnist (LeNet trained here)") == summary.title(*lenet)  # the paper's net
+    long_title = {"id": "T1-cifar10-vgg-19-accuracy", "our setting": "vgg19half-cifar10, clean accuracy",
+                  "claim": "VGG-19: the attacked net has 92.71 % accuracy on the test set."}
+    cell = summary.section_table([{**long_title, "paper": "92.71 %", summary.OURS: "90 %", "n": "100",
+                                   "verdict": HOLDS, "why": ""}])
+    assert "(`T1-cifar10-vgg-19-accuracy`; ours: half-width VGG-19)" in cell  # no room in the title: on the id's line
+    assert all(len(part) <= summary.CELL for part in cell.splitlines()[2].split(" | ")[0].split("<br>"))
+
+
+def test_each_value_beside_ours_is_labelled_by_its_own_column():
+    """A p-value by its column and rounded ("one-sided p (falling) < 0.001"), never "with failures as ∞"."""
+    trend = dataclasses.replace(verdict("F6-cifar10-pixels", HOLDS_STAND_IN, value=-0.77),
+                                detail={"one-sided p (falling)": 4.31e-34})
+    text = summary.ours_text(trend)
+    assert "one-sided p (falling) < 0.001" in text and "with failures" not in text and "0.0000" not in text
+    median = dataclasses.replace(verdict("T1-mnist-lenet-sparsefool-pixels", HOLDS, value=1.4),
+                                 detail={"median px % all (ours)": 1.53})
+    assert "with failures as ∞: 1.53 %" in summary.ours_text(median)
+
+
 def test_whole_part_drops_notes_never_words():
     assert summary.whole_part("> 1000× (3 orders of magnitude) (this net: 2.22e+03×)") == \
         "> 1000× (3 orders of magnitude)"
     assert summary.whole_part("0.18 % (VGG-16); 0.14–0.29 % over the paper's four nets") == "0.18 % (VGG-16)"
     assert summary.tidy("this net: 2.22e+03×") == "this net: 2 220×"
+    assert summary.whole_part("2.4× (a mean; the cells give 2.1×) (this net: 2.1×)", 80) == \
+        "2.4× (a mean; the cells give 2.1×) (this net: 2.1×)"  # a "; " inside a note is the note's
 
 
 def test_numbers_are_rounded_to_what_a_reader_needs():
@@ -300,7 +346,8 @@ def test_counts_say_none_and_one_in_plain_words():
     text = " ".join(summary.plain_summary(vs).split())
     assert text.startswith("Of the 1 claim tested here, **1 holds** (on a stand-in")
     assert "none fails and none is undecided" in text
-    assert "1 is an illustration" in text and "1 cannot be run here" in text and "1 is still computing" in text
+    assert "1 is an illustration (a figure, fewer than 20 images, or a number our setting cannot test" in text
+    assert "1 cannot be run here" in text and "1 is still computing" in text
     assert not re.search(r"\b0 (claims|hold|are|do)\b|\b1 are\b", text)
     only_context = [verdict("B-lenet-mnist-success", claims.CONTEXT)]
     assert " ".join(summary.plain_summary(only_context).split()) == (

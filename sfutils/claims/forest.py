@@ -5,17 +5,19 @@ Each row is one claim: our estimate and its interval (the interval the verdict r
 the paper's section (the notebook that tests it). Every row sits on a scale where the criterion
 sits at one place, so that rows of different units can be read together:
 
-* rates, differences of rates and other additive quantities (unit ``%``, ``points``, ``cos``, ``τ``,
-  or any quantity judged against a bound at or below 0) are drawn as *points from the reference*
-  (the cosine of Fig. 8 and Kendall's τ in hundredths);
+* rates, differences of rates and other additive quantities (unit ``%``, ``points``, ``cos``, or any
+  quantity judged against a bound at or below 0) are drawn as *points from the reference* (the
+  cosine of Fig. 8 in hundredths);
 * medians, means and factors (perturbed pixels, ``×``) as a *ratio to the reference* on a log axis.
 
 The reference is the paper's value in our statistic's units where the claim gives one
 (``Claim.target``); otherwise the criterion's bound when it has one (``≥ paper − 5 points``: the
 bound), the centre of its band when it has two (the arithmetic centre in points, the geometric one
 in ratios: for a ``÷/×`` band that is the paper's own value), and the upper bound of a band that
-starts at 0. Trends (Kendall's τ), tests read by their p-value, illustrations, context and claims
-not run have no interval on such a scale: the report lists them beside the plot.
+starts at 0. Trends (Kendall's τ: a trend read by its p-value, or a per-image mean τ read by its
+interval against 0; neither has a paper number to place it by), tests read by their p-value,
+illustrations, context and claims not run have no interval on such a scale: the report lists them
+beside the plot.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from sfutils.claims.model import (FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN, 
                                   NOT_RUN, Verdict)
 
 UNDRAWN_KINDS = ("trend", "pvalue", "illustration", "unmeasured")  # no interval on a points or ratio scale
+UNDRAWN_UNITS = ("τ",)  # a rank correlation judged against 0: no paper number to take points or a ratio from
 RATIO_KINDS = ("ratio", "spread", "estimate", "mean_estimate")  # a "%" of these is a share of pixels
-HUNDREDTHS = ("cos", "τ")  # units between −1 and 1, drawn in hundredths on the points scale
+HUNDREDTHS = ("cos",)  # units between −1 and 1, drawn in hundredths on the points scale
 COLOURS = {HOLDS: "#1b7837", HOLDS_STAND_IN: "#7fbf7b", FAILS: "#c51b7d", FAILS_STAND_IN: "#de77ae",
            INCONCLUSIVE: "#8c8c8c"}
 # Verdicts that are not about SparseFool's claims (a baseline check, a claim beyond the paper): blue
@@ -68,10 +71,11 @@ class ForestRow:
 
 def drawn(v: Verdict) -> bool:
     """Whether ``v`` is a claim judged against a number (a row of the forest plot): measured and
-    judged (not run, illustrations and context are not), not a trend or a p-value, with a bound."""
-    c = v.claim.criterion
+    judged (not run, illustrations and context are not), not a trend, a τ or a p-value, with a bound."""
+    c, m = v.claim.criterion, v.claim.measurement
     return (v.verdict not in (NOT_RUN, ILLUSTRATION) and "not judged" not in v.verdict
-            and v.claim.measurement.kind not in UNDRAWN_KINDS and (c.low is not None or c.high is not None))
+            and m.kind not in UNDRAWN_KINDS and m.unit not in UNDRAWN_UNITS
+            and (c.low is not None or c.high is not None))
 
 
 def colour(verdict: str) -> str:
@@ -191,7 +195,8 @@ def forest_figure(vs: Sequence[Verdict], titles: dict[str, str]) -> Figure:
                                                               if k in COLOURS else 0, k))
     handles = [plt.Line2D([], [], color=colour(k), lw=2.2, marker="o", ms=3.5, label=k) for k in present]
     handles.append(matplotlib.patches.Patch(color="#dfe8f0", label="criterion (band or one-sided bound)"))
-    fig.subplots_adjust(top=1 - 0.75 / height, bottom=0.45 / height)
+    legend_rows = math.ceil(len(handles) / 4)  # the plot starts below the legend (inches from the top)
+    fig.subplots_adjust(top=1 - (0.35 + 0.2 * legend_rows) / height, bottom=0.45 / height)
     fig.legend(handles=handles, loc="upper center", ncol=min(len(handles), 4), fontsize=7, frameon=False,
                bbox_to_anchor=(0.5, 1 - 0.2 / height))
     fig.suptitle(f"Every claim judged against a number ({len(rows)}): our value and its interval against the "

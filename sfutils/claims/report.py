@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from sfutils import paper, paths
-from sfutils.claims.forest import drawn, write_forest
+from sfutils.claims.forest import UNDRAWN_UNITS, drawn, write_forest
 from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
 from sfutils.claims.model import FAILS_STAND_IN, HOLDS_STAND_IN, ILLUSTRATION, NOT_RUN, VERDICTS, Verdict
@@ -41,12 +41,14 @@ def verdicts(root: Path, notebook: str | None = None) -> list[Verdict]:
 
 
 def verdict_rows(vs: Sequence[Verdict]) -> pd.DataFrame:
-    """One row per verdict: the columns of the rendered table and of ``verdicts.csv``."""
+    """One row per verdict: the columns of the rendered table and of ``verdicts.csv`` (``status``:
+    why a claim not run is not, :func:`sfutils.claims.summary.not_run_kind`, as the report counts it)."""
     return pd.DataFrame([{
         "id": v.claim.id, "notebook": v.claim.measurement.notebook, "where": v.claim.where, "claim": v.claim.claim,
         "paper": v.claim.paper, OURS: ours_text(v), "n": "" if v.n is None else str(v.n),
         "criterion": v.claim.criterion.text, "our setting": v.ours, "paper's setting": v.claim.paper_setting,
-        "verdict": v.verdict, "why": v.why, "reading": v.claim.reading, "caveat": v.claim.caveat,
+        "verdict": v.verdict, "status": not_run_kind(v) if v.verdict == NOT_RUN else "",  # as the report splits it
+        "why": v.why, "reading": v.claim.reading, "caveat": v.claim.caveat,
         "role": v.claim.role, "value": v.value, "lo": v.lo, "hi": v.hi, "interval": v.coverage,
         "one-sided p": v.detail.get("one-sided p"),  # a trend's or a test's, in the claimed direction
         "power": v.power,  # P(holds at our n | the paper's value): sfutils.claims.power
@@ -186,6 +188,9 @@ def undrawn_kind(v: Verdict) -> tuple[str, str]:
     if v.claim.measurement.kind in ("trend", "pvalue"):
         return ("trend or test (judged by a p-value, not an interval)",
                 "trends and tests (judged by a p-value, not an interval)")
+    if v.claim.measurement.unit in UNDRAWN_UNITS:
+        return ("per-image trend (a mean Kendall τ judged against 0: no paper number to draw it from)",
+                "per-image trends (a mean Kendall τ judged against 0: no paper number to draw them from)")
     return "claim without a numeric bound", "claims without a numeric bound"
 
 
@@ -216,7 +221,7 @@ def undrawn_list(vs: Sequence[Verdict]) -> list[str]:
     lines = ['<a id="not-drawn"></a>', "", "<details><summary>The claims the picture leaves out, by kind</summary>", ""]
     for (_, kind), x in by_kind.items():
         lines.append(wrap(f"{kind[0].upper()}{kind[1:]} ({len(x)}): " + "; ".join(
-            f"{title(v.claim.claim, v.claim.id)} (`{v.claim.id}`)" for v in x) + ".", "- "))
+            f"{title(v.claim.claim, v.claim.id, ours=v.ours)} (`{v.claim.id}`)" for v in x) + ".", "- "))
     return lines + ["", "</details>", ""]
 
 
@@ -375,7 +380,7 @@ def section_line(vs: Sequence[Verdict], heading: str, link: str, brief: bool = F
             undecided_text(len(g["undecided"])) if g["undecided"] else ""]
     text += (", " + and_list(rest) if any(rest) else "") + "."
     if fails:
-        text += " Not holding: " + "; ".join(f"{title(v.claim.claim, v.claim.id)} (`{v.claim.id}`: ours "
+        text += " Not holding: " + "; ".join(f"{title(v.claim.claim, v.claim.id, ours=v.ours)} (`{v.claim.id}`: ours "
                                               f"{whole_part(ours_text(v), 90)}, the paper's {whole_part(v.claim.paper, 90)})"
                                               for v in fails[:3])
         text += f" and {len(fails) - 3} more." if len(fails) > 3 else "."

@@ -146,10 +146,32 @@ def ours_text(v: Verdict) -> str:
     if m.fallback is not None:
         shown |= set(m.fallback.columns[1:]) | {label for label, *_ in m.fallback.beside}
     for name, value in v.detail.items():
-        if "all" in name:  # the median with failures counted as ∞, beside the median over the fooled
+        if is_with_failures(name):  # the median with failures counted as ∞, beside the median over the fooled
             text += f"; with failures as ∞: {number(value)}{suffix}"
-        elif name in shown:
-            text += f"; {name}: {number(value)}"
+        elif name in shown:  # each by its column's name; a p-value as "one-sided p (falling) < 0.001"
+            text += f"; {name} {p_text(value)}" if is_p_value(name) else f"; {name}: {number(value)}"
+    return text
+
+
+def is_with_failures(column: str) -> bool:
+    """Whether ``column`` is a median over every image with the failures counted as ∞ (the
+    experiments name it with the word "all": ``median px % all (ours)``)."""
+    return re.search(r"\ball\b", column) is not None
+
+
+def is_p_value(column: str) -> bool:
+    """Whether ``column`` holds a p-value (its name has the word "p": ``one-sided p (falling)``,
+    ``McNemar one-sided p (worst case)``)."""
+    return re.search(r"(?<![\w-])p(?![\w-])", column) is not None
+
+
+def _first_part(text: str) -> str:
+    """``text`` up to its first "; " outside parentheses (one inside a note belongs to the note)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and text.startswith("; ", i):
+            return text[:i]
     return text
 
 
@@ -157,7 +179,7 @@ def whole_part(text: str, limit: int = 40) -> str:
     """The first '; '-separated part of ``text`` (an estimate before the values shown beside it, a
     paper's number before its note), shortened to ``limit`` by dropping its parenthesised notes (the
     trailing ones first): always a whole phrase, never cut mid-way (the full text is in the claim's details)."""
-    part = " ".join(tidy(text).split("; ")[0].split())
+    part = " ".join(_first_part(tidy(text)).split())
     while len(part) > limit and part.endswith(")") and "(" in part:
         depth, i = 0, len(part) - 1
         for i in range(len(part) - 1, -1, -1):
@@ -204,14 +226,48 @@ SHORT_TITLES = (
 # The paper's model a claim id names ("{model}" in a short title).
 MODEL_NAMES = {"lenet": "LeNet", "vgg-19": "VGG-19", "resnet-18": "ResNet-18", "vgg-16": "VGG-16",
                "resnet-101": "ResNet-101", "densenet-161": "DenseNet-161", "inception-v3": "Inception-v3"}
+# The net we ran, in a word or two, by the words our setting (``Verdict.ours``, the column "our setting" of
+# verdicts.csv) opens with: a title that names the paper's net names ours beside it ("VGG-16 (ours: Lite0)").
+OUR_NETS = ((r"efficientnet-lite(\d)", r"Lite\1"), (r"EfficientNet-Lite0/1/2", "Lite0/1/2"),
+            (r"our model \(EfficientNet-Lite", "EfficientNet-Lite"),
+            (r"resnet20-cifar10|ResNet-20(?![/\d])", "ResNet-20"),
+            (r"vgg19half-cifar10|VGG-19 \(half width\)", "half-width VGG-19"), (r"lenet-mnist|LeNet", "LeNet"))
 # A phrase a short title says in fewer words (the number it drops is the table's paper column).
 _SHORTER = ((re.compile(r"median perturbation changes [\d.]+ % of the pixels"), "median perturbed pixels"),)
 
 
-def title(claim: str, cid: str = "", limit: int = TITLE) -> str:
+def our_net(ours: str) -> str:
+    """The net we ran, in a word or two (:data:`OUR_NETS`), from our setting's opening words; '' when
+    they name none."""
+    for pattern, name in OUR_NETS:
+        found = re.match(pattern, ours.strip())
+        if found:
+            return found.expand(name)
+    return ""
+
+
+def ours_note(text: str, ours: str) -> tuple[str, str] | None:
+    """(the paper's net ``text`` names first, the net we ran) where they differ, else None."""
+    net = our_net(ours)
+    named = sorted((text.find(name), name) for name in MODEL_NAMES.values() if name in text)
+    return (named[0][1], net) if net and named and named[0][1] != net else None
+
+
+def title(claim: str, cid: str = "", limit: int = TITLE, ours: str = "") -> str:
     """A claim in a few words, always whole: the title :data:`SHORT_TITLES` gives ``cid``, else its
     sentence without parentheses or the final full stop, else (too long) its clause before the last
-    ": " or "; " that fits ``limit``, else the whole sentence (never cut mid-way)."""
+    ": " or "; " that fits ``limit``, else the whole sentence (never cut mid-way). Given ``ours`` (our
+    setting), a paper's net the title names is followed by the net we ran ("VGG-16 (ours: Lite0)")
+    where the title stays within :data:`CELL` characters."""
+    text = _title(claim, cid, limit)
+    note = ours_note(text, ours)
+    if note is None:
+        return text
+    named = text.replace(note[0], f"{note[0]} (ours: {note[1]})", 1)
+    return named if len(named) <= CELL else text
+
+
+def _title(claim: str, cid: str, limit: int) -> str:
     for pattern, short in SHORT_TITLES:
         if cid and re.fullmatch(pattern + r".*", cid):
             model = next((name for key, name in MODEL_NAMES.items() if f"-{key}-" in f"-{cid.lower()}-"), "our net")
@@ -259,11 +315,20 @@ def verdict_label(v: Verdict | Mapping[str, Any]) -> str:
     return not_run_kind(v) if verdict == NOT_RUN else verdict
 
 
+def _claim_cell(row: Mapping[str, Any]) -> str:
+    """A short table's claim cell: its title naming the net we ran (:func:`title`), its id below (with
+    the net we ran where the title had no room for it)."""
+    ours = str(row.get("our setting") or "")
+    text, plain = title(row["claim"], row["id"], ours=ours), title(row["claim"], row["id"])
+    note = ours_note(plain, ours) if text == plain else None
+    return f"{text}<br>(`{row['id']}`{f'; ours: {note[1]}' if note else ''})"
+
+
 def section_table(rows: Sequence[Mapping[str, Any]]) -> str:
     """The short table of some rows of ``verdicts.csv``: claim (a whole title, its id below), the
     paper's number, ours with its interval, n and the verdict; every cell whole (the notes and the
     values shown beside ours are in the claim's details)."""
-    return md_table([{"claim": f"{title(r['claim'], r['id'])}<br>(`{r['id']}`)",
+    return md_table([{"claim": _claim_cell(r),
                       "paper": whole_part(r["paper"]), "ours [interval]": whole_part(r[OURS], 50),
                       "n": number(float(r["n"]), 6) if str(r["n"]).strip() else "",
                       "verdict": SHORT_VERDICT.get(verdict_label(r), verdict_label(r))} for r in rows])
@@ -301,7 +366,8 @@ def claim_details(row: Mapping[str, Any]) -> str:
              ("Why", _field(row, "why"))]
     if _field(row, "caveat") and _field(row, "caveat") not in _field(row, "why"):
         items.append(("Caveat", _field(row, "caveat")))
-    head = f"**{title(row['claim'], row['id'])}** · `{row['id']}` · {row['verdict']}"
+    named = title(row["claim"], row["id"], ours=str(row.get("our setting") or ""))
+    head = f"**{named}** · `{row['id']}` · {verdict_label(row)}"
     body = [wrap(f"{name}: {tidy(text)}", "- ") for name, text in items if text]
     return "\n".join([head, ""] + body)
 
@@ -328,7 +394,7 @@ def _named(vs: Sequence[Verdict], limit: int = EXAMPLES, among: Sequence[Verdict
     paper's, then how many more; one whose words another claim of ``among`` (default ``vs``) shares is
     named with its data set (or id)."""
     def words(u: Verdict) -> str:
-        return title(u.claim.claim, u.claim.id)
+        return title(u.claim.claim, u.claim.id, ours=u.ours)
 
     def name(v: Verdict) -> str:
         text = words(v)
@@ -430,10 +496,13 @@ HOLDS_PLAIN = ("A claim holds when the whole range of values our images allow (i
                "two intervals are combined) lies within the tolerance set around the paper's number.")
 
 
+# What an illustration is (judge.RULES says the same): shown, never judged.
+ILLUSTRATED = f"a figure, fewer than {MIN_N} images, or a number our setting cannot test: the reason is given"
+
+
 def unjudged_text(g: Mapping[str, Sequence[Verdict]]) -> str:
     """The claims of groups ``g`` that are not judged (illustrations, claims not run) in words, or ''."""
-    kinds = (("shown", f"is an illustration (a figure, or fewer than {MIN_N} images)",
-              f"are illustrations (figures, or fewer than {MIN_N} images)"),
+    kinds = (("shown", f"is an illustration ({ILLUSTRATED})", f"are illustrations ({ILLUSTRATED})"),
              ("cannot_run", "cannot be run here", "cannot be run here"),
              ("computing", "is still computing (a background job)", "are still computing (a background job)"),
              ("missing", "is not in this run's tables", "are not in this run's tables"))
