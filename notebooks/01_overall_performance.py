@@ -274,6 +274,8 @@ sweep50 = common.sweep_table({lam: common.at_cap(df, 50) if len(df) else df for 
 trends = common.sweep_trends(sweep_rows, "lam", caps=(50, None) if P.sweep.get("max_iter", 50) > 50 else (50,))
 if len(trends):
     trends.insert(0, "model", P.sweep["model"])
+    trends[stats.N_PLANNED] = common.planned_images(  # a background job still computing some lambda
+        trends.index, int(sweep["n"].min()), max(imagenet_uncapped.planned_images(P, lam) for lam in sweep_rows))
     plotting.save_table(run, trends, "01_fig4_trends", caption="Fig. 4's trends within each image: the mean over "
                         "the images of each image's Kendall tau_b between lambda and its value (fooled: 1 or 0; "
                         "one_step: fooled in one iteration; pixels, iterations and queries over the n images fooled "

@@ -455,26 +455,29 @@ def paired_trend(settings: Sequence[float], values: np.ndarray, resamples: int =
     return PairedTrend(float(tau.mean()), lo, hi, p_up, p_down, int(tau.size))
 
 
-def bootstrap_paired_spread(values: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES,
-                            seed: int = BOOTSTRAP_SEED) -> tuple[float, float, float]:
-    """The largest over the smallest median of several samples measured on the same units (rows of
+def bootstrap_paired_medians(values: np.ndarray, combine: Callable[[np.ndarray], np.ndarray],
+                             resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> tuple[float, float, float]:
+    """``combine`` (columns of sample medians -> one value per column, e.g. their largest over their
+    smallest, or their mean) of the medians of several samples measured on the same units (rows of
     ``values``: one per sample, e.g. a net; columns: the units, e.g. images; NaN where a unit has no
     value, e.g. an image the net was not fooled on), with its seeded bootstrap 95 % interval that
-    resamples the units together (paired). Returns (spread, lo, hi)."""
+    resamples the units together (paired). Returns (value, lo, hi)."""
     v = np.asarray(values, dtype=float)
     if v.ndim != 2 or v.shape[0] < 2 or v.shape[1] < 1:
         raise ValueError(f"need at least 2 samples over the same units, got shape {v.shape}")
     if np.isnan(v).all(axis=1).any():
         raise ValueError("a sample has no value at all")
-
-    def spread(m: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.nanmax(m, axis=0) / np.nanmin(m, axis=0)
-
     idx = np.random.default_rng(seed).integers(0, v.shape[1], size=(resamples, v.shape[1]))
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a resample in which a sample has no value: NaN, dropped
-        medians = np.nanmedian(v[:, idx], axis=2)
-    reps = spread(medians)
+        reps = combine(np.nanmedian(v[:, idx], axis=2))
+        point = float(combine(np.nanmedian(v, axis=1)[:, None])[0])
     lo, hi = _percentile_interval(reps[np.isfinite(reps)])
-    return float(spread(np.nanmedian(v, axis=1)[:, None])[0]), lo, hi
+    return point, lo, hi
+
+
+def bootstrap_paired_spread(values: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES,
+                            seed: int = BOOTSTRAP_SEED) -> tuple[float, float, float]:
+    """The largest over the smallest median of :func:`bootstrap_paired_medians`' samples, with its
+    paired bootstrap 95 % interval. Returns (spread, lo, hi)."""
+    return bootstrap_paired_medians(values, lambda m: np.nanmax(m, axis=0) / np.nanmin(m, axis=0), resamples, seed)

@@ -307,3 +307,9 @@ def test_table2_spread_pairs_the_nets_on_their_common_images():
     assert t[overall.SPREAD] == pytest.approx(4.0 / 2.5)
     lo, hi = (t[c] for c in stats.ci_columns(overall.SPREAD))
     assert 1.0 <= lo <= hi
+
+
+def test_planned_images_flags_only_unfinished_runs():
+    index = pd.RangeIndex(3)
+    assert common.planned_images(index, 20, 100).tolist() == [100.0] * 3
+    assert common.planned_images(index, 100, 100).isna().all()  # finished: nothing pending

@@ -157,7 +157,8 @@ def _estimate(m: Measurement, tables: Tables) -> tuple[Estimate, Measurement, st
 
 def measure(claim: Claim, tables: Tables) -> Verdict:
     """The claim measured on ``tables`` (one run's outputs) and judged; where a row it reads holds
-    fewer images than planned (a run still being computed), its ``why`` says so."""
+    fewer images than planned (a run still being computed), it is not judged: "not run yet", with
+    the images stored so far and the value they give."""
     m = claim.measurement
     fallback = claim.our_setting.replace("{model}", "our model")
     if m.kind == "unmeasured":
@@ -176,6 +177,8 @@ def measure(claim: Claim, tables: Tables) -> Verdict:
     col = used.model_column
     model = str(row[col]) if row is not None and col and col in row.index else None
     v = judge(claim, est, claim.our_setting.replace("{model}", model or "our model"), same=model in claim.same_models)
-    notes = [n for n in (note, ", ".join(f"n = {n} of the {planned} images planned" for n, planned in est.unfinished)
-                         + (": the run is not finished" if est.unfinished else "")) if n]
-    return dataclasses.replace(v, why="; ".join([v.why] + notes if v.why else notes)) if notes else v
+    if est.unfinished and claim.role != "context":  # a run still being computed is not judged on what it holds so far
+        progress = ", ".join(f"n = {n} of the {planned} images planned" for n, planned in est.unfinished)
+        return dataclasses.replace(v, verdict=NOT_RUN, power=None, why="; ".join(w for w in (
+            f"not run yet: the run is not finished ({progress}); its value so far is shown, not judged", note) if w))
+    return dataclasses.replace(v, why="; ".join(w for w in (v.why, note) if w)) if note else v

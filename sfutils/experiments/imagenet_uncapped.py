@@ -99,7 +99,7 @@ def clipping_entries(p01: SimpleNamespace, **options: Any) -> list[dict[str, Any
             continue
         clipped = rows.assign(success=rows["success_clipped"], pct=rows["pct_clipped"], invalid=0)
         entries.append({"dataset": "imagenet", "model": setting.model, "attack": CLIPPED_NAMES[norm],
-                        "unclipped": rows, "clipped": clipped})
+                        "unclipped": rows, "clipped": clipped, "n_planned": setting.n})
     return entries
 
 

@@ -29,7 +29,9 @@ _JSMA_OURS = "JSMA here is this repository's untargeted version (random target, 
 ATTACK_CAVEAT = {
     "sparsefool": "Table 1's SparseFool runs stop at the authors' cap of 50 iterations (their README and demo; "
                   "Algorithm 2 itself has no cap, and Table 2 reads ImageNet without one): an image that reaches "
-                  "the cap counts as not fooled, so the fooling rate includes cap failures",
+                  "the cap counts as not fooled, so the fooling rate includes cap failures; the runs are batched, and float32 round-off over a batch's composition can change an "
+                  "image's path: rerun one image at a time, some images a batched run leaves unfooled at 50 are "
+                  "fooled within 50 (Table 2's notes count them on ImageNet)",
     "jsma": f"{_JSMA_OURS} without a distortion cap (γ = 1), the paper's §4.1 as written and the protocol of the "
             "wall-time benchmark (T1-*-walltime-jsma), read from Table 1's γ = 1 row (where a profile has no such row, "
             "its γ = 14.5 % row, as the why says); the original JSMA paper's cap γ = 14.5 % is shown as a "
