@@ -245,7 +245,7 @@ def test_executed_notebook_shows_the_generated_findings(nb):
     assert outputs, f"notebook {nb} shows no What we found"
     expected = report.render_verdicts(nb, paths.figures_root(HEADLINE), f"{HEADLINE} profile")
     assert "".join(outputs[-1]) == expected
-    assert expected.startswith(("Of the ", "None of these", "This claim"))
+    assert expected.startswith(("Of the ", "The one claim", "None of these", "This claim"))
 
 
 # --- the plain-language paragraph and the short table ------------------------------------------------
@@ -344,11 +344,13 @@ def test_counts_say_none_and_one_in_plain_words():
           verdict("S22-linf-clipping", claims.NOT_RUN, why="cannot be run here: y"),
           verdict("F1-examples", claims.ILLUSTRATION)]
     text = " ".join(summary.plain_summary(vs).split())
-    assert text.startswith("Of the 1 claim tested here, **1 holds** (on a stand-in")
-    assert "none fails and none is undecided" in text
+    assert text.startswith("The one claim tested here **holds** (on a stand-in, a model or data set that is not")
     assert "1 is an illustration (a figure, fewer than 20 images, or a number our setting cannot test" in text
     assert "1 cannot be run here" in text and "1 is still computing" in text
     assert not re.search(r"\b0 (claims|hold|are|do)\b|\b1 are\b", text)
+    two = " ".join(summary.plain_summary(vs + [verdict("T3-imagenet-mean", HOLDS_STAND_IN)]).split())
+    assert two.startswith("Of the 2 claims tested here, **both hold** (both on a stand-in")
+    assert "none fails and none is undecided" in two
     only_context = [verdict("B-lenet-mnist-success", claims.CONTEXT)]
     assert " ".join(summary.plain_summary(only_context).split()) == (
         "This claim is not a verdict on the paper's claims about SparseFool. It is a context row (not judged).")

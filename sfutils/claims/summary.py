@@ -539,13 +539,19 @@ def plain_summary(vs: Sequence[Verdict], explain: bool = True) -> str:
     stand_in = sum(v.verdict == HOLDS_STAND_IN for v in holding)
     fails_stand_in = sum(v.verdict == FAILS_STAND_IN for v in fails)
     n_fail = len(fails)
-    text = [f"Of the {count_text(tested, 'claim', 'claims')} tested here, "
-            + (f"**{'all' if len(holding) == tested > 1 else len(holding)} "
-               f"hold{'s' if len(holding) == 1 else ''}**" if holding else "**none holds**")
-            + on_stand_in(stand_in, len(holding), ", a model or data set that is not the paper's")
-            + (f", **{n_fail} {'does' if n_fail == 1 else 'do'} not hold**" if n_fail else ", none fails")
-            + on_stand_in(fails_stand_in, n_fail, ": a fact about the stand-in")
-            + f" and {undecided_text(len(undecided))}."]
+    if tested == 1:  # "The one claim tested here **holds** (on a stand-in, ...)."
+        text = ["The one claim tested here " + (
+            "**holds**" + on_stand_in(stand_in, 1, ", a model or data set that is not the paper's") if holding
+            else "**does not hold**" + on_stand_in(fails_stand_in, 1, ": a fact about the stand-in") if fails
+            else "is undecided") + "."]
+    else:
+        text = [f"Of the {count_text(tested, 'claim', 'claims')} tested here, "
+                + (f"**{how_many(len(holding), tested)} "
+                   f"hold{'s' if len(holding) == 1 else ''}**" if holding else "**none holds**")
+                + on_stand_in(stand_in, len(holding), ", a model or data set that is not the paper's")
+                + (f", **{n_fail} {'does' if n_fail == 1 else 'do'} not hold**" if n_fail else ", none fails")
+                + on_stand_in(fails_stand_in, n_fail, ": a fact about the stand-in")
+                + f" and {undecided_text(len(undecided))}."]
     if unjudged:
         text.append(f"Besides, {unjudged}.")
     if explain:
