@@ -188,7 +188,11 @@ def protocol_note(rows: pd.DataFrame, cap: int) -> str:
     the one-at-a-time reruns fooled within the authors' cap that the batched run had left unfooled."""
     ok = rows["success"].astype(bool)
     most = int(rows.loc[ok, "iterations"].max()) if ok.any() else 0
-    note = f"max_iter {cap}, reached by {len(reached_cap(rows, cap))}; the most iterations any image needed: {most}"
+    reached = len(reached_cap(rows, cap))
+    note = (f"the batched run at the authors' cap, then its unfooled images rerun one at a time at larger caps (each "
+            f"only for the images a smaller one left unfooled) up to max_iter {cap}, reached by {reached}"
+            if "unfooled_through" in rows else f"max_iter {cap}, reached by {reached}")
+    note += f"; the most iterations any image needed: {most}"
     if "unfooled_through" in rows and (rows["unfooled_through"] > 0).any():
         through = int(rows["unfooled_through"].max())
         note += (f"; rerun one at a time, {rerun_disagreement(rows)} of the {int((rows['unfooled_through'] > 0).sum())}"
@@ -275,7 +279,8 @@ def protocol_rows(setting: Setting, base: pd.DataFrame, caps: Sequence[int], spa
                        load=load)
     rows = deciding_rows(base, reruns, top, base_cap).assign(success=lambda r: r["fooled"])
     if base.attrs.get(RECORD):  # the records the rows came from, base first (read back by sfutils.claims.power)
-        rows.attrs[RECORD] = "+".join(r.attrs[RECORD] for r in (base, *reruns.values()) if r.attrs.get(RECORD))
+        rows.attrs[RECORD] = "+".join(r.attrs[RECORD] for r in (base, *reruns.values())  # only records that hold rows
+                                      if r.attrs.get(RECORD) and len(r))
     return rows, top
 
 
