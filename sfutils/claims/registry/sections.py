@@ -122,7 +122,9 @@ def perceptibility_claims() -> list[Claim]:
                   at_most(1.5, "≤ 1.5× (δ = 30 over δ = 255: the cost does not grow)"), setting, ours, (), caveat,
                   "\"Stays constant\" is a claim that a small box costs no more: mean queries per image at δ = 30 "
                   "over δ = 255 on the same images (paired), one-sided, at most 1.5× (cheaper does not refute it); "
-                  "power at 1×.", "sparsefool", 1.0),
+                  "power at 1×. A value well below 1× means a small box is cheaper, not constant: the sentence's "
+                  "point (a small box costs no more) holds, its word \"constant\" does not describe it.",
+                  "sparsefool", 1.0),
         ]
     return out
 
