@@ -32,6 +32,7 @@ from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_
                                   MAGNITUDE_UNSETTLED, MIN_N, MIN_POWER, NOT_RUN, Claim, Measurement, Verdict)
 
 ALPHA = 0.05
+NOT_IMPLEMENTED = "not implemented here"  # an unmeasured claim's reason that is our choice, not a limit of the machine
 RULES = ("*holds*: our interval (its kind and real coverage are in `verdicts.csv`, column `interval`: Wilson 95 % "
          "for rates; Newcombe's paired interval for two rates on the same images; seeded bootstrap 95 % for medians "
          "and means, resampling whole images where trials share them, paired where the experiment paired the images; "
@@ -162,7 +163,8 @@ def measure(claim: Claim, tables: Tables) -> Verdict:
     m = claim.measurement
     fallback = claim.our_setting.replace("{model}", "our model")
     if m.kind == "unmeasured":
-        return Verdict(claim, NOT_RUN, ours=fallback, why=f"cannot be run here: {m.reason}")
+        return Verdict(claim, NOT_RUN, ours=fallback, why=m.reason if m.reason.startswith(NOT_IMPLEMENTED)
+                       else f"cannot be run here: {m.reason}")
     if m.kind == "illustration":
         if m.figure and not tables.has_figure(m.figure):
             return Verdict(claim, NOT_RUN, ours=fallback, why=f"figure {m.figure} was not made in this run")

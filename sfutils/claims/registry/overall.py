@@ -527,14 +527,17 @@ def l1_deepfool_claims() -> list[Claim]:
         Claim("S22-linf-clipping", "§2.2", "For l∞ perturbations, clipping the invalid values after the computation "
               "of such adversarial images has a minor impact.", "minor impact (no number given)",
               Measurement("01", None, "unmeasured", reason=(
-                  "this repository implements DeepFool for l2 and l1 only; no l∞ DeepFool is run, so the l∞ half of "
-                  "the sentence is not tested (S22-imagenet-l2-clipping judges its l2 half)")),
+                  "not implemented here (our choice, not a limit of this machine): this repository implements "
+                  "DeepFool for l2 and l1 only, so the l∞ half of the sentence is not tested "
+                  "(S22-imagenet-l2-clipping judges its l2 half)")),
               _NOT_JUDGED, "ImageNet, l∞ DeepFool (no net named)", "—"),
         Claim("S22-clip-inside", "§2.2", "Incorporating the clipping operator inside the iterative procedure of "
               "the algorithm does not improve the results.", "no improvement (no number given)",
               Measurement("01", None, "unmeasured", reason=(
-                  "this repository's l1-DeepFool clips only its final result, as §2.2's first experiment; the "
-                  "clip-inside variant is not implemented, and the paper gives no number for it")),
+                  "not implemented here (our choice, not a limit of this machine): this repository's l1-DeepFool "
+                  "clips only its final result, as §2.2's first experiment; the clip-inside variant, the paper's "
+                  "reason for SparseFool's box-constrained LinearSolver, is not implemented, and the paper gives no "
+                  "number for it")),
               _NOT_JUDGED, "VGG-16 on ImageNet", "—"),
     ]
     return out
