@@ -225,14 +225,20 @@ def _frame(rows: list[dict[str, Any]], stem: str) -> pd.DataFrame:
     return df
 
 
+def record_folders() -> list[Path]:
+    """Where :func:`load_record` and :func:`load_params` look for a record by default, in order:
+    :func:`sfutils.paths.results_root` and each profile's folder under it (sorted). Two profiles may
+    hold records of one name (same parameters) computed apart, whose rows can differ in the last
+    float bit: a reader that must match a table checks each folder."""
+    base = paths.results_root()
+    return [base, *sorted(p for p in base.iterdir() if p.is_dir())] if base.is_dir() else []
+
+
 def load_params(stem: str, root: str | Path | None = None) -> dict[str, Any] | None:
     """The parameters record ``stem`` was run with (its ``.params.json``'s ``params``: data set, ``n``,
-    ``seed``, ...), looked up as :func:`load_record` looks up its rows; None when not stored here."""
+    ``seed``, ...) under ``root``, or by default in :func:`record_folders`; None when not stored."""
     paths.check_stem(stem, "record")
-    base = paths.results_root()
-    folders = [Path(root)] if root is not None else (
-        [base, *sorted(p for p in base.iterdir() if p.is_dir())] if base.is_dir() else [])
-    for folder in folders:
+    for folder in [Path(root)] if root is not None else record_folders():
         meta = folder / f"{stem}.params.json"
         if meta.is_file():
             return dict(json.loads(meta.read_text())["params"])
@@ -245,10 +251,7 @@ def load_record(stem: str, root: str | Path | None = None) -> pd.DataFrame | Non
     record's hash keys every parameter, so one name is one record); None when no file of it is there
     (records of the committed profile only are committed)."""
     paths.check_stem(stem, "record")
-    base = paths.results_root()
-    folders = [Path(root)] if root is not None else (
-        [base, *sorted(p for p in base.iterdir() if p.is_dir())] if base.is_dir() else [])
-    for folder in folders:
+    for folder in [Path(root)] if root is not None else record_folders():
         files = record_files(folder, stem)
         if files:
             return _frame(_record_rows(files), stem)

@@ -278,3 +278,49 @@ def test_a_paired_mean_of_queries_is_moved_continuously(results):
     got = assess(claim, est)
     assert got.value == 1.0 and "(mean queries)" in got.method and "whole pixels" not in got.method
     assert got.value == assess(claim, est).value  # seeded (and cached)
+
+
+def test_fig6_s_paired_cost_names_its_records_and_reads_every_attacked_image(results):
+    """paired_cost names the δ = 30 and δ = 255 records when the rows carry theirs; the power pairs
+    every image attacked at both (fooled or not) and, where two profiles store a record of one name
+    computed apart, reads the folder whose rows give the table's ratio."""
+    from sfutils.experiments.perceptibility import PAIRED_COST, paired_cost
+
+    image_px = {i: 3 for i in range(10_000)}
+    box = paired_store(results, "sparsefool-box-c", 40, image_px, 2, unfooled=frozenset({0}))
+    plain = paired_store(results, "sparsefool-c", 40, image_px, 4)
+    other = results.parent / "default"  # the same record name in another profile, other queries
+    paired_store(other, "sparsefool-c", 40, image_px, 8)
+    rows = pd.concat([box.assign(delta=30.0, record=box.attrs[RECORD]),
+                      plain.assign(delta=255.0, record=plain.attrs[RECORD])], ignore_index=True)
+    row = paired_cost(rows).iloc[0]
+    assert row[RECORD] == box.attrs[RECORD] and row[RECORD_DENOMINATOR] == plain.attrs[RECORD]
+    assert RECORD not in paired_cost(rows.drop(columns=RECORD)).columns
+    est = Estimate(float(row[PAIRED_COST]), int(row["n_cost"]), float(row[f"{PAIRED_COST} lo"]),
+                   float(row[f"{PAIRED_COST} hi"]), row=row)
+    found = paired_values(row, est.value, est.n)
+    assert not isinstance(found, str) and len(found.numerator) == 40 and found.ratio() == pytest.approx(0.5)
+    claim = Claim("X-cost", "§4.2", "constant", "1×", Measurement("02", "02_fig6_plateau", "estimate", (PAIRED_COST,),
+                  n_column="n_cost", unit="×"), claims.at_most(1.5, "≤ 1.5×"), "p", "o", target=1.0)
+    got = assess(claim, est)
+    assert got.method.startswith("simulated from our 40 per-image pairs (mean queries)") and got.value > 0.99
+
+
+def test_fig7_s_factor_is_simulated_as_a_median_of_per_image_ratios(results):
+    from sfutils.experiments.perceptibility import delta_factors
+
+    box = paired_store(results, "sparsefool-box-f", 60, {i: 2 * (1 + i % 4) for i in range(10_000)}, 2)
+    plain = paired_store(results, "sparsefool-f", 60, {i: 1 + i % 4 for i in range(10_000)}, 2)
+    rows = pd.concat([box.assign(delta=30.0, record=box.attrs[RECORD]),
+                      plain.assign(delta=255.0, record=plain.attrs[RECORD])], ignore_index=True)
+    row = delta_factors(rows).iloc[0]
+    assert row["delta"] == 30.0 and row[RECORD] == box.attrs[RECORD]
+    assert row[RECORD_DENOMINATOR] == plain.attrs[RECORD]
+    est = Estimate(float(row["factor"]), int(row["n"]), float(row["factor_lo"]), float(row["factor_hi"]), row=row)
+    m = Measurement("02", "02_fig7_factors", "estimate", ("factor",), (("delta", "30.0"),), unit="×")
+    claim = Claim("X-factor", "§4.2", "denser", "5×", m, Criterion("within 2.5-10×", 2.5, 10.0), "p", "o", target=5.0)
+    got = assess(claim, est)
+    assert got.method.startswith("simulated from our 60 per-image pairs (the median of the per-image ratios")
+    assert got.value > 0.99  # every image's ratio moved to 5×: each interval is [5, 5]
+    assert assess(Claim("X-factor", "§4.2", "denser", "2×", m, Criterion("within 2.5-10×", 2.5, 10.0), "p", "o",
+                        target=2.0), est).value < 0.01

@@ -25,7 +25,11 @@ if the true value were the paper's (:attr:`sfutils.claims.model.Claim.target`).
   intervals by :func:`sfutils.stats.ratio_bounds`, the lower end cut at 1);
 * a paired ratio (``ratio (paired)``: Table 1's baseline over SparseFool on the images both fool,
   :func:`sfutils.experiments.overall.table1_paired`; the robust over the standard net,
-  :func:`sfutils.experiments.robustness.paired_table`) whose row names its two records
+  :func:`sfutils.experiments.robustness.paired_table`; and Fig. 6's mean queries at δ = 30 over
+  δ = 255 on every image attacked at both, ``queries ratio (paired)``,
+  :func:`sfutils.experiments.perceptibility.paired_cost`; and Fig. 7's factor, the median over the
+  images fooled at both δ of each image's pixels at δ over those at 255,
+  :func:`sfutils.experiments.perceptibility.delta_factors`) whose row names its two records
   (:data:`sfutils.results.RECORD`, the numerator's, and :data:`sfutils.results.RECORD_DENOMINATOR`):
   simulated from our per-image pairs. The two records' rows are joined on the data-set image they
   attacked (runs of different ``n`` are different seeded subsets, so row ``id`` i of one is not
@@ -36,7 +40,8 @@ if the true value were the paper's (:attr:`sfutils.claims.model.Claim.target`).
   together), and each gets the experiment's own interval, the paired percentile bootstrap
   (:func:`sfutils.stats.bootstrap_paired_ratio`, with :data:`PAIRED_RESAMPLES` resamples instead of
   the experiment's 2000, to keep the report quick); the power is the share of draws whose interval
-  meets the criterion;
+  meets the criterion (Fig. 7's factor: the per-image ratios' median with its percentile bootstrap,
+  :func:`sfutils.stats.bootstrap_interval`, as the experiment computes it);
 * any other median, mean, ratio or difference, and a median whose record is not stored here (only
   the committed profile's records are committed): our estimate's sampling spread, read off our own
   95 % interval's width, moved to the paper's value, with a normal approximation
@@ -66,7 +71,8 @@ import pandas as pd
 from sfutils import paths, stats
 from sfutils.claims.measure import Estimate
 from sfutils.claims.model import Claim, Criterion
-from sfutils.results import RECORD, RECORD_DENOMINATOR, load_params, load_record
+from sfutils.experiments.perceptibility import PAIRED_COST
+from sfutils.results import RECORD, RECORD_DENOMINATOR, load_params, load_record, record_folders
 
 RATE_KINDS = ("rate", "min_rate")
 LOG_UNITS = ("×", "%")  # positive quantities whose spread scales with their size
@@ -77,6 +83,8 @@ DRAWS = 2000
 SEED = 0
 APPROXIMATE = "normal approximation from our interval"
 PAIRED = "ratio (paired)"  # 01_table1_paired's and 05_robustness_paired's paired ratio over the images both fool
+FACTOR, MEDIAN_RATIO = "factor", "median ratio"  # Fig. 7's per-image factor (δ over 255) and its statistic
+FACTORS = ("02_fig7_factors", FACTOR)  # the table and column of delta_factors' median per-image factor
 PAIRED_DRAWS, PAIRED_RESAMPLES = 400, 400  # simulated samples, and each one's bootstrap resamples (the experiment: 2000)
 # Tables whose estimates have per-image data that is not stored (so cannot be simulated), and why.
 NOT_STORED = {"03_table3_summary": "Table 3's transfer trials are evaluated by notebook 03, not stored"}
@@ -263,7 +271,8 @@ def _simulated_ratio(claim: Claim, est: Estimate) -> Power:
 @dataclass(frozen=True, eq=False)
 class Pairs:
     """One paired ratio's per-image values on the images both runs fooled: the numerator's and the
-    denominator's, and the statistic of each side (``median`` of perturbed pixels, ``mean`` queries).
+    denominator's, and the statistic: of each side (``median`` of perturbed pixels, ``mean``
+    queries: a ratio of the two), or ``median ratio``, the median of the per-image ratios (Fig. 7's factor).
     Hashed by identity (one object per pair of records, :func:`_paired` caches it)."""
 
     numerator: np.ndarray
@@ -271,8 +280,20 @@ class Pairs:
     statistic: str
 
     def ratio(self, numerator: np.ndarray | None = None) -> float:
+        top = self.numerator if numerator is None else numerator
+        if self.statistic == MEDIAN_RATIO:
+            return float(np.median(top / self.denominator))
         fn = np.median if self.statistic == "median" else np.mean
-        return float(fn(self.numerator if numerator is None else numerator) / fn(self.denominator))
+        return float(fn(top) / fn(self.denominator))
+
+    def interval(self, numerator: np.ndarray, idx: np.ndarray, seed: int) -> tuple[float, float]:
+        """The experiment's percentile bootstrap 95 % interval on the pairs ``idx`` (with
+        :data:`PAIRED_RESAMPLES` resamples)."""
+        if self.statistic == MEDIAN_RATIO:
+            return stats.bootstrap_interval(numerator[idx] / self.denominator[idx], "median",
+                                            resamples=PAIRED_RESAMPLES, seed=seed)
+        return stats.bootstrap_paired_ratio(numerator[idx], self.denominator[idx], self.statistic,
+                                            resamples=PAIRED_RESAMPLES, seed=seed)
 
 
 def _image_index(df: pd.DataFrame, params: dict, n: int) -> np.ndarray:
@@ -285,26 +306,27 @@ def _image_index(df: pd.DataFrame, params: dict, n: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def _paired(top: str, bottom: str, quantity: str, base: str) -> Pairs | str:
-    """The per-image pairs of records ``top`` (numerator) and ``bottom`` on the images both fooled,
-    joined on the data-set image (runs of different ``n`` are different seeded subsets, so their ids
-    differ), or why not (``base`` keys the cache only)."""
-    frames, params = [load_record(s) for s in (top, bottom)], [load_params(s) for s in (top, bottom)]
+def _paired(top: str, bottom: str, quantity: str, fooled_only: bool, folder: str) -> Pairs | str:
+    """The per-image pairs of records ``top`` (numerator) and ``bottom`` in ``folder`` on the images
+    both attacked (both fooled, if ``fooled_only``), joined on the data-set image (runs of different
+    ``n`` are different seeded subsets, so their ids differ), or why not."""
+    frames = [load_record(s, folder) for s in (top, bottom)]
+    params = [load_params(s, folder) for s in (top, bottom)]
     stored = [(df, p) for df, p in zip(frames, params) if df is not None and len(df) and p is not None]
     if len(stored) < 2:
         return "its paired records are not stored here"
     if stored[0][1].get("seed") != stored[1][1].get("seed"):
         return "its paired records were drawn with different seeds"
     same_n = stored[0][1]["n"] == stored[1][1]["n"]
-    statistic = "median" if "px" in quantity else "mean"
+    statistic = MEDIAN_RATIO if quantity == FACTOR else "median" if "px" in quantity else "mean"
     sides = []
     for side, (df, p) in zip("ab", stored):
-        value = (df["pixels"] if statistic == "median" else df["forward_evals"] + df["grad_evals"]).to_numpy(float)
+        value = (df["forward_evals"] + df["grad_evals"] if statistic == "mean" else df["pixels"]).to_numpy(float)
         image = df["id"].to_numpy(int) if same_n else _image_index(df, p, int(p["n"]))
         sides.append(pd.DataFrame({f"ok_{side}": df["success"].astype(bool).to_numpy(), f"v_{side}": value},
                                   index=image))
     both = sides[0].join(sides[1], how="inner")
-    both = both[both["ok_a"] & both["ok_b"]]
+    both = both[both["ok_a"] & both["ok_b"]] if fooled_only else both
     if both.empty:
         return "its paired records share no fooled image"
     return Pairs(both["v_a"].to_numpy(float), both["v_b"].to_numpy(float), statistic)
@@ -317,13 +339,19 @@ def paired_values(row: pd.Series | None, value: float, n: int) -> Pairs | str:
     stems = [row.get(c) if row is not None else None for c in (RECORD, RECORD_DENOMINATOR)]
     if not all(isinstance(s, str) and s for s in stems):
         return "no per-image record"
-    quantity = str(row.get("quantity", "")) if row is not None else ""
-    found = _paired(str(stems[0]), str(stems[1]), quantity, str(paths.results_root().resolve()))
-    if isinstance(found, str):
-        return found
-    if len(found.numerator) != n or not math.isclose(found.ratio(), value, rel_tol=1e-6):
+    cost = row is not None and PAIRED_COST in row.index  # Fig. 6's paired cost: every image attacked at both δ
+    quantity = ("queries/image" if cost else FACTOR if row is not None and FACTOR in row.index
+                else str(row.get("quantity", "")) if row is not None else "")
+    # a record of one name may be stored by two profiles, computed apart: the folder whose pairs give the row
+    found = [_paired(str(stems[0]), str(stems[1]), quantity, not cost, str(f.resolve())) for f in record_folders()]
+    pairs = [f for f in found if not isinstance(f, str)]
+    for f in pairs:
+        if len(f.numerator) == n and math.isclose(f.ratio(), value, rel_tol=1e-6):
+            return f
+    if pairs:
         return f"its records {stems[0]} and {stems[1]} do not give the row's ratio"
-    return found
+    return next((f for f in found if isinstance(f, str) and "not stored" not in f),
+                "its paired records are not stored here")
 
 
 @functools.lru_cache(maxsize=64)
@@ -334,14 +362,12 @@ def _paired_power(found: Pairs, target: float, low: float | None, high: float | 
     several times)."""
     c = Criterion("", low=low, high=high, strict=strict)
     factor, n = target / found.ratio(), len(found.numerator)
-    moved = (np.maximum(1.0, np.rint(found.numerator * factor)) if found.statistic == "median"
-             else found.numerator * factor)
+    moved = (found.numerator * factor if found.statistic == "mean"
+             else np.maximum(1.0, np.rint(found.numerator * factor)))
     rng, holds = np.random.default_rng(SEED), 0
     for k in range(PAIRED_DRAWS):
         idx = rng.integers(0, n, size=n)
-        lo, hi = stats.bootstrap_paired_ratio(moved[idx], found.denominator[idx], found.statistic,
-                                              resamples=PAIRED_RESAMPLES, seed=SEED + 1 + k)
-        holds += _inside(c, lo, hi)
+        holds += _inside(c, *found.interval(moved, idx, SEED + 1 + k))
     return holds / PAIRED_DRAWS
 
 
@@ -352,12 +378,13 @@ def _simulated_paired(claim: Claim, est: Estimate) -> Power:
     found = paired_values(est.row, est.value, est.n) if t is not None and est.value is not None else "no value"
     if isinstance(found, str) or t is None:
         return _approximate(claim, est, found if isinstance(found, str) else "no paper value")
-    pixels = found.statistic == "median"
-    what = "median perturbed pixels" if pixels else "mean queries"
+    pixels = found.statistic != "mean"
+    what = {"median": "median perturbed pixels", "mean": "mean queries",
+            MEDIAN_RATIO: "the median of the per-image ratios of perturbed pixels"}[found.statistic]
     return Power(_paired_power(found, t, c.low, c.high, c.strict),
                  f"simulated from our {len(found.numerator)} per-image pairs ({what}), the numerator's moved so that "
                  f"the paired ratio is the paper's ({t:.3g}×{', whole pixels' if pixels else ''}), {PAIRED_DRAWS} "
-                 "draws resampling the images with their pairs, each with the experiment's paired percentile bootstrap "
+                 "draws resampling the images with their pairs, each with the experiment's percentile bootstrap "
                  f"95 % interval ({PAIRED_RESAMPLES} resamples instead of {stats.BOOTSTRAP_RESAMPLES})")
 
 
@@ -375,7 +402,7 @@ def assess(claim: Claim, est: Estimate) -> Power:
         return _simulated_median(claim, est)
     if m.kind == "ratio" and m.columns[:2] == (MEDIAN_PIXELS, MEDIAN_PIXELS):
         return _simulated_ratio(claim, est)
-    if m.kind == "estimate" and m.columns[0] == PAIRED:
+    if m.kind == "estimate" and (m.columns[0] in (PAIRED, PAIRED_COST) or (m.table, m.columns[0]) == FACTORS):
         return _simulated_paired(claim, est)
     if m.kind in ("mean_estimate", "spread") and m.columns[0] == MEDIAN_PIXELS:
         return (_simulated_mean if m.kind == "mean_estimate" else _simulated_spread)(claim, est)

@@ -21,6 +21,7 @@ from sfutils import paper, stats
 from sfutils.experiments import common
 from sfutils.experiments.common import Loader, Setting, attack_samples
 from sfutils.harness import attack_store
+from sfutils.results import RECORD, RECORD_DENOMINATOR
 
 # Fig. 7 of the paper (ResNet-101, ImageNet): perturbed pixels (%) at each delta of its first image, beside
 # which our one image's row is shown (its second image, "amphibian", is in paper.FIG7_PIXELS_PCT too).
@@ -81,7 +82,9 @@ def delta_factors(rows: pd.DataFrame, reference: float = 255.0) -> pd.DataFrame:
     """Fig. 7's per-image factor: for each delta, the perturbed pixels of an image at that delta over
     its pixels at ``reference`` (the paper's one image: 0.169 % at 255, 0.839 % at 30, 3.202 % at
     10), over the images fooled at both (paired): ``n``, the median factor and its seeded bootstrap
-    95 % interval (``factor_lo``/``factor_hi``), and the quartiles."""
+    95 % interval (``factor_lo``/``factor_hi``), and the quartiles; where ``rows`` has a
+    :data:`~sfutils.results.RECORD` column, the records of the delta and of ``reference``
+    (:data:`~sfutils.results.RECORD_DENOMINATOR`), which claims.power reads to simulate the power."""
     ok = rows[rows["success"].astype(bool)]
     ref = ok[ok["delta"] == float(reference)].set_index("id")["pct"]
     out = []
@@ -95,9 +98,12 @@ def delta_factors(rows: pd.DataFrame, reference: float = 255.0) -> pd.DataFrame:
         out.append({"delta": float(delta), "n": len(f), "factor": float(np.median(f)) if len(f) else float("nan"),
                     "factor_lo": lo, "factor_hi": hi,
                     "factor_q1": float(np.quantile(f, 0.25)) if len(f) else float("nan"),
-                    "factor_q3": float(np.quantile(f, 0.75)) if len(f) else float("nan")})
-    return pd.DataFrame(out, columns=["delta", "n", "factor", "factor_lo", "factor_hi", "factor_q1", "factor_q3"]
-                        ).sort_values("delta", ascending=False, ignore_index=True)
+                    "factor_q3": float(np.quantile(f, 0.75)) if len(f) else float("nan"),
+                    **{col: _record_at(rows, d) for col, d in ((RECORD, delta), (RECORD_DENOMINATOR, reference))
+                       if RECORD in rows.columns}})
+    named = [RECORD, RECORD_DENOMINATOR] if RECORD in rows.columns else []
+    return pd.DataFrame(out, columns=["delta", "n", "factor", "factor_lo", "factor_hi", "factor_q1", "factor_q3",
+                                      *named]).sort_values("delta", ascending=False, ignore_index=True)
 
 
 PLATEAU_SLOPES = "slope ratio (above / below the knee)"
@@ -135,7 +141,9 @@ def paired_cost(rows: pd.DataFrame, delta: float = 30.0, reference: float = 255.
     """§4.2 ("the time per image stays constant" from δ ≈ 25 on), paired by image: the mean queries
     per image (forward and gradient passes) at ``delta`` over those at ``reference``, on the images
     attacked at both, with a seeded paired bootstrap 95 % interval resampling the images
-    (:func:`sfutils.stats.bootstrap_paired_ratio`). One row: ``n_cost`` and the ratio."""
+    (:func:`sfutils.stats.bootstrap_paired_ratio`). One row: ``n_cost``, the ratio and, where ``rows``
+    has a :data:`~sfutils.results.RECORD` column, the records of ``delta`` and of ``reference``
+    (:data:`~sfutils.results.RECORD_DENOMINATOR`), which claims.power reads to simulate the power."""
     q = rows.assign(queries=rows["grad_evals"] + rows["forward_evals"])
     at = {d: q[q["delta"] == float(d)].set_index("id")["queries"] for d in (delta, reference)}
     ids = at[delta].index.intersection(at[reference].index)
@@ -143,7 +151,17 @@ def paired_cost(rows: pd.DataFrame, delta: float = 30.0, reference: float = 255.
     lo_col, hi_col = stats.ci_columns(PAIRED_COST)
     value, (lo, hi) = (float("nan"), (float("nan"), float("nan"))) if not len(ids) else (
         float(a.mean() / b.mean()), stats.bootstrap_paired_ratio(a, b, "mean"))
-    return pd.DataFrame([{"cost delta": delta, "n_cost": len(ids), PAIRED_COST: value, lo_col: lo, hi_col: hi}])
+    named = {col: _record_at(rows, d) for col, d in ((RECORD, delta), (RECORD_DENOMINATOR, reference))
+             if RECORD in rows.columns}
+    return pd.DataFrame([{"cost delta": delta, "n_cost": len(ids), PAIRED_COST: value, lo_col: lo, hi_col: hi,
+                          **named}])
+
+
+def _record_at(rows: pd.DataFrame, delta: float) -> str:
+    """The one per-sample record that ``rows``' column :data:`~sfutils.results.RECORD` names at
+    ``delta`` ("" when none or several)."""
+    names = set(rows.loc[rows["delta"] == float(delta), RECORD].dropna().astype(str))
+    return names.pop() if len(names) == 1 else ""
 
 
 def pick_by_sparsity(rows: pd.DataFrame, levels: int = 3, per_level: int = 1) -> list[list[int]]:
