@@ -187,7 +187,8 @@ def test_verdicts_csv_status_splits_claims_not_run_as_the_report_does():
     csv = committed_verdicts()
     not_run = csv["verdict"] == claims.NOT_RUN
     assert (csv.loc[~not_run, "status"] == "").all()
-    assert set(csv.loc[not_run, "status"]) <= {summary.COMPUTING, summary.CANNOT_RUN, summary.MISSING}
+    assert set(csv.loc[not_run, "status"]) <= {summary.COMPUTING, summary.CANNOT_RUN, summary.OUR_CHOICE,
+                                               summary.MISSING}
     assert list(csv.loc[not_run, "status"]) == [summary.verdict_label(r) for r in csv[not_run].to_dict("records")]
 
 
@@ -361,6 +362,8 @@ def test_counts_say_none_and_one_in_plain_words():
 def test_not_run_is_split_by_its_reason():
     assert summary.verdict_label({"verdict": claims.NOT_RUN, "why": "not run yet: the job"}) == summary.COMPUTING
     assert summary.verdict_label({"verdict": claims.NOT_RUN, "why": "cannot be run here: no net"}) == summary.CANNOT_RUN
+    assert summary.verdict_label({"verdict": claims.NOT_RUN, "why": "not implemented here (our choice): x"}) == \
+        summary.OUR_CHOICE
     assert summary.verdict_label({"verdict": claims.NOT_RUN, "why": "no row model = x"}) == summary.MISSING
     assert summary.verdict_label({"verdict": HOLDS, "why": ""}) == HOLDS
 

@@ -19,7 +19,7 @@ from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
 from sfutils.claims.model import FAILS_STAND_IN, HOLDS_STAND_IN, ILLUSTRATION, NOT_RUN, VERDICTS, Verdict
 from sfutils.claims.registry import CLAIMS
-from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, OURS, and_list, count_text, details_block, groups,
+from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, OUR_CHOICE, OURS, and_list, count_text, details_block, groups,
                                     main_reason, not_run_kind, number, on_stand_in, others_text, ours_text,
                                     plain_summary, section_table, title, undecided_text, whole_part, wrap)
 from sfutils.experiments.budget import official_agreement
@@ -98,6 +98,8 @@ def unjudged_counts(vs: Sequence[Verdict]) -> str:
     kinds = ((sum("not judged" in v.verdict for v in g["other"]), "context row", "context rows"),
              (len(g["shown"]), "illustration", "illustrations"),
              (len(g["cannot_run"]), f"claim that {CANNOT_RUN}", f"claims that {CANNOT_RUN}"),
+             (len(g["not_implemented"]), "claim not implemented here (our choice)",
+              "claims not implemented here (our choice)"),
              (len(g["computing"]), f"claim {COMPUTING} (a background job)", f"claims {COMPUTING} (a background job)"),
              (len(g["missing"]), f"claim {MISSING}", f"claims {MISSING}"))
     return and_list([count_text(k, one, many) for k, one, many in kinds if k])
@@ -181,6 +183,7 @@ def undrawn_kind(v: Verdict) -> tuple[str, str]:
         return "illustration", "illustrations"
     if v.verdict == NOT_RUN:
         return {CANNOT_RUN: ("claim that cannot be run here", "claims that cannot be run here"),
+                OUR_CHOICE: ("claim not implemented here (our choice)", "claims not implemented here (our choice)"),
                 COMPUTING: ("claim still computing (a background job)", "claims still computing (a background job)"),
                 MISSING: ("claim not in this run's tables", "claims not in this run's tables")}[not_run_kind(v)]
     if "not judged" in v.verdict:
@@ -392,6 +395,7 @@ def section_line(vs: Sequence[Verdict], heading: str, link: str, brief: bool = F
     others = others_text(g["other"])
     unjudged = and_list([count_text(len(g["shown"]), "illustration", "illustrations") if g["shown"] else "",
                          f"{len(g['cannot_run'])} {CANNOT_RUN}" if g["cannot_run"] else "",
+                         f"{len(g['not_implemented'])} {OUR_CHOICE}" if g["not_implemented"] else "",
                          f"{len(g['computing'])} {COMPUTING}" if g["computing"] else "",
                          f"{len(g['missing'])} {MISSING}" if g["missing"] else ""])
     if brief and not judged and others:

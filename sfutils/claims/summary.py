@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sfutils.claims.judge import NOT_IMPLEMENTED
 from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, BEYOND_FAILS,
                                   BEYOND_HOLDS, BEYOND_UNSETTLED, CONTEXT, FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN,
                                   ILLUSTRATION, INCONCLUSIVE, LOW_POWER, MAGNITUDE_AS_PAPER, MAGNITUDE_DIFFERS,
@@ -22,6 +23,7 @@ TITLE = 72  # the longest short title of a claim
 WIDTH = 110  # prose is wrapped to this width (no Markdown line of the report is longer than 250)
 # The reasons a claim is not run (its verdict is NOT_RUN either way; its ``why`` says which).
 CANNOT_RUN, COMPUTING, MISSING = "cannot be run here", "still computing", "not in this run's tables"
+OUR_CHOICE = "not implemented (our choice)"  # a claim this repository could run but does not
 SHORT_VERDICT = {HOLDS: "holds", HOLDS_STAND_IN: "holds (stand-in)", FAILS: "**does not hold**",
                  FAILS_STAND_IN: "**does not hold (stand-in)**", INCONCLUSIVE: "inconclusive",
                  LOW_POWER: "inconclusive (low power)", ILLUSTRATION: "illustration",
@@ -301,11 +303,13 @@ def md_table(rows: Sequence[Mapping[str, str]]) -> str:
 def not_run_kind(v: Verdict | Mapping[str, Any]) -> str:
     """Why a claim is not run: :data:`COMPUTING` when a background job has not finished its data
     (its ``why`` starts with "not run yet"), :data:`CANNOT_RUN` when this repository cannot run it
-    (its ``why`` starts with "cannot be run here") or its figure was not made, else :data:`MISSING`
-    (its table or row is not among this run's outputs)."""
+    (its ``why`` starts with "cannot be run here") or its figure was not made, :data:`OUR_CHOICE` when
+    it could but does not (its ``why`` starts with :data:`sfutils.claims.judge.NOT_IMPLEMENTED`), else
+    :data:`MISSING` (its table or row is not among this run's outputs)."""
     why = v.why if isinstance(v, Verdict) else str(v.get("why") or "")
     return (COMPUTING if why.startswith("not run yet") else
-            CANNOT_RUN if why.startswith("cannot be run here") or why.startswith("figure ") else MISSING)
+            CANNOT_RUN if why.startswith("cannot be run here") or why.startswith("figure ") else
+            OUR_CHOICE if why.startswith(NOT_IMPLEMENTED) else MISSING)
 
 
 def verdict_label(v: Verdict | Mapping[str, Any]) -> str:
@@ -442,15 +446,15 @@ def undecided_text(k: int) -> str:
     return "none is undecided" if k == 0 else f"{k} {'is' if k == 1 else 'are'} undecided"
 
 
-_NOT_RUN_KEYS = {CANNOT_RUN: "cannot_run", COMPUTING: "computing", MISSING: "missing"}
+_NOT_RUN_KEYS = {CANNOT_RUN: "cannot_run", OUR_CHOICE: "not_implemented", COMPUTING: "computing", MISSING: "missing"}
 
 
 def groups(vs: Sequence[Verdict]) -> dict[str, list[Verdict]]:
     """``vs`` by what their verdict says of the paper's claim: ``holding``, ``fails``, ``undecided``
-    (every kind of inconclusive), ``shown`` (illustrations), ``cannot_run``, ``computing`` and
-    ``missing`` (not run: :func:`not_run_kind`) and ``other`` (verdicts that are not about SparseFool's claims:
-    baseline checks, context, claims beyond the paper)."""
-    keys = ("holding", "fails", "undecided", "shown", "cannot_run", "computing", "missing", "other")
+    (every kind of inconclusive), ``shown`` (illustrations), ``cannot_run``, ``not_implemented``,
+    ``computing`` and ``missing`` (not run: :func:`not_run_kind`) and ``other`` (verdicts that are not
+    about SparseFool's claims: baseline checks, context, claims beyond the paper)."""
+    keys = ("holding", "fails", "undecided", "shown", "cannot_run", "not_implemented", "computing", "missing", "other")
     out: dict[str, list[Verdict]] = {k: [] for k in keys}
     for v in vs:
         key = ("holding" if v.verdict in HOLDING else "fails" if v.verdict in FAILING
@@ -504,6 +508,7 @@ def unjudged_text(g: Mapping[str, Sequence[Verdict]]) -> str:
     """The claims of groups ``g`` that are not judged (illustrations, claims not run) in words, or ''."""
     kinds = (("shown", f"is an illustration ({ILLUSTRATED})", f"are illustrations ({ILLUSTRATED})"),
              ("cannot_run", "cannot be run here", "cannot be run here"),
+             ("not_implemented", "is not implemented here (our choice)", "are not implemented here (our choice)"),
              ("computing", "is still computing (a background job)", "are still computing (a background job)"),
              ("missing", "is not in this run's tables", "are not in this run's tables"))
     return and_list([count_text(len(g[key]), one, many) for key, one, many in kinds if g[key]])
