@@ -13,7 +13,7 @@ import pytest
 
 from sfutils import claims, paper, paths, stats
 from sfutils.claims import Claim, Criterion, Estimate, Measurement, Tables
-from sfutils.experiments.common import TAU
+from sfutils.experiments.common import P_FALLING, P_RISING, TAU
 
 PAPER_SECTIONS = {"1", "2", "2.1", "2.2", "2.3", "3", "3.1", "3.2", "3.3", "4", "4.1", "4.2", "5"}
 
@@ -364,7 +364,7 @@ def test_fig4_trends_are_read_per_image_at_the_cap_of_50(root):
     per-image τ lies on the claimed side of 0; the rows as run (uncapped) are not what they read."""
     tau_lo, tau_hi = stats.ci_columns(TAU)
     rows = [{"model": "lite0", "cap": cap, "measure": m, "n": 100, TAU: t, tau_lo: t - 0.1, tau_hi: t + 0.1,
-             "one-sided p (rising)": 0.001 if t > 0 else 0.9, "one-sided p (falling)": 0.001 if t < 0 else 0.9}
+             P_RISING: 0.001 if t > 0 else 0.9, P_FALLING: 0.001 if t < 0 else 0.9}
             for cap, scale in (("50", 1.0), ("as run", -1.0))
             for m, t in (("fooling", 0.3), ("pixels", 0.5), ("iterations", -0.6), ("queries", -0.4),
                          ("one_step", 0.05))]
@@ -373,7 +373,7 @@ def test_fig4_trends_are_read_per_image_at_the_cap_of_50(root):
     for cid in ("F4-fooling", "F4-pixels", "F4-iterations", "F4-cost"):
         assert got[cid].verdict == claims.HOLDS_STAND_IN, cid
     assert got["F4-one-step"].verdict == claims.INCONCLUSIVE  # 0.05 ± 0.1 straddles 0
-    assert got["F4-pixels"].detail["one-sided p (rising)"] == 0.001
+    assert got["F4-pixels"].detail[P_RISING] == 0.001
     assert got["T1-mnist-lenet-sparsefool-fool"].verdict == claims.NOT_RUN
 
 

@@ -41,7 +41,8 @@ def test_full_range_shares_the_plain_sparsefool_record(toy, tmp_path):
     plain = common.attack_samples("sparsefool", setting, lam=3.0, **_kw(toy, tmp_path))
     box = perceptibility.attack_box(setting, 255, lam=3.0, root=tmp_path, load=None, progress=False)
     assert not list(tmp_path.glob("sparsefool-box-*.jsonl"))  # nothing new was computed
-    pd.testing.assert_frame_equal(box.drop(columns="delta"), plain)
+    assert box["record"].nunique() == 1 and box["record"].iloc[0]  # each row names the record it came from
+    pd.testing.assert_frame_equal(box.drop(columns=["delta", "record"]), plain)
 
 
 def test_sweep_summary_orders_deltas_and_smaller_boxes_bound_the_norm(toy, tmp_path):

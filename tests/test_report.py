@@ -22,6 +22,7 @@ import pytest
 from sfutils import claims, paths
 from sfutils.claims import forest, report, summary
 from sfutils.claims.model import FAILS, HOLDS, HOLDS_STAND_IN, INCONCLUSIVE, Verdict
+from sfutils.experiments.common import P_FALLING
 
 ROOT = paths.repo_root()
 HEADLINE = paths.HEADLINE_PROFILE
@@ -144,7 +145,7 @@ def test_top_of_the_report_is_what_a_reader_takes_in(path):
     assert len(report.RULES_SHORT.split()) <= 80 and " ".join(report.RULES_SHORT.split()) in " ".join(top.split())
     ids = re.findall(r"`[A-Z][A-Za-z0-9]*-[\w.-]+`", top)
     assert len(ids) <= 6, f"{path.name} names {len(ids)} claim ids at its top"
-    assert "not run in this profile" not in top  # split: cannot be run here / still computing
+    assert "| not run |" not in top  # split: cannot be run here / still computing
 
 
 def test_site_report_links_the_sites_own_glossary_and_lists_its_pages(tmp_path, monkeypatch):
@@ -313,11 +314,11 @@ def test_a_title_naming_the_papers_net_names_ours_beside_it():
 
 
 def test_each_value_beside_ours_is_labelled_by_its_own_column():
-    """A p-value by its column and rounded ("one-sided p (falling) < 0.001"), never "with failures as ∞"."""
+    """A p-value by its column and rounded ("one-sided Wilcoxon p (falling) < 0.001"), never "with failures as ∞"."""
     trend = dataclasses.replace(verdict("F6-cifar10-pixels", HOLDS_STAND_IN, value=-0.77),
-                                detail={"one-sided p (falling)": 4.31e-34})
+                                detail={P_FALLING: 4.31e-34})
     text = summary.ours_text(trend)
-    assert "one-sided p (falling) < 0.001" in text and "with failures" not in text and "0.0000" not in text
+    assert f"{P_FALLING} < 0.001" in text and "with failures" not in text and "0.0000" not in text
     median = dataclasses.replace(verdict("T1-mnist-lenet-sparsefool-pixels", HOLDS, value=1.4),
                                  detail={"median px % all (ours)": 1.53})
     assert "with failures as ∞: 1.53 %" in summary.ours_text(median)

@@ -12,7 +12,7 @@ MIN_POWER = 0.8  # below this, a straddling interval is "inconclusive (low power
 # the criterion is evidence whatever the power (it is never relabelled)
 HOLDS, HOLDS_STAND_IN, FAILS, FAILS_STAND_IN, INCONCLUSIVE, LOW_POWER, NOT_RUN, ILLUSTRATION = (
     "holds", "holds on a stand-in", "does not hold", "does not hold on a stand-in", "inconclusive",
-    "inconclusive (low power)", "not run in this profile", "illustration")
+    "inconclusive (low power)", "not run", "illustration")
 # Claims that are not SparseFool's verdicts: a baseline's own configuration, numbers shown as context,
 # and claims the paper does not make (notebook 06's).
 BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED = (

@@ -23,6 +23,7 @@ from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, OUR_CHOICE, 
                                     main_reason, not_run_kind, number, on_stand_in, others_text, ours_text,
                                     plain_summary, section_table, title, undecided_text, whole_part, wrap)
 from sfutils.experiments.budget import official_agreement
+from sfutils.experiments.common import P_FALLING, P_RISING
 from sfutils.profiles import PROFILE_NAMES
 from sfutils.provenance import markdown_table
 from sfutils.results import stored_compute
@@ -40,6 +41,15 @@ def verdicts(root: Path, notebook: str | None = None) -> list[Verdict]:
     return [measure(c, tables) for c in CLAIMS if notebook is None or c.measurement.notebook == notebook]
 
 
+def _one_sided_p(v: Verdict) -> float | None:
+    """The one-sided p-value the verdict shows in the claimed direction: a rank trend's or a test's
+    ("one-sided p"), or a per-image trend's Wilcoxon p in the direction its criterion asks."""
+    if "one-sided p" in v.detail:
+        return v.detail["one-sided p"]
+    wanted = P_RISING if v.claim.criterion.low is not None else P_FALLING
+    return v.detail.get(wanted)
+
+
 def verdict_rows(vs: Sequence[Verdict]) -> pd.DataFrame:
     """One row per verdict: the columns of the rendered table and of ``verdicts.csv`` (``status``:
     why a claim not run is not, :func:`sfutils.claims.summary.not_run_kind`, as the report counts it)."""
@@ -50,7 +60,7 @@ def verdict_rows(vs: Sequence[Verdict]) -> pd.DataFrame:
         "verdict": v.verdict, "status": not_run_kind(v) if v.verdict == NOT_RUN else "",  # as the report splits it
         "why": v.why, "reading": v.claim.reading, "caveat": v.claim.caveat,
         "role": v.claim.role, "value": v.value, "lo": v.lo, "hi": v.hi, "interval": v.coverage,
-        "one-sided p": v.detail.get("one-sided p"),  # a trend's or a test's, in the claimed direction
+        "one-sided p": _one_sided_p(v),  # a trend's or a test's, in the claimed direction
         "power": v.power,  # P(holds at our n | the paper's value): sfutils.claims.power
         "power method": v.power_method,  # how it was computed: sfutils.claims.power.method
     } for v in vs])

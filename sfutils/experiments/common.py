@@ -189,6 +189,7 @@ def sweep_table(rows: Mapping[float, pd.DataFrame], key: str, max_iter: int, cap
 
 
 TAU = "mean per-image τ"  # the statistic of :func:`sweep_trends`, its interval in :func:`sfutils.stats.ci_columns`
+P_RISING, P_FALLING = "one-sided Wilcoxon p (rising)", "one-sided Wilcoxon p (falling)"  # its tests' p-values
 # Per-image measures of a sweep's trends: (value of a row, over the images fooled at every setting only).
 TREND_MEASURES: dict[str, tuple[Callable[[pd.DataFrame], pd.Series], bool]] = {
     "fooling": (lambda df: df["success"].astype(float), False),
@@ -230,7 +231,7 @@ def _trend_rows(rows: Mapping[float, pd.DataFrame], cap: int | None, measures: S
             values = np.column_stack([value(read[v].loc[use]).to_numpy() for v in settings])
             t = stats.paired_trend(settings, values)
             row.update({TAU: t.tau, **dict(zip(stats.ci_columns(TAU), (t.lo, t.hi))),
-                        "one-sided p (rising)": t.p_rising, "one-sided p (falling)": t.p_falling})
+                        P_RISING: t.p_rising, P_FALLING: t.p_falling})
         out.append(row)
     return out
 

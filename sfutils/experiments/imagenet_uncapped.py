@@ -35,6 +35,7 @@ import torch
 from torch import nn
 
 from sfutils import paths
+from sfutils.results import RECORD
 from sfutils.attacks import deepfool, deepfool_l1
 from sfutils.attacks.counting import timed
 from sfutils.experiments import budget, overall
@@ -128,7 +129,8 @@ def delta_rows(p01: SimpleNamespace, delta: float, **store: Any) -> pd.DataFrame
     ``store`` as for :func:`lambda_rows`."""
     setting = imagenet_setting(p01)
     if float(delta) == 255.0:
-        return table2_uncapped(p01, setting.model, store.get("root")).assign(delta=255.0)
+        rows = table2_uncapped(p01, setting.model, store.get("root"))
+        return rows.assign(delta=255.0, **{RECORD: rows.attrs.get(RECORD, "")})
     return attack_box(setting, float(delta), lam=3.0, max_iter=p01.sweep["max_iter"], **store)
 
 

@@ -52,11 +52,12 @@ def attack_box(setting: Setting, delta: float, *, lam: float = 3.0, shard: int =
     options = dict(load=load, shard=shard, num_shards=num_shards, chunk_size=chunk_size, progress=progress, root=root,
                    compute=compute, upto=upto)
     if delta == 255:
-        return attack_samples("sparsefool", setting, lam=float(lam), **options, **kwargs).assign(delta=delta)
+        full = attack_samples("sparsefool", setting, lam=float(lam), **options, **kwargs)
+        return full.assign(delta=delta, **{RECORD: full.attrs.get(RECORD, "")})  # each row names its record
     df = attack_store("sparsefool-box", sparsefool, setting, {"lam": float(lam), **kwargs},
                       key={"attack": "sparsefool", "delta": delta}, drop=BOX,
                       chunk_kwargs=lambda x: dict(zip(BOX, bounds(x, delta))), **options)
-    return df.assign(delta=delta)
+    return df.assign(delta=delta, **{RECORD: df.attrs.get(RECORD, "")})
 
 
 def delta_sweep(setting: Setting, deltas: Sequence[float], **kwargs: Any) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from sfutils import paper
 from sfutils.claims.model import (MAGNITUDE_FACTOR, PIXELS, Claim, Criterion, Measurement, Rows, above, at_least,
                                   at_most, below, fooling_near, on_pixel_grid, within_factor)
-from sfutils.experiments.common import TAU
+from sfutils.experiments.common import P_FALLING, P_RISING, TAU
 from sfutils.experiments.overall import MEAN_MEDIAN, SPREAD
 from sfutils.claims.registry.settings import (ATTACK_CAVEAT, ATTACK_NAMES, CIFAR_JPEG, IMAGENET_JOB, IMAGENET_OURS,
                                               JSMA_UNCAPPED, LITE_PAIRING, QUERIES, READ_FOOLING, READ_MAGNITUDE,
@@ -559,7 +559,7 @@ def fig4_claims() -> list[Claim]:
     caveat = "an EfficientNet-Lite0 stand-in on ImageNet sample images instead of Inception-v3 on 4000 validation images"
 
     def per_image(measure: str) -> Measurement:
-        return Measurement("01", "01_fig4_trends", "estimate", (TAU, f"one-sided p ({'rising' if measure in RISING else 'falling'})"),
+        return Measurement("01", "01_fig4_trends", "estimate", (TAU, P_RISING if measure in RISING else P_FALLING),
                            (("cap", "50"), ("measure", measure)), model_column="model", unit="τ",
                            interval="seeded bootstrap 95 % (percentile) of the mean per-image τ, resampling images",
                            pending=IMAGENET_JOB + "; a trend needs every λ, and 01_fig4 shows how far each λ is")

@@ -12,7 +12,7 @@ from sfutils.claims.model import (Claim, Criterion, Measurement, Rows, above, at
 from sfutils.claims.registry.settings import (CIFAR_JPEG, IMAGENET_JOB, IMAGENET_OURS, QUERIES, READ_FOOLING,
                                               READ_MAGNITUDE)
 from sfutils.experiments.beyond import PAIRED_RATIO
-from sfutils.experiments.common import TAU
+from sfutils.experiments.common import P_FALLING, TAU
 from sfutils.experiments.perceptibility import PAIRED_COST, PLATEAU_SLOPES
 
 _SHOWN = Criterion("shown, not judged")
@@ -80,7 +80,7 @@ def perceptibility_claims() -> list[Claim]:
         out += [
             Claim(f"F6-{dataset}-pixels", "§4.2, Fig. 6", "As the box ±δ around the image shrinks, more pixels "
                   "are perturbed.", f"falls as δ grows (plotted only, on an axis to {paper.FIG6_AXIS_MAX_PIXELS} px)",
-                  Measurement("02", "02_fig6_trends", "estimate", (TAU, "one-sided p (falling)"),
+                  Measurement("02", "02_fig6_trends", "estimate", (TAU, P_FALLING),
                               rows + (("cap", "as run"), ("measure", "pixels")), unit="τ",
                               interval="seeded bootstrap 95 % (percentile) of the mean per-image τ, resampling images",
                               **sweep),
