@@ -71,6 +71,8 @@ import pandas as pd
 from sfutils import paths, stats
 from sfutils.claims.measure import Estimate
 from sfutils.claims.model import Claim, Criterion
+from sfutils.data import _subset_indices
+from sfutils.experiments.overall import TEST_IMAGES
 from sfutils.experiments.perceptibility import PAIRED_COST
 from sfutils.results import RECORD, RECORD_DENOMINATOR, load_params, load_record, record_folders
 
@@ -299,9 +301,6 @@ class Pairs:
 def _image_index(df: pd.DataFrame, params: dict, n: int) -> np.ndarray:
     """The data-set image each row of a run of ``n`` images attacked (its seeded subset, as
     :func:`sfutils.experiments.overall.paired_on_images` maps it)."""
-    from sfutils.data import _subset_indices
-    from sfutils.experiments.overall import TEST_IMAGES
-
     return _subset_indices(TEST_IMAGES[params["dataset"]], n, int(params["seed"])).numpy()[df["id"].to_numpy(int)]
 
 
@@ -310,6 +309,8 @@ def _paired(top: str, bottom: str, quantity: str, fooled_only: bool, folder: str
     """The per-image pairs of records ``top`` (numerator) and ``bottom`` in ``folder`` on the images
     both attacked (both fooled, if ``fooled_only``), joined on the data-set image (runs of different
     ``n`` are different seeded subsets, so their ids differ), or why not."""
+    if "+" in top or "+" in bottom:
+        return "one side combines several records (Table 2's protocol: a batched run and its reruns)"
     frames = [load_record(s, folder) for s in (top, bottom)]
     params = [load_params(s, folder) for s in (top, bottom)]
     stored = [(df, p) for df, p in zip(frames, params) if df is not None and len(df) and p is not None]
