@@ -348,7 +348,7 @@ def test_counts_say_none_and_one_in_plain_words():
     text = " ".join(summary.plain_summary(vs).split())
     assert text.startswith("The one claim tested here **holds** (on a stand-in, a model or data set that is not")
     assert "1 is an illustration (a figure, fewer than 20 images, or a number our setting cannot test" in text
-    assert "1 cannot be run here" in text and "1 is still computing" in text
+    assert "1 cannot be run here" in text and "1 is pending" in text
     assert not re.search(r"\b0 (claims|hold|are|do)\b|\b1 are\b", text)
     two = " ".join(summary.plain_summary(vs + [verdict("T3-imagenet-mean", HOLDS_STAND_IN)]).split())
     assert two.startswith("Of the 2 claims tested here, **both hold** (both on a stand-in")
@@ -357,7 +357,7 @@ def test_counts_say_none_and_one_in_plain_words():
     assert " ".join(summary.plain_summary(only_context).split()) == (
         "This claim is not a verdict on the paper's claims about SparseFool. It is a context row (not judged).")
     lines = " ".join(report.counts_lines(vs))
-    assert "1 claim that cannot be run here" in lines and "1 claim still computing" in lines
+    assert "1 claim that cannot be run here" in lines and "1 claim pending" in lines
 
 
 def test_not_run_is_split_by_its_reason():

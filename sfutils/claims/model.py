@@ -186,6 +186,9 @@ def within_factor(paper: float, dataset: str, low: float | None = None, high: fl
     paper's range ``low``-``high``), rounded outward to whole pixels of ``dataset``: a relative band,
     so that a share twice or half the paper's never passes."""
     a, b = (paper, paper) if low is None or high is None else (low, high)
+    # The paper's percentages are rounded whole-pixel counts (4.85 % of 784 is 38 pixels): the factor applies
+    # to that count, then rounds outward, so that rounding never widens the band by a pixel.
+    a, b = (100.0 * round(v * PIXELS[dataset] / 100.0) / PIXELS[dataset] or v for v in (a, b))
     lo, hi = on_pixel_grid(a / MAGNITUDE_FACTOR, b * MAGNITUDE_FACTOR, dataset)
     what = f"{paper:g} %" if low is None else f"the paper's range {low:g}–{high:g} %"
     return Criterion(f"within ÷/× {MAGNITUDE_FACTOR:g} of {what}, to whole pixels ({lo:.3g}–{hi:.3g} %)", lo, hi)

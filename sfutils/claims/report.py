@@ -110,7 +110,7 @@ def unjudged_counts(vs: Sequence[Verdict]) -> str:
              (len(g["cannot_run"]), f"claim that {CANNOT_RUN}", f"claims that {CANNOT_RUN}"),
              (len(g["not_implemented"]), "claim not implemented here (our choice)",
               "claims not implemented here (our choice)"),
-             (len(g["computing"]), f"claim {COMPUTING} (a background job)", f"claims {COMPUTING} (a background job)"),
+             (len(g["computing"]), f"claim {COMPUTING} (the ImageNet job has not computed it yet)", f"claims {COMPUTING} (the ImageNet job has not computed them yet)"),
              (len(g["missing"]), f"claim {MISSING}", f"claims {MISSING}"))
     return and_list([count_text(k, one, many) for k, one, many in kinds if k])
 
@@ -194,7 +194,7 @@ def undrawn_kind(v: Verdict) -> tuple[str, str]:
     if v.verdict == NOT_RUN:
         return {CANNOT_RUN: ("claim that cannot be run here", "claims that cannot be run here"),
                 OUR_CHOICE: ("claim not implemented here (our choice)", "claims not implemented here (our choice)"),
-                COMPUTING: ("claim still computing (a background job)", "claims still computing (a background job)"),
+                COMPUTING: ("claim pending (the ImageNet job has not computed it yet)", "claims pending (the ImageNet job has not computed them yet)"),
                 MISSING: ("claim not in this run's tables", "claims not in this run's tables")}[not_run_kind(v)]
     if "not judged" in v.verdict:
         return "context row (shown, not judged)", "context rows (shown, not judged)"

@@ -22,7 +22,7 @@ CELL = 80  # the longest cell of a short table (a claim's title and its id each 
 TITLE = 72  # the longest short title of a claim
 WIDTH = 110  # prose is wrapped to this width (no Markdown line of the report is longer than 250)
 # The reasons a claim is not run (its verdict is NOT_RUN either way; its ``why`` says which).
-CANNOT_RUN, COMPUTING, MISSING = "cannot be run here", "still computing", "not in this run's tables"
+CANNOT_RUN, COMPUTING, MISSING = "cannot be run here", "pending", "not in this run's tables"
 OUR_CHOICE = "not implemented (our choice)"  # a claim this repository could run but does not
 SHORT_VERDICT = {HOLDS: "holds", HOLDS_STAND_IN: "holds (stand-in)", FAILS: "**does not hold**",
                  FAILS_STAND_IN: "**does not hold (stand-in)**", INCONCLUSIVE: "inconclusive",
@@ -509,7 +509,7 @@ def unjudged_text(g: Mapping[str, Sequence[Verdict]]) -> str:
     kinds = (("shown", f"is an illustration ({ILLUSTRATED})", f"are illustrations ({ILLUSTRATED})"),
              ("cannot_run", "cannot be run here", "cannot be run here"),
              ("not_implemented", "is not implemented here (our choice)", "are not implemented here (our choice)"),
-             ("computing", "is still computing (a background job)", "are still computing (a background job)"),
+             ("computing", "is pending (the ImageNet job has not computed it yet)", "are pending (the ImageNet job has not computed them yet)"),
              ("missing", "is not in this run's tables", "are not in this run's tables"))
     return and_list([count_text(len(g[key]), one, many) for key, one, many in kinds if g[key]])
 

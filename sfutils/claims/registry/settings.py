@@ -12,6 +12,9 @@ QUERIES = "queries/image (ours)"  # forward + gradient passes per image, from th
 # The readings the registry shares: how a sentence about a fooling rate or a median becomes a criterion.
 READ_FOOLING = ("A fooling rate: the share of the attacked images whose label changed, judged one-sided (fooling more "
                 "never refutes it) against the paper's rate less 5 points, on the Wilson interval.")
+READ_BASELINE_FOOLING = ("A baseline's fooling rate: the share of the attacked images whose label changed, within ± 5 "
+                         "points of the paper's, on the Wilson interval: two-sided, since a much weaker or a much "
+                         "stronger baseline than the paper's is another baseline.")
 READ_PIXELS = ("The median share of perturbed pixels over the fooled images (the paper's statistic, §4.1), within "
                "÷/× 1.5 of the paper's value rounded outward to whole pixels: two-sided, since both a much sparser and "
                "a much denser result would differ from the paper; relative, so that half or twice the paper's share "
@@ -22,7 +25,8 @@ READ_MAGNITUDE = ("A stand-in magnitude, not a verdict on SparseFool: the median
                   "cannot pass). How dense a net's perturbations are depends on the net, so a difference is a fact "
                   "about the stand-in; SparseFool's claims are judged on directions and within-setting ratios.")
 # The background ImageNet job of issue 33: rows it has not stored yet are "not run yet", never a false reason.
-IMAGENET_JOB = "the background ImageNet job (issue 33) is still computing it and has not stored this row"
+IMAGENET_JOB = ("the ImageNet job of issue 33 (python -m sfutils.experiments.imagenet_uncapped, resumable) has not "
+                "stored this row yet: its runs need more CPU hours than this machine has given them so far")
 JSMA_UNCAPPED = "jsma gamma=1"  # notebook 01's Table 1 row of JSMA at γ = 1 (no distortion cap): the one judged
 ATTACK_NAMES = {"sparsefool": "SparseFool", "jsma": "JSMA", "one_pixel": "the one-pixel attack"}
 _JSMA_OURS = "JSMA here is this repository's untargeted version (random target, θ = +1)"
