@@ -299,8 +299,8 @@ def test_transfer_asymmetry_is_read_with_its_image_level_interval(root):
     write(root, "03_table3_summary", [{"setting": "ours: CIFAR-10", "n per source": 100,
                                        "asymmetry (pooled, points)": 30.0, "asymmetry (pooled, points) lo": 12.0,
                                        "asymmetry (pooled, points) hi": 45.0}])
-    v = measured(by_id("T3-cifar10-asymmetry"), root)
-    assert (v.value, v.lo, v.hi, v.n, v.verdict) == (30.0, 12.0, 45.0, 100, claims.HOLDS_STAND_IN)
+    v = measured(by_id("T3-cifar10-asymmetry"), root)  # a claim about architectures, on one family: shown
+    assert (v.value, v.lo, v.hi, v.n, v.verdict) == (30.0, 12.0, 45.0, 100, claims.CONTEXT)
 
 
 def test_fig8_gap_is_judged_against_different_images_of_fooled_pairs(root):
@@ -402,8 +402,8 @@ def test_speed_claims_come_from_the_interleaved_benchmark(root):
             for d, net, m, f in (("mnist", "LeNet", "lenet-mnist", 5.0), ("cifar10", "ResNet-18", "r20", 12.0))]
     write(root, "01_speed_bench", rows)
     assert measured(by_id("T1-mnist-lenet-walltime-jsma"), root).verdict == claims.BASELINE_AS_PAPER  # 4-6 >= 2.35
-    ours = measured(by_id("T1-mnist-lenet-walltime-jsma-ours"), root)  # the accelerated JSMA: shown, not judged
-    assert ours.verdict == claims.CONTEXT and ours.value == pytest.approx(1.25)
+    ours = measured(by_id("T1-mnist-lenet-walltime-jsma-ours"), root)  # SparseFool faster than the faster JSMA?
+    assert ours.verdict == claims.INCONCLUSIVE and ours.value == pytest.approx(1.25)  # [1.0, 1.5] reaches 1
     dim = measured(by_id("T1-dimension-jsma"), root)
     assert dim.value == pytest.approx(12.0 / 5.0) and dim.lo == pytest.approx(9.6 / 6.0)
 

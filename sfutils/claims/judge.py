@@ -12,7 +12,7 @@
 * *illustration*: n < 20, a single-image or qualitative figure, or a sentence our setting cannot
   test (the reason is given): shown, not judged;
 * *not run*: the table (or its row) is missing, the claim cannot be run here or is not implemented, or
-  a background job is still computing its data (``why`` says which).
+  the ImageNet job has not computed its data yet (``why`` says which).
 
 A baseline's own configuration gets *baseline check: …*, a share of pixels measured on a stand-in
 net *stand-in magnitude: …* (with our value over the paper's), context *context (not judged)*, and
@@ -46,8 +46,8 @@ RULES = ("*holds*: our interval (its kind and real coverage are in `verdicts.csv
          "from our per-image records moved to the paper's value for medians and their ratios, an approximation from "
          "our interval where no record is stored; column `power method` says which) is < 0.8. *holds on a stand-in* / *does not hold on a stand-in*: our model, data or baseline is not "
          "the paper's (the caveat says how), so the verdict is a fact about the stand-in. *not run*: "
-         "the data are not there: either the claim cannot be run here (the reason says why) or a background job is "
-         "still computing it (the reason says which). *illustration*: n < 20, or a sentence our setting cannot test (the reason is given). *baseline "
+         "the data are not there: either the claim cannot be run here (the reason says why), it is not implemented (our "
+         "choice), or the ImageNet job has not computed it yet (the reason says which). *illustration*: n < 20, or a sentence our setting cannot test (the reason is given). *baseline "
          "check*, *stand-in magnitude* (a share of pixels on a stand-in net beside the paper's number, within ÷/× 1.5 "
          "to be \"as the paper's\": a factor-of-two gap cannot pass), *context* and *beyond the paper* rows are not "
          "verdicts on SparseFool. Medians of perturbed pixels are over the fooled images, as the paper's (§4.1); the "

@@ -266,16 +266,19 @@ def speed_bench_claims() -> list[Claim]:
                  "criterion), so it says whether the paper's speed-up appears with cleverhans' scoring.", "baseline",
                  factor))
         out.append(Claim(
-            f"{tag}-ours", _T1, f"{net}: wall time of JSMA with this repository's accelerated pair search over "
-            f"SparseFool's (context for {tag}: the same adversarials, found faster).",
+            f"{tag}-ours", _T1, f"SparseFool is faster per image than JSMA on {net}, even against the faster JSMA "
+            "(this repository's accelerated pair search: the same adversarials).",
             f"{paper_text} (this net: {factor:.3g}×)",
             Measurement("01", "01_speed_bench", "estimate", ("jsma-ours / sparsefool",), _bench(dataset, net),
                         model_column="model (ours)", unit="×"),
-            _NOT_JUDGED, setting, bench, (),
+            above(1.0, "> 1× (SparseFool faster)"), setting, bench, (),
             join("not the pair scoring of cleverhans' JSMA: the pair search here scores only the search domain with "
                  "relu(α)·relu(-β), which picks the same pair as cleverhans' score (benchmarks/bench_speed.py counts "
                  "the images with identical adversarials)", ATTACK_CAVEAT["jsma-walltime"], stand_in),
-            role="context"))
+            "The direction of the paper's sentence, judged against the faster of the two JSMAs (the conservative "
+            "choice): JSMA's wall time over SparseFool's on the same images, one-sided > 1×, on the benchmark's "
+            f"paired interval. The paper's factor itself is a baseline check ({tag}), since it hangs on how the "
+            "JSMA timed scores pixel pairs.", "sparsefool", factor))
     out.append(Claim(
         "T1-dimension-jsma", "§4.2", "JSMA becomes much slower as the input dimension grows, while SparseFool's "
         "time stays low: the JSMA/SparseFool time factor is larger on CIFAR-10 (ResNet-18) than on MNIST.",

@@ -142,8 +142,8 @@ def transfer_claims() -> list[Claim]:
              "CIFAR-10 instead of ImageNet, and four ResNets differing only in depth instead of three different "
              "architectures (our asymmetry is also much smaller than the paper's)"),
             ("ImageNet", "EfficientNet-Lite0/1/2 (stand-ins) on the offline ImageNet sample images",
-             "a plausible protocol cause: Lite1 and Lite2 are attacked at a 224-pixel crop rather than their native "
-             "240 and 260 pixels (one crop for all three nets, so that the adversarials transfer unchanged); "
+             "Lite1 and Lite2 are attacked at a 224-pixel crop rather than their native 240 and 260 pixels (one "
+             "crop for all three nets, so that the adversarials transfer unchanged); "
              "EfficientNet-Lite0/1/2 stand in for VGG-16, ResNet-101 and "
              "DenseNet-161, on 100 sample images (not 4000 validation images); the CIFAR-10 ResNets, also nets of "
              "one design, transfer as much as the paper's nets and in its direction; 'larger' read as deeper")):
@@ -173,10 +173,10 @@ def transfer_claims() -> list[Claim]:
                   "as deeper), on an interval that resamples whole images. Shown, not judged: the paper gives it "
                   "\"as expected [29]\", a property of the architectures, and our nets are one family each (four "
                   "ResNets differing only in depth; EfficientNet-Lite0/1/2 scaled together), as for T2-consistent and "
-                  "F8-shared-areas. On ImageNet the protocol also handicaps the larger nets: all three are attacked at "
-                  "one 224-pixel crop, below Lite1's and Lite2's native 240 and 260 pixels, where they classify fewer "
-                  "images than at their own size (01_table2's accuracy beside accuracy.csv's). T3-*-mean stays judged: "
-                  "nets of one family share more, so limited transfer among them is the harder test.", "context",
+                  "F8-shared-areas: a claim about architectures cannot be tested on one family, and which way that "
+                  "biases it is not known. On ImageNet the protocol may also matter: all three nets are attacked at "
+                  "one 224-pixel crop, below Lite1's and Lite2's native 240 and 260 pixels (an untested possible "
+                  "cause of the reversal).", "context",
                   down_mean - up_mean),
         ]
     return out
@@ -199,9 +199,9 @@ def semantics_claims() -> list[Claim]:
               setting, ours, (), family,
               "The cosine agreement of two nets' smoothed perturbation maps on the same image minus that on different "
               "images (what any two maps share), one-sided > 0 for every pair of nets. Shown, not judged: our three "
-              "nets are one architecture scaled (EfficientNet-Lite0/1/2), which share more than the paper's VGG-16, "
-              "ResNet-101 and DenseNet-161, so agreement among them says little about different networks (F8-differs, "
-              "the other direction, is judged: a difference among near-copies is the harder test).", role="context"),
+              "nets are one architecture scaled (EfficientNet-Lite0/1/2), not the paper's VGG-16, ResNet-101 and "
+              "DenseNet-161: a claim about different networks cannot be tested on one family, and which way that "
+              "biases it is not known.", role="context"),
         Claim("F8-differs", "§4.2, Fig. 8", "The way the noise concentrates or spreads is different for each network.",
               "qualitative (2 images)",
               Measurement("04", "04_spread_test", "pvalue", ("statistic", "p"), (("test", "Friedman"),), n_column="n",

@@ -7,7 +7,7 @@ IMAGENET_OURS = ("{model} (EfficientNet-Lite stand-in) on the 500 offline ImageN
                  "(not the validation set)")
 CIFAR_STAND_IN = "a stand-in net (named in our setting) on JPEG CIFAR-10"
 LITE_PAIRING = ("Lite0/1/2 stand in for VGG-16/ResNet-101/DenseNet-161 in order of depth; no pixel verdict depends "
-                "on that pairing (each is judged against the paper's range over its four nets)")
+                "on that pairing (the pixel rows are shown per net; the mean over the nets is compared with the paper's)")
 QUERIES = "queries/image (ours)"  # forward + gradient passes per image, from the attacks' own counters
 # The readings the registry shares: how a sentence about a fooling rate or a median becomes a criterion.
 READ_FOOLING = ("A fooling rate: the share of the attacked images whose label changed, judged one-sided (fooling more "
@@ -26,7 +26,8 @@ READ_MAGNITUDE = ("A stand-in magnitude, not a verdict on SparseFool: the median
                   "about the stand-in; SparseFool's claims are judged on directions and within-setting ratios.")
 # The background ImageNet job of issue 33: rows it has not stored yet are "not run yet", never a false reason.
 IMAGENET_JOB = ("the ImageNet job of issue 33 (python -m sfutils.experiments.imagenet_uncapped, resumable) has not "
-                "stored this row yet: its runs need more CPU hours than this machine has given them so far")
+                "stored this row yet: it grows its records only while it runs, and this machine has not given it "
+                "the CPU hours for this one (issue 33 says which records are scheduled)")
 JSMA_UNCAPPED = "jsma gamma=1"  # notebook 01's Table 1 row of JSMA at γ = 1 (no distortion cap): the one judged
 ATTACK_NAMES = {"sparsefool": "SparseFool", "jsma": "JSMA", "one_pixel": "the one-pixel attack"}
 _JSMA_OURS = "JSMA here is this repository's untargeted version (random target, θ = +1)"
