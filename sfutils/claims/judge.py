@@ -101,12 +101,7 @@ def _outcome(claim: Claim, est: Estimate) -> tuple[str, str, dict[str, float]]:
     if est.lo is None or est.hi is None:
         return INCONCLUSIVE, ("the table gives no 95 % interval for this estimate (re-run notebook "
                               f"{claim.measurement.notebook} to write it)"), est.detail
-    if c.strict:  # (low, high): an interval reaching a bound does not show the claim, and one beyond it refutes it
-        inside = (c.low is None or est.lo > c.low) and (c.high is None or est.hi < c.high)
-        outside = (c.low is not None and est.hi <= c.low) or (c.high is not None and est.lo >= c.high)
-    else:
-        inside = (c.low is None or est.lo >= c.low) and (c.high is None or est.hi <= c.high)
-        outside = (c.low is not None and est.hi < c.low) or (c.high is not None and est.lo > c.high)
+    inside, outside = c.contains(est.lo, est.hi), c.excludes(est.lo, est.hi)
     if inside:
         return HOLDS, "", est.detail
     if outside:

@@ -102,6 +102,18 @@ class Criterion:
     high: float | None = None
     strict: bool = False
 
+    def contains(self, lo: float, hi: float) -> bool:
+        """Whether the interval [``lo``, ``hi``] lies inside the criterion (the claim holds)."""
+        if self.strict:  # (low, high): an interval reaching a bound does not show the claim
+            return (self.low is None or lo > self.low) and (self.high is None or hi < self.high)
+        return (self.low is None or lo >= self.low) and (self.high is None or hi <= self.high)
+
+    def excludes(self, lo: float, hi: float) -> bool:
+        """Whether [``lo``, ``hi``] lies wholly outside the criterion (the claim does not hold)."""
+        if self.strict:  # an interval beyond a strict bound, or on it, refutes the claim
+            return (self.low is not None and hi <= self.low) or (self.high is not None and lo >= self.high)
+        return (self.low is not None and hi < self.low) or (self.high is not None and lo > self.high)
+
 
 @dataclass(frozen=True)
 class Claim:

@@ -117,12 +117,6 @@ class Fooled:
         return np.maximum(1.0, np.rint(self.pixels * factor))
 
 
-def _inside(c: Criterion, lo: float, hi: float) -> bool:
-    if c.strict:
-        return (c.low is None or lo > c.low) and (c.high is None or hi < c.high)
-    return (c.low is None or lo >= c.low) and (c.high is None or hi <= c.high)
-
-
 @functools.lru_cache(maxsize=64)
 def _fooled(record: str, base: str) -> Fooled | str:
     """The fooled images' pixels of ``record`` (one record, or several joined by '+': an image's row
@@ -189,7 +183,7 @@ def _simulated_mean(claim: Claim, est: Estimate) -> Power:
     drawn = [_moved_draws(f, m * factor, SEED + i) for i, (f, m) in enumerate(zip(found, medians))]
     lo, hi = np.mean([d[1] for d in drawn], axis=0), np.mean([d[2] for d in drawn], axis=0)
     ns = ", ".join(str(len(f.pixels)) for f in found)
-    return Power(float(np.mean([_inside(c, float(a), float(b)) for a, b in zip(lo, hi)])),
+    return Power(float(np.mean([c.contains(float(a), float(b)) for a, b in zip(lo, hi)])),
                  f"simulated from our {ns} per-image values of {len(found)} rows, scaled by one factor so that the mean "
                  f"of their medians is the paper's ({t:.3g} %, whole pixels), {DRAWS} draws, each median with the "
                  "distribution-free 95 % order-statistic interval, the bounds averaged as the measure averages them")
@@ -208,7 +202,7 @@ def _simulated_spread(claim: Claim, est: Estimate) -> Power:
     drawn = [_moved_draws(f, float(m), SEED + i) for i, (f, m) in enumerate(zip(found, moved))]
     med, lo, hi = (np.array([d[k] for d in drawn]) for k in range(3))  # rows × draws
     top, bottom, cols = med.argmax(axis=0), med.argmin(axis=0), np.arange(DRAWS)
-    holds = [_inside(c, max(1.0, a_lo / b_hi), a_hi / b_lo) for a_lo, b_hi, a_hi, b_lo in
+    holds = [c.contains(max(1.0, a_lo / b_hi), a_hi / b_lo) for a_lo, b_hi, a_hi, b_lo in
              zip(lo[top, cols], hi[bottom, cols], hi[top, cols], lo[bottom, cols])]
     ns = ", ".join(str(len(f.pixels)) for f in found)
     return Power(float(np.mean(holds)),
@@ -245,7 +239,7 @@ def _simulated_median(claim: Claim, est: Estimate) -> Power:
     if isinstance(found, str) or t is None:
         return _approximate(claim, est, found if isinstance(found, str) else "no paper value")
     n = len(found.pixels)
-    pw = stats.sampled_median_power(found.moved(t), n, lambda lo, hi: _inside(c, found.pct(lo), found.pct(hi)),
+    pw = stats.sampled_median_power(found.moved(t), n, lambda lo, hi: c.contains(found.pct(lo), found.pct(hi)),
                                     DRAWS, SEED)
     return Power(pw, f"simulated from our {n} per-image values moved to the paper's value ({t:.3g} %, whole pixels), "
                      f"{DRAWS} draws of n = {n}, each with the distribution-free 95 % order-statistic interval of its "
@@ -263,7 +257,7 @@ def _simulated_ratio(claim: Claim, est: Estimate) -> Power:
         return _approximate(claim, est, a if isinstance(a, str) else str(b))
     na, nb = len(a.pixels), len(b.pixels)
     numerator = a.moved(t * float(b.pct(np.median(b.pixels))))
-    pw = stats.sampled_ratio_power(a.pct(numerator), na, b.pct(b.pixels), nb, lambda lo, hi: _inside(c, lo, hi),
+    pw = stats.sampled_ratio_power(a.pct(numerator), na, b.pct(b.pixels), nb, lambda lo, hi: c.contains(lo, hi),
                                    DRAWS, SEED)
     return Power(pw, f"simulated from our {na} and {nb} per-image values, the numerator's moved so that the ratio of "
                      f"the medians is the paper's ({t:.3g}×, whole pixels), {DRAWS} draws, each median with the "
@@ -368,7 +362,7 @@ def _paired_power(found: Pairs, target: float, low: float | None, high: float | 
     rng, holds = np.random.default_rng(SEED), 0
     for k in range(PAIRED_DRAWS):
         idx = rng.integers(0, n, size=n)
-        holds += _inside(c, *found.interval(moved, idx, SEED + 1 + k))
+        holds += c.contains(*found.interval(moved, idx, SEED + 1 + k))
     return holds / PAIRED_DRAWS
 
 
@@ -396,7 +390,7 @@ def assess(claim: Claim, est: Estimate) -> Power:
     if t is None or est.n < 1 or m.kind in ("trend", "pvalue", "illustration", "unmeasured"):
         return Power(None, "")
     if m.kind in RATE_KINDS:
-        return Power(stats.binomial_power(t / 100.0, est.n, lambda lo, hi: _inside(c, lo, hi)), "exact binomial")
+        return Power(stats.binomial_power(t / 100.0, est.n, lambda lo, hi: c.contains(lo, hi)), "exact binomial")
     if est.value is None or math.isnan(est.value):
         return _approximate(claim, est, "no value")
     if m.kind == "estimate" and m.columns[0] == MEDIAN_PIXELS:
