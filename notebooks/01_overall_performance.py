@@ -212,7 +212,7 @@ for model, paper_model in P.imagenet_models:
     acc = 100 * common.accuracy(Setting("imagenet", model, P.n_accuracy["imagenet"], P.seed, crop=P.imagenet_crop))
     reduced = f"REDUCED SparseFool {P.imagenet_sparsefool}; " if P.imagenet_sparsefool else ""
     entries2.append(dict(model=model, paper_model=paper_model, accuracy=acc, summary=common.summarize(rows),
-                         random=common.summarize(rnd), max_iter=cap, reached_cap=len(common.reached_cap(rows, cap)),
+                         random=common.summarize(rnd), random_gap=overall.random_gap(rows, rnd), max_iter=cap, reached_cap=len(common.reached_cap(rows, cap)),
                          capped={c: common.summarize(common.at_cap(sf, c)) for c in (20, 50) if c < cap},
                          notes=f"{reduced}lambda=3; {budget.protocol_note(rows, cap)}; ImageNet sample images (not val)"
                          f"{f', {P.imagenet_crop} crop' if P.imagenet_crop else ''}; acc on {P.n_accuracy['imagenet']}"))
@@ -274,7 +274,7 @@ sweep50 = common.sweep_table({lam: common.at_cap(df, 50) if len(df) else df for 
 trends = common.sweep_trends(sweep_rows, "lam", caps=(50, None) if P.sweep.get("max_iter", 50) > 50 else (50,))
 if len(trends):
     trends.insert(0, "model", P.sweep["model"])
-    trends[stats.N_PLANNED] = common.planned_images(  # a background job still computing some lambda
+    trends[stats.N_PLANNED] = common.planned_column(  # a background job still computing some lambda
         trends.index, int(sweep["n"].min()), max(imagenet_uncapped.planned_images(P, lam) for lam in sweep_rows))
     plotting.save_table(run, trends, "01_fig4_trends", caption="Fig. 4's trends within each image: the mean over "
                         "the images of each image's Kendall tau_b between lambda and its value (fooled: 1 or 0; "

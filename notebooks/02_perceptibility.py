@@ -199,14 +199,7 @@ plt.show()
 stored = {ds: int(g["n"].min()) for ds, g in sweep.groupby("dataset")}  # images every delta holds so far
 
 
-def with_planned(table: pd.DataFrame) -> pd.DataFrame:
-    """The table with its rows' planned n: a background job's unfinished runs are not judged yet."""
-    parts = [g.assign(**{stats.N_PLANNED: common.planned_images(g.index, stored[ds], counts[ds])})
-             for ds, g in table.groupby("dataset", sort=False)]
-    return pd.concat(parts, ignore_index=True) if parts else table
-
-
-sweep = with_planned(sweep)
+sweep = perceptibility.with_planned(sweep, stored, counts)
 table6 = sweep.reindex(columns=["dataset", "model", "delta", "n", stats.N_PLANNED, "max_iter", "reached_cap", "fooling", "fooling_lo",
                                 "fooling_hi", "fooling_cap50", "fooling_cap50_lo", "fooling_cap50_hi", "pixels_pct",
                                 "pixels_pct_lo", "pixels_pct_hi", "pixels", "pixels_pct_all", "n_common",
@@ -223,7 +216,7 @@ plotting.save_table(run, table6, "02_fig6_delta_sweep", caption="Fig. 6: per del
 trends = pd.concat([common.sweep_trends({float(d): g for d, g in rows[ds].groupby("delta")}, "delta")
                     .assign(dataset=ds, model=P.models[ds]) for ds in sweep["dataset"].unique()], ignore_index=True)
 if len(trends):
-    trends = with_planned(trends)
+    trends = perceptibility.with_planned(trends, stored, counts)
     plotting.save_table(run, trends, "02_fig6_trends", caption="Fig. 6's trends within each image: the mean over the "
                         "images of each image's Kendall tau_b between delta and its value (fooled: 1 or 0; one_step: "
                         "fooled in one iteration; pixels, iterations and queries over the n images fooled at every "
@@ -231,18 +224,18 @@ if len(trends):
                         "signed-rank p-values, as run.", n=int(trends["images"].min()))
     display(Markdown(trends[["dataset", "measure", "n", common.TAU, *stats.ci_columns(common.TAU)]]
                      .to_markdown(index=False, floatfmt=".3g")))
-factors = with_planned(pd.concat([perceptibility.delta_factors(rows[ds]).assign(dataset=ds, model=P.models[ds])
-                                  for ds in sweep["dataset"].unique()], ignore_index=True))
+factors = perceptibility.with_planned(pd.concat([perceptibility.delta_factors(rows[ds]).assign(dataset=ds, model=P.models[ds])
+                                  for ds in sweep["dataset"].unique()], ignore_index=True), stored, counts)
 plotting.save_table(run, factors, "02_fig7_factors", caption="Fig. 7 over many images: per delta, an image's "
                     "perturbed pixels over its own at delta = 255 (images fooled at both; median factor with its "
                     "bootstrap 95 % interval, and quartiles), beside the paper's two images (Fig. 7): " + "; ".join(
                         f"{name} " + ", ".join(f"{pct[d] / pct[255]:.2g}x at {d}" for d in (30, 10))
                         for name, pct in paper.FIG7_PIXELS_PCT.items()) + ".", n=int(factors["n"].max()) if len(factors) else 0)
 display(Markdown(factors.to_markdown(index=False, floatfmt=".3g")))
-plateau = with_planned(pd.concat([pd.concat([perceptibility.plateau_slopes(rows[ds]),
+plateau = perceptibility.with_planned(pd.concat([pd.concat([perceptibility.plateau_slopes(rows[ds]),
                                              perceptibility.paired_cost(rows[ds])], axis=1)
                                   .assign(dataset=ds, model=P.models[ds]) for ds in sweep["dataset"].unique()],
-                                 ignore_index=True))
+                                 ignore_index=True), stored, counts)
 plotting.save_table(run, plateau, "02_fig6_plateau", caption="Fig. 6's plateau after delta = 25, paired by image: "
                     "the log-log slope of an image's perturbed pixels against delta above the knee (30 to 255) over "
                     "the slope below it (10 to 30), medians over the images fooled at all three deltas, with a seeded "

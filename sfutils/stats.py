@@ -316,6 +316,20 @@ class PairedDifference:
     p_less: float  # worst-case exact McNemar p of rate 1 < rate 2
 
 
+def paired_outcomes_difference(first: Sequence[bool] | np.ndarray, second: Sequence[bool] | np.ndarray
+                               ) -> PairedDifference:
+    """The rate of ``first`` minus that of ``second``, two outcomes of the same units in the same
+    order (e.g. SparseFool and the random baseline on the same images, §4.2): Newcombe's paired
+    interval and exact one-sided McNemar tests on the 2×2 table the pairs give (no worst case)."""
+    a1, a2 = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
+    if a1.shape != a2.shape or a1.ndim != 1 or not len(a1):
+        raise ValueError(f"need two equal-length, non-empty 1-D outcome vectors, got {a1.shape} and {a2.shape}")
+    a, b, c = int((a1 & a2).sum()), int((a1 & ~a2).sum()), int((~a1 & a2).sum())
+    d = len(a1) - a - b - c
+    lo, hi = _newcombe_paired(a, b, c, d)
+    return PairedDifference((b - c) / len(a1), lo, hi, _mcnemar_one_sided(b, c), _mcnemar_one_sided(c, b))
+
+
 def paired_rate_difference(k1: int, k2: int, n: int) -> PairedDifference:
     """``k1``/n minus ``k2``/n on the same n units (e.g. an attack's fooling rate before and after
     clipping its adversarials): Newcombe's paired interval and exact McNemar tests, each taken at the

@@ -51,6 +51,9 @@ def test_iteration_budget_on_a_synthetic_store(gray_model, tmp_path):
     assert list(table.columns) == budget.BUDGET_COLUMNS
     assert table["max_iter"].tolist() == [1, 3, 12] and (table["n"] == 10).all() and (table["pending"] == 0).all()
     assert table["fooled"].is_monotonic_increasing
+    attacked = table["attacked at this cap"].tolist()  # Table 2's all; each larger cap what the smaller left unfooled
+    assert attacked[0] == 10 and attacked[1] == 10 - table["fooled"].iloc[0]
+    assert attacked[2] == 10 - table["fooled"].iloc[1]
     direct = [sparsefool(gray_model, x[i:i + 1], lam=1.0, max_iter=12, batch_size=1) for i in range(10)]
     for cap, fooled in zip(table["max_iter"], table["fooled"]):
         expect = [bool(b) or (cap > 1 and bool(d.success[0]) and int(d.iterations[0]) <= cap)

@@ -378,13 +378,13 @@ def test_fig4_trends_are_read_per_image_at_the_cap_of_50(root):
 
 
 def test_a_sweep_in_progress_is_not_run_yet(root):
-    """Until every λ has rows, notebook 01 writes no 01_fig4_trends: Fig. 4's claims are "not run yet",
-    never a trend over what happens to be stored."""
+    """Until every λ has rows, notebook 01 writes no 01_fig4_trends: Fig. 4's claims are "not started"
+    (a record they need has no image), never a trend over what happens to be stored."""
     write(root, "01_fig4", [{"model": "lite0", "lam": lam, "n": n} for lam, n in [(1, 0), (3, 100), (6, 10)]])
     got = {v.claim.id: v for v in claims.verdicts(root, "01")}
     for cid in ("F4-fooling", "F4-pixels", "F4-iterations", "F4-cost", "F4-one-step"):
         v = got[cid]
-        assert v.verdict == claims.NOT_RUN and v.why.startswith("not run yet: the ImageNet job of issue 33"), cid
+        assert v.verdict == claims.NOT_RUN and v.why.startswith("not started: the ImageNet job of issue 33"), cid
         assert "01_fig4 shows how far each λ is" in v.why
 
 
@@ -392,7 +392,7 @@ def test_an_imagenet_row_the_job_has_not_stored_says_so(root):
     write(root, "01_l1_deepfool", [{"dataset": "mnist", "model": "lenet", "attack": "l1-DeepFool", "n": 100,
                                     "fooling % unclipped": 100.0, "fooling % clipped": 1.0}])
     v = measured(by_id("S22-imagenet-unclipped"), root)
-    assert v.verdict == claims.NOT_RUN and v.why.startswith("not run yet: the ImageNet job of issue 33")
+    assert v.verdict == claims.NOT_RUN and v.why.startswith("not started: the ImageNet job of issue 33")
 
 
 def test_speed_claims_come_from_the_interleaved_benchmark(root):

@@ -309,7 +309,18 @@ def test_table2_spread_pairs_the_nets_on_their_common_images():
     assert 1.0 <= lo <= hi
 
 
-def test_planned_images_flags_only_unfinished_runs():
+def test_planned_column_flags_only_unfinished_runs():
     index = pd.RangeIndex(3)
-    assert common.planned_images(index, 20, 100).tolist() == [100.0] * 3
-    assert common.planned_images(index, 100, 100).isna().all()  # finished: nothing pending
+    assert common.planned_column(index, 20, 100).tolist() == [100.0] * 3
+    assert common.planned_column(index, 100, 100).isna().all()  # finished: nothing pending
+
+
+def test_random_gap_pairs_the_two_attacks_by_image():
+    sf = pd.DataFrame({"id": [0, 1, 2, 3], "success": [True, True, True, False]})
+    rnd = pd.DataFrame({"id": [3, 2, 1, 0], "success": [False, True, False, False]})
+    gap = overall.random_gap(sf, rnd)
+    assert gap[overall.RANDOM_GAP] == pytest.approx(50.0)  # 75 % - 25 %, image 2 fooled by both
+    lo, hi = (gap[c] for c in stats.ci_columns(overall.RANDOM_GAP))
+    assert lo < 50.0 < hi and 0 < gap["McNemar p (gap > 0)"] <= 1
+    with pytest.raises(ValueError, match="SparseFool's images"):
+        overall.random_gap(sf, rnd.iloc[:3])

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from sfutils.attacks.sparsefool import bounds, sparsefool
+from sfutils import stats
 from sfutils.experiments import common, perceptibility
 from sfutils.experiments.common import Setting
 
@@ -107,3 +108,11 @@ def test_common_example_is_fooled_everywhere_and_median_at_full_range():
     assert t["paper Arabian camel: pixels %"].tolist() == [0.169, 3.202]
     with pytest.raises(ValueError):
         perceptibility.common_example(rows[rows["id"] == 3], [255, 10])
+
+
+def test_with_planned_marks_only_the_unfinished_data_set():
+    table = pd.DataFrame({"dataset": ["cifar10", "imagenet", "imagenet"], "value": [1.0, 2.0, 3.0]})
+    out = perceptibility.with_planned(table, {"cifar10": 200, "imagenet": 60}, {"cifar10": 200, "imagenet": 100})
+    assert out["value"].tolist() == [1.0, 2.0, 3.0]
+    assert out[stats.N_PLANNED].isna().tolist() == [True, False, False]  # finished: nothing pending
+    assert out.loc[out["dataset"] == "imagenet", stats.N_PLANNED].tolist() == [100.0, 100.0]

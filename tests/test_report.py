@@ -188,8 +188,8 @@ def test_verdicts_csv_status_splits_claims_not_run_as_the_report_does():
     csv = committed_verdicts()
     not_run = csv["verdict"] == claims.NOT_RUN
     assert (csv.loc[~not_run, "status"] == "").all()
-    assert set(csv.loc[not_run, "status"]) <= {summary.COMPUTING, summary.CANNOT_RUN, summary.OUR_CHOICE,
-                                               summary.MISSING}
+    assert set(csv.loc[not_run, "status"]) <= {summary.COMPUTING, summary.NOT_STARTED, summary.CANNOT_RUN,
+                                               summary.OUR_CHOICE, summary.MISSING}
     assert list(csv.loc[not_run, "status"]) == [summary.verdict_label(r) for r in csv[not_run].to_dict("records")]
 
 
@@ -362,6 +362,7 @@ def test_counts_say_none_and_one_in_plain_words():
 
 def test_not_run_is_split_by_its_reason():
     assert summary.verdict_label({"verdict": claims.NOT_RUN, "why": "not run yet: the job"}) == summary.COMPUTING
+    assert summary.verdict_label({"verdict": claims.NOT_RUN, "why": "not started: the job"}) == summary.NOT_STARTED
     assert summary.verdict_label({"verdict": claims.NOT_RUN, "why": "cannot be run here: no net"}) == summary.CANNOT_RUN
     assert summary.verdict_label({"verdict": claims.NOT_RUN, "why": "not implemented here (our choice): x"}) == \
         summary.OUR_CHOICE
@@ -429,3 +430,36 @@ def test_badges_follow_a_fork(tmp_path):
     assert "mybinder.org/v2/gh/someone/fork/dev?labpath=notebooks%2F03_x.ipynb" in text
     assert "git+https://github.com/someone/fork@dev" in text
     assert not badges.rewrite(source, repo)
+
+
+def test_a_context_row_says_how_it_reads_against_the_paper_and_the_headline_names_those_against():
+    """Not judging a row must not hide what it measured (issue 32): a context row's why says what the
+    paper's criterion alone would give, and the headline names the rows that run against the paper."""
+    from sfutils.claims.measure import Estimate
+    at = registered("AT-only-slightly")
+    high = at.criterion.high
+    against = claims.judge(at, Estimate(high * 2, 100, high * 1.5, high * 2.5))
+    agrees = claims.judge(registered("AT-cost"), Estimate(0.3, 100, 0.2, 0.4))
+    assert against.verdict == agrees.verdict == claims.CONTEXT
+    assert "runs against the paper" in against.why and "agrees with the paper" in agrees.why
+    text = summary.against_text([against, agrees])
+    assert text.startswith("Read against the paper's criterion anyway, 1 context row runs against the paper")
+    assert "(and 1 of the 2 agree with it)" in text and "our two nets differ in more than adversarial training" in text
+    assert summary.against_text([agrees]) == ""
+    assert any(line.startswith("- Read against") for line in report.counts_lines([against, agrees]))
+
+
+def test_an_unfinished_row_shows_its_value_so_far_and_a_row_not_started_shows_none():
+    pending = verdict("S22-imagenet-l2-clipping", claims.NOT_RUN, why="not run yet: the run is not finished (n = 60 "
+                      "of the 100 images planned); its value so far is shown, not judged")
+    assert summary.ours_text(pending).startswith("so far (not judged): 50")
+    assert summary.verdict_label(pending) == summary.COMPUTING
+    not_started = verdict("S22-imagenet-unclipped", claims.NOT_RUN, why="not started: the ImageNet job")
+    assert summary.ours_text(not_started) == "—" and summary.verdict_label(not_started) == summary.NOT_STARTED
+
+
+def test_forest_kinds_of_row_differ_in_colour_and_marker():
+    kinds = ["baseline check: as the paper's", "stand-in magnitude: as the paper's", "beyond the paper: holds"]
+    assert len({forest.colour(k) for k in kinds}) == 3 and len({forest.marker(k) for k in kinds}) == 3
+    assert forest.marker(HOLDS) == "o" and forest.colour("baseline check: differs from the paper's") != \
+        forest.colour(kinds[0])

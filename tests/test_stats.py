@@ -242,3 +242,15 @@ def test_paired_spread_resamples_the_units_together():
     assert stats.bootstrap_paired_spread(v)[0] >= 1.0
     with pytest.raises(ValueError):
         stats.bootstrap_paired_spread(v[:1])
+
+
+def test_paired_outcomes_difference_uses_the_images_own_pairing():
+    first = [True] * 90 + [False] * 10
+    second = [True] * 5 + [False] * 95  # every image the second fools, the first fools too: b = 85, c = 0
+    d = stats.paired_outcomes_difference(first, second)
+    assert d.difference == pytest.approx(0.85)
+    assert d.lo <= 0.85 <= d.hi and d.p_greater < 1e-20 and d.p_less == 1.0
+    worst = stats.paired_rate_difference(90, 5, 100)  # the same counts, pairing unknown: never narrower
+    assert worst.lo <= d.lo and worst.hi >= d.hi
+    with pytest.raises(ValueError, match="equal-length"):
+        stats.paired_outcomes_difference([True], [True, False])

@@ -46,9 +46,12 @@ RATIO_KINDS = ("ratio", "spread", "estimate", "mean_estimate")  # a "%" of these
 HUNDREDTHS = ("cos",)  # units between −1 and 1, drawn in hundredths on the points scale
 COLOURS = {HOLDS: "#1b7837", HOLDS_STAND_IN: "#7fbf7b", FAILS: "#c51b7d", FAILS_STAND_IN: "#de77ae",
            INCONCLUSIVE: "#8c8c8c"}
-# Verdicts that are not about SparseFool's claims (a baseline check, a claim beyond the paper): blue
-# where they agree with what is checked, orange where they do not, light grey where unsettled.
-OTHER_AGREES, OTHER_DIFFERS, OTHER_UNSETTLED = "#2166ac", "#e08214", "#b8b8b8"
+# Verdicts that are not about SparseFool's claims, by kind (the verdict's words before ": "): a hue
+# of their own where they agree with what is checked, where they do not, and light grey where
+# unsettled, and a marker of their own, so that no two kinds look alike.
+OTHER_STYLES = {"baseline check": ("s", "#2166ac", "#e08214"), "stand-in magnitude": ("D", "#762a83", "#8c510a"),
+                "beyond the paper": ("^", "#35978f", "#d6604d")}
+OTHER_UNSETTLED = "#b8b8b8"
 POINTS_CLIP, LOG2_CLIP = 60.0, 7.0  # axis half-widths: ±60 points, ÷/× 128
 
 
@@ -80,16 +83,20 @@ def drawn(v: Verdict) -> bool:
 
 def colour(verdict: str) -> str:
     """The colour of ``verdict``: green holds, magenta does not, grey undecided; any other verdict
-    blue, orange or light grey (:data:`OTHER_AGREES`)."""
+    its kind's hue where it agrees or where it differs, or light grey (:data:`OTHER_STYLES`)."""
     if verdict.startswith(INCONCLUSIVE):
         return COLOURS[INCONCLUSIVE]
     if verdict in COLOURS:
         return COLOURS[verdict]
-    if any(word in verdict for word in ("differs", "does not hold")):
-        return OTHER_DIFFERS
     if any(word in verdict for word in ("unsettled", "inconclusive")):
         return OTHER_UNSETTLED
-    return OTHER_AGREES
+    _, agrees, differs = OTHER_STYLES.get(verdict.split(": ", 1)[0], OTHER_STYLES["baseline check"])
+    return differs if any(word in verdict for word in ("differs", "does not hold")) else agrees
+
+
+def marker(verdict: str) -> str:
+    """The marker of ``verdict``: a circle for SparseFool's claims, its kind's for the others."""
+    return OTHER_STYLES[verdict.split(": ", 1)[0]][0] if verdict.split(": ", 1)[0] in OTHER_STYLES else "o"
 
 
 def _scale(v: Verdict) -> str:
@@ -168,7 +175,7 @@ def forest_figure(vs: Sequence[Verdict], titles: dict[str, str]) -> Figure:
         if r.lo is not None and r.hi is not None:
             ax.plot([_clip(r.lo, lim), _clip(r.hi, lim)], [y, y], color=col, lw=2.2, solid_capstyle="butt")
         if r.value is not None:
-            ax.plot([_clip(r.value, lim)], [y], "o", color=col, ms=3.5, mec="black", mew=0.4)
+            ax.plot([_clip(r.value, lim)], [y], marker(r.verdict), color=col, ms=3.5, mec="black", mew=0.4)
         else:
             ax.text(0, y, "no value", va="center", ha="center", fontsize=6, color=col)
     if not lines:
@@ -193,7 +200,8 @@ def forest_figure(vs: Sequence[Verdict], titles: dict[str, str]) -> Figure:
         ax.grid(axis="y", visible=False)
     present = sorted({r.verdict for r in rows}, key=lambda k: (k not in COLOURS, list(COLOURS).index(k)
                                                               if k in COLOURS else 0, k))
-    handles = [plt.Line2D([], [], color=colour(k), lw=2.2, marker="o", ms=3.5, label=k) for k in present]
+    handles = [plt.Line2D([], [], color=colour(k), lw=2.2, marker=marker(k), ms=3.5, mec="black", mew=0.4, label=k)
+               for k in present]
     handles.append(matplotlib.patches.Patch(color="#dfe8f0", label="criterion (band or one-sided bound)"))
     legend_rows = math.ceil(len(handles) / 4)  # the plot starts below the legend (inches from the top)
     fig.subplots_adjust(top=1 - (0.35 + 0.2 * legend_rows) / height, bottom=0.45 / height)

@@ -109,6 +109,14 @@ def _outcome(claim: Claim, est: Estimate) -> tuple[str, str, dict[str, float]]:
     return INCONCLUSIVE, f"the interval straddles the criterion ({c.text})", est.detail
 
 
+# What a context row's value says when read against the paper's criterion anyway (its ``why``; the
+# report names the rows that run against the paper, so that not judging them hides nothing).
+AGREES, RUNS_AGAINST = "read against the paper's criterion anyway, it agrees with the paper", \
+    "read against the paper's criterion anyway, it runs against the paper"
+CONTEXT_READ = {HOLDS: AGREES, FAILS: RUNS_AGAINST,
+                INCONCLUSIVE: "read against the paper's criterion anyway, it is undecided"}
+
+
 def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Verdict:
     """The verdict on ``est`` under the claim's criterion and role (see the module docstring)."""
     assessed = powers.assess(claim, est) if claim.role in ("sparsefool", "baseline", "magnitude") else None
@@ -121,8 +129,10 @@ def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Ve
         why = "; ".join(w for w in (why, caveat) if w)
         return Verdict(claim, v, why=why, detail=est.detail if detail is None else detail, **out)
 
-    if claim.role == "context":
-        return verdict(CONTEXT, "shown beside the claims, not judged")
+    if claim.role == "context":  # not judged, but what the paper's criterion alone would say is told
+        read = _outcome(claim, est)[0] if est.value is not None and not math.isnan(est.value) else ""
+        return verdict(CONTEXT, "; ".join(w for w in ("shown beside the claims, not judged", CONTEXT_READ.get(read, ""))
+                                          if w))
     if claim.role == "shown":
         return verdict(ILLUSTRATION, claim.measurement.reason or "shown, not judged")
     if est.n < MIN_N and not (est.value is None or math.isnan(est.value)):
@@ -170,7 +180,7 @@ def measure(claim: Claim, tables: Tables) -> Verdict:
         est, used, note = _estimate(m, tables)
     except NotRun as err:
         return Verdict(claim, NOT_RUN, ours=fallback, why=str(err) if not m.pending or str(err).startswith(
-            "not run yet") else f"not run yet: {m.pending} ({err})")
+            "not run yet") else f"not started: {m.pending} ({err})")
     row = est.row
     col = used.model_column
     model = str(row[col]) if row is not None and col and col in row.index else None

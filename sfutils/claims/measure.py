@@ -183,11 +183,21 @@ def _gap(m: Measurement, t: Tables) -> Estimate:
 
 def _rate_gap(m: Measurement, t: Tables) -> Estimate:
     """Rate columns[0] minus rate columns[1] of one row, both over its n images (the same images):
-    Newcombe's paired interval at the least favourable pairing the two counts allow."""
+    the per-image paired interval where the row has one (columns "<a> - <b>" with their bounds and
+    a "McNemar p (gap > 0)"), else Newcombe's paired interval at the least favourable pairing the two
+    counts allow."""
     row = t.one(m.table or "", m.rows)
     n, rates = int(row[m.n_column]), [num(row[c]) for c in m.columns[:2]]
     if any(math.isnan(r) for r in rates):
         return Estimate(math.nan, n, row=row)
+    gap = f"{m.columns[0]} - {m.columns[1]}"
+    lo_col, hi_col = stats.ci_columns(gap)
+    if {gap, lo_col, hi_col} <= set(row.index) and not math.isnan(num(row[lo_col])):
+        return Estimate(num(row[gap]), n, num(row[lo_col]), num(row[hi_col]), row=row,
+                        detail={"McNemar one-sided p": num(row.get("McNemar p (gap > 0)", math.nan)),
+                                m.columns[1]: rates[1]},
+                        coverage="Newcombe's paired 95 % interval on the images' own pairing (SparseFool and the "
+                                 "baseline on each image)")
     k1, k2 = (int(round(r / 100.0 * n)) for r in rates)
     d = stats.paired_rate_difference(k1, k2, n)
     return Estimate(100.0 * d.difference, n, 100.0 * d.lo, 100.0 * d.hi, row=row,

@@ -90,6 +90,8 @@ FACTORS = ("02_fig7_factors", FACTOR)  # the table and column of delta_factors' 
 PAIRED_DRAWS, PAIRED_RESAMPLES = 400, 400  # simulated samples, and each one's bootstrap resamples (the experiment: 2000)
 # Tables whose estimates have per-image data that is not stored (so cannot be simulated), and why.
 NOT_STORED = {"03_table3_summary": "Table 3's transfer trials are evaluated by notebook 03, not stored"}
+# Why the rest are approximated: their per-image values may be stored, but no simulation reads them.
+NOT_SIMULATED = "no simulation from the per-image records is written for this measure"
 
 
 @dataclass(frozen=True)
@@ -401,7 +403,7 @@ def assess(claim: Claim, est: Estimate) -> Power:
         return _simulated_paired(claim, est)
     if m.kind in ("mean_estimate", "spread") and m.columns[0] == MEDIAN_PIXELS:
         return (_simulated_mean if m.kind == "mean_estimate" else _simulated_spread)(claim, est)
-    return _approximate(claim, est, NOT_STORED.get(m.table or "", "no per-image record"))
+    return _approximate(claim, est, NOT_STORED.get(m.table or "", NOT_SIMULATED))
 
 
 def power(claim: Claim, est: Estimate) -> float | None:
@@ -411,12 +413,12 @@ def power(claim: Claim, est: Estimate) -> float | None:
 
 def method(claim: Claim, est: Estimate | None = None) -> str:
     """How :func:`assess` computes the claim's power on ``est``, in words (without ``est``: how it is
-    computed where no per-image record is found)."""
+    computed where no simulation applies)."""
     if claim.target is None:
         return ""
     if est is not None:
         return assess(claim, est).method
     if claim.measurement.kind in RATE_KINDS:
         return "exact binomial"
-    return _approximate(claim, Estimate(None, 0), NOT_STORED.get(claim.measurement.table or "", "no per-image record")
+    return _approximate(claim, Estimate(None, 0), NOT_STORED.get(claim.measurement.table or "", NOT_SIMULATED)
                         ).method

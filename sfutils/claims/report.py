@@ -19,7 +19,7 @@ from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
 from sfutils.claims.model import FAILS_STAND_IN, HOLDS_STAND_IN, ILLUSTRATION, NOT_RUN, VERDICTS, Verdict
 from sfutils.claims.registry import CLAIMS
-from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, OUR_CHOICE, OURS, and_list, count_text, details_block, groups,
+from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, NOT_STARTED, OUR_CHOICE, OURS, against_text, and_list, count_text, details_block, groups,
                                     main_reason, not_run_kind, number, on_stand_in, others_text, ours_text,
                                     plain_summary, section_table, title, undecided_text, whole_part, wrap)
 from sfutils.experiments.budget import official_agreement
@@ -110,14 +110,18 @@ def unjudged_counts(vs: Sequence[Verdict]) -> str:
              (len(g["cannot_run"]), f"claim that {CANNOT_RUN}", f"claims that {CANNOT_RUN}"),
              (len(g["not_implemented"]), "claim not implemented here (our choice)",
               "claims not implemented here (our choice)"),
-             (len(g["computing"]), f"claim {COMPUTING} (the ImageNet job has not computed it yet)", f"claims {COMPUTING} (the ImageNet job has not computed them yet)"),
+             (len(g["computing"]), f"claim {COMPUTING} (the ImageNet job has computed part of it)",
+              f"claims {COMPUTING} (the ImageNet job has computed part of them)"),
+             (len(g["not_started"]), f"claim {NOT_STARTED} (a record it needs has no image yet)",
+              f"claims {NOT_STARTED} (a record they need has no image yet)"),
              (len(g["missing"]), f"claim {MISSING}", f"claims {MISSING}"))
     return and_list([count_text(k, one, many) for k, one, many in kinds if k])
 
 
 def counts_lines(vs: Sequence[Verdict]) -> list[str]:
     """The verdicts of ``vs`` counted in four bullets a reader takes in at a glance: SparseFool's
-    claims, the checks of our setting, the claims beyond the paper, and what is not judged."""
+    claims, the checks of our setting, the claims beyond the paper, and what is not judged; then the
+    context rows that run against the paper when read against its criterion anyway (:func:`against_text`)."""
     g = groups(vs)
     sparsefool = g["holding"] + g["fails"] + g["undecided"]
     checks = [v for v in g["other"] if v.verdict.startswith(("baseline check", "stand-in magnitude"))]
@@ -127,7 +131,8 @@ def counts_lines(vs: Sequence[Verdict]) -> list[str]:
              (f"Checks of our setting ({len(checks)})", others_text(checks)),
              (f"Beyond the paper ({len(beyond)})", others_text(beyond).split(" (", 1)[-1].rstrip(")")),
              (f"Not judged ({unjudged})", unjudged_counts(vs))]
-    return [wrap(f"**{head}**: {text}.", "- ") for head, text in lines if text]
+    against = against_text(vs)
+    return [wrap(f"**{head}**: {text}.", "- ") for head, text in lines if text] + ([wrap(against, "- ")] if against else [])
 
 
 def render_verdicts(notebook: str, root: Path, label: str = "") -> str:
@@ -194,7 +199,10 @@ def undrawn_kind(v: Verdict) -> tuple[str, str]:
     if v.verdict == NOT_RUN:
         return {CANNOT_RUN: ("claim that cannot be run here", "claims that cannot be run here"),
                 OUR_CHOICE: ("claim not implemented here (our choice)", "claims not implemented here (our choice)"),
-                COMPUTING: ("claim pending (the ImageNet job has not computed it yet)", "claims pending (the ImageNet job has not computed them yet)"),
+                COMPUTING: ("claim pending (the ImageNet job has computed part of it)",
+                            "claims pending (the ImageNet job has computed part of them)"),
+                NOT_STARTED: ("claim not started (a record it needs has no image yet)",
+                              "claims not started (a record they need has no image yet)"),
                 MISSING: ("claim not in this run's tables", "claims not in this run's tables")}[not_run_kind(v)]
     if "not judged" in v.verdict:
         return "context row (shown, not judged)", "context rows (shown, not judged)"
@@ -407,6 +415,7 @@ def section_line(vs: Sequence[Verdict], heading: str, link: str, brief: bool = F
                          f"{len(g['cannot_run'])} {CANNOT_RUN}" if g["cannot_run"] else "",
                          f"{len(g['not_implemented'])} {OUR_CHOICE}" if g["not_implemented"] else "",
                          f"{len(g['computing'])} {COMPUTING}" if g["computing"] else "",
+                         f"{len(g['not_started'])} {NOT_STARTED}" if g["not_started"] else "",
                          f"{len(g['missing'])} {MISSING}" if g["missing"] else ""])
     if brief and not judged and others:
         text = f"{text[:-1]}; the section has {others}."

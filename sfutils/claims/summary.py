@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sfutils.claims.judge import NOT_IMPLEMENTED
+from sfutils.claims.judge import AGREES, NOT_IMPLEMENTED, RUNS_AGAINST
 from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, BEYOND_FAILS,
                                   BEYOND_HOLDS, BEYOND_UNSETTLED, CONTEXT, FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN,
                                   ILLUSTRATION, INCONCLUSIVE, LOW_POWER, MAGNITUDE_AS_PAPER, MAGNITUDE_DIFFERS,
@@ -23,6 +23,7 @@ TITLE = 72  # the longest short title of a claim
 WIDTH = 110  # prose is wrapped to this width (no Markdown line of the report is longer than 250)
 # The reasons a claim is not run (its verdict is NOT_RUN either way; its ``why`` says which).
 CANNOT_RUN, COMPUTING, MISSING = "cannot be run here", "pending", "not in this run's tables"
+NOT_STARTED = "not started"  # a background job has stored no image of a record the claim needs
 OUR_CHOICE = "not implemented (our choice)"  # a claim this repository could run but does not
 SHORT_VERDICT = {HOLDS: "holds", HOLDS_STAND_IN: "holds (stand-in)", FAILS: "**does not hold**",
                  FAILS_STAND_IN: "**does not hold (stand-in)**", INCONCLUSIVE: "inconclusive",
@@ -127,8 +128,18 @@ def ours_text(v: Verdict) -> str:
     columns and ``beside`` values)."""
     m = v.claim.measurement
     unit = m.unit
-    if v.verdict == NOT_RUN or v.value is None:
+    unfinished = v.verdict == NOT_RUN and not_run_kind(v) == COMPUTING  # its value so far, marked as such
+    if (v.verdict == NOT_RUN and not unfinished) or v.value is None:
         return "see the figure" if v.verdict == ILLUSTRATION else "—"
+    if unfinished:
+        return f"so far (not judged): {_estimate_text(v)}"
+    return _estimate_text(v)
+
+
+def _estimate_text(v: Verdict) -> str:
+    """:func:`ours_text` of a verdict with a value."""
+    m = v.claim.measurement
+    unit = m.unit
     if math.isnan(v.value):
         return "n/a"
     if m.kind == "trend":
@@ -302,12 +313,13 @@ def md_table(rows: Sequence[Mapping[str, str]]) -> str:
 
 def not_run_kind(v: Verdict | Mapping[str, Any]) -> str:
     """Why a claim is not run: :data:`COMPUTING` when a background job has not finished its data
-    (its ``why`` starts with "not run yet"), :data:`CANNOT_RUN` when this repository cannot run it
+    (its ``why`` starts with "not run yet"), :data:`NOT_STARTED` when that job has stored no image of a
+    record the claim needs (its ``why`` starts with "not started"), :data:`CANNOT_RUN` when this repository cannot run it
     (its ``why`` starts with "cannot be run here") or its figure was not made, :data:`OUR_CHOICE` when
     it could but does not (its ``why`` starts with :data:`sfutils.claims.judge.NOT_IMPLEMENTED`), else
     :data:`MISSING` (its table or row is not among this run's outputs)."""
     why = v.why if isinstance(v, Verdict) else str(v.get("why") or "")
-    return (COMPUTING if why.startswith("not run yet") else
+    return (COMPUTING if why.startswith("not run yet") else NOT_STARTED if why.startswith("not started") else
             CANNOT_RUN if why.startswith("cannot be run here") or why.startswith("figure ") else
             OUR_CHOICE if why.startswith(NOT_IMPLEMENTED) else MISSING)
 
@@ -446,15 +458,17 @@ def undecided_text(k: int) -> str:
     return "none is undecided" if k == 0 else f"{k} {'is' if k == 1 else 'are'} undecided"
 
 
-_NOT_RUN_KEYS = {CANNOT_RUN: "cannot_run", OUR_CHOICE: "not_implemented", COMPUTING: "computing", MISSING: "missing"}
+_NOT_RUN_KEYS = {CANNOT_RUN: "cannot_run", OUR_CHOICE: "not_implemented", COMPUTING: "computing",
+                 NOT_STARTED: "not_started", MISSING: "missing"}
 
 
 def groups(vs: Sequence[Verdict]) -> dict[str, list[Verdict]]:
     """``vs`` by what their verdict says of the paper's claim: ``holding``, ``fails``, ``undecided``
     (every kind of inconclusive), ``shown`` (illustrations), ``cannot_run``, ``not_implemented``,
-    ``computing`` and ``missing`` (not run: :func:`not_run_kind`) and ``other`` (verdicts that are not
+    ``computing``, ``not_started`` and ``missing`` (not run: :func:`not_run_kind`) and ``other`` (verdicts that are not
     about SparseFool's claims: baseline checks, context, claims beyond the paper)."""
-    keys = ("holding", "fails", "undecided", "shown", "cannot_run", "not_implemented", "computing", "missing", "other")
+    keys = ("holding", "fails", "undecided", "shown", "cannot_run", "not_implemented", "computing", "not_started",
+            "missing", "other")
     out: dict[str, list[Verdict]] = {k: [] for k in keys}
     for v in vs:
         key = ("holding" if v.verdict in HOLDING else "fails" if v.verdict in FAILING
@@ -509,9 +523,40 @@ def unjudged_text(g: Mapping[str, Sequence[Verdict]]) -> str:
     kinds = (("shown", f"is an illustration ({ILLUSTRATED})", f"are illustrations ({ILLUSTRATED})"),
              ("cannot_run", "cannot be run here", "cannot be run here"),
              ("not_implemented", "is not implemented here (our choice)", "are not implemented here (our choice)"),
-             ("computing", "is pending (the ImageNet job has not computed it yet)", "are pending (the ImageNet job has not computed them yet)"),
+             ("computing", "is pending (the ImageNet job has computed part of it)",
+              "are pending (the ImageNet job has computed part of them)"),
+             ("not_started", f"is {NOT_STARTED} (the ImageNet job has stored none of a record it needs)",
+              f"are {NOT_STARTED} (the ImageNet job has stored none of a record they need)"),
              ("missing", "is not in this run's tables", "are not in this run's tables"))
     return and_list([count_text(len(g[key]), one, many) for key, one, many in kinds if g[key]])
+
+
+SHOWN_NOT_JUDGED = "Shown, not judged: "  # a context row's reading gives its reason after these words
+
+
+def context_reason(v: Verdict) -> str:
+    """Why a context row is not judged, in one clause: its reading's words after
+    :data:`SHOWN_NOT_JUDGED` up to the first full stop, else :func:`reason`."""
+    at = v.claim.reading.find(SHOWN_NOT_JUDGED)
+    if at < 0:
+        return reason(v)
+    text = v.claim.reading[at + len(SHOWN_NOT_JUDGED):]
+    end = re.search(r"(?<=[a-z0-9)'’%\]])\. ", text)
+    return text[:end.start()] if end else text.rstrip(".")
+
+
+def against_text(vs: Sequence[Verdict]) -> str:
+    """The context rows of ``vs`` that, read against the paper's criterion anyway, run against the
+    paper, named with our value, the paper's and why they are context; with how many agree ('' when
+    none runs against it). Not judging a row must not hide what it measured."""
+    context = [v for v in vs if v.verdict == CONTEXT]
+    against = [v for v in context if RUNS_AGAINST in v.why]
+    if not against:
+        return ""
+    agree = sum(AGREES in v.why for v in context)
+    named = "; ".join(f"{_named([v], among=vs)}, context because {context_reason(v)}" for v in against)
+    return (f"Read against the paper's criterion anyway, {count_text(len(against), 'context row runs', 'context rows run')} "
+            f"against the paper (and {agree} of the {len(context)} agree with it): {named}.")
 
 
 def beyond_text(vs: Sequence[Verdict]) -> str:
@@ -540,6 +585,7 @@ def plain_summary(vs: Sequence[Verdict], explain: bool = True) -> str:
         if unjudged:
             text.append(f"Of them, {unjudged}." if not others else f"Besides, {unjudged}.")
         text.append(beyond_text(g["other"]))
+        text.append(against_text(vs))
         return wrap(" ".join(t for t in text if t))
     stand_in = sum(v.verdict == HOLDS_STAND_IN for v in holding)
     fails_stand_in = sum(v.verdict == FAILS_STAND_IN for v in fails)
@@ -573,6 +619,7 @@ def plain_summary(vs: Sequence[Verdict], explain: bool = True) -> str:
     if others:
         text.append(f"Not verdicts on the paper's claims about SparseFool: {others}.")
         text.append(beyond_text(g["other"]))
+        text.append(against_text(vs))
     if undecided:
         text.append("Undecided means the range reaches across the tolerance: more images, or a sharper "
                     "measurement, would settle it (where the power is low, even the paper's value would often "

@@ -48,7 +48,7 @@ from sfutils.setting import Loaded, Loader, Setting, lazy_setting
 
 TABLE2_CAP = 50  # the authors' max_iter on ImageNet (their demo), Table 2's record
 BUDGET_COLUMNS = ["model", "max_iter", "n", "fooled", "fooling_rate", "lo", "hi", "median_px_fooled",
-                  "median_px_all", "pending"]
+                  "median_px_all", "pending", "attacked at this cap"]
 
 OFFICIAL_COLUMNS = ["id", "fooled_official", "fooled_ours", "iterations_official", "iterations_ours",
                     "pixels_official", "pixels_ours", "same_pixel_set", "seconds_official", "seconds_ours"]
@@ -212,8 +212,10 @@ def budget_table(model: str, base: pd.DataFrame, reruns: Mapping[int, pd.DataFra
     """One row per cap (``base_cap``, Table 2's, and the larger ``caps``) for ``model``: ``n`` images,
     ``fooled``, ``fooling_rate`` (%) with its Wilson 95 % interval ``lo``/``hi``, the median perturbed
     pixels (% of the image) over the fooled images and over all ``n`` with failures counted as
-    unbounded (inf, :func:`sfutils.stats.median_with_failures`), and ``pending``: images whose
-    outcome at that cap no stored run decides yet.
+    unbounded (inf, :func:`sfutils.stats.median_with_failures`), ``pending``: images whose
+    outcome at that cap no stored run decides yet, and ``attacked at this cap``: the images run with
+    that cap (Table 2's all; a larger cap only those the smaller caps left unfooled, so 0 where every
+    image was fooled below it: that row is read from the smaller caps' runs, none was needed).
 
     With images pending (a rerun still under way), ``n`` counts only the images before the first
     pending one, in the setting's order (the reruns go in that order; the images are a seeded random
@@ -229,7 +231,8 @@ def budget_table(model: str, base: pd.DataFrame, reruns: Mapping[int, pd.DataFra
                      "fooling_rate": 100.0 * fooled / n if n else float("nan"), "lo": 100.0 * lo, "hi": 100.0 * hi,
                      "median_px_fooled": float(k.loc[k["fooled"], "pct"].median()) if fooled else float("nan"),
                      "median_px_all": stats.median_with_failures(k["pct"], k["fooled"]) if n else float("nan"),
-                     "pending": int((~o["known"]).sum())})
+                     "pending": int((~o["known"]).sum()),
+                     "attacked at this cap": len(base) if cap == base_cap else len(reruns.get(cap, ()))})
     return pd.DataFrame(rows, columns=BUDGET_COLUMNS)
 
 

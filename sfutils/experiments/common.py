@@ -236,7 +236,7 @@ def _trend_rows(rows: Mapping[float, pd.DataFrame], cap: int | None, measures: S
     return out
 
 
-def planned_images(index: pd.Index, stored: int, planned: int) -> pd.Series:
+def planned_column(index: pd.Index, stored: int, planned: int) -> pd.Series:
     """The :data:`sfutils.stats.N_PLANNED` column of rows computed from runs that hold ``stored`` of
     their ``planned`` images: ``planned`` while the runs are unfinished (a background job still
     computing them), so that :mod:`sfutils.claims` calls them "not run yet"; empty (NaN) once they

@@ -107,6 +107,16 @@ def delta_factors(rows: pd.DataFrame, reference: float = 255.0) -> pd.DataFrame:
                                       *named]).sort_values("delta", ascending=False, ignore_index=True)
 
 
+def with_planned(table: pd.DataFrame, stored: dict[str, int], planned: dict[str, int]) -> pd.DataFrame:
+    """``table`` (rows with a ``dataset`` column) with each row's :data:`sfutils.stats.N_PLANNED`
+    (:func:`sfutils.experiments.common.planned_column`): the data set's ``planned`` images while every
+    δ holds only ``stored`` of them (a background job still computing them, so that
+    :mod:`sfutils.claims` does not judge them yet), NaN once finished."""
+    parts = [g.assign(**{stats.N_PLANNED: common.planned_column(g.index, stored[ds], planned[ds])})
+             for ds, g in table.groupby("dataset", sort=False)]
+    return pd.concat(parts, ignore_index=True) if parts else table
+
+
 PLATEAU_SLOPES = "slope ratio (above / below the knee)"
 
 
