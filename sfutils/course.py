@@ -5,26 +5,32 @@ with what is wrong, in words. A stub that still raises ``NotImplementedError`` f
 hint. The LinearSolver and SparseFool checks accept any implementation of the paper's Algorithms 1
 and 2 (Eqs. 4-5, §3.1-3.3), with or without the authors' code's extras (the offset beta, the 1e-4
 minimum step, the final (1 + epsilon) step).
+
+The checks test properties of a correct answer and compare with this package's own attacks
+(:mod:`sfutils.attacks`, which a student can read: the exercises are for learning, not graded in
+secret); no exercise's solution is written out here. While an answer runs, the package function it
+is asked to write is switched off under every name (:func:`_refusing`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import torch
 from torch import nn
 
-from sfutils import stats
+from sfutils import stats, toy
 from sfutils.attacks import bounds, linear_solver, sparsefool
 from sfutils.attacks.deepfool import deepfool_boundary
 
 # How far past the hyperplane a LinearSolver answer may land: the authors' offset beta = 1e-3 and
 # their minimum step of 1e-4 (times |w_d| <= 1) stay well inside it.
 PAST_PLANE = 5e-3
-# A coordinate that moves less than this counts as unmoved: the paper's loop, landing on B up to
-# float round-off, may take one more step of about 1e-16.
+# How close a float64 coordinate must be to its reference (or to a wall) to count as equal (float32
+# answers get 32 machine epsilons instead).
 TINY_MOVE = 1e-9
 
 
@@ -71,29 +77,72 @@ class ExerciseFailed(AssertionError):
     """An exercise's answer does not have a property every correct answer has (message says which)."""
 
 
-def _call(name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``fn(*args, **kwargs)``, with a stub's ``NotImplementedError`` turned into a failed check."""
+# What a switched-off function raises (a literal: the swapped code runs with its own module's globals).
+_SWITCHED_OFF = "switched off while an exercise that asks for it is checked"
+
+
+def _switched_off(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("switched off while an exercise that asks for it is checked")
+
+
+@contextmanager
+def _refusing(functions: Sequence[Callable[..., Any]]) -> Iterator[None]:
+    """While the block runs, each of ``functions`` raises :data:`_SWITCHED_OFF` under every name it is
+    known by (its code is swapped, so an alias imported earlier fails too)."""
+    saved = [(fn, fn.__code__) for fn in functions]
     try:
-        return fn(*args, **kwargs)
+        for fn, _ in saved:
+            fn.__code__ = _switched_off.__code__
+        yield
+    finally:
+        for fn, code in saved:
+            fn.__code__ = code
+
+
+def _call(name: str, fn: Callable[..., Any], *args: Any, refuse: Sequence[Callable[..., Any]] = (),
+          refused_why: str = "", **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, with a stub's ``NotImplementedError`` turned into a failed check, and
+    ``refuse`` (this package's answers to the exercise) switched off during the call: an answer that
+    calls one of them fails with ``refused_why``."""
+    try:
+        with _refusing(refuse):
+            return fn(*args, **kwargs)
     except NotImplementedError as err:
         raise ExerciseFailed(f"{name} is still the stub: replace `raise NotImplementedError` by your answer. "
                              f"{err}".strip()) from None
+    except RuntimeError as err:
+        if _SWITCHED_OFF not in str(err):
+            raise
+        raise ExerciseFailed(f"{name}: {refused_why}") from None
+
+
+# This package's own answers to Exercise 2 (LinearSolver) and Exercise 4 (SparseFool): an answer
+# that calls one of them, under any name, is refused.
+LINEAR_SOLVERS: tuple[Callable[..., Any], ...] = (linear_solver, toy.linear_solver_path)
+SPARSEFOOLS: tuple[Callable[..., Any], ...] = (sparsefool, toy.sparsefool_trajectory)
+_LS_REFUSED = ("it calls sfutils' linear_solver (or toy.linear_solver_path), the answer this check compares "
+               "with: write the loop of Algorithm 1 yourself")
+_SF_REFUSED = ("it calls sfutils' sparsefool (or toy.sparsefool_trajectory), the answer this check compares with: "
+               "assemble Algorithm 2 yourself from deepfool_boundary and linear_solver (or your my_linear_solver)")
 
 
 def _fail(name: str, what: str) -> None:
     raise ExerciseFailed(f"{name}: {what}")
 
 
-def _first_step(x: torch.Tensor, w: torch.Tensor, x_b: torch.Tensor, lb: torch.Tensor,
-               ub: torch.Tensor) -> tuple[int, int, bool]:
-    """Algorithm 1's first step on one sample (1-D tensors): the coordinate d of Eq. (5), the
-    direction (+1/-1) it moves towards B = {z : w.(z - x_B) = 0}, and whether Q clips the step of Eq. (4)."""
-    d = int(w.abs().argmax())
-    f = float(w @ (x - x_b))
-    direction = -int(math.copysign(1, f)) * int(torch.sign(w[d]))
-    step = abs(f) / abs(float(w[d]))
-    room = float(ub[d] - x[d]) if direction > 0 else float(x[d] - lb[d])
-    return d, direction, step > room
+def _expected_first_step(x: torch.Tensor, w: torch.Tensor, x_b: torch.Tensor, lb: torch.Tensor,
+                         ub: torch.Tensor) -> tuple[int, int, bool | None]:
+    """Algorithm 1's first step on one sample (1-D tensors), read off this package's LinearSolver
+    without a box (the l1 projection, Eq. 4 with S empty): the coordinate it moves, the direction
+    (+1/-1), and whether that step leaves [lb, ub] so that Q clips it; None where its end lies within
+    the authors' offset beta (and minimum step) of the wall, where either answer is right."""
+    far = torch.full_like(x, 10.0)
+    r = linear_solver(x[None], w[None], x_b[None], (x - far)[None], (x + far)[None])[0] - x
+    d = int(r.abs().argmax())
+    direction = 1 if float(r[d]) > 0 else -1
+    beyond = float(x[d] + r[d] - ub[d]) if direction > 0 else float(lb[d] - x[d] - r[d])
+    ambiguous = abs(beyond) <= 2e-3 / abs(float(w[d]))
+    return d, direction, None if ambiguous else beyond > 0
 
 
 def _random_problems(trials: int, dim: int, seed: int, box: float = 0.2, distance: float = 0.5,
@@ -126,7 +175,7 @@ def check_first_step(predict: Callable[..., tuple[int, int, bool]], x: torch.Ten
         if not isinstance(got, tuple) or len(got) != 3:
             _fail(name, f"return a tuple (d, direction, clipped), got {got!r}")
         d, direction, clipped = got
-        want = _first_step(xk, wk, bk, lk, uk)
+        want = _expected_first_step(xk, wk, bk, lk, uk)
         where = "the followed point" if k == 0 else f"random problem {k}"
         if int(d) != want[0]:
             _fail(name, f"on {where} you picked coordinate {int(d)}, but Eq. (5) picks the largest |w_d|: "
@@ -135,11 +184,17 @@ def check_first_step(predict: Callable[..., tuple[int, int, bool]], x: torch.Ten
             _fail(name, f"on {where} coordinate {want[0]} must move {'up' if want[1] > 0 else 'down'} (towards B): "
                         "Eq. (4) moves x_d by |w.(x - x_B)| / |w_d| * sign(w_d), and on the clean side of B "
                         "w.(x - x_B) < 0, so this step makes it grow to 0")
-        if bool(clipped) != want[2]:
+        if want[2] is not None and bool(clipped) != want[2]:
             _fail(name, f"on {where} the step {'is' if want[2] else 'is not'} clipped: compare the length "
                         "|w.(x - x_B)| / |w_d| of Eq. (4) with the room between x_d and the box wall it moves "
                         "towards (lb or ub)")
     print(f"predict_first_step: correct on the followed point and {len(problems) - 1} random problems")
+
+
+def _closing(z: torch.Tensor, x: torch.Tensor, w: torch.Tensor, gap: float) -> torch.Tensor:
+    """The coordinates d whose move from x to z closes more than 1e-5 of the gap w.(x - x_B): the
+    moved ones, up to round-off."""
+    return ((w * (z - x)).abs() > 1e-5 * abs(gap)).nonzero().flatten()
 
 
 def check_linear_solver(solver: Callable[..., torch.Tensor], trials: int = 20, dim: int = 20, seed: int = 0) -> None:
@@ -150,21 +205,19 @@ def check_linear_solver(solver: Callable[..., torch.Tensor], trials: int = 20, d
     of them than the reference needs, and leaves its inputs untouched.
     """
     name = "my_linear_solver"
-    calls = set(getattr(getattr(solver, "__code__", None), "co_names", ()))
-    if "linear_solver" in calls:
-        _fail(name, "it calls sfutils' linear_solver, the answer this check compares with: write the loop of "
-                    "Algorithm 1 yourself")
     for k, (x, w, x_b, lb, ub) in enumerate(_random_problems(trials, dim, seed)):
         inputs = [t.clone() for t in (x, w, x_b, lb, ub)]
-        z = _call(name, solver, *inputs)
+        z = _call(name, solver, *inputs, refuse=LINEAR_SOLVERS, refused_why=_LS_REFUSED)
         if any(not torch.equal(a, b) for a, b in zip(inputs, (x, w, x_b, lb, ub))):
             _fail(name, "it changed one of its inputs in place: work on a copy (x.clone())")
         if not isinstance(z, torch.Tensor) or z.shape != x.shape:
             _fail(name, f"return a tensor of the shape of x {tuple(x.shape)}, got {getattr(z, 'shape', type(z))}")
-        z = z.double()
-        if (z < lb - 1e-9).any() or (z > ub + 1e-9).any():
+        wall = max(1e-9, 4 * torch.finfo(z.dtype).eps) if z.dtype.is_floating_point else 1e-9  # a float32 answer's
+        z = z.double()  # clip lands on the float32 rounding of lb, ub
+        outside = (z < lb - wall) | (z > ub + wall)
+        if outside.any():
             _fail(name, f"problem {k}: the point leaves the box [lb, ub] at coordinates "
-                        f"{((z < lb - 1e-9) | (z > ub + 1e-9)).nonzero().flatten().tolist()}: apply Q (clip) after every step")
+                        f"{outside.nonzero().flatten().tolist()}: apply Q (clip) after every step")
         f0, f = float(w @ (x - x_b)), float(w @ (z - x_b))
         if f < -1e-6 * abs(f0):
             _fail(name, f"problem {k}: the point stops short of B (w.(z - x_B) = {f:.2e}, started at {f0:.2e}): "
@@ -172,14 +225,16 @@ def check_linear_solver(solver: Callable[..., torch.Tensor], trials: int = 20, d
         if f > PAST_PLANE:
             _fail(name, f"problem {k}: the point goes {f:.2e} past B: the step of Eq. (4) should land on B, "
                         "not beyond it")
-        moved = ((z - x).abs() > TINY_MOVE).nonzero().flatten()  # a float round-off step on B is no move
+        # A coordinate counts as moved when its move closes a visible part of the gap w.(x - x_B): a loop
+        # that lands on B up to round-off (float32: about 1e-8) may still nudge the next coordinates.
+        moved = _closing(z, x, w, f0)
         order = w.abs().argsort(descending=True, stable=True)
         if set(moved.tolist()) != set(order[:len(moved)].tolist()):
             _fail(name, f"problem {k}: it moved coordinates {sorted(moved.tolist())}, but Eq. (5) uses the "
                         f"largest |w_d| first: {sorted(order[:len(moved)].tolist())}")
-        ref = linear_solver(x[None], w[None], x_b[None], lb[None], ub[None])[0]
-        if len(moved) > int(((ref - x).abs() > TINY_MOVE).sum()):
-            _fail(name, f"problem {k}: it moved {len(moved)} coordinates where {int((ref != x).sum())} suffice: "
+        needed = len(_closing(linear_solver(x[None], w[None], x_b[None], lb[None], ub[None])[0], x, w, f0))
+        if len(moved) > needed:
+            _fail(name, f"problem {k}: it moved {len(moved)} coordinates where {needed} suffice: "
                         "stop as soon as B is reached")
     print(f"my_linear_solver: in the box, on B, sparse and in the order of Eq. (5) on {trials} random problems")
 
@@ -224,16 +279,11 @@ def check_lambda_sweep(table: Any, model: nn.Module, x: torch.Tensor, lams: Sequ
           f"{len(x)} test points")
 
 
-def _paper_step(x: torch.Tensor, w: torch.Tensor, x_b: torch.Tensor, lb: torch.Tensor,
+def _algorithm1(x: torch.Tensor, w: torch.Tensor, x_b: torch.Tensor, lb: torch.Tensor,
                 ub: torch.Tensor) -> torch.Tensor:
-    """Algorithm 1 as the paper prints it (1-D tensors, float64): the step every answer is compared with."""
-    x = x.clone()
-    for d in w.abs().argsort(descending=True, stable=True).tolist():  # Eq. (5)
-        f = float(w @ (x - x_b))
-        if f >= 0 or w[d] == 0:
-            break
-        x[d] = (x[d] + abs(f) / abs(float(w[d])) * torch.sign(w[d])).clamp(lb[d], ub[d])  # Eq. (4), then Q
-    return x
+    """One LinearSolver step (Algorithm 1) on one sample (1-D tensors, float64), by this package's
+    :func:`sfutils.attacks.linear_solver` (the authors' beta: it ends up to 1e-3 past B)."""
+    return linear_solver(x[None], w[None], x_b[None], lb[None], ub[None])[0]
 
 
 def _check_first_iteration(name: str, attack: Callable[..., torch.Tensor], model: nn.Module, xi: torch.Tensor,
@@ -243,7 +293,8 @@ def _check_first_iteration(name: str, attack: Callable[..., torch.Tensor], model
     bd = deepfool_boundary(model, xi)
     x, w = xi[0].double(), bd.normal[0].double()
     x_b, lb, ub = (xi + lam * bd.r_tot)[0].double(), lo[0].double(), hi[0].double()
-    z = _call(name, attack, xi.clone(), lo.clone(), hi.clone(), lam=lam, max_iter=1)
+    z = _call(name, attack, xi.clone(), lo.clone(), hi.clone(), lam=lam, max_iter=1, refuse=SPARSEFOOLS,
+              refused_why=_SF_REFUSED)
     if not isinstance(z, torch.Tensor) or z.shape != xi.shape:
         _fail(name, f"return the adversarial point, shape {tuple(xi.shape)}, got {getattr(z, 'shape', type(z))}")
     z = z.detach()[0].double()
@@ -252,7 +303,7 @@ def _check_first_iteration(name: str, attack: Callable[..., torch.Tensor], model
     gap = float(w @ (x - x_b))
     if not gap < 0:  # DeepFool found no boundary, or its normal points back at x: no step to test
         return
-    want = _paper_step(x, w, x_b, lb, ub)
+    want = _algorithm1(x, w, x_b, lb, ub)
     tiny = max(TINY_MOVE, 32 * torch.finfo(xi.dtype).eps)  # a round-off step of a float32 loop landing on B
     # A coordinate counts as moved when its move closes a visible part of the gap w.(x - x_B): a float32
     # loop that lands on B may still nudge the next coordinate by round-off.
@@ -267,8 +318,11 @@ def _check_first_iteration(name: str, attack: Callable[..., torch.Tensor], model
     if not moved:
         _fail(name, f"{where}: with max_iter=1 your attack returned x unchanged: each iteration takes one "
                     "LinearSolver step towards the hyperplane through x^(i) + lambda r_adv (Algorithm 2, lines 3-6)")
-    f = float(w @ (z - x_b))
-    reachable = float(w @ (want - x_b)) >= -1e-9 * abs(gap)
+    f, f_want = float(w @ (z - x_b)), float(w @ (want - x_b))
+    # Reachable: the reference crosses the hyperplane. Out of reach: it ends at the walls more than the
+    # authors' offset beta short of it. In between (the box reaches the hyperplane by less than beta),
+    # the paper's loop and the authors' code end differently, and both are right: no test.
+    reachable, out_of_reach = f_want >= -1e-9 * abs(gap), f_want < -2e-3
     at_wall = bool(((z - lb).abs() <= tiny)[moved].any() or ((z - ub).abs() <= tiny)[moved].any())
     if reachable and f < -1e-6 * abs(gap):
         _fail(name, f"{where}: after one iteration your point is still on the clean side of the hyperplane through "
@@ -276,13 +330,43 @@ def _check_first_iteration(name: str, attack: Callable[..., torch.Tensor], model
                     "that hyperplane: " + ("when Q clips a coordinate at the box, LinearSolver goes on with the next "
                     "largest |w_d| (Algorithm 1); an unbounded l1 step clipped afterwards is the failure of §2.2"
                     if at_wall else "the step of Eq. (4) must end on the hyperplane"))
-    if not reachable and (z - want).abs().max() > tiny:
+    if out_of_reach and (z - want).abs().max() > tiny:
         _fail(name, f"{where}: the hyperplane lies out of the box's reach; LinearSolver then moves every coordinate "
                     "to the wall it moves towards: when Q clips a coordinate, it goes on with the next largest "
                     "|w_d| (Algorithm 1); an unbounded l1 step clipped afterwards is the failure of §2.2")
     if f > PAST_PLANE + 0.021 * abs(gap):
         _fail(name, f"{where}: after one iteration your point is {f:.2e} past the hyperplane through x + lambda r_adv: "
                     "LinearSolver's step of Eq. (4) lands on it (the authors' code at most a little past it)")
+
+
+def check_lambda_predictions(predict: Callable[[], tuple[str, str]], model: nn.Module, x: torch.Tensor,
+                             lams: tuple[float, float] = (1.0, 2.0)) -> None:
+    """Exercise 3's predictions, made before the table: ``predict()`` -> (trend, source), where trend
+    says whether ``one coordinate %`` (of the fooled points) "rises" or "falls" from lambda = lams[0]
+    to lams[1], and source where a fooled point's second coordinate mostly comes from at lams[0]:
+    "same LinearSolver step" or "later iteration". Compared with SparseFool on ``x`` in this run."""
+    name = "predict_lambda_effects"
+    trends, sources = ("rises", "falls"), ("same LinearSolver step", "later iteration")
+    answer = _call(name, predict)
+    if not isinstance(answer, tuple) or len(answer) != 2 or answer[0] not in trends or answer[1] not in sources:
+        _fail(name, f"return a pair (trend, source), trend one of {list(trends)} and source one of {list(sources)}, "
+                    f"got {answer!r}")
+    share = []
+    for lam in lams:
+        res = sparsefool(model, x, lam=lam)
+        share.append(float(100 * (res.perturbed_pixels()[res.success] == 1).float().mean()))
+    trend = None if share[0] == share[1] else trends[0] if share[1] > share[0] else trends[1]
+    counts = toy.second_coordinate_sources(model, x, lam=lams[0])
+    source = sources[1] if counts.later > counts.same_step else sources[0]
+    if trend is not None and answer[0] != trend:
+        _fail(name, f"not what this run shows for one coordinate %: a larger lambda puts the hyperplane further "
+                    "beyond x_B; in two dimensions, think about how a perturbation gets its second coordinate and "
+                    "how the number of iterations changes with lambda")
+    if answer[1] != source:
+        _fail(name, "not where this run's second coordinates come from: within one LinearSolver step, when does "
+                    "a second coordinate move (Algorithm 1), and how far is the box [0, 1]^2 from the moons?")
+    print(f"{name}: both right. one coordinate % goes from {share[0]:.1f} (lambda = {lams[0]:g}) to {share[1]:.1f} "
+          f"(lambda = {lams[1]:g}); {counts}")
 
 
 def _fooled(model: nn.Module, z: torch.Tensor, label: torch.Tensor) -> bool:
@@ -300,7 +384,7 @@ def _paper_iteration(model: nn.Module, xi: torch.Tensor, lo: torch.Tensor, hi: t
     x_b = (xi + lam * bd.r_tot)[0].double()
     if not float(w @ (x - x_b)) < 0:
         return None
-    want = _paper_step(x, w, x_b, lo[0].double(), hi[0].double())
+    want = _algorithm1(x, w, x_b, lo[0].double(), hi[0].double())
     return want, float((want - x).abs().max())
 
 
@@ -315,11 +399,13 @@ def _check_later_iterations(name: str, attack: Callable[..., torch.Tensor], mode
     with torch.no_grad():
         label = model(xi).argmax(1)
     x0 = xi.detach().double()
-    prev = _call(name, attack, xi.clone(), lo.clone(), hi.clone(), lam=lam, max_iter=1).detach()
+    prev = _call(name, attack, xi.clone(), lo.clone(), hi.clone(), lam=lam, max_iter=1, refuse=SPARSEFOOLS,
+                 refused_why=_SF_REFUSED).detach()
     for k in range(2, iterations + 1):
         if _fooled(model, prev, label):
             return
-        z = _call(name, attack, xi.clone(), lo.clone(), hi.clone(), lam=lam, max_iter=k)
+        z = _call(name, attack, xi.clone(), lo.clone(), hi.clone(), lam=lam, max_iter=k, refuse=SPARSEFOOLS,
+                  refused_why=_SF_REFUSED)
         if not isinstance(z, torch.Tensor) or z.shape != xi.shape:
             _fail(name, f"return the adversarial point, shape {tuple(xi.shape)}, got {getattr(z, 'shape', type(z))}")
         z = z.detach()
@@ -360,15 +446,11 @@ def check_sparsefool(attack: Callable[..., torch.Tensor], model: nn.Module, x: t
     step (Algorithm 1: Eq. 5's coordinates, no more than needed, onto the hyperplane through
     x + lambda r_adv), and so is each later one (``max_iter=k`` against ``k - 1``): from x^(i), onto
     the hyperplane through x^(i) + lambda r_adv^(i). An answer that calls this package's
-    ``sparsefool`` is refused. Written from the paper or from the authors' code (beta, minimum step,
+    ``sparsefool`` or ``toy.sparsefool_trajectory``, under any name, is refused (both are switched off
+    while it runs). Written from the paper or from the authors' code (beta, minimum step,
     (1 + epsilon) stopping test), a correct answer passes.
     """
     name = "my_sparsefool"
-    code = getattr(attack, "__code__", None)
-    calls = set(getattr(code, "co_names", ())) | set(getattr(code, "co_freevars", ()))  # globals and closures
-    if "sparsefool" in calls:
-        _fail(name, "it calls sfutils' sparsefool, the answer this check compares with: assemble Algorithm 2 "
-                    "yourself from deepfool_boundary and linear_solver (or your my_linear_solver)")
     unit = (torch.zeros_like(x), torch.ones_like(x))
     boxes = [("[0, 1]", *unit, lams), (f"delta = {box_delta:g}", *bounds(x, box_delta), lams[-1:])]
     for box_name, lo_all, hi_all, box_lams in boxes:  # the first iteration everywhere, then the later ones
@@ -383,7 +465,8 @@ def check_sparsefool(attack: Callable[..., torch.Tensor], model: nn.Module, x: t
                 xi, lo, hi = x[i:i + 1], lo_all[i:i + 1], hi_all[i:i + 1]
                 where = f"lambda = {lam:g}, box {box_name}, point {i}"
                 _check_later_iterations(name, attack, model, xi, lo, hi, lam, where)
-                adv = _call(name, attack, xi.clone(), lo.clone(), hi.clone(), lam=lam)
+                adv = _call(name, attack, xi.clone(), lo.clone(), hi.clone(), lam=lam, refuse=SPARSEFOOLS,
+                            refused_why=_SF_REFUSED)
                 if not isinstance(adv, torch.Tensor) or adv.shape != xi.shape:
                     _fail(name, f"return the adversarial point, shape {tuple(xi.shape)}, "
                                 f"got {getattr(adv, 'shape', type(adv))}")
@@ -457,5 +540,6 @@ def check_value(name: str, compute: Callable[..., Any], args: Sequence[Any], exp
     print(f"{name}: {value:.4g} = {what}")
 
 
-__all__ = ["HINTS", "PAST_PLANE", "TINY_MOVE", "ExerciseFailed", "check_first_step", "check_lambda_sweep", "check_linear_solver",
+__all__ = ["HINTS", "LINEAR_SOLVERS", "PAST_PLANE", "SPARSEFOOLS", "TINY_MOVE", "ExerciseFailed", "check_first_step",
+           "check_lambda_predictions", "check_lambda_sweep", "check_linear_solver",
            "check_prediction", "check_sparsefool", "check_value", "check_wilson", "hint"]

@@ -58,14 +58,43 @@ def paper_sparsefool(model, solver=linear_solver, epsilon=0.0):
     return attack
 
 
+def paper_linear_solver_float32(x, w, x_b, lb, ub):
+    """Algorithm 1 as printed, computed in float32: it lands on B up to round-off (about 1e-8) and may
+    then nudge the remaining coordinates by round-off steps."""
+    x, w, x_b, lb, ub = (t.float() for t in (x, w, x_b, lb, ub))
+    x = x.clone()
+    for d in w.abs().argsort(descending=True).tolist():
+        f = float(w @ (x - x_b))
+        if f >= 0:
+            break
+        x[d] = (x[d] + abs(f) / abs(float(w[d])) * torch.sign(w[d])).clamp(lb[d], ub[d])
+    return x
+
+
 def test_linear_solver_check_accepts_the_paper_and_the_authors_offset():
     course.check_linear_solver(paper_linear_solver)
     course.check_linear_solver(lambda x, w, b, lo, hi: paper_linear_solver(x, w, b + 1e-3 * w, lo, hi))  # beta
 
 
-def test_linear_solver_check_rejects_a_wrapper_of_the_package():
+def test_linear_solver_check_accepts_the_paper_in_float32():
+    course.check_linear_solver(paper_linear_solver_float32)
+
+
+def test_linear_solver_check_refuses_the_package_under_any_name():
     with pytest.raises(course.ExerciseFailed, match="calls sfutils' linear_solver"):
         course.check_linear_solver(lambda x, w, b, lo, hi: linear_solver(x[None], w[None], b[None], lo[None], hi[None])[0])
+
+    def imported_inside(x, w, x_b, lb, ub):
+        from sfutils.attacks import linear_solver as solve
+        return solve(x[None], w[None], x_b[None], lb[None], ub[None])[0]
+    with pytest.raises(course.ExerciseFailed, match="calls sfutils' linear_solver"):
+        course.check_linear_solver(imported_inside)
+    with pytest.raises(course.ExerciseFailed, match="calls sfutils' linear_solver"):
+        course.check_linear_solver(lambda x, w, b, lo, hi: toy.linear_solver_path(x[None], w[None], b[None], lo[None],
+                                                                                   hi[None])[-1])
+    x, w = torch.tensor([[0.5, 0.5]]), torch.tensor([[0.6, -0.8]])
+    assert torch.equal(linear_solver(x, w, x + 0.1 * w, x - 1, x + 1), toy.linear_solver_path(x, w, x + 0.1 * w, x - 1, x + 1)[-1:]), \
+        "after the check the package's LinearSolver works again"
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -85,19 +114,35 @@ def test_a_stub_fails_with_its_hint():
         course.check_linear_solver(stub)
 
 
+def paper_first_step(x, w, x_b, lb, ub):
+    """Algorithm 1's first step from the paper: Eq. (5)'s coordinate, Eq. (4)'s direction, and whether Q clips it."""
+    d = int(w.abs().argmax())
+    gap = float(w @ (x_b - x))
+    direction = int(torch.sign(w[d])) * (1 if gap > 0 else -1)
+    room = float(ub[d] - x[d]) if direction > 0 else float(x[d] - lb[d])
+    return d, direction, abs(gap) / abs(float(w[d])) > room
+
+
 def test_first_step_check():
     x, w = torch.tensor([0.5, 0.5]), torch.tensor([0.6, -0.8])
     x_b = x + 0.3 * w
     lb, ub = x - 0.1, x + 0.1
-    assert course._first_step(x, w, x_b, lb, ub) == (1, -1, True)
-    assert "first_step" not in course.__all__
-    course.check_first_step(course._first_step, x, w, x_b, lb, ub)
+    assert paper_first_step(x, w, x_b, lb, ub) == (1, -1, True)
+    course.check_first_step(paper_first_step, x, w, x_b, lb, ub)
     with pytest.raises(course.ExerciseFailed, match="largest \\|w_d\\|"):
         course.check_first_step(lambda x, w, *a: (int(w.argmax()), 1, True), x, w, x_b, lb, ub)
     with pytest.raises(course.ExerciseFailed, match="must move .*Eq. \\(4\\) moves x_d by"):
-        course.check_first_step(lambda *a: (course._first_step(*a)[0], -course._first_step(*a)[1], True), x, w, x_b, lb, ub)
+        course.check_first_step(lambda *a: (paper_first_step(*a)[0], -paper_first_step(*a)[1], True), x, w, x_b, lb, ub)
     with pytest.raises(course.ExerciseFailed, match="clipped"):
-        course.check_first_step(lambda *a: course._first_step(*a)[:2] + (False,), x, w, x_b, lb, ub)
+        course.check_first_step(lambda *a: paper_first_step(*a)[:2] + (False,), x, w, x_b, lb, ub)
+
+
+def test_the_checks_hold_no_written_out_solution():
+    """The reference answers are this package's attacks (sfutils.attacks), not copies of the exercises' solutions."""
+    import inspect
+    source = inspect.getsource(course)
+    assert "_paper_step" not in source and "def _first_step" not in source
+    assert "for d in " not in source, "a loop of Algorithm 1 written out in the checks"
 
 
 @pytest.mark.parametrize("solver, epsilon", [
@@ -119,8 +164,8 @@ def test_sparsefool_check_rejects_wrong_attacks_in_words(moons):
     with pytest.raises(course.ExerciseFailed, match="returned x unchanged"):
         course.check_sparsefool(lambda x, lb, ub, lam=3.0, max_iter=50: x, model, x)
     one_iteration = lambda x, lb, ub, lam=3.0, max_iter=50: paper_sparsefool(model)(x, lb, ub, lam, 1)  # noqa: E731
-    with pytest.raises(course.ExerciseFailed, match="label did not change"):
-        course.check_sparsefool(one_iteration, model, x)
+    with pytest.raises(course.ExerciseFailed, match=r"label did not change|iteration 2 .* went from (\[.*\]) to \1"):
+        course.check_sparsefool(one_iteration, model, x)  # it stops after one iteration: iteration 2 does not move
 
     def l1_then_clip(x, w, b, lb, ub):  # §2.2's failure mode: an unbounded l1 step, clipped afterwards
         far = torch.full_like(x, 10.0)
@@ -132,9 +177,20 @@ def test_sparsefool_check_rejects_wrong_attacks_in_words(moons):
 def test_sparsefool_check_refuses_the_package_and_a_hyperplane_through_the_clean_point(moons):
     model, x = moons
     from sfutils.attacks import sparsefool
+    from sfutils.attacks import sparsefool as sf_alias  # the review's first cheat: an alias bound before the check
     wrapper = lambda x, lb, ub, lam, max_iter: sparsefool(model, x, lam=lam, lb=lb, ub=ub, max_iter=max_iter).adversarial  # noqa: E731
     with pytest.raises(course.ExerciseFailed, match="calls sfutils' sparsefool"):
         course.check_sparsefool(wrapper, model, x)
+
+    def alias(x, lb, ub, lam=3.0, max_iter=50):
+        return sf_alias(model, x, lam=lam, lb=lb, ub=ub, max_iter=max_iter).adversarial
+
+    def trajectory(x, lb, ub, lam=3.0, max_iter=50):  # the review's second cheat
+        return toy.sparsefool_trajectory(model, x, lam=lam, lb=lb, ub=ub, max_iter=max_iter).adversarial[None]
+    for cheat in (alias, trajectory):
+        with pytest.raises(course.ExerciseFailed, match="calls sfutils' sparsefool"):
+            course.check_sparsefool(cheat, model, x[:2])
+    assert sparsefool(model, x[:1], lam=3.0).adversarial.shape == (1, 2), "after the check sparsefool works again"
 
     def through_x0(x, lb, ub, lam=3.0, max_iter=50):  # the hyperplane via x^(0) + lam (x_B^(i) - x^(0)): wrong for i > 0
         with torch.no_grad():
@@ -178,6 +234,29 @@ def test_lambda_sweep_check_compares_every_column(moons):
         wrong[column] = bad
         with pytest.raises(course.ExerciseFailed, match=f"{re.escape(repr(column))} is"):
             course.check_lambda_sweep(wrong, model, x, lams)
+
+
+def test_lambda_predictions_check(moons, capsys):
+    model, x = moons
+    counts = toy.second_coordinate_sources(model, x, lam=1.0)
+    source = "later iteration" if counts.later > counts.same_step else "same LinearSolver step"
+    share = []
+    for lam in (1.0, 2.0):
+        from sfutils.attacks import sparsefool
+        res = sparsefool(model, x, lam=lam)
+        share.append(float((res.perturbed_pixels()[res.success] == 1).float().mean()))
+    assert share[0] != share[1], "the fixture must tell the trends apart"
+    trend = "rises" if share[1] > share[0] else "falls"
+    course.check_lambda_predictions(lambda: (trend, source), model, x)
+    assert str(counts) in capsys.readouterr().out
+    other = {"rises": "falls", "falls": "rises"}
+    with pytest.raises(course.ExerciseFailed, match="one coordinate %"):
+        course.check_lambda_predictions(lambda: (other[trend], source), model, x)
+    with pytest.raises(course.ExerciseFailed, match="second coordinates come from"):
+        course.check_lambda_predictions(lambda: (trend, ({"later iteration", "same LinearSolver step"} - {source}).pop()),
+                                        model, x)
+    with pytest.raises(course.ExerciseFailed, match="return a pair"):
+        course.check_lambda_predictions(lambda: "rises", model, x)
 
 
 def test_wilson_check():
