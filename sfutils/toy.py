@@ -19,7 +19,7 @@ from torch import nn
 
 from sfutils.attacks import SparseFoolStep, bounds, linear_solver, sparsefool
 from sfutils.attacks.deepfool import deepfool_boundary
-from sfutils.attacks._checks import check_batch, check_model
+from sfutils.attacks._checks import check_batch, check_model, resolve_bounds
 
 # The moons live in [-1, 2] x [-0.5, 1] before scaling; this affine map puts them (and most of
 # their noise) inside [0.05, 0.95]^2, so the box [0, 1]^2 is tight around the data, as for images.
@@ -101,7 +101,8 @@ class Trajectory:
     ``iterates`` holds x^(0) ... x^(T); for each iteration i < T, ``boundary`` is DeepFool's
     x_B^(i) = x^(i) + r_adv, ``plane`` the point x^(i) + lam r_adv the hyperplane is put through
     (§3.3), ``normal`` the unit w^(i) (Eq. 6). ``adversarial`` is the returned
-    clip(x^(0) + (1 + epsilon)(x^(T) - x^(0))), as :func:`sfutils.attacks.sparsefool` returns it.
+    clip(x^(0) + (1 + epsilon)(x^(T) - x^(0))), as :func:`sfutils.attacks.sparsefool` returns it;
+    ``lb``, ``ub`` (1, ...) the box every LinearSolver step stays in.
     """
 
     iterates: torch.Tensor
@@ -111,6 +112,8 @@ class Trajectory:
     adversarial: torch.Tensor
     label: int
     adv_label: int
+    lb: torch.Tensor
+    ub: torch.Tensor
 
     @property
     def success(self) -> bool:
@@ -142,9 +145,78 @@ def sparsefool_trajectory(model: nn.Module, x: torch.Tensor, *, lam: float = 3.0
     def stack(name: str) -> torch.Tensor:
         return torch.cat([getattr(step, name) for step in steps]) if steps else x0.new_zeros((0, *x0.shape[1:]))
 
+    lo, hi = resolve_bounds(x0, lb, ub)
     return Trajectory(iterates=torch.cat([x0, stack("x_next")]), boundary=stack("boundary"), plane=stack("plane"),
                       normal=stack("normal"), adversarial=result.adversarial[0], label=int(result.label),
-                      adv_label=int(result.adv_label))
+                      adv_label=int(result.adv_label), lb=lo, ub=hi)
+
+
+@dataclass(frozen=True)
+class SecondCoordinates:
+    """Where the second coordinate of SparseFool's two-coordinate perturbations on a 2-D problem comes
+    from: of ``two`` fooled points whose r changes both coordinates, ``same_step`` had one LinearSolver
+    step move both (Algorithm 1 goes on to the second coordinate only when Q clips the first) and
+    ``later`` a later SparseFool iteration move the other one (Algorithm 2: a new normal w^(i));
+    ``walls`` of them had an iterate on the border of the valid box [0, 1]^2."""
+
+    lam: float
+    two: int
+    same_step: int
+    later: int
+    walls: int
+
+    def __str__(self) -> str:
+        return (f"lambda = {self.lam:g}: {self.two} fooled points changed two coordinates; in {self.same_step} a "
+                f"single LinearSolver step moved both, in {self.later} the second came from a later SparseFool "
+                f"iteration; {self.walls} touched the box [0, 1]^2")
+
+
+def second_coordinate_sources(model: nn.Module, x: torch.Tensor, lam: float = 1.0) -> SecondCoordinates:
+    """:class:`SecondCoordinates` of SparseFool (in [0, 1]^2) on the 2-D points ``x`` (N, 2)."""
+    res = sparsefool(model, x, lam=lam)
+    two = (res.success & (res.perturbed_pixels() == 2)).nonzero().flatten().tolist()
+    same_step = walls = 0
+    for i in two:
+        tr = sparsefool_trajectory(model, x[i:i + 1], lam=lam)
+        moved = tr.iterates.diff(dim=0) != 0  # the coordinates each iteration moved
+        same_step += int(moved.all(dim=1).any())
+        walls += int(((tr.iterates[1:] <= 0) | (tr.iterates[1:] >= 1)).any())
+    return SecondCoordinates(lam, len(two), same_step, len(two) - same_step, walls)
+
+
+def lambda_table_reading(table: Any) -> list[str]:
+    """What notebook 00's lambda table (the columns of its Exercise 3, one row per increasing lambda)
+    shows, one sentence per column, computed from the table so that it holds for any run."""
+    lam = [float(v) for v in table["lambda"]]
+    col = {c: [float(v) for v in table[c]] for c in table.columns}
+
+    def steps(values: list[float]) -> str:
+        ups = sum(b > a for a, b in zip(values, values[1:]))
+        downs = sum(b < a for a, b in zip(values, values[1:]))
+        if ups == len(values) - 1 or downs == len(values) - 1:
+            return f"{'rises' if ups else 'falls'} at every step"
+        if not (ups and downs):
+            return "never falls" if ups else "never rises" if downs else "does not change"
+        return f"is not monotone ({ups} rises, {downs} falls)"
+
+    r1, fooled_it, all_it, left = (col["mean ||r||_1 (fooled)"], col["mean iterations (fooled)"], col["mean iterations"],
+                                   col["not fooled"])
+    zero = next((lam[i] for i in range(len(lam)) if all(v == 0 for v in left[i:])), None)
+    one = col["one coordinate %"]
+    drop_all, drop_fooled = all_it[0] - all_it[-1], fooled_it[0] - fooled_it[-1]
+    return [
+        f"mean ||r||_1 (fooled) {steps(r1)}: {r1[0]:.3f} at lambda = {lam[0]:g}, {r1[-1]:.3f} at {lam[-1]:g}.",
+        f"not fooled: {left[0]:g} at lambda = {lam[0]:g}, "
+        + (f"0 from lambda = {zero:g} on." if zero is not None else f"{left[-1]:g} at {lam[-1]:g}."),
+        f"fooling rate % stays between {min(col['fooling rate %']):.1f} and {max(col['fooling rate %']):.1f} and "
+        f"{steps(col['fooling rate %'])}.",
+        f"mean iterations (fooled) stays between {min(fooled_it):.2f} and {max(fooled_it):.2f} and {steps(fooled_it)}; "
+        f"from lambda = {lam[0]:g} to {lam[-1]:g} the mean over all points falls by {drop_all:.2f}, the fooled points' "
+        f"by {drop_fooled:.2f}: {'most' if drop_all - drop_fooled > drop_all / 2 else 'less than half'} of the fall "
+        "comes from the never-fooled points, which run to max_iter.",
+        f"one coordinate % {steps(one)}: {one[0]:.1f} at lambda = {lam[0]:g}, highest ({max(one):.1f}) at "
+        f"lambda = {lam[one.index(max(one))]:g}, {one[-1]:.1f} at {lam[-1]:g}.",
+    ]
 
 
 def linear_solver_path(x: torch.Tensor, w: torch.Tensor, p: torch.Tensor, lb: torch.Tensor,
@@ -301,9 +373,17 @@ def label_offsets(anchors: torch.Tensor, directions: torch.Tensor, size: float =
     return offsets
 
 
+def _step_corners(traj: Trajectory, i: int) -> torch.Tensor:
+    """The intermediate points of iteration i's LinearSolver step (Algorithm 1 moves one coordinate at a
+    time: :func:`linear_solver_path`), between x^(i) and x^(i+1); none if it moved one coordinate."""
+    path = linear_solver_path(traj.iterates[i:i + 1], traj.normal[i:i + 1], traj.plane[i:i + 1], traj.lb, traj.ub)
+    return path[1:-1].cpu()
+
+
 def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_planes: int = 4,
                     labels: bool = True) -> None:
-    """SparseFool's path as in the paper's Fig. 3: x^(i) -> x^(i+1) (``color``), DeepFool's r_adv
+    """SparseFool's path as in the paper's Fig. 3: x^(i) -> x^(i+1) (``color``; through the corner
+    where LinearSolver switches coordinate, when a step moves two), DeepFool's r_adv
     to each x_B^(i) (green), the hyperplane through x^(i) + lam r_adv (dotted, for the first
     ``max_planes`` iterations), the adversarial (star) and, with ``labels``, the names x^(i) and
     x_B^(i) of the first ``max_planes`` iterations, as the paper's Fig. 3 labels them, each placed
@@ -318,7 +398,10 @@ def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_plane
         if i < max_planes:
             draw_hyperplane(ax, traj.normal[i], traj.plane[i], color="#1e8449", linewidth=0.9)
             names.append((rf"$x_B^{{({i})}}$", xb[i], xb[i] - pts[i], "#1e8449"))
-        ax.annotate("", xy=pts[i + 1].tolist(), xytext=pts[i].tolist(),
+        corners = _step_corners(traj, i)  # one coordinate at a time: an L, not a dense diagonal
+        if len(corners):
+            ax.plot(*torch.cat([pts[i:i + 1], corners]).T.tolist(), color=color, lw=1.8)
+        ax.annotate("", xy=pts[i + 1].tolist(), xytext=(corners[-1] if len(corners) else pts[i]).tolist(),
                     arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.8, "shrinkA": 0, "shrinkB": 0})
         if i < max_planes:
             names.append((rf"$x^{{({i + 1})}}$", pts[i + 1], pts[i + 1] - pts[i], color))
@@ -445,5 +528,5 @@ def pick_box_point(x: torch.Tensor, adversarials: list[torch.Tensor], successes:
 
 __all__ = ["POINT_COLORS", "REGION_COLORS", "Grid", "Trajectory", "decision_grid", "dominance", "draw_arrow",
            "draw_boundary", "draw_box", "draw_hyperplane", "draw_point", "draw_regions", "draw_trajectory",
-           "hyperplane_grid", "label_offsets", "linear_solver_path", "make_mlp", "make_moons", "pick_box_point", "pick_followed_point",
-           "sparsefool_trajectory", "train_mlp", "zoom"]
+           "hyperplane_grid", "label_offsets", "lambda_table_reading", "linear_solver_path", "make_mlp", "make_moons", "pick_box_point", "pick_followed_point",
+           "SecondCoordinates", "second_coordinate_sources", "sparsefool_trajectory", "train_mlp", "zoom"]

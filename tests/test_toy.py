@@ -82,6 +82,60 @@ def test_trajectory_respects_a_box(moons_model):
         single = sparsefool(moons_model, x[i:i + 1], lam=3.0, lb=lo[i:i + 1], ub=hi[i:i + 1])
         assert torch.equal(tr.adversarial, single.adversarial[0])
         assert ((tr.iterates >= lo[i]) & (tr.iterates <= hi[i])).all()
+        assert torch.equal(tr.lb, lo[i:i + 1]) and torch.equal(tr.ub, hi[i:i + 1])
+        for j in range(tr.iterations):  # each step replayed by linear_solver_path ends at the next iterate
+            path = toy.linear_solver_path(tr.iterates[j:j + 1], tr.normal[j:j + 1], tr.plane[j:j + 1], tr.lb, tr.ub)
+            assert torch.equal(path[-1], tr.iterates[j + 1]), f"sample {i}, iteration {j}"
+
+
+def test_trajectory_drawn_through_the_corner_of_a_two_coordinate_step(moons_model):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, _ = toy.make_moons(40, seed=8)
+    lo, hi = bounds(x, 40)
+    found = None
+    for i in range(x.shape[0]):
+        tr = toy.sparsefool_trajectory(moons_model, x[i:i + 1], lam=3.0, lb=lo[i:i + 1], ub=hi[i:i + 1])
+        steps = [j for j in range(tr.iterations) if bool((tr.iterates[j + 1] != tr.iterates[j]).all())]
+        if steps:
+            found = tr, steps[0]
+            break
+    assert found is not None, "no LinearSolver step in a delta = 40 box moved both coordinates"
+    tr, j = found
+    fig, ax = plt.subplots()
+    toy.draw_trajectory(ax, tr)
+    corner = toy.linear_solver_path(tr.iterates[j:j + 1], tr.normal[j:j + 1], tr.plane[j:j + 1], tr.lb, tr.ub)[1]
+    drawn = [line.get_xydata() for line in ax.get_lines()]
+    assert any(len(xy) == 2 and torch.allclose(torch.as_tensor(xy[-1]).float(), corner, atol=1e-6) for xy in drawn), \
+        "the L-shaped step goes through the corner where LinearSolver switches coordinate"
+    assert ((corner == tr.iterates[j]) | (corner == tr.iterates[j + 1])).all() and (corner == tr.iterates[j]).any()
+    plt.close(fig)
+
+
+def test_second_coordinate_sources_count_every_two_coordinate_point(moons_model):
+    x, _ = toy.make_moons(30, seed=5)
+    counts = toy.second_coordinate_sources(moons_model, x, lam=1.0)
+    res = sparsefool(moons_model, x, lam=1.0)
+    assert counts.two == int((res.success & (res.perturbed_pixels() == 2)).sum())
+    assert counts.same_step + counts.later == counts.two and 0 <= counts.walls <= counts.two
+    assert f"{counts.two} fooled points changed two coordinates" in str(counts)
+
+
+def test_lambda_table_reading_is_computed_from_the_table():
+    pd = pytest.importorskip("pandas")
+    table = pd.DataFrame({"lambda": [1.0, 2.0, 3.0], "fooling rate %": [98.0, 100.0, 100.0],
+                          "mean iterations": [3.0, 1.5, 1.4], "mean ||r||_1 (fooled)": [0.1, 0.2, 0.4],
+                          "one coordinate %": [50.0, 80.0, 60.0], "mean iterations (fooled)": [1.6, 1.4, 1.4],
+                          "not fooled": [2, 0, 0]})
+    reading = toy.lambda_table_reading(table)
+    assert reading[0].startswith("mean ||r||_1 (fooled) rises at every step: 0.100 at lambda = 1")
+    assert reading[1] == "not fooled: 2 at lambda = 1, 0 from lambda = 2 on."
+    assert "never falls" in reading[2]
+    assert "never rises" in reading[3] and "falls by 1.60" in reading[3] and "most of the fall" in reading[3]
+    assert "is not monotone (1 rises, 1 falls)" in reading[4] and "highest (80.0) at lambda = 2" in reading[4]
 
 
 def test_trajectory_rejects_batches_and_bad_lambda(moons_model):
