@@ -29,6 +29,9 @@ from sfutils.attacks.deepfool import deepfool_boundary
 # How far past the hyperplane a LinearSolver answer may land: the authors' offset beta = 1e-3 and
 # their minimum step of 1e-4 (times |w_d| <= 1) stay well inside it.
 PAST_PLANE = 5e-3
+# How far outside [lb, ub] an answer may lie: a float32 loop clips to the float32 rounding of lb and ub
+# (up to about 6e-8 off), even when it returns float64.
+BOX_ROUNDING = 1e-6
 # How close a float64 coordinate must be to its reference (or to a wall) to count as equal (float32
 # answers get 32 machine epsilons instead).
 TINY_MOVE = 1e-9
@@ -212,9 +215,8 @@ def check_linear_solver(solver: Callable[..., torch.Tensor], trials: int = 20, d
             _fail(name, "it changed one of its inputs in place: work on a copy (x.clone())")
         if not isinstance(z, torch.Tensor) or z.shape != x.shape:
             _fail(name, f"return a tensor of the shape of x {tuple(x.shape)}, got {getattr(z, 'shape', type(z))}")
-        wall = max(1e-9, 4 * torch.finfo(z.dtype).eps) if z.dtype.is_floating_point else 1e-9  # a float32 answer's
-        z = z.double()  # clip lands on the float32 rounding of lb, ub
-        outside = (z < lb - wall) | (z > ub + wall)
+        z = z.double()
+        outside = (z < lb - BOX_ROUNDING) | (z > ub + BOX_ROUNDING)
         if outside.any():
             _fail(name, f"problem {k}: the point leaves the box [lb, ub] at coordinates "
                         f"{outside.nonzero().flatten().tolist()}: apply Q (clip) after every step")

@@ -78,6 +78,7 @@ def test_linear_solver_check_accepts_the_paper_and_the_authors_offset():
 
 def test_linear_solver_check_accepts_the_paper_in_float32():
     course.check_linear_solver(paper_linear_solver_float32)
+    course.check_linear_solver(lambda *args: paper_linear_solver_float32(*args).double())  # returned as float64
 
 
 def test_linear_solver_check_refuses_the_package_under_any_name():
