@@ -10,22 +10,25 @@ runs Jupyter Book 1.x (Sphinx) into ``book/_build/html``:
 * the reproduction report ``figures/<profile>/report.md`` (written by ``python -m sfutils.claims``)
   with the figures it links, or a page saying it is not generated yet;
 * the student versions (solution cells removed) as downloads;
-* MathJax 3 from the npm package ``mathjax`` (``npm ci --prefix book``), copied to ``_static``;
+* MathJax 3 from the npm package ``mathjax`` (``npm ci --prefix book``), copied into the built site's
+  ``_static/mathjax`` after the build: Jupyter Book adds every ``.js`` file of the book's own ``_static``
+  folder to every page, so MathJax must not lie there (only ``mathjax_path`` loads it);
 * the API reference, generated from the ``sfutils`` docstrings by ``api.md`` (autosummary).
 
 ``python book/build.py student --out DIR`` writes the student version of every notebook: the
 cells tagged ``solution`` removed, each exercise's stub (a raw cell tagged ``stub`` in the source,
-never executed there) turned into a code cell, the outputs of the ``check`` cells and of every cell
-after the first stub cleared (a check's shows the reference solution passing; later cells' would give
-away what the exercises ask the student to predict or compute), papermill's ``injected-parameters``
-cell removed (so the parameters cell a student edits is the one that counts), and the glossary link
-pointed at the glossary in the repository of ``book/_config.yml`` (a downloaded notebook has no
-``../book/`` beside it); the outputs before the first stub are kept.
+never executed there) turned into a code cell, every output cleared (a check's shows the reference
+solution passing; later cells' would give away what the exercises ask the student to predict or
+compute; earlier ones come from the profile the teacher ran, not the one the student sets),
+papermill's ``injected-parameters`` cell removed (so the parameters cell a student edits is the one
+that counts), and the glossary link pointed at the glossary in the repository of ``book/_config.yml``
+(a downloaded notebook has no ``../book/`` beside it).
 
 On the site, each solution is hidden until clicked: code cells get the ``hide-cell`` tag (input
 and output folded), markdown answers are wrapped in a folded ``dropdown`` admonition, the outputs
 of check cells (run on the reference solutions) are folded too, and stubs and papermill's
-``injected-parameters`` cell are dropped. ``site --out DIR`` builds into ``DIR/_build/html``
+``injected-parameters`` cell are dropped. Markdown cells tagged ``for-the-curious`` (details of the
+authors' code, off the learning path) are folded the same way, under their own title. ``site --out DIR`` builds into ``DIR/_build/html``
 instead (the pages are still laid out in ``book/``). Everything written here is git-ignored.
 """
 
@@ -58,6 +61,8 @@ STUB_TAG = "stub"
 CHECK_TAG = "check"
 INJECTED_TAG = "injected-parameters"
 ANSWER_CLASS = "solution-answer"  # the CSS class of a markdown answer's dropdown on the site
+CURIOUS_TAG = "for-the-curious"  # a markdown cell off the learning path: folded on the site
+CURIOUS_CLASS = "for-the-curious"
 
 
 def course_order(readme: Path = NOTEBOOKS / "README.md") -> list[str]:
@@ -109,10 +114,9 @@ def student_version(nb: nbformat.NotebookNode, solved: bool = False) -> nbformat
         code = nbformat.v4.new_code_cell(nb.cells[sol].source if solved else cell.source,
                                          metadata={"tags": [STUB_TAG]})
         nb.cells[stub] = code
-    first_stub = found[0][0] if found else len(nb.cells)
     glossary = glossary_url()
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and (CHECK_TAG in _tags(cell) or i > first_stub):
+    for cell in nb.cells:
+        if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         elif cell.cell_type == "markdown":
             cell.source = cell.source.replace(f"]({GLOSSARY_FROM_NOTEBOOKS}", f"]({glossary}")
@@ -132,10 +136,10 @@ def write_student_versions(out: Path) -> list[Path]:
     return written
 
 
-def hidden_answer(markdown: str) -> str:
+def hidden_answer(markdown: str, title: str = "Answer (click to show)", css: str = ANSWER_CLASS) -> str:
     """A markdown answer folded into a dropdown admonition (sphinx-togglebutton): hidden until clicked."""
     fence = ":" * max(4, 1 + max((len(m) for m in re.findall(r"^:{3,}", markdown, flags=re.MULTILINE)), default=0))
-    return f"{fence}{{admonition}} Answer (click to show)\n:class: dropdown {ANSWER_CLASS}\n\n{markdown}\n{fence}"
+    return f"{fence}{{admonition}} {title}\n:class: dropdown {css}\n\n{markdown}\n{fence}"
 
 
 def site_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -157,6 +161,9 @@ def site_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.source = cell.source.replace(f"]({GLOSSARY_FROM_NOTEBOOKS}", "](../glossary.md")
             if solution:
                 cell.source = hidden_answer(cell.source)
+            elif CURIOUS_TAG in _tags(cell):
+                cell.source = hidden_answer(cell.source, "For the curious: the authors' code (click to show)",
+                                            CURIOUS_CLASS)
     return nb
 
 
@@ -187,8 +194,8 @@ def downloads_page(stems: list[str]) -> str:
         f"| {s[:2]} | {{download}}`{s}.ipynb <student/{s}.ipynb>` | {{download}}`{s}.ipynb <notebooks/{s}.ipynb>` |"
         for s in stems)
     return ("# Downloads\n\nThe student versions are the executed notebooks without the cells tagged "
-            "`solution` (the worked answers to the exercises) and without the outputs of the cells after the "
-            "first exercise (they would give its answers away): each exercise keeps a stub to fill in and a check "
+            "`solution` (the worked answers to the exercises) and without outputs (they would give answers away, "
+            "and come from the profile the teacher ran): each exercise keeps a stub to fill in and a check "
             "cell that says whether the answer is right; `make student` writes them into "
             "`build/student/`.\n\n| # | student version | with solutions |\n|---|---|---|\n" + rows + "\n")
 
@@ -201,16 +208,23 @@ def toc(stems: list[str]) -> str:
             "      - file: profiles\n      - file: provenance\n      - file: downloads\n      - file: api\n")
 
 
+MATHJAX = BOOK / "node_modules" / "mathjax" / "es5"
+
+
 def install_mathjax() -> None:
-    """Copy MathJax 3 (npm package ``mathjax``, installed by ``npm ci --prefix book``) to ``_static``."""
-    target = BOOK / "_static" / "mathjax"
-    source = BOOK / "node_modules" / "mathjax" / "es5"
-    if not (source / "tex-chtml.js").is_file():
+    """Install MathJax 3 (npm package ``mathjax``: ``npm ci --prefix book``) where :func:`copy_mathjax`
+    takes it from, and remove a copy in the book's ``_static`` left by earlier builds (Jupyter Book
+    would add each of its scripts to every page)."""
+    shutil.rmtree(BOOK / "_static" / "mathjax", ignore_errors=True)
+    if not (MATHJAX / "tex-chtml.js").is_file():
         if shutil.which("npm") is None:
             raise FileNotFoundError("MathJax is not installed and npm is missing: install Node.js/npm")
         subprocess.run(["npm", "ci", "--prefix", str(BOOK), "--no-audit", "--no-fund"], check=True)
-    if not (target / "tex-chtml.js").is_file():
-        shutil.copytree(source, target, dirs_exist_ok=True)
+
+
+def copy_mathjax(html: Path) -> None:
+    """Copy MathJax into the built site, where ``mathjax_path`` (``_config.yml``) points: loaded by it alone."""
+    shutil.copytree(MATHJAX, html / "_static" / "mathjax", dirs_exist_ok=True)
 
 
 def prepare(profile: str) -> list[str]:
@@ -236,6 +250,7 @@ def build_site(profile: str, out: Path = BOOK) -> Path:
     jb = Path(sys.executable).with_name("jupyter-book")
     subprocess.run([str(jb), "build", str(BOOK), "--builder", "html", "--keep-going", "--path-output", str(out)],
                    check=True)
+    copy_mathjax(out / "_build" / "html")
     return out / "_build" / "html"
 
 

@@ -167,6 +167,9 @@ def test_no_link_points_to_a_missing_page_and_nothing_loads_from_the_internet(si
                 missing.append(f"{page.relative_to(site)} -> {ref}")
         online += [f"{page.relative_to(site)}: {r}" for r in parsed.resources if urlsplit(r).scheme in ("http", "https")]
     assert len(pages) > 20 and not missing, "links to missing pages:\n" + "\n".join(missing[:20])
+    for page in pages:  # MathJax loads once, through mathjax_path, not every file of its package
+        scripts = [r for r in parse(page.read_text()).resources if "mathjax" in r.lower()]
+        assert len(scripts) <= 1, f"{page.relative_to(site)} loads {len(scripts)} MathJax scripts: {scripts[:5]}"
     assert not online, "resources loaded from the internet:\n" + "\n".join(online[:20])
     downloads = parse((site / "downloads.html").read_text()).links
     n = len(book.course_order())
@@ -253,9 +256,8 @@ def test_student_versions_drop_exactly_the_solution_cells(tmp_path):
                 for c in full.cells if not dropped & set(c.metadata.get("tags", []))]
         assert [c.source for c in student.cells] == kept
         assert all(c.cell_type == "code" for c in student.cells if book.STUB_TAG in c.metadata.get("tags", []))
-        first_stub = next(i for i, c in enumerate(student.cells) if book.STUB_TAG in c.metadata.get("tags", []))
-        assert not any(c.get("outputs") for c in student.cells[first_stub:]), \
-            f"{path.name}: a cell after the first exercise keeps its output (it may give an answer away)"
+        assert not any(c.get("outputs") for c in student.cells), \
+            f"{path.name}: a cell keeps its output (from the teacher's profile; after an exercise it may give an answer away)"
         text = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
         assert book.GLOSSARY_FROM_NOTEBOOKS not in text, f"{path.name}: a glossary link breaks once downloaded"
     assert book.glossary_url().startswith("https://github.com/") and book.glossary_url().endswith("/book/glossary.md")
@@ -275,10 +277,28 @@ def test_site_pages_drop_stubs_and_the_injected_parameters_and_fold_solutions():
         nbformat.v4.new_markdown_cell("*Answer.* 1", metadata={"tags": [book.SOLUTION_TAG]}),
         nbformat.v4.new_code_cell("check(f)", metadata={"tags": [book.CHECK_TAG]}),
     ])
+    nb.cells.append(nbformat.v4.new_markdown_cell("The authors' code adds beta.", metadata={"tags": [book.CURIOUS_TAG]}))
     page = book.site_notebook(nb)
     assert [c.source for c in page.cells][0] == "def f(): return 1"
-    assert len(page.cells) == 3 and "hide-cell" in page.cells[0].metadata["tags"]
+    assert len(page.cells) == 4 and "hide-cell" in page.cells[0].metadata["tags"]
     assert book.ANSWER_CLASS in page.cells[1].source and "hide-output" in page.cells[2].metadata["tags"]
+    assert page.cells[3].source.startswith("::::{admonition} For the curious") and ":class: dropdown" in page.cells[3].source
+
+
+def test_mathjax_is_copied_into_the_built_site_not_into_the_books_static_folder(tmp_path, monkeypatch):
+    """Jupyter Book adds every .js file of book/_static to every page: MathJax must not lie there."""
+    package = tmp_path / "node_modules" / "mathjax" / "es5"
+    (package / "output").mkdir(parents=True)
+    (package / "tex-chtml.js").write_text("// mathjax")
+    (package / "output" / "chtml.js").write_text("// a component")
+    (tmp_path / "_static" / "mathjax").mkdir(parents=True)  # left by an earlier build
+    monkeypatch.setattr(book, "BOOK", tmp_path)
+    monkeypatch.setattr(book, "MATHJAX", package)
+    book.install_mathjax()
+    assert not (tmp_path / "_static" / "mathjax").exists()
+    book.copy_mathjax(tmp_path / "html")
+    assert (tmp_path / "html" / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert (tmp_path / "html" / "_static" / "mathjax" / "output" / "chtml.js").is_file()
 
 
 def test_report_page_from_the_profile_report_or_a_placeholder(tmp_path, monkeypatch):
