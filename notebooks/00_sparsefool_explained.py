@@ -46,7 +46,11 @@ if "google.colab" in sys.modules:
 # the answer, then run on from there). A stub's error gives a first hint;
 # `course.hint(N)`, `course.hint(N, 2)`, … give more, one level at a time. Every attack comes
 # from `sfutils.attacks`: the same
-# code the section notebooks 01–06 run. In this notebook "Part N" is a part of the notebook and
+# code the section notebooks 01–06 run. That package implements every algorithm you are asked to
+# write, and you can read it (`sfutils/attacks/`; the checks in `sfutils/course.py` compare your
+# answers with it): the exercises are for learning, not graded in secret, so write your own answer
+# before you look. While a check runs, the package function that its exercise asks for is switched
+# off, so an answer that only calls it fails. In this notebook "Part N" is a part of the notebook and
 # "§N" a section of the paper.
 #
 # Course order: this notebook first, then 01 → 06 (see `notebooks/README.md`). Words of the course
@@ -140,7 +144,11 @@ plt.show()
 # $k \ne \hat k(x)$. Each candidate gives a hyperplane at $\ell_2$ distance
 # $|f_k(x^{(i)}) - f_{\hat k(x)}(x^{(i)})| \,/\, \|\nabla f_k(x^{(i)}) - \nabla f_{\hat k(x)}(x^{(i)})\|_2$;
 # DeepFool steps exactly onto the *closest* one (the class with the smallest such distance) and
-# repeats from there until the label changes. In the SparseFool authors' copy of DeepFool
+# repeats from there until the label changes.
+
+# %% [markdown] tags=["for-the-curious"]
+# **DeepFool in the authors' code** (optional: not needed for the exercises). In the SparseFool
+# authors' copy of DeepFool
 # (`deepfool.py` of their repository), which `sfutils` follows, the overshoot (0.02) does not move
 # the iterates: it only enters the label check, which classifies $x + 1.02\, r_{adv}$ so that a point
 # left exactly on the boundary counts as across, and $x_B = x + r_{adv}$ carries no overshoot (the
@@ -152,7 +160,8 @@ plt.show()
 # restricts the candidates to the 10 classes with the largest logits at the point DeepFool starts
 # from, chosen once per run ($x$ here; in SparseFool, each iterate $x^{(i)}$) (here there are only
 # two classes, so the other class is the candidate).
-#
+
+# %% [markdown]
 # **Why Eq. (6) gives the normal.** At $x_B$ the clean class $\hat k(x)$ and the class
 # $\hat k(x_B)$ that DeepFool reached (nearly) tie: locally the decision boundary is the level set
 # $\{z : g(z) = 0\}$ of $g = f_{\hat k(x_B)} - f_{\hat k(x)}$. A gradient is orthogonal to the
@@ -365,14 +374,14 @@ if lenet is not None:
     undone = attacks["l1-DeepFool"].success & ~attacks["l1-DeepFool, clipped"].success
     j = int(undone.nonzero()[0]) if undone.any() else 0  # an image where clipping undoes the attack
     fig, axes = plt.subplots(1, 4, figsize=(8.4, 2.6))
-    axes[0].imshow(x_mnist[j, 0].cpu(), cmap="gray", vmin=0, vmax=1)
+    axes[0].imshow(x_mnist[j, 0].cpu().numpy(), cmap="gray", vmin=0, vmax=1)  # numpy: no __array__ warning
     axes[0].set_title(f"original: {int(y_mnist[j])}")
     for ax, name in zip(axes[1:], attacks):
         res = attacks[name]
         adv, changed = res.adversarial[j, 0].cpu(), (res.perturbation[j, 0] != 0).cpu()
         rows, cols = changed.nonzero(as_tuple=True)
-        ax.imshow(adv.clamp(0, 1), cmap="gray", vmin=0, vmax=1)
-        ax.scatter(cols, rows, s=70, facecolors="none", edgecolors="#e74c3c", linewidths=1.2)
+        ax.imshow(adv.clamp(0, 1).numpy(), cmap="gray", vmin=0, vmax=1)
+        ax.scatter(cols.numpy(), rows.numpy(), s=70, facecolors="none", edgecolors="#e74c3c", linewidths=1.2)
         vals = adv[changed]
         values = "" if vals.numel() == 0 else f"value {float(vals[0]):.2f}" if vals.numel() == 1 else \
             f"values in [{float(vals.min()):.2f}, {float(vals.max()):.2f}]"
@@ -464,28 +473,30 @@ course.check_linear_solver(my_linear_solver)
 # on images also denser ones (§3.3: "values close to 1, lead to sparser perturbations", Fig. 4).
 # Exercise 3 measures what $\lambda$ does on the toy, where the count of changed coordinates can
 # behave differently (two coordinates leave little room).
-#
-# > **The paper vs the authors' code.** `sfutils.attacks` follows the authors' code
-# > (`LTS4-SparseFool`; notebook 01 compares the two on the same images), which adds details that
-# > Algorithms 1–2 do not state:
-# > - *stopping test and result:* after each iteration the code classifies
-# >   $Q(x + (1 + \epsilon)(x^{(i)} - x))$ with $\epsilon = 0.02$ (not $x^{(i)}$), stops when that
-# >   label differs, and returns that point (the star in the figures), not $x^{(i)}$;
-# > - *LinearSolver:* each step aims past $\mathcal{B}$ by $\beta = 10^{-3}\,\mathrm{sign}\,w^\top(x^{(0)} - x_B)$,
-# >   is at least $10^{-4}$ long, and the loop stops when the sign of $w^\top(x^{(i)} - x_B)$ changes
-# >   (the paper: while $w^\top(x^{(i)} - x_B) \ne 0$) *or when every coordinate has been used*
-# >   (Algorithm 1 as printed has no exit when the box cannot reach $\mathcal{B}$, as can happen
-# >   in Part 6's smallest box);
-# > - *unit-length $w$:* the normal of Eq. (6) is divided by its $\ell_2$ norm ($\mathcal{B}$ and the
-# >   step of Eq. (4) do not change; $\beta$ is then a distance along $w$);
-# > - *DeepFool:* only the 10 classes with the largest logits at each DeepFool start $x^{(i)}$ are
-# >   candidates, each step is at
-# >   least $10^{-4}$ long, and the overshoot 0.02 enters only its label check (Part 2);
-# > - *caps:* Algorithm 2 has none; `sparsefool()` in the code stops after `max_iter` = 20
-# >   iterations by default, their README and demo use 50 (as `sfutils` does), and DeepFool stops
-# >   after 50.
-# >
-# > The exercises below accept either version.
+
+# %% [markdown] tags=["for-the-curious"]
+# **The paper vs the authors' code** (optional: not needed for the exercises). `sfutils.attacks` follows the authors' code
+# (`LTS4-SparseFool`; notebook 01 compares the two on the same images), which adds details that
+# Algorithms 1–2 do not state:
+# - *stopping test and result:* after each iteration the code classifies
+#   $Q(x + (1 + \epsilon)(x^{(i)} - x))$ with $\epsilon = 0.02$ (not $x^{(i)}$), stops when that
+#   label differs, and returns that point (the star in the figures), not $x^{(i)}$;
+# - *LinearSolver:* each step aims past $\mathcal{B}$ by $\beta = 10^{-3}\,\mathrm{sign}\,w^\top(x^{(0)} - x_B)$,
+#   is at least $10^{-4}$ long, and the loop stops when the sign of $w^\top(x^{(i)} - x_B)$ changes
+#   (the paper: while $w^\top(x^{(i)} - x_B) \ne 0$) *or when every coordinate has been used*
+#   (Algorithm 1 as printed has no exit when the box cannot reach $\mathcal{B}$, as can happen
+#   in Part 6's smallest box);
+# - *unit-length $w$:* the normal of Eq. (6) is divided by its $\ell_2$ norm ($\mathcal{B}$ and the
+#   step of Eq. (4) do not change; $\beta$ is then a distance along $w$);
+# - *DeepFool:* only the 10 classes with the largest logits at each DeepFool start $x^{(i)}$ are
+#   candidates, each step is at
+#   least $10^{-4}$ long, and the overshoot 0.02 enters only its label check (Part 2);
+# - *caps:* Algorithm 2 has none; `sparsefool()` in the code stops after `max_iter` = 20
+#   iterations by default, their README and demo use 50 (as `sfutils` does), and DeepFool stops
+#   after 50.
+
+# %% [markdown]
+# The exercises below accept either the paper's version or the authors' code (folded above).
 #
 # We first run `sparsefool` on the whole toy test set for $\lambda = 1$ and $3$, then pick a point
 # that needs at least three iterations with $\lambda = 1$ and draw its path for $\lambda = 1, 2, 3$,
@@ -509,32 +520,61 @@ for lam, tr in trajs.items():
     print(f"lambda={lam:g}: {tr.iterations} iteration(s), r = {[round(v, 3) for v in r.tolist()]}, "
           f"||r||_1 = {r.abs().sum():.3f}, label {tr.label} -> {tr.adv_label}")
 
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.9))
+fig, axes = plt.subplots(1, 4, figsize=(14.5, 3.9))
 for ax, (lam, tr) in zip(axes, trajs.items()):
     toy.draw_regions(ax, grid, box=True)
     toy.zoom(ax, tr.iterates, tr.boundary, tr.adversarial, pad=0.05)  # first, so the labels see the scale
     toy.draw_trajectory(ax, tr)
     ax.set_title(rf"$\lambda = {lam:g}$: {tr.iterations} iteration(s), $\|r\|_1$ = {(tr.adversarial - x_curved[0]).abs().sum():.2f}")
+width = toy.draw_last_steps(axes[3], trajs[1.0], grid, steps=2, around=axes[0])  # where the first panel piles up
+axes[3].set_title(rf"$\lambda = 1$, its last two iterations (dotted square; {width:.3f} wide)", fontsize=9)
 axes[0].plot([], [], color="#1e8449", ls="--", label=r"DeepFool $r_{adv}$, hyperplane via $x^{(i)} + \lambda r_{adv}$")
 axes[0].plot([], [], color="#c0392b", label="LinearSolver step")
 axes[0].plot([], [], "*", color="#c0392b", mec="k", ms=10, label=r"adversarial $Q(x + 1.02\,(x^{(T)} - x))$")
 fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=8)
 fig.tight_layout(rect=(0, 0.07, 1, 1))
 plotting.save_figure(run, fig, "00_sparsefool_lambda", caption="SparseFool's iterations on the curved toy boundary for "
-                     "lambda = 1, 2, 3 (paper Fig. 3, iterates labelled as there; each panel zoomed on its own path): "
-                     "larger lambda, fewer iterations.")
+                     "lambda = 1, 2, 3 (paper Fig. 3, iterates labelled as there; each panel zoomed on its own path), and "
+                     "lambda = 1's last two iterations close up: larger lambda, fewer iterations.")
 plt.show()
 
 # %% [markdown]
-# **Exercise 3 — what does $\lambda$ buy?** Write `lambda_sweep(lams)`: run `sparsefool` on the toy
-# test set `x_test` for each $\lambda$ and return a `pandas.DataFrame` with one row per $\lambda$
-# and the columns `lambda`, `fooling rate %`, `mean iterations` (over all points),
-# `mean ||r||_1 (fooled)`, `one coordinate %` (of the fooled points, the share whose
-# perturbation changes a single coordinate), `mean iterations (fooled)` (over the fooled points only)
-# and `not fooled` (the number of points still not fooled after `max_iter` = 50 iterations). The
-# check cell shows your table, and the cell after it counts where the second coordinate comes from. Which part of the trade-off of §3.3 and Fig. 4
-# (fooling rate, sparsity, iterations) do you recover on the toy, and which not? In two dimensions
-# every perturbation changes one or two coordinates: where does the second one come from?
+# **Exercise 3 — what does $\lambda$ buy?** First predict, then measure.
+#
+# *(a) Predict*, before you see any table: write `predict_lambda_effects()` returning a pair. First: does
+# `one coordinate %` (of the fooled toy points, the share whose perturbation changes a single coordinate)
+# `"rises"` or `"falls"` from $\lambda = 1$ to $\lambda = 2$? Second: in two dimensions every perturbation
+# changes one or two coordinates; at $\lambda = 1$, where does the second one mostly come from: the
+# `"same LinearSolver step"` or a `"later iteration"` of SparseFool? Write one sentence of reasoning for each
+# as a comment. The check compares your pair with this run and, once both are right, prints the counts.
+#
+# *(b) Measure:* write `lambda_sweep(lams)`: run `sparsefool` on the toy test set `x_test` for each
+# $\lambda$ and return a `pandas.DataFrame` with one row per $\lambda$ and the columns `lambda`,
+# `fooling rate %`, `mean iterations` (over all points), `mean ||r||_1 (fooled)`, `one coordinate %`,
+# `mean iterations (fooled)` (over the fooled points only) and `not fooled` (the number of points still
+# not fooled after `max_iter` = 50 iterations). The check cell shows your table. Which part of the
+# trade-off of §3.3 and Fig. 4 (fooling rate, sparsity, iterations) do you recover on the toy, and which
+# not? Write your answer down, then compare it with the answer key: on the course site it is folded under
+# this exercise (click to show); the teacher's version has it after the check.
+
+# %% [raw] tags=["stub"]
+# def predict_lambda_effects():
+#     """(does `one coordinate %` rise or fall from lambda 1 to 2, where does the second coordinate come from)."""
+#     # trend: "rises" or "falls" -- because ...
+#     # source: "same LinearSolver step" or "later iteration" -- because ...
+#     raise NotImplementedError("Hint: when does Algorithm 1 move a second coordinate within one step, and "
+#                               "what does a larger lambda do to the number of iterations?")
+
+# %% tags=["solution"]
+def predict_lambda_effects():
+    """(does `one coordinate %` rise or fall from lambda 1 to 2, where does the second coordinate come from)."""
+    # trend: a larger lambda needs fewer iterations, so fewer chances for a new normal to pick the other coordinate.
+    # source: one LinearSolver step moves a second coordinate only when Q clips the first; [0, 1]^2 is far away.
+    return "rises", "later iteration"
+
+
+# %% tags=["check"]
+course.check_lambda_predictions(predict_lambda_effects, model, x_test)
 
 # %% [raw] tags=["stub"]
 # def lambda_sweep(lams):
@@ -568,41 +608,35 @@ display(lam_table.round(3))
 plotting.save_table(run, lam_table, "00_toy_lambda_sweep", n=len(x_test),
                     caption="SparseFool on the toy test set for several lambda (§3.3, Fig. 4): fooling rate, "
                     "iterations, l1 size and share of one-coordinate perturbations (of the fooled points).")
-res1 = sparsefool(model, x_test, lam=1.0)
-two = (res1.success & (res1.perturbed_pixels() == 2)).nonzero().flatten().tolist()
-one_step, later, walls = 0, 0, 0
-for i in two:
-    tr = toy.sparsefool_trajectory(model, x_test[i:i + 1], lam=1.0)
-    moved = tr.iterates.diff(dim=0) != 0  # coordinates each iteration moved
-    one_step += int(moved.all(dim=1).any())  # a single LinearSolver step moved both (its first was clipped)
-    later += int(not moved.all(dim=1).any())  # each iteration moved one, different ones in different iterations
-    walls += int(((tr.iterates[1:] <= 0) | (tr.iterates[1:] >= 1)).any())  # an iterate touched the box [0, 1]^2
-print(f"lambda = 1: {len(two)} fooled points changed two coordinates; in {one_step} a single LinearSolver step moved "
-      f"both, in {later} the second came from a later SparseFool iteration; {walls} touched the box [0, 1]^2")
+
+# %% tags=["solution"]
+print("\n".join(toy.lambda_table_reading(lam_table)))  # what this run's table shows, read off the table itself
 
 # %% [markdown] tags=["solution"]
-# *Answer key, Exercise 3.* Larger $\lambda$ puts the hyperplane further beyond $x_B$: the fooling
-# rate stays high or rises and most points need a single iteration (the speed side of §3.3's
-# trade-off), and the size $\|r\|_1$ grows with $\lambda$. The sparsity side of Fig. 4, which
-# counts perturbed pixels ($\ell_0$), does **not** show on the toy: read the `one coordinate %`
-# column, which in our runs rises from $\lambda = 1$ to about 2–3, i.e. *fewer* changed
-# coordinates, and may fall again at the largest $\lambda$. In two dimensions the second coordinate comes from a later
-# SparseFool iteration (below), and a larger $\lambda$ means fewer iterations, so fewer chances to
-# switch coordinate. On images, one LinearSolver step saturates many pixels, and a hyperplane further
-# away needs a longer step that saturates more of them: there the median number of perturbed pixels
-# grows with $\lambda$, as in Fig. 4 — notebook 06's $\lambda$ table
-# (`figures/<profile>/tables/06_lambda_sweep.md`) measures it on each of its models. The second
-# coordinate on the toy: within one LinearSolver
-# step a second coordinate moves only when the first is clipped at the box, and on the moons the
-# box $[0, 1]^2$ is far away, so (as the cell after the check counts) in practice it comes from a *later
-# SparseFool iteration*: the boundary curves, the new normal $w^{(i)}$ has its largest entry on
-# the other coordinate, and Eq. (5) picks that one. One coordinate suffices when every iteration
-# moves the same coordinate. Two caveats in reading the table: the mean number of iterations counts
-# the points that are never fooled at the full `max_iter` = 50, so a few of them move the mean by
-# a lot (compare `mean iterations (fooled)` and `not fooled`); and it
-# need not fall monotonically beyond $\lambda \approx 2$, because a long step past a curved,
-# interleaved boundary can land in a region that needs more iterations, or be clipped at the box.
-# With a few hundred points, differences of a tenth of an iteration are within sampling noise.
+# *Answer key, Exercise 3.* The cell above reads this run's table; the sentences below hold for every
+# profile we ran (quick, default and full), but check each against that reading. Two effects are robust on
+# the toy. The size $\|r\|_1$ of the fooled points' perturbations grows with $\lambda$ at every step: the
+# hyperplane lies further beyond $x_B$, so each LinearSolver step is longer. And the points that SparseFool
+# does not fool within `max_iter` = 50 iterations (`not fooled`) vanish at the larger $\lambda$. The rest of
+# §3.3's trade-off does not show clearly. The fooling rate is close to 100 % throughout and need not rise at
+# every step (a long step past the curved, interleaved boundary can land where more iterations are needed).
+# The iterations of the *fooled* points fall a little from $\lambda = 1$ to 2 and then no longer (they are
+# not monotone in $\lambda$): `mean iterations` over all points falls mostly because the never-fooled
+# points, each counted at the full 50, disappear (compare it with `mean iterations (fooled)` and
+# `not fooled`). With a few hundred points, differences of a
+# tenth of an iteration are within sampling noise.
+#
+# The sparsity side of Fig. 4 (more perturbed pixels, $\ell_0$, for a larger $\lambda$) does **not** show
+# on the toy either: `one coordinate %` rises from $\lambda = 1$ to 2, i.e. *fewer* changed coordinates, and
+# is lower again at $\lambda = 5$ than at its highest. The second coordinate on the toy: within one
+# LinearSolver step a second coordinate moves only when $Q$ clips the first at the box, and on the moons the
+# box $[0, 1]^2$ is far away, so (as the prediction check counts) it comes from a *later SparseFool
+# iteration*: the boundary curves, the new normal $w^{(i)}$ has its largest entry on the other coordinate,
+# and Eq. (5) picks that one. The fooled points need fewer iterations at $\lambda = 2$ than at 1, so fewer
+# of them switch coordinate. On images, one LinearSolver step saturates many pixels, and a hyperplane further
+# away needs a longer step that saturates more of them: there the median number of perturbed pixels grows
+# with $\lambda$, as in Fig. 4 — notebook 06's $\lambda$ table (`figures/<profile>/tables/06_lambda_sweep.md`)
+# measures it on each of its models.
 
 # %% [markdown]
 # **Exercise 4 — assemble Algorithm 2.** Using only `deepfool_boundary` (lines 3–5 of Algorithm 2:

@@ -423,6 +423,22 @@ def draw_trajectory(ax: Any, traj: Trajectory, color: str = "#c0392b", max_plane
     ax.plot(*adv, "*", ms=12, color=color, mec="k", mew=0.6, zorder=6)
 
 
+def draw_last_steps(ax: Any, traj: Trajectory, grid: Grid, steps: int = 2, around: Any = None) -> float:
+    """The last ``steps`` iterations of ``traj`` close up on ``ax`` (regions, path and labels as in
+    :func:`draw_trajectory`), where a whole-path panel piles them onto the star; with ``around`` (the
+    whole-path axes) a dotted rectangle there marks the zoomed area. Returns the zoomed area's width."""
+    from matplotlib.patches import Rectangle
+
+    pts = torch.cat([traj.iterates[-(steps + 1):], traj.boundary[-steps:], traj.adversarial[None]])
+    draw_regions(ax, grid, box=True)
+    zoom(ax, pts, pad=max(0.15 * float((pts.amax(0) - pts.amin(0)).max()), 1e-3))  # first: labels see the scale
+    draw_trajectory(ax, traj)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    if around is not None:
+        around.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="0.2", lw=0.8, ls=":", zorder=7))
+    return x1 - x0
+
+
 def zoom(ax: Any, *points: Any, pad: float = 0.06) -> None:
     """Square axis limits around 2-D ``points`` (tensors of shape (..., 2)), with a margin ``pad``."""
     pts = torch.cat([torch.as_tensor(p).detach().cpu().reshape(-1, 2) for p in points])
@@ -527,6 +543,6 @@ def pick_box_point(x: torch.Tensor, adversarials: list[torch.Tensor], successes:
 
 
 __all__ = ["POINT_COLORS", "REGION_COLORS", "Grid", "Trajectory", "decision_grid", "dominance", "draw_arrow",
-           "draw_boundary", "draw_box", "draw_hyperplane", "draw_point", "draw_regions", "draw_trajectory",
+           "draw_boundary", "draw_box", "draw_hyperplane", "draw_last_steps", "draw_point", "draw_regions", "draw_trajectory",
            "hyperplane_grid", "label_offsets", "lambda_table_reading", "linear_solver_path", "make_mlp", "make_moons", "pick_box_point", "pick_followed_point",
            "SecondCoordinates", "second_coordinate_sources", "sparsefool_trajectory", "train_mlp", "zoom"]

@@ -115,6 +115,28 @@ def test_trajectory_drawn_through_the_corner_of_a_two_coordinate_step(moons_mode
     plt.close(fig)
 
 
+def test_last_steps_close_up_frames_the_last_iterations_and_marks_them(moons_model):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, _ = toy.make_moons(30, seed=5)
+    res = sparsefool(moons_model, x, lam=1.0)
+    i = int(res.iterations.argmax())
+    tr = toy.sparsefool_trajectory(moons_model, x[i:i + 1], lam=1.0)
+    assert tr.iterations >= 2
+    grid = toy.decision_grid(moons_model, lo=(-0.1, -0.1), hi=(1.1, 1.1), steps=60)
+    fig, (whole, close) = plt.subplots(1, 2)
+    width = toy.draw_last_steps(close, tr, grid, steps=2, around=whole)
+    (x0, x1), (y0, y1) = close.get_xlim(), close.get_ylim()
+    for p in torch.cat([tr.iterates[-3:], tr.adversarial[None]]):
+        assert x0 < float(p[0]) < x1 and y0 < float(p[1]) < y1
+    assert width == x1 - x0 and len(whole.patches) == 1
+    assert f"$x^{{({tr.iterations})}}$" in {t.get_text() for t in close.texts} or tr.iterations > 4
+    plt.close(fig)
+
+
 def test_second_coordinate_sources_count_every_two_coordinate_point(moons_model):
     x, _ = toy.make_moons(30, seed=5)
     counts = toy.second_coordinate_sources(moons_model, x, lam=1.0)
