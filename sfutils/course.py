@@ -515,6 +515,22 @@ def check_wilson(interval: Callable[[int, int], tuple[float, float]], rate_pct: 
     print(f"wilson_interval: matches the table's interval for {k} of {n} and {len(cases) - 1} other counts")
 
 
+def saved_table(name: str, profile: str) -> Any:
+    """The table ``name`` (a DataFrame) that a section notebook wrote in ``profile``
+    (``figures/<profile>/tables/<name>.csv``): what its check cell reads, so that the check runs on
+    its own, without the notebook's experiment cells (committed for the default and full profiles)."""
+    import pandas as pd
+
+    from sfutils.paths import tables_dir
+
+    path = tables_dir(profile) / f"{name}.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"no table {name} for the profile {profile!r} ({path}): run this notebook's "
+                                "experiment cells first, or set profile to 'default' or 'full', whose tables "
+                                "come with the repository")
+    return pd.read_csv(path)
+
+
 def check_prediction(name: str, predict: Callable[[], Any], expected: Any, choices: Sequence[Any], why: str) -> None:
     """Exercise "predict, then look": ``predict()`` must return one of ``choices``, the one the paper's
     claim implies (``expected``); ``why`` gives the paper's reason. Only the choice is compared (the
@@ -544,4 +560,4 @@ def check_value(name: str, compute: Callable[..., Any], args: Sequence[Any], exp
 
 __all__ = ["HINTS", "LINEAR_SOLVERS", "PAST_PLANE", "SPARSEFOOLS", "TINY_MOVE", "ExerciseFailed", "check_first_step",
            "check_lambda_predictions", "check_lambda_sweep", "check_linear_solver",
-           "check_prediction", "check_sparsefool", "check_value", "check_wilson", "hint"]
+           "check_prediction", "check_sparsefool", "check_value", "check_wilson", "hint", "saved_table"]

@@ -117,6 +117,31 @@ def test_student_notebook_00_passes_when_solved_and_fails_its_first_check_untouc
     assert untouched.cells[failed].source == checks[0].source, "the first check is the cell that fails"
 
 
+@pytest.mark.parametrize("profile", ["default", "full"])
+@pytest.mark.parametrize("stem", ["03_transferability", "04_semantics"])
+def test_section_checks_run_on_their_own_from_the_committed_tables(stem, profile, capsys):
+    """A student may do 03's and 04's exercise without the experiment cells (data sets, model weights):
+    the solved stubs and their checks, run with nothing but the parameters, read the committed tables."""
+    import pandas as pd
+
+    source = next(s for s in SOURCES if s.stem == stem)
+    solved = book.student_version(jupytext.read(source), solved=True)
+    namespace = {"profile": profile, "pd": pd}
+    for cell in solved.cells:
+        if {book.STUB_TAG, book.CHECK_TAG} & set(tags(cell)):
+            exec(compile(cell.source, f"{stem}:{tags(cell)}", "exec"), namespace)
+    printed = capsys.readouterr().out
+    assert re.search(r"^(mean_off_diagonal|share_of_source): [\d.]+ = ", printed, flags=re.MULTILINE), printed
+
+
+def test_saved_table_says_what_to_do_where_a_profile_has_no_tables(tmp_path, monkeypatch):
+    from sfutils import course
+
+    monkeypatch.setenv("SFUTILS_FIGURES", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="run this notebook's experiment cells first, or set profile"):
+        course.saved_table("03_table3_summary", "quick")
+
+
 def _requirement_closure(extras: tuple[str, ...]) -> set[str]:
     """Normalised names of the distributions `pip install -e '.[extras]'` installs: pyproject.toml's
     dependencies and those extras, then their requirements as installed here."""
