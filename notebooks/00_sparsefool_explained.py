@@ -439,6 +439,7 @@ plt.show()
 # on random 20-dimensional problems and tests what every correct answer does: it stays in the box,
 # lands on $\mathcal{B}$ (or just past it: the authors' offset $\beta$ and minimum step are allowed,
 # not needed), moves the coordinates in the order of Eq. (5), and no more of them than needed.
+# `linear_solver` and `toy.linear_solver_path` are switched off while it runs.
 
 # %% [raw] tags=["stub"]
 # def my_linear_solver(x, w, x_b, lb, ub):
@@ -651,8 +652,9 @@ print("\n".join(toy.lambda_table_reading(lam_table)))  # what this run's table s
 # binding box of $\delta$ = 40 (Part 6), and tests what every correct answer does: it stays in the
 # box, fools the MLP wherever `sfutils.attacks.sparsefool` does, and each iteration (`max_iter=k`
 # against `max_iter=k-1`) is one LinearSolver step from $x^{(i)}$: the coordinates of Eq. (5), no more
-# than needed, onto the hyperplane through $x^{(i)} + \lambda\, r_{adv}^{(i)}$. An answer that calls
-# `sparsefool` itself is refused.
+# than needed, onto the hyperplane through $x^{(i)} + \lambda\, r_{adv}^{(i)}$. `sparsefool` and
+# `toy.sparsefool_trajectory` are switched off while the check runs: an answer that calls them, under
+# any name, is refused.
 
 # %% [raw] tags=["stub"]
 # def my_sparsefool(x, lb, ub, lam=3.0, max_iter=50):
