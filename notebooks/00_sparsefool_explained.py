@@ -621,8 +621,8 @@ print("\n".join(toy.lambda_table_reading(lam_table)))  # what this run's table s
 # does not fool within `max_iter` = 50 iterations (`not fooled`) vanish at the larger $\lambda$. The rest of
 # §3.3's trade-off does not show clearly. The fooling rate is close to 100 % throughout and need not rise at
 # every step (a long step past the curved, interleaved boundary can land where more iterations are needed).
-# The iterations of the *fooled* points fall a little from $\lambda = 1$ to 2 and then no longer (they are
-# not monotone in $\lambda$): `mean iterations` over all points falls mostly because the never-fooled
+# The iterations of the *fooled* points fall a little from $\lambda = 1$ to 2 and do not keep falling
+# beyond (they are not monotone in $\lambda$): `mean iterations` over all points falls mostly because the never-fooled
 # points, each counted at the full 50, disappear (compare it with `mean iterations (fooled)` and
 # `not fooled`). With a few hundred points, differences of a
 # tenth of an iteration are within sampling noise.
