@@ -533,14 +533,18 @@ def saved_table(name: str, profile: str) -> Any:
 
 def check_prediction(name: str, predict: Callable[[], Any], expected: Any, choices: Sequence[Any], why: str) -> None:
     """Exercise "predict, then look": ``predict()`` must return one of ``choices``, the one the paper's
-    claim implies (``expected``); ``why`` gives the paper's reason. Only the choice is compared (the
-    student's written reason is compared by hand with the notebook's answer key), and with the paper,
-    not with this run's table, which the student reads next (a small run's may disagree)."""
+    claim implies (``expected``); ``why`` gives the paper's reason, printed only once the choice is
+    right (a wrong choice is told so, not why: the student rethinks before the key). Only the choice
+    is compared (the student's written reason is compared by hand with the notebook's answer key),
+    and with the paper, not with this run's table, which the student reads next (a small run's may
+    disagree)."""
     answer = _call(name, predict)
     if answer not in choices:
         _fail(name, f"answer one of {list(choices)}, got {answer!r}")
     if answer != expected:
-        _fail(name, f"your choice {answer!r} is not the paper's ({expected!r}). {why}")
+        _fail(name, f"your choice {answer!r} is not the one the paper's argument implies: reread the section "
+                    "the exercise names, write down your reasoning step by step, and find where it breaks "
+                    "before you change the answer")
     print(f"{name}: {answer!r}, the paper's choice. {why} Now write your reason, compare it with the key, "
           "then compare with this run's table below.")
 
