@@ -16,6 +16,8 @@ from pathlib import Path
 BOOK = Path(__file__).resolve().parent
 NOTEBOOKS = BOOK.parent / "notebooks"
 EXTRAS = "notebooks,imagenet,compare"  # what a Colab runtime installs (pyproject.toml's extras)
+# Notebooks that need less: the course notebook 00 runs with the README's lab install alone.
+EXTRAS_OF = {"00_sparsefool_explained": "notebooks"}
 COLAB_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_IMAGE = "https://mybinder.org/badge_logo.svg"
 
@@ -41,10 +43,11 @@ def badge_lines(stem: str, repo: tuple[str, str] | None = None) -> list[str]:
             f"[![Binder]({BINDER_IMAGE})](https://mybinder.org/v2/gh/{slug}/{branch}?labpath=notebooks%2F{stem}.ipynb)"]
 
 
-def install_line(repo: tuple[str, str] | None = None) -> str:
-    """The Colab cell's install command (Python source): this project with its extras, from GitHub."""
+def install_line(stem: str, repo: tuple[str, str] | None = None) -> str:
+    """The Colab cell's install command (Python source) of notebook ``stem``: this project with the
+    extras it needs (:data:`EXTRAS_OF`, else :data:`EXTRAS`), from GitHub."""
     url, branch = repo or repository()
-    return (f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[{EXTRAS}] @ '
+    return (f'    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "sfutils[{EXTRAS_OF.get(stem, EXTRAS)}] @ '
             f'git+{url}@{branch}"], check=True)')
 
 
@@ -56,7 +59,7 @@ def rewrite(source: Path, repo: tuple[str, str] | None = None) -> bool:
     colab, binder = badge_lines(source.stem, repo)
     new = re.sub(r"^# \[!\[Open In Colab\].*$", lambda _: f"# {colab}", text, count=1, flags=re.MULTILINE)
     new = re.sub(r"^# \[!\[Binder\].*$", lambda _: f"# {binder}", new, count=1, flags=re.MULTILINE)
-    new = re.sub(r"^    subprocess\.run\(\[sys\.executable, \"-m\", \"pip\", \"install\".*$", lambda _: install_line(repo),
+    new = re.sub(r"^    subprocess\.run\(\[sys\.executable, \"-m\", \"pip\", \"install\".*$", lambda _: install_line(source.stem, repo),
                  new, count=1, flags=re.MULTILINE)
     if new != text:
         source.write_text(new)

@@ -410,7 +410,8 @@ def test_badges_and_colab_install_come_from_the_books_one_address(source):
     text = source.read_text()
     for line in badges.badge_lines(source.stem):
         assert f"# {line}\n" in text, f"run `python book/badges.py` ({source.name})"
-    assert badges.install_line() + "\n" in text
+    assert badges.install_line(source.stem) + "\n" in text
+    assert ("sfutils[notebooks] @" in text) == (source.stem == "00_sparsefool_explained")  # 00: the lab install
     slug = url.removeprefix("https://github.com/")
     assert text.count(slug) == 3, "the repository's address appears only in the badges and the install line"
 
