@@ -213,7 +213,8 @@ for model, paper_model in P.imagenet_models:
     rnd = overall.random_baseline(setting, rows, **store)
     acc = 100 * common.accuracy(Setting("imagenet", model, P.n_accuracy["imagenet"], P.seed, crop=P.imagenet_crop))
     reduced = f"REDUCED SparseFool {P.imagenet_sparsefool}; " if P.imagenet_sparsefool else ""
-    entries2.append(dict(model=model, paper_model=paper_model, accuracy=acc, summary=common.summarize(rows),
+    entries2.append(dict(model=model, paper_model=paper_model, accuracy=acc, accuracy_n=P.n_accuracy["imagenet"],
+                         summary=common.summarize(rows),
                          random=common.summarize(rnd), random_gap=overall.random_gap(rows, rnd), max_iter=cap, reached_cap=len(common.reached_cap(rows, cap)),
                          capped={c: common.summarize(common.at_cap(sf, c)) for c in (20, 50) if c < cap},
                          notes=f"{reduced}lambda=3; {budget.protocol_note(rows, cap)}; ImageNet sample images (not val)"
@@ -224,7 +225,9 @@ plotting.save_table(run, t2, "01_table2", caption="Table 2: SparseFool on ImageN
                     "baseline's fooling rate - ours (offline stand-ins) beside the paper's; 'lo'/'hi': our 95 % "
                     "intervals (Wilson for the fooling rate, seeded bootstrap otherwise). The accuracy is measured "
                     "on the images as this table feeds them (the notes give the crop), so it can differ from "
-                    "accuracy.csv's, which feeds each net its own input size.", n=int(t2["n"].sum()))
+                    "accuracy.csv's, which feeds each net its own input size. s/image mixes the batched run at the cap of 50 with "
+                    "the one-image reruns of its unfooled images at larger caps (on a shared CPU), so it is not "
+                    "comparable across the nets: queries/image is.", n=int(t2["n"].sum()))
 if len(uncapped) > 1:
     plotting.save_table(run, overall.table2_spread(uncapped), "01_table2_spread", caption="Table 2's consistency "
                         "among architectures: the largest over the smallest median perturbed pixels of the nets, "

@@ -443,11 +443,14 @@ def test_a_context_row_says_how_it_reads_against_the_paper_and_the_headline_name
     agrees = claims.judge(registered("AT-cost"), Estimate(0.3, 100, 0.2, 0.4))
     assert against.verdict == agrees.verdict == claims.CONTEXT
     assert "runs against the paper" in against.why and "agrees with the paper" in agrees.why
-    text = summary.against_text([against, agrees])
-    assert text.startswith("Read against the paper's criterion anyway, 1 context row runs against the paper")
-    assert "(and 1 of the 2 agree with it)" in text and "our two nets differ in more than adversarial training" in text
+    shown = claims.judge(registered("T2-vgg-16-pixels"), Estimate(0.49, 100, 0.4, 0.6))  # no criterion: not compared
+    assert "no criterion: not compared" in shown.why and "agrees" not in shown.why
+    text = summary.against_text([against, agrees, shown])
+    assert text.startswith("Of the 3 context rows, 2 have a criterion; read against it anyway, 1 agrees with the "
+                           "paper and 1 runs against it")
+    assert "our two nets differ in more than adversarial training" in text
     assert summary.against_text([agrees]) == ""
-    assert any(line.startswith("- Read against") for line in report.counts_lines([against, agrees]))
+    assert any(line.startswith("- Of the 2 context rows") for line in report.counts_lines([against, agrees]))
 
 
 def test_an_unfinished_row_shows_its_value_so_far_and_a_row_not_started_shows_none():

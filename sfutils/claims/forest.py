@@ -53,6 +53,7 @@ OTHER_STYLES = {"baseline check": ("s", "#2166ac", "#e08214"), "stand-in magnitu
                 "beyond the paper": ("^", "#35978f", "#d6604d")}
 OTHER_UNSETTLED = "#b8b8b8"
 POINTS_CLIP, LOG2_CLIP = 60.0, 7.0  # axis half-widths: ±60 points, ÷/× 128
+BOUND_MARK = "(vs bound)"  # a row placed relative to its criterion's bound, not to the paper's value
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class ForestRow:
     hi: float | None
     band_lo: float | None
     band_hi: float | None
+    from_paper: bool = True  # False: placed relative to the criterion's bound (the claim has no paper value in our units)
 
 
 def drawn(v: Verdict) -> bool:
@@ -136,9 +138,10 @@ def forest_row(v: Verdict) -> ForestRow:
     factor = 100.0 if v.claim.measurement.unit in HUNDREDTHS else 1.0
     band_lo = _place(c.low, ref, scale, factor) if c.low is not None and (scale == "points" or c.low > 0) else None
     band_hi = _place(c.high, ref, scale, factor) if c.high is not None else None
+    from_paper = target is not None and (scale == "points" or target > 0)
     return ForestRow(v.claim.id, v.claim.measurement.notebook, v.verdict, scale, ref,
                      _place(v.value, ref, scale, factor), _place(v.lo, ref, scale, factor),
-                     _place(v.hi, ref, scale, factor), band_lo, band_hi)
+                     _place(v.hi, ref, scale, factor), band_lo, band_hi, from_paper)
 
 
 def forest_rows(vs: Sequence[Verdict]) -> list[ForestRow]:
@@ -181,7 +184,8 @@ def forest_figure(vs: Sequence[Verdict], titles: dict[str, str]) -> Figure:
     if not lines:
         ax_pts.text(POINTS_CLIP, 0, "no claim was judged against a number in this run", ha="center", va="center",
                     fontsize=8)
-    labels = [label if r is not None else label.upper() for label, r in lines]
+    labels = [(label if r.from_paper else f"{label} {BOUND_MARK}") if r is not None else label.upper()
+              for label, r in lines]
     ax_pts.set_yticks(range(len(lines)), labels)
     for tick, (_, r) in zip(ax_pts.get_yticklabels(), lines):
         tick.set_fontsize(6 if r is not None else 6.5)
@@ -191,8 +195,8 @@ def forest_figure(vs: Sequence[Verdict], titles: dict[str, str]) -> Figure:
     ax_log.set_xlim(-LOG2_CLIP, LOG2_CLIP)
     ticks = range(-6, 7, 2)
     ax_log.set_xticks(list(ticks), [f"{2.0 ** t:g}×" if t >= 0 else f"÷{2.0 ** -t:g}" for t in ticks])
-    ax_pts.set_xlabel("rates, differences: points from the paper\n(else from the criterion's bound)")
-    ax_log.set_xlabel("pixels, factors: ratio to the paper, log scale\n(else to the criterion's bound)")
+    ax_pts.set_xlabel(f"rates, differences: points from the paper\n(rows marked {BOUND_MARK}: from the criterion's bound)")
+    ax_log.set_xlabel(f"pixels, factors: ratio to the paper, log scale\n(rows marked {BOUND_MARK}: to the criterion's bound)")
     for ax in (ax_pts, ax_log):
         ax.axvline(0, color="black", lw=0.6)
         ax.xaxis.label.set_fontsize(7)

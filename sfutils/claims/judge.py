@@ -1,8 +1,9 @@
 """Judging a claim: the rule that turns an estimate and its interval into a verdict.
 
 * *holds*: the interval of our estimate lies inside the criterion (*holds on a stand-in* when our
-  model, data or baseline is not the paper's); a trend or a test holds when its one-sided
-  p < 0.05 in the claimed direction;
+  model, data or baseline is not the paper's); a trend within images (mean per-image τ) is such an
+  estimate, judged on its interval; a trend over settings alone, or a test, holds when its
+  one-sided p < 0.05 in the claimed direction;
 * *does not hold*: the interval lies wholly outside it (a trend: significant the other way),
   whatever the power: an interval that excludes the criterion is evidence (*does not hold on a
   stand-in* when our model, data or baseline is not the paper's: a fact about the stand-in);
@@ -38,13 +39,16 @@ RULES = ("*holds*: our interval (its kind and real coverage are in `verdicts.csv
          "for rates; Newcombe's paired interval for two rates on the same images; seeded bootstrap 95 % for medians "
          "and means, resampling whole images where trials share them, paired where the experiment paired the images; "
          "two marginal intervals combined for a ratio of estimates on different image sets, ≥ 90 % coverage) lies "
-         "inside the criterion, which is one-sided where the paper's sentence has a direction; a trend or a test holds "
-         "when its one-sided p < 0.05 in the claimed direction. *does not hold*: the interval lies wholly outside the "
+         "inside the criterion, which is one-sided where the paper's sentence has a direction. A trend measured within "
+         "each image (Figs. 4 and 6: the mean over the images of each image's Kendall τ) is such an estimate: it holds "
+         "when its bootstrap interval lies on the claimed side of 0, and its one-sided p is shown beside it; a trend "
+         "over the settings' values alone, or a test, holds when its one-sided p < 0.05 in the claimed direction. *does not hold*: the interval lies wholly outside the "
          "criterion, whatever the power (an interval that excludes the criterion is evidence). *inconclusive*: it "
          "straddles the criterion; *inconclusive (low power)*: it straddles it and the criterion's power (the "
          "probability it would hold at our n if the true value were the paper's: exact binomial for rates, simulated "
          "from our per-image records moved to the paper's value for medians and their ratios, an approximation from "
-         "our interval where no record is stored; column `power method` says which) is < 0.8. *holds on a stand-in* / *does not hold on a stand-in*: our model, data or baseline is not "
+         "our interval elsewhere: where no record is stored, or for a measure (a rate gap, a slope ratio, a mean "
+         "of medians, a wall-time factor) whose simulation is not written; column `power method` says which) is < 0.8. *holds on a stand-in* / *does not hold on a stand-in*: our model, data or baseline is not "
          "the paper's (the caveat says how), so the verdict is a fact about the stand-in. *not run*: "
          "the data are not there: either the claim cannot be run here (the reason says why), it is not implemented (our "
          "choice), or the ImageNet job has not computed it yet (the reason says which). *illustration*: n < 20, or a sentence our setting cannot test (the reason is given). *baseline "
@@ -115,6 +119,7 @@ AGREES, RUNS_AGAINST = "read against the paper's criterion anyway, it agrees wit
     "read against the paper's criterion anyway, it runs against the paper"
 CONTEXT_READ = {HOLDS: AGREES, FAILS: RUNS_AGAINST,
                 INCONCLUSIVE: "read against the paper's criterion anyway, it is undecided"}
+NOT_COMPARED = "no criterion: not compared with the paper"  # a context row with no criterion (shown only)
 
 
 def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Verdict:
@@ -130,9 +135,10 @@ def judge(claim: Claim, est: Estimate, ours: str = "", same: bool = False) -> Ve
         return Verdict(claim, v, why=why, detail=est.detail if detail is None else detail, **out)
 
     if claim.role == "context":  # not judged, but what the paper's criterion alone would say is told
-        read = _outcome(claim, est)[0] if est.value is not None and not math.isnan(est.value) else ""
-        return verdict(CONTEXT, "; ".join(w for w in ("shown beside the claims, not judged", CONTEXT_READ.get(read, ""))
-                                          if w))
+        compared = claim.criterion.low is not None or claim.criterion.high is not None
+        read = _outcome(claim, est)[0] if compared and est.value is not None and not math.isnan(est.value) else ""
+        return verdict(CONTEXT, "; ".join(w for w in ("shown beside the claims, not judged",
+                                                      CONTEXT_READ.get(read, "" if compared else NOT_COMPARED)) if w))
     if claim.role == "shown":
         return verdict(ILLUSTRATION, claim.measurement.reason or "shown, not judged")
     if est.n < MIN_N and not (est.value is None or math.isnan(est.value)):

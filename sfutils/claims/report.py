@@ -19,7 +19,7 @@ from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
 from sfutils.claims.model import FAILS_STAND_IN, HOLDS_STAND_IN, ILLUSTRATION, NOT_RUN, VERDICTS, Verdict
 from sfutils.claims.registry import CLAIMS
-from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, NOT_STARTED, OUR_CHOICE, OURS, against_text, and_list, count_text, details_block, groups,
+from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, NOT_STARTED, OUR_CHOICE, OURS, against_text, and_list, differs_text, count_text, details_block, groups,
                                     main_reason, not_run_kind, number, on_stand_in, others_text, ours_text,
                                     plain_summary, section_table, title, undecided_text, whole_part, wrap)
 from sfutils.experiments.budget import official_agreement
@@ -70,12 +70,22 @@ def _rows(vs: Sequence[Verdict]) -> list[dict]:
     return verdict_rows(vs).to_dict("records") if vs else []
 
 
+def judged(v: Verdict) -> bool:
+    """Whether ``v`` is a verdict or a check (not a context row, an illustration or a claim not run)."""
+    return v.verdict not in (NOT_RUN, ILLUSTRATION) and "not judged" not in v.verdict
+
+
 def _short_table_and_details(vs: Sequence[Verdict]) -> list[str]:
-    """The short table of ``vs`` and their details, collapsed below it."""
-    rows = _rows(vs)
-    what = "The claim" if len(rows) == 1 else f"The {len(rows)} claims"
-    return [section_table(rows), "", details_block(rows, f"{what} in detail: the reading, the setting, the "
-                                                          "criterion and why"), ""]
+    """The short table of the judged claims of ``vs``, the rows not judged in a table of their own
+    (collapsed), and every claim's details (collapsed)."""
+    rows, shown = _rows([v for v in vs if judged(v)]), _rows([v for v in vs if not judged(v)])
+    what = "The claim" if len(vs) == 1 else f"The {len(vs)} claims"
+    out = [section_table(rows), ""] if rows else []
+    if shown:
+        out += [f"<details><summary>{count_text(len(shown), 'row', 'rows')} not judged (context, illustrations, "
+                "claims not run)</summary>", "", section_table(shown), "", "</details>", ""]
+    return out + [details_block(_rows(list(vs)), f"{what} in detail: the reading, the setting, the criterion and "
+                                                 "why"), ""]
 
 
 def counts(vs: Sequence[Verdict]) -> dict[str, int]:
@@ -131,8 +141,8 @@ def counts_lines(vs: Sequence[Verdict]) -> list[str]:
              (f"Checks of our setting ({len(checks)})", others_text(checks)),
              (f"Beyond the paper ({len(beyond)})", others_text(beyond).split(" (", 1)[-1].rstrip(")")),
              (f"Not judged ({unjudged})", unjudged_counts(vs))]
-    against = against_text(vs)
-    return [wrap(f"**{head}**: {text}.", "- ") for head, text in lines if text] + ([wrap(against, "- ")] if against else [])
+    notes = [t for t in (differs_text(vs), against_text(vs)) if t]
+    return [wrap(f"**{head}**: {text}.", "- ") for head, text in lines if text] + [wrap(t, "- ") for t in notes]
 
 
 def render_verdicts(notebook: str, root: Path, label: str = "") -> str:

@@ -221,7 +221,8 @@ SHORT_TITLES = (
     (r"T1-.*-jsma-pixels-gamma", "Sensitivity, {model}: JSMA's median pixels at the JSMA paper's cap"),
     (r"T1-.*-queries-one_pixel", "{model}: SparseFool needs far fewer queries than the one-pixel attack"),
     (r"T1-.*-cost-one_pixel", "{model}: SparseFool is far faster per image than the one-pixel attack"),
-    (r"T1-.*-walltime-jsma-ours", "{model}: wall time of our accelerated JSMA over SparseFool's"),
+    (r"T1-.*-walltime-jsma-ours", "{model}: SparseFool is much faster per image than JSMA"),
+    (r"T1-.*-walltime-jsma", "{model}: JSMA (cleverhans scoring) over SparseFool, wall time"),
     (r"T1-dimension-jsma", "JSMA becomes much slower as the input dimension grows"),
     (r"T2-.*-fool-cap50", "Sensitivity, {model}: fooling rate with the iterations capped at 50"),
     (r"T2-.*-random", "{model}: random changes of as many elements fool far fewer images"),
@@ -536,12 +537,15 @@ SHOWN_NOT_JUDGED = "Shown, not judged: "  # a context row's reading gives its re
 
 def context_reason(v: Verdict) -> str:
     """Why a context row is not judged, in one clause: its reading's words after
-    :data:`SHOWN_NOT_JUDGED` up to the first full stop, else :func:`reason`."""
+    :data:`SHOWN_NOT_JUDGED` up to the first full stop, colon or semicolon, without parenthesised
+    notes (the claim's details give them), else :func:`reason`."""
     at = v.claim.reading.find(SHOWN_NOT_JUDGED)
     if at < 0:
         return reason(v)
     text = v.claim.reading[at + len(SHOWN_NOT_JUDGED):]
-    end = re.search(r"(?<=[a-z0-9)'’%\]])\. ", text)
+    while re.search(r" \([^()]*\)", text):
+        text = re.sub(r" \([^()]*\)", "", text)
+    end = re.search(r"(?<=[a-z0-9)'’%\]\"])(\.|:|;) ", text)
     return text[:end.start()] if end else text.rstrip(".")
 
 
@@ -554,9 +558,20 @@ def against_text(vs: Sequence[Verdict]) -> str:
     if not against:
         return ""
     agree = sum(AGREES in v.why for v in context)
+    compared = sum(AGREES in v.why or RUNS_AGAINST in v.why or "it is undecided" in v.why for v in context)
     named = "; ".join(f"{_named([v], among=vs)}, context because {context_reason(v)}" for v in against)
-    return (f"Read against the paper's criterion anyway, {count_text(len(against), 'context row runs', 'context rows run')} "
-            f"against the paper (and {agree} of the {len(context)} agree with it): {named}.")
+    return (f"Of the {count_text(len(context), 'context row', 'context rows')}, {compared} "
+            f"{'has' if compared == 1 else 'have'} a criterion; read against it anyway, {agree} "
+            f"{'agrees' if agree == 1 else 'agree'} with the paper and {len(against)} "
+            f"{'runs' if len(against) == 1 else 'run'} against it: {named}.")
+
+
+def differs_text(vs: Sequence[Verdict], limit: int = 8) -> str:
+    """The checks of our setting among ``vs`` (baseline checks, stand-in magnitudes) that differ from
+    the paper's, named with our value and the paper's ('' when none does): what a reader must know
+    before reading SparseFool's verdicts on these stand-ins."""
+    differ = [v for v in vs if v.verdict.startswith(("baseline check", "stand-in magnitude")) and "differs" in v.verdict]
+    return f"Where our setting differs from the paper's: {_named(differ, limit=limit, among=vs)}." if differ else ""
 
 
 def beyond_text(vs: Sequence[Verdict]) -> str:
@@ -584,6 +599,7 @@ def plain_summary(vs: Sequence[Verdict], explain: bool = True) -> str:
             text.append(f"It is a {others[2:]}." if one else f"They are {others}.")
         if unjudged:
             text.append(f"Of them, {unjudged}." if not others else f"Besides, {unjudged}.")
+        text.append(differs_text(vs))
         text.append(beyond_text(g["other"]))
         text.append(against_text(vs))
         return wrap(" ".join(t for t in text if t))
@@ -618,6 +634,7 @@ def plain_summary(vs: Sequence[Verdict], explain: bool = True) -> str:
             text.append(f"The reason that matters most{f' (given for {count} of them)' if count > 1 else ''}: {why}.")
     if others:
         text.append(f"Not verdicts on the paper's claims about SparseFool: {others}.")
+        text.append(differs_text(vs))
         text.append(beyond_text(g["other"]))
         text.append(against_text(vs))
     if undecided:

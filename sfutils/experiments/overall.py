@@ -180,7 +180,8 @@ def table2_spread(rows: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def table2(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Table 2 (+ random baseline) with the paper's numbers beside ours.
 
-    Each entry has ``model`` (ours), ``paper_model`` (a row of :data:`sfutils.paper.TABLE2`), ``accuracy``,
+    Each entry has ``model`` (ours), ``paper_model`` (a row of :data:`sfutils.paper.TABLE2`), ``accuracy``
+    (%, on the images as the attacks feed them) and optional ``accuracy_n`` (how many images it is over),
     ``summary`` (SparseFool, :func:`summarize`, under Algorithm 2 with no cap an image reaches: every
     measure from the same runs), ``random`` (the random baseline's summary), optional ``random_gap``
     (:func:`random_gap`, the paired difference of the two fooling rates) and ``notes``,
@@ -195,7 +196,8 @@ def table2(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         p, s = paper.TABLE2.loc[e["paper_model"]], e["summary"]
         rows.append({
             "model (ours)": e["model"], "paper model": e["paper_model"], "n": s["n"],
-            "acc % (ours)": e["accuracy"], "acc % (paper)": p["accuracy"],
+            "acc % (ours)": e["accuracy"], "acc n (ours)": e.get("accuracy_n", float("nan")),
+            "acc % (paper)": p["accuracy"],
             "fooling % (ours)": s["fooling"], "fooling % (paper)": p["fooling"],
             "median px % (ours)": s["pixels_pct"], "median px % all (ours)": s.get("pixels_pct_all", float("nan")),
             "median px % (paper)": p["pixels_pct"], "queries/image (ours)": s.get("queries", float("nan")),

@@ -26,8 +26,8 @@ READ_MAGNITUDE = ("A stand-in magnitude, not a verdict on SparseFool: the median
                   "about the stand-in; SparseFool's claims are judged on directions and within-setting ratios.")
 # The background ImageNet job of issue 33: rows it has not stored yet are "not run yet", never a false reason.
 IMAGENET_JOB = ("the ImageNet job of issue 33 (python -m sfutils.experiments.imagenet_uncapped, resumable) has "
-                "stored no image of a record this row needs: it grows its records only while it runs, and this "
-                "machine has not yet given it the CPU hours for this one")
+                "stored no image of a record this row needs: the job grows one list of records at a time, cheapest "
+                "first, and no run so far has included this record (issue 33 says what is left)")
 JSMA_UNCAPPED = "jsma gamma=1"  # notebook 01's Table 1 row of JSMA at γ = 1 (no distortion cap): the one judged
 ATTACK_NAMES = {"sparsefool": "SparseFool", "jsma": "JSMA", "one_pixel": "the one-pixel attack"}
 _JSMA_OURS = "JSMA here is this repository's untargeted version (random target, θ = +1)"
