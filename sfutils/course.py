@@ -19,10 +19,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import pandas as pd
 import torch
 from torch import nn
 
 from sfutils import stats, toy
+from sfutils.paths import tables_dir
 from sfutils.attacks import bounds, linear_solver, sparsefool
 from sfutils.attacks.deepfool import deepfool_boundary
 
@@ -515,14 +517,10 @@ def check_wilson(interval: Callable[[int, int], tuple[float, float]], rate_pct: 
     print(f"wilson_interval: matches the table's interval for {k} of {n} and {len(cases) - 1} other counts")
 
 
-def saved_table(name: str, profile: str) -> Any:
+def saved_table(name: str, profile: str) -> pd.DataFrame:
     """The table ``name`` (a DataFrame) that a section notebook wrote in ``profile``
     (``figures/<profile>/tables/<name>.csv``): what its check cell reads, so that the check runs on
     its own, without the notebook's experiment cells (committed for the default and full profiles)."""
-    import pandas as pd
-
-    from sfutils.paths import tables_dir
-
     path = tables_dir(profile) / f"{name}.csv"
     if not path.is_file():
         raise FileNotFoundError(f"no table {name} for the profile {profile!r} ({path}): run this notebook's "
