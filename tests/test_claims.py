@@ -188,7 +188,7 @@ def test_a_factor_of_two_never_passes_a_magnitude_criterion():
     one-pixel attack's CIFAR-10 medians of 1-2 pixels, where no band can be finer than a pixel."""
     for c in claims.CLAIMS:
         if c.measurement.unit == "%" and c.target and c.criterion.low and c.criterion.high \
-                and c.measurement.kind in ("estimate", "mean_estimate") \
+                and c.measurement.kind in ("estimate", "mean_estimate") and "px %" in c.measurement.columns[0] \
                 and not (c.id.startswith("T1-cifar10") and "one_pixel" in c.id):
             assert c.criterion.low > c.target / 2 and c.criterion.high < c.target * 2 or "range" in c.criterion.text, c.id
 
@@ -323,9 +323,12 @@ def test_fig8_gap_is_judged_against_different_images_of_fooled_pairs(root):
     v = measured(by_id("F8-shared-areas"), root)
     assert v.n == 20 and v.value == pytest.approx(
         float((agree["same image"] - agree["different images (baseline)"]).mean()))
-    assert v.lo == pytest.approx(agree[f"{semantics.GAP_COLUMN} lo"].min()) and v.verdict == claims.CONTEXT  # one family: shown
+    assert v.lo == pytest.approx(agree[f"{semantics.GAP_COLUMN} lo"].min())
+    # one family of stand-ins: judged with that caveat, so a verdict on the stand-in
+    assert v.verdict == (claims.HOLDS_STAND_IN if v.lo > 0 else claims.FAILS_STAND_IN if v.hi < 0
+                         else claims.INCONCLUSIVE)
     write(root, "04_location_agreement", agree.drop(columns=[f"{semantics.GAP_COLUMN} lo"]).to_dict("records"))
-    assert measured(by_id("F8-shared-areas"), root).verdict == claims.CONTEXT
+    assert measured(by_id("F8-shared-areas"), root).verdict == claims.INCONCLUSIVE
 
 
 def test_transfer_mean_reads_the_pooled_rate_with_its_image_level_interval(root):
@@ -402,9 +405,11 @@ def test_speed_claims_come_from_the_interleaved_benchmark(root):
              for k, scale in (("cleverhans", 1.0), ("ours", 0.25))}}
             for d, net, m, f in (("mnist", "LeNet", "lenet-mnist", 5.0), ("cifar10", "ResNet-18", "r20", 12.0))]
     write(root, "01_speed_bench", rows)
-    assert measured(by_id("T1-mnist-lenet-walltime-jsma"), root).verdict == claims.BASELINE_AS_PAPER  # 4-6 >= 2.35
-    ours = measured(by_id("T1-mnist-lenet-walltime-jsma-ours"), root)  # SparseFool faster than the faster JSMA?
-    assert ours.verdict == claims.INCONCLUSIVE and ours.value == pytest.approx(1.25)  # [1.0, 1.5] reaches 1
+    # "much faster" is a size, judged with cleverhans' scoring (the JSMA authors' reference): 4-6 >= 2.35
+    assert measured(by_id("T1-mnist-lenet-walltime-jsma"), root).verdict == claims.HOLDS_STAND_IN
+    ours = measured(by_id("T1-mnist-lenet-walltime-jsma-ours"), root)  # against the faster JSMA: context
+    assert ours.verdict == claims.CONTEXT and ours.value == pytest.approx(1.25)
+    assert "undecided" in ours.why  # [1.0, 1.5] reaches 1: told, not judged
     dim = measured(by_id("T1-dimension-jsma"), root)
     assert dim.value == pytest.approx(12.0 / 5.0) and dim.lo == pytest.approx(9.6 / 6.0)
 
@@ -662,9 +667,9 @@ def test_counts_lines_count_every_verdict_once():
 
     for label in claims.VERDICTS:
         lines = counts_lines([claims.Verdict(by_id("T3-cifar10-mean"), label, 1.0, 0.5, 1.5, n=100)])
-        counted = [line for line in lines if line.startswith("- **")]  # then notes: what differs, what runs against
+        counted = [line for line in lines if re.match(r"- \*\*[^*]+ \(\d+\)\*\*", line)]  # then notes
         assert len(counted) == 1 and re.match(r"- \*\*[^*]+ \(1\)\*\*: \w", counted[0]), (label, lines)
-        assert ("differs" in label) == any(line.startswith("- Where our setting differs") for line in lines)
+        assert ("differs" in label) == any(line.startswith("- **Where our setting differs") for line in lines)
 
 
 def test_review_round_2_claims_are_registered():

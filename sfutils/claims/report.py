@@ -19,7 +19,7 @@ from sfutils.claims.judge import RULES, measure
 from sfutils.claims.measure import Tables
 from sfutils.claims.model import FAILS_STAND_IN, HOLDS_STAND_IN, ILLUSTRATION, NOT_RUN, VERDICTS, Verdict
 from sfutils.claims.registry import CLAIMS
-from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, NOT_STARTED, OUR_CHOICE, OURS, against_text, and_list, differs_text, count_text, details_block, groups,
+from sfutils.claims.summary import (CANNOT_RUN, COMPUTING, MISSING, NOT_STARTED, OUR_CHOICE, OURS, against_text, and_list, differs_items, count_text, details_block, groups,
                                     main_reason, not_run_kind, number, on_stand_in, others_text, ours_text,
                                     plain_summary, section_table, title, undecided_text, whole_part, wrap)
 from sfutils.experiments.budget import official_agreement
@@ -141,8 +141,12 @@ def counts_lines(vs: Sequence[Verdict]) -> list[str]:
              (f"Checks of our setting ({len(checks)})", others_text(checks)),
              (f"Beyond the paper ({len(beyond)})", others_text(beyond).split(" (", 1)[-1].rstrip(")")),
              (f"Not judged ({unjudged})", unjudged_counts(vs))]
-    notes = [t for t in (differs_text(vs), against_text(vs)) if t]
-    return [wrap(f"**{head}**: {text}.", "- ") for head, text in lines if text] + [wrap(t, "- ") for t in notes]
+    differ = differs_items(vs)
+    notes = ([wrap("**Where our setting differs from the paper's** (checks of the stand-ins, not verdicts on "
+                   "SparseFool):", "- ")] + [wrap(item + ".", "  - ") for item in differ] if differ else [])
+    against = against_text(vs)
+    return ([wrap(f"**{head}**: {text}.", "- ") for head, text in lines if text] + notes
+            + ([wrap(against, "- ")] if against else []))
 
 
 def render_verdicts(notebook: str, root: Path, label: str = "") -> str:
@@ -306,8 +310,11 @@ def render_report(root: Path, label: str, level: int = 1, page_dir: Path | None 
         if sub:
             parts += [f'<a id="notebook-{nb}"></a>', "", f"{h}# {nb} · {heading}", "",
                       plain_summary(sub, explain=False), ""]
+            shown = [v for v in sub if not judged(v)]
             parts += _short_table_and_details(sub) if details else [
-                section_table(_rows(sub)), "", f"Each claim in detail (the reading, the setting, the criterion and why): "
+                section_table(_rows([v for v in sub if judged(v)])), "",
+                f"Each claim in detail (the reading, the setting, the criterion and why), and the "
+                f"{count_text(len(shown), 'row', 'rows')} not judged here (context, illustrations, claims not run): "
                 f"[the report]({report_link}#notebook-{nb}).", ""]
     return "\n".join(parts)
 

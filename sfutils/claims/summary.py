@@ -220,9 +220,13 @@ SHORT_TITLES = (
     (r"T1-.*-jsma-fool-gamma", "Sensitivity, {model}: JSMA's fooling rate at the JSMA paper's cap"),
     (r"T1-.*-jsma-pixels-gamma", "Sensitivity, {model}: JSMA's median pixels at the JSMA paper's cap"),
     (r"T1-.*-queries-one_pixel", "{model}: SparseFool needs far fewer queries than the one-pixel attack"),
-    (r"T1-.*-cost-one_pixel", "{model}: SparseFool is far faster per image than the one-pixel attack"),
-    (r"T1-.*-walltime-jsma-ours", "{model}: SparseFool is much faster per image than JSMA"),
-    (r"T1-.*-walltime-jsma", "{model}: JSMA (cleverhans scoring) over SparseFool, wall time"),
+    (r"T1-.*-cost-one_pixel", "{model}: SparseFool far cheaper than the one-pixel attack (in queries)"),
+    (r"T1-.*-accuracy", "{model}: clean accuracy of the attacked net"),
+    (r"T2-.*-accuracy", "{model}: clean accuracy of the attacked net"),
+    (r"T2-.*-random-rate", "{model}: the random baseline's own fooling rate"),
+    (r"T3-.*-mean-size", "How much transfers between networks (pooled rate)"),
+    (r"T1-.*-walltime-jsma-ours", "{model}: SparseFool faster than JSMA, even an accelerated one"),
+    (r"T1-.*-walltime-jsma", "{model}: SparseFool is much faster per image than JSMA"),
     (r"T1-dimension-jsma", "JSMA becomes much slower as the input dimension grows"),
     (r"T2-.*-fool-cap50", "Sensitivity, {model}: fooling rate with the iterations capped at 50"),
     (r"T2-.*-random", "{model}: random changes of as many elements fool far fewer images"),
@@ -559,19 +563,30 @@ def against_text(vs: Sequence[Verdict]) -> str:
         return ""
     agree = sum(AGREES in v.why for v in context)
     compared = sum(AGREES in v.why or RUNS_AGAINST in v.why or "it is undecided" in v.why for v in context)
-    named = "; ".join(f"{_named([v], among=vs)}, context because {context_reason(v)}" for v in against)
+    reasons: dict[str, list[Verdict]] = {}  # rows that share a reason are named together, in order
+    for v in against:
+        reasons.setdefault(context_reason(v), []).append(v)
+    named = "; ".join(f"{_named(group, limit=len(group), among=vs)}, context because {why}"
+                      for why, group in reasons.items())
     return (f"Of the {count_text(len(context), 'context row', 'context rows')}, {compared} "
             f"{'has' if compared == 1 else 'have'} a criterion; read against it anyway, {agree} "
             f"{'agrees' if agree == 1 else 'agree'} with the paper and {len(against)} "
             f"{'runs' if len(against) == 1 else 'run'} against it: {named}.")
 
 
-def differs_text(vs: Sequence[Verdict], limit: int = 8) -> str:
+def differs_items(vs: Sequence[Verdict]) -> list[str]:
     """The checks of our setting among ``vs`` (baseline checks, stand-in magnitudes) that differ from
-    the paper's, named with our value and the paper's ('' when none does): what a reader must know
-    before reading SparseFool's verdicts on these stand-ins."""
-    differ = [v for v in vs if v.verdict.startswith(("baseline check", "stand-in magnitude")) and "differs" in v.verdict]
-    return f"Where our setting differs from the paper's: {_named(differ, limit=limit, among=vs)}." if differ else ""
+    the paper's, one short item each: "title: ours X, the paper's Y" (what a reader must know before
+    reading SparseFool's verdicts on these stand-ins)."""
+    return [f"{title(v.claim.claim, v.claim.id, ours=v.ours)}: ours {whole_part(ours_text(v), 40)}, the paper's "
+            f"{whole_part(v.claim.paper, 40)}" for v in vs
+            if v.verdict.startswith(("baseline check", "stand-in magnitude")) and "differs" in v.verdict]
+
+
+def differs_text(vs: Sequence[Verdict]) -> str:
+    """:func:`differs_items` in one sentence ('' when none differs)."""
+    items = differs_items(vs)
+    return f"Where our setting differs from the paper's: {'; '.join(items)}." if items else ""
 
 
 def beyond_text(vs: Sequence[Verdict]) -> str:

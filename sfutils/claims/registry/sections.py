@@ -76,7 +76,8 @@ def perceptibility_claims() -> list[Claim]:
         plateau, full = at(30.0), at(255.0)
         caveat = ("a ResNet-20 stand-in on JPEG CIFAR-10, a data set Fig. 6 does not show" if dataset == "cifar10"
                   else "an EfficientNet-Lite0 stand-in on ImageNet sample images instead of ResNet-101 on validation "
-                  "images; δ = 255 is Table 2's record (batched at the cap of 50, its unfooled images rerun one at a "
+                  "images (Lite0, the net of every uncapped ImageNet sweep, plays Fig. 6's ResNet-101 here, while "
+                  "Table 2 pairs ResNet-101 with Lite1); δ = 255 is Table 2's record (batched at the cap of 50, its unfooled images rerun one at a "
                   "time at 200 and 1000), δ ≤ 100 batched runs at the cap of 1000: an image's outcome and pixels do "
                   "not depend on a cap it did not reach, but its seconds do, so costs are read in queries")
         sweep = dict(model_column="model", pending=IMAGENET_JOB if dataset == "imagenet" else "")
@@ -161,13 +162,26 @@ def transfer_claims() -> list[Claim]:
                   Measurement("03", "03_table3_summary", "estimate", (POOLED,), summary, n_column="n per source",
                               requires=(POOLED,), reason="03_table3_summary has no image-level pooled mean yet "
                               "(re-run notebook 03)", interval=CLUSTER_BOOTSTRAP),
-                  Criterion(f"0 < pooled off-diagonal < {mean + 10:.1f} % (some transfer, at most the paper's mean "
-                            "+ 10 points)", 0.0, mean + 10, strict=True), setting, ours, (), caveat,
+                  below(mean + 10, f"pooled off-diagonal < {mean + 10:.1f} % (limited: below the paper's mean + 10 "
+                        "points)"), setting, ours, (), caveat,
                   "\"Only to some extent ... mostly network dependent\": a one-sided claim that transfer is limited. "
                   "The off-diagonal transfer rate pooled over the pairs must stay below the paper's mean plus 10 "
-                  f"points ({mean + 10:.1f} %) and above 0 (some transfer): less transfer is the claim's own direction, "
-                  "only a rate near 100 % (or none at all) would contradict it; the interval resamples whole images, "
-                  "since every pair reuses them.", "sparsefool", mean),
+                  f"points ({mean + 10:.1f} %): less transfer is the claim's own direction, only a rate near 100 % "
+                  "would contradict it. \"Some\" is not judged (any rate above 0 would meet it, and random noise of "
+                  f"the same size already flips a few %): how much transfers is T3-{key}-mean-size. The interval "
+                  "resamples whole images, since every pair reuses them.", "sparsefool", mean),
+            Claim(f"T3-{key}-mean-size", "§4.2, Table 3", "How much SparseFool perturbations transfer between "
+                  "networks: the pooled off-diagonal rate of Table 3.", f"mean off-diagonal {mean:.1f} % "
+                  f"({min(off):g}–{max(off):g} %)",
+                  Measurement("03", "03_table3_summary", "estimate", (POOLED,), summary, n_column="n per source",
+                              requires=(POOLED,), reason="03_table3_summary has no image-level pooled mean yet "
+                              "(re-run notebook 03)", interval=CLUSTER_BOOTSTRAP),
+                  Criterion(f"within ± 10 points of {mean:.1f} % ({mean - 10:.1f}–{mean + 10:.1f} %)", mean - 10,
+                            mean + 10), setting, ours, (), caveat,
+                  "A stand-in magnitude: the pooled transfer rate beside the paper's mean off-diagonal rate, two-sided "
+                  "within ± 10 points (the paper's own cells span 8.2–28.2 %). How much transfers depends on the nets "
+                  "and the data, so a difference is a fact about the stand-ins, not a verdict on SparseFool.",
+                  "magnitude", round(mean, 1)),
             Claim(f"T3-{key}-asymmetry", "§4.2, Table 3", "Perturbations transfer better from larger to smaller "
                   "networks than the reverse.", f"{down_mean:.1f} % vs {up_mean:.1f} % ({down_mean - up_mean:+.1f} "
                   "points)",
@@ -315,8 +329,11 @@ def robustness_claims() -> list[Claim]:
 AT_CONFOUND = ("Shown, not judged: our two nets differ in more than adversarial training. The standard ResNet-20 was "
                "trained on real CIFAR-10 and is attacked on its JPEG copy (a shift that costs it about 10 accuracy "
                "points), while the robust one was trained on the JPEG copy itself; a matched control (the same "
-               "fine-tuning recipe without the FGSM step) is not trained here. AT-robust-pixels compares the robust "
-               "net's own median with the paper's.")
+               "fine-tuning recipe without the FGSM step) is not trained here. The mismatch most likely inflates "
+               "the ratio: the shifted standard net needs fewer pixels (its median is about half the paper's "
+               "ResNet-18's, T1-cifar10-resnet-18-sparsefool-pixels), while the robust net's own median matches the "
+               "paper's (AT-robust-pixels), so the paper's conclusion that adversarial training does not "
+               "significantly improve robustness to sparse perturbations is neither confirmed nor refuted here.")
 # Why AT-only-slightly's ratio can differ from the paper's: either net of the pair is a stand-in.
 WEAK_ROBUST_NET = ("the ratio has two stand-ins: the robust net (a ResNet-20 trained here with fast l∞ adversarial "
                    "training, FGSM from a random start, not Madry's PGD; AT-robust-pixels compares its median with "
