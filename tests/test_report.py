@@ -306,7 +306,7 @@ def test_a_title_naming_the_papers_net_names_ours_beside_it():
     lenet = ("LeNet: SparseFool fools 99.93 % of the test images.", "T1-mnist-lenet-sparsefool-fool")
     assert summary.title(*lenet, ours="lenet-mnist (LeNet trained here)") == summary.title(*lenet)  # the paper's net
     long_title = {"id": "T1-cifar10-vgg-19-sparsefool-seconds", "our setting": "vgg19half-cifar10, wall time",
-                  "claim": "VGG-19: SparseFool takes 0.34 seconds per image on the CIFAR-10 test set on a GPU."}
+                  "claim": "VGG-19: SparseFool takes 0.34 seconds per image on the CIFAR-10 test images."}
     cell = summary.section_table([{**long_title, "paper": "0.34 s", summary.OURS: "1 s", "n": "100",
                                    "verdict": HOLDS, "why": ""}])
     assert "(`T1-cifar10-vgg-19-sparsefool-seconds`; ours: half-width VGG-19)" in cell  # no room in the title
