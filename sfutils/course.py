@@ -8,8 +8,9 @@ minimum step, the final (1 + epsilon) step).
 
 The checks test properties of a correct answer and compare with this package's own attacks
 (:mod:`sfutils.attacks`, which a student can read: the exercises are for learning, not graded in
-secret); no exercise's solution is written out here. While an answer runs, the package function it
-is asked to write is switched off under every name (:func:`_refusing`).
+secret); no exercise's solution is written out here. While an answer runs, every package function
+that answers it (the batched attack, the toy's tracer, the per-sample oracle of
+``sfutils/testing/reference.py``) is switched off under every name (:func:`_refusing`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from sfutils import stats, toy
 from sfutils.paths import tables_dir
 from sfutils.attacks import bounds, linear_solver, sparsefool
 from sfutils.attacks.deepfool import deepfool_boundary
+from sfutils.attacks.sparsefool import _Engine as SparseFoolEngine
+from sfutils.testing.reference import ref_linear_solver, ref_sparsefool
 
 # How far past the hyperplane a LinearSolver answer may land: the authors' offset beta = 1e-3 and
 # their minimum step of 1e-4 (times |w_d| <= 1) stay well inside it.
@@ -121,14 +124,20 @@ def _call(name: str, fn: Callable[..., Any], *args: Any, refuse: Sequence[Callab
         raise ExerciseFailed(f"{name}: {refused_why}") from None
 
 
-# This package's own answers to Exercise 2 (LinearSolver) and Exercise 4 (SparseFool): an answer
-# that calls one of them, under any name, is refused.
-LINEAR_SOLVERS: tuple[Callable[..., Any], ...] = (linear_solver, toy.linear_solver_path)
-SPARSEFOOLS: tuple[Callable[..., Any], ...] = (sparsefool, toy.sparsefool_trajectory)
-_LS_REFUSED = ("it calls sfutils' linear_solver (or toy.linear_solver_path), the answer this check compares "
-               "with: write the loop of Algorithm 1 yourself")
-_SF_REFUSED = ("it calls sfutils' sparsefool (or toy.sparsefool_trajectory), the answer this check compares with: "
-               "assemble Algorithm 2 yourself from deepfool_boundary and linear_solver (or your my_linear_solver)")
+# This package's own answers to Exercise 2 (LinearSolver) and Exercise 4 (SparseFool): the batched
+# attacks, the toy's one-sample tracers, the plain per-sample oracles of sfutils/testing/reference.py
+# and every method of the batched SparseFool engine. An answer that calls one of them, under any
+# name, is refused.
+LINEAR_SOLVERS: tuple[Callable[..., Any], ...] = (linear_solver, toy.linear_solver_path, ref_linear_solver)
+SPARSEFOOLS: tuple[Callable[..., Any], ...] = (
+    sparsefool, toy.sparsefool_trajectory, ref_sparsefool,
+    *(fn for fn in vars(SparseFoolEngine).values() if callable(fn) and hasattr(fn, "__code__")))
+_LS_REFUSED = ("it calls sfutils' linear_solver (or toy.linear_solver_path, or sfutils.testing.reference's "
+               "ref_linear_solver), an answer this check compares with: write the loop of Algorithm 1 yourself")
+_SF_REFUSED = ("it calls sfutils' sparsefool (or toy.sparsefool_trajectory, sfutils.testing.reference's "
+               "ref_sparsefool, or the engine inside sfutils.attacks.sparsefool), an answer this check compares "
+               "with: assemble Algorithm 2 yourself from deepfool_boundary and linear_solver (or your "
+               "my_linear_solver)")
 
 
 def _fail(name: str, what: str) -> None:
@@ -207,7 +216,8 @@ def check_linear_solver(solver: Callable[..., torch.Tensor], trials: int = 20, d
 
     A correct Algorithm 1 answer lies in the box, is on B or just past it (at most :data:`PAST_PLANE`
     in w.(z - x_B), w of unit length), moves the coordinates of largest |w| first (Eq. 5), no more
-    of them than the reference needs, and leaves its inputs untouched.
+    of them than the reference needs, and leaves its inputs untouched. An answer that calls one of
+    this package's LinearSolvers (:data:`LINEAR_SOLVERS`), under any name, is refused.
     """
     name = "my_linear_solver"
     for k, (x, w, x_b, lb, ub) in enumerate(_random_problems(trials, dim, seed)):
@@ -343,18 +353,29 @@ def _check_first_iteration(name: str, attack: Callable[..., torch.Tensor], model
                     "LinearSolver's step of Eq. (4) lands on it (the authors' code at most a little past it)")
 
 
-def check_lambda_predictions(predict: Callable[[], tuple[str, str]], model: nn.Module, x: torch.Tensor,
+def _reason(name: str, reason: Any) -> None:
+    """A prediction's written reason: a sentence (3 words or more), asked for before the check says anything
+    about the choice (a self-test, not a grade: the reason is compared by hand with the answer key)."""
+    if not isinstance(reason, str) or len(reason.split()) < 3:
+        _fail(name, "write your reason first, as a sentence in the returned string (it is a self-test, not a "
+                    f"grade: the check says nothing about your choice before you have written why), got {reason!r}")
+
+
+def check_lambda_predictions(predict: Callable[[], tuple[str, str, str]], model: nn.Module, x: torch.Tensor,
                              lams: tuple[float, float] = (1.0, 2.0)) -> None:
-    """Exercise 3's predictions, made before the table: ``predict()`` -> (trend, source), where trend
+    """Exercise 3's predictions, made before the table: ``predict()`` -> (trend, source, reason), where trend
     says whether ``one coordinate %`` (of the fooled points) "rises" or "falls" from lambda = lams[0]
     to lams[1], and source where a fooled point's second coordinate mostly comes from at lams[0]:
-    "same LinearSolver step" or "later iteration". Compared with SparseFool on ``x`` in this run."""
+    "same LinearSolver step" or "later iteration", and reason the student's written reasoning (a
+    sentence, required before anything about the choices is said: :func:`_reason`). Compared with
+    SparseFool on ``x`` in this run."""
     name = "predict_lambda_effects"
     trends, sources = ("rises", "falls"), ("same LinearSolver step", "later iteration")
     answer = _call(name, predict)
-    if not isinstance(answer, tuple) or len(answer) != 2 or answer[0] not in trends or answer[1] not in sources:
-        _fail(name, f"return a pair (trend, source), trend one of {list(trends)} and source one of {list(sources)}, "
-                    f"got {answer!r}")
+    if not isinstance(answer, tuple) or len(answer) != 3 or answer[0] not in trends or answer[1] not in sources:
+        _fail(name, f"return a triple (trend, source, reason), trend one of {list(trends)}, source one of "
+                    f"{list(sources)} and reason a sentence, got {answer!r}")
+    _reason(name, answer[2])
     share = []
     for lam in lams:
         res = sparsefool(model, x, lam=lam)
@@ -449,9 +470,10 @@ def check_sparsefool(attack: Callable[..., torch.Tensor], model: nn.Module, x: t
     this package's SparseFool does, its first iteration (``max_iter=1``) is one LinearSolver
     step (Algorithm 1: Eq. 5's coordinates, no more than needed, onto the hyperplane through
     x + lambda r_adv), and so is each later one (``max_iter=k`` against ``k - 1``): from x^(i), onto
-    the hyperplane through x^(i) + lambda r_adv^(i). An answer that calls this package's
-    ``sparsefool`` or ``toy.sparsefool_trajectory``, under any name, is refused (both are switched off
-    while it runs). Written from the paper or from the authors' code (beta, minimum step,
+    the hyperplane through x^(i) + lambda r_adv^(i). An answer that calls one of this package's
+    SparseFools (:data:`SPARSEFOOLS`: ``sparsefool``, ``toy.sparsefool_trajectory``,
+    ``sfutils.testing.reference.ref_sparsefool`` or the batched engine's methods), under any name, is
+    refused (they are switched off while it runs). Written from the paper or from the authors' code (beta, minimum step,
     (1 + epsilon) stopping test), a correct answer passes.
     """
     name = "my_sparsefool"
@@ -484,7 +506,8 @@ def check_sparsefool(attack: Callable[..., torch.Tensor], model: nn.Module, x: t
                     if float((last.normal * last.r_tot).sum()) <= 0:  # no step: see _check_first_iteration
                         print(f"note, {where}: not fooled, but at your last iterate DeepFool's normal points back "
                               "at it (w.r_adv <= 0), where Algorithm 1 as printed has no step to take (the authors' "
-                              "code steps along sign(w) regardless); not counted against you")
+                              "code steps every coordinate along sign(w) regardless: notebook 00's Exercise 3 key); not "
+                              "counted against you")
                         continue
                     _fail(name, f"{where}: the label did not change; loop until it does (Algorithm 2, line 2), "
                                 "re-running DeepFool from the current iterate each time")
@@ -530,15 +553,21 @@ def saved_table(name: str, profile: str) -> pd.DataFrame:
 
 
 def check_prediction(name: str, predict: Callable[[], Any], expected: Any, choices: Sequence[Any], why: str) -> None:
-    """Exercise "predict, then look": ``predict()`` must return one of ``choices``, the one the paper's
-    claim implies (``expected``); ``why`` gives the paper's reason, printed only once the choice is
-    right (a wrong choice is told so, not why: the student rethinks before the key). Only the choice
-    is compared (the student's written reason is compared by hand with the notebook's answer key),
-    and with the paper, not with this run's table, which the student reads next (a small run's may
-    disagree)."""
-    answer = _call(name, predict)
+    """Exercise "predict, then look" (a self-test, not a grade): ``predict()`` must return
+    ``(choice, reason)``, the choice one of ``choices``, the one the paper's claim implies
+    (``expected``), and the reason a written sentence, required before anything is said about the
+    choice (:func:`_reason`); ``why`` gives the paper's reason, printed only once the choice is right
+    (a wrong choice is told so, not why: the student rethinks before the key). Only the choice is
+    compared (the student's reason is compared by hand with the notebook's answer key), and with the
+    paper, not with this run's table, which the student reads next (a small run's may disagree)."""
+    returned = _call(name, predict)
+    if not isinstance(returned, tuple) or len(returned) != 2:
+        _fail(name, f"return a pair (choice, reason), the choice one of {list(choices)} and the reason a sentence, "
+                    f"got {returned!r}")
+    answer, reason = returned
     if answer not in choices:
         _fail(name, f"answer one of {list(choices)}, got {answer!r}")
+    _reason(name, reason)
     if answer != expected:
         _fail(name, f"your choice {answer!r} is not the one the paper's argument implies: reread the section "
                     "the exercise names, write down your reasoning step by step, and find where it breaks "

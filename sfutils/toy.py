@@ -155,7 +155,9 @@ def sparsefool_trajectory(model: nn.Module, x: torch.Tensor, *, lam: float = 3.0
 class SecondCoordinates:
     """Where the second coordinate of SparseFool's two-coordinate perturbations on a 2-D problem comes
     from: of ``two`` fooled points whose r changes both coordinates, ``same_step`` had one LinearSolver
-    step move both (Algorithm 1 goes on to the second coordinate only when Q clips the first) and
+    step move both (Algorithm 1 goes on to the second coordinate only when Q clips the first; the
+    authors' code, which :mod:`sfutils.attacks` follows, also when DeepFool's normal points back at the
+    iterate, w.r_adv <= 0, where it steps every coordinate along sign(w)) and
     ``later`` a later SparseFool iteration move the other one (Algorithm 2: a new normal w^(i));
     ``walls`` of them had an iterate on the border of the valid box [0, 1]^2."""
 

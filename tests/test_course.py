@@ -138,6 +138,35 @@ def test_first_step_check():
         course.check_first_step(lambda *a: paper_first_step(*a)[:2] + (False,), x, w, x_b, lb, ub)
 
 
+def test_the_checks_refuse_the_per_sample_oracles_and_the_engine(moons):
+    """Teacher round 2's cheats: sfutils/testing/reference.py's written-out Algorithms 1 and 2, and the
+    batched SparseFool engine driven by hand, are switched off during Exercises 2 and 4."""
+    import importlib
+    from sfutils.testing.reference import ref_linear_solver, ref_sparsefool
+    with pytest.raises(course.ExerciseFailed, match="ref_linear_solver"):
+        course.check_linear_solver(lambda x, w, xb, lb, ub: ref_linear_solver(x, w, xb, lb, ub))
+    model, x = moons
+
+    def oracle(x, lb, ub, lam=3.0, max_iter=50):
+        return ref_sparsefool(model, x, lb, ub, lam=lam, max_iter=max_iter)[0]
+
+    engine_module = importlib.import_module("sfutils.attacks.sparsefool")
+
+    def engine(x, lb, ub, lam=3.0, max_iter=50):
+        config = engine_module.SparseFoolConfig(lam=lam, max_iter=max_iter)
+        run = engine_module._Engine(model, x, lb, ub, None, 1, config, None)
+        while run.busy():
+            run.tick()
+        return run.result().adversarial
+    for cheat in (oracle, engine):
+        with pytest.raises(course.ExerciseFailed, match="ref_sparsefool, or the engine"):
+            course.check_sparsefool(cheat, model, x[:2])
+    lb, ub = torch.zeros(2), torch.ones(2)
+    assert ref_linear_solver(x[0], torch.tensor([0.6, -0.8]), x[0] + 0.1, lb, ub).shape == (2,), \
+        "after the check the oracle works again"
+    assert oracle(x[:1], lb[None], ub[None]).shape == (1, 2) and engine(x[:1], lb[None], ub[None]).shape == (1, 2)
+
+
 def test_the_checks_hold_no_written_out_solution():
     """The reference answers are this package's attacks (sfutils.attacks), not copies of the exercises' solutions."""
     import inspect
@@ -248,16 +277,21 @@ def test_lambda_predictions_check(moons, capsys):
         share.append(float((res.perturbed_pixels()[res.success] == 1).float().mean()))
     assert share[0] != share[1], "the fixture must tell the trends apart"
     trend = "rises" if share[1] > share[0] else "falls"
-    course.check_lambda_predictions(lambda: (trend, source), model, x)
+    why = "fewer iterations, fewer new normals"
+    course.check_lambda_predictions(lambda: (trend, source, why), model, x)
     assert str(counts) in capsys.readouterr().out
     other = {"rises": "falls", "falls": "rises"}
     with pytest.raises(course.ExerciseFailed, match="one coordinate %"):
-        course.check_lambda_predictions(lambda: (other[trend], source), model, x)
+        course.check_lambda_predictions(lambda: (other[trend], source, why), model, x)
     with pytest.raises(course.ExerciseFailed, match="second coordinates come from"):
-        course.check_lambda_predictions(lambda: (trend, ({"later iteration", "same LinearSolver step"} - {source}).pop()),
-                                        model, x)
-    with pytest.raises(course.ExerciseFailed, match="return a pair"):
+        course.check_lambda_predictions(
+            lambda: (trend, ({"later iteration", "same LinearSolver step"} - {source}).pop(), why), model, x)
+    with pytest.raises(course.ExerciseFailed, match="return a triple"):
         course.check_lambda_predictions(lambda: "rises", model, x)
+    for unwritten in ("", "because"):  # a wrong pair learns nothing before a reason is written
+        with pytest.raises(course.ExerciseFailed, match="write your reason first") as failed:
+            course.check_lambda_predictions(lambda: (other[trend], source, unwritten), model, x)
+        assert "one coordinate %" not in str(failed.value)
 
 
 def test_wilson_check():
@@ -275,10 +309,15 @@ def test_wilson_check():
 
 
 def test_prediction_and_value_checks():
-    course.check_prediction("p", lambda: "more", "more", ("more", "fewer"), "why")
+    course.check_prediction("p", lambda: ("more", "smaller box, more clipped pixels"), "more", ("more", "fewer"), "why")
     with pytest.raises(course.ExerciseFailed, match="your choice 'fewer' is not the one the paper's argument") as failed:
-        course.check_prediction("p", lambda: "fewer", "more", ("more", "fewer"), "the paper's reason")
+        course.check_prediction("p", lambda: ("fewer", "each pixel moves less"), "more", ("more", "fewer"),
+                                "the paper's reason")
     assert "'more'" not in str(failed.value) and "the paper's reason" not in str(failed.value), "a wrong choice gives the answer away"
+    for unwritten in ("fewer", ("fewer", ""), ("fewer", "no idea")):  # no sentence: nothing about the choice
+        with pytest.raises(course.ExerciseFailed, match="return a pair|write your reason first") as failed:
+            course.check_prediction("p", lambda: unwritten, "more", ("more", "fewer"), "the paper's reason")
+        assert "is not the one" not in str(failed.value)
     course.check_value("v", lambda a, b: a / b, (3.0, 2.0), 1.5, "the ratio")
     with pytest.raises(course.ExerciseFailed, match="the ratio is 1.5"):
         course.check_value("v", lambda a, b: a * b, (3.0, 2.0), 1.5, "the ratio")
