@@ -23,7 +23,8 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # 00 · SparseFool explained on a classifier you can see
 #
-# **Student time: about 90 minutes** (reading and running: 30; Exercises 1–4: 50; discussion: 10).
+# **Student time: about 90 minutes** (reading and running: 40, for about 2,500 words outside the optional
+# folds; Exercises 1–4: 45; discussion: 5).
 # Lab install, on a laptop CPU: see the README's "Lab install" (`pip install -e '.[notebooks]'` in a clone,
 # with the CPU wheels of PyTorch on Linux; no GPU, no ImageNet). LeNet's weights come with the package;
 # the MNIST part downloads the MNIST test set through torchvision on its first run (offline: set
@@ -47,18 +48,20 @@ if "google.colab" in sys.modules:
 # `course.hint(N)`, `course.hint(N, 2)`, … give more, one level at a time. Every attack comes
 # from `sfutils.attacks`: the same
 # code the section notebooks 01–06 run. That package implements every algorithm you are asked to
-# write, and you can read it (`sfutils/attacks/`; the checks in `sfutils/course.py` compare your
-# answers with it): the exercises are for learning, not graded in secret, so write your own answer
-# before you look. While a check runs, the package function that its exercise asks for is switched
-# off, so an answer that only calls it fails. In this notebook "Part N" is a part of the notebook and
+# write, and you can read it: the batched attacks in `sfutils/attacks/`, and Algorithms 1–2 written out
+# one sample at a time in `sfutils/testing/reference.py` (the oracle the tests compare the attacks with);
+# the checks in `sfutils/course.py` compare your answers with them. The exercises are for learning, not
+# graded in secret, so write your own answer before you look. While a check runs, every package function
+# that answers its exercise (those two files' versions included) is switched off, so an answer that only
+# calls one fails. In this notebook "Part N" is a part of the notebook and
 # "§N" a section of the paper.
 #
 # Course order: this notebook first, then 01 → 06 (see `notebooks/README.md`). Words of the course
 # (stand-in, Wilson interval, queries, profile, …) are explained in the [glossary](../book/glossary.md).
 #
 # **Learning goals.** After this notebook you can (1) explain why the $\ell_1$ projection onto a
-# hyperplane is sparse and why clipping it to the valid range fails (§2.1–2.2), and why
-# $\ell_1$-DeepFool ranks classes by $|f_k| / \|w_k\|_\infty$ (the dual norm); (2) say how
+# hyperplane is sparse and why clipping it to the valid range fails (§2.1–2.2) (and, in an optional fold,
+# why $\ell_1$-DeepFool ranks classes by $|f_k| / \|w_k\|_\infty$, the dual norm); (2) say how
 # DeepFool's boundary point $x_B$ and the normal $w$ of Eq. (6) linearise the classifier (§3.2);
 # (3) run Algorithm 1 (LinearSolver) by hand and write it in a few lines (§3.1); (4) assemble
 # Algorithm 2 (SparseFool) from its two building blocks and predict what $\lambda$ and the box
@@ -69,8 +72,10 @@ if "google.colab" in sys.modules:
 # $\ell_0$ norms; what a classifier's logits $f_k(x)$ and predicted label
 # $\hat k(x) = \arg\max_k f_k(x)$ are; reading PyTorch tensor code. No GPU: everything here runs
 # on a CPU in a couple of minutes (`profile = "quick"` in the parameters cell: under a minute).
-#
-# **Two measures used throughout the course.** The *fooling rate* of an attack is the percentage of
+
+# %% [markdown] tags=["for-the-curious"]
+# **Two measures used throughout the course** (optional here: Exercise 3 says what it counts; the
+# [glossary](../book/glossary.md) has both). The *fooling rate* of an attack is the percentage of
 # the attacked inputs whose predicted label it changes, $100 \cdot |\{x : \hat k(x + r_x) \ne
 # \hat k(x)\}| / N$ (`AttackResult.fooling_rate()`; the section notebooks give it with a confidence
 # interval). The *perturbed pixels* of an adversarial image are the pixels where $x + r$ differs from
@@ -139,7 +144,8 @@ plt.show()
 # $w = \nabla f_{k(x_B)}(x_B) - \nabla f_{k(x)}(x_B)$ (Eq. 6) is the boundary's normal there. Together
 # they define the hyperplane $\mathcal{B} = \{z : w^\top (z - x_B) = 0\}$ that SparseFool attacks.
 #
-# **How multi-class DeepFool picks the class to cross.** DeepFool [33] linearises, around the
+# %% [markdown] tags=["for-the-curious"]
+# **How multi-class DeepFool picks the class to cross** (optional: not needed for the exercises). DeepFool [33] linearises, around the
 # current iterate $x^{(i)}$, the logit difference $f_k - f_{\hat k(x)}$ of every candidate class
 # $k \ne \hat k(x)$. Each candidate gives a hyperplane at $\ell_2$ distance
 # $|f_k(x^{(i)}) - f_{\hat k(x)}(x^{(i)})| \,/\, \|\nabla f_k(x^{(i)}) - \nabla f_{\hat k(x)}(x^{(i)})\|_2$;
@@ -253,8 +259,10 @@ course.check_first_step(predict_first_step, x_star[0], w[0], x_b[0], lb[0], ub[0
 # $w^\top(x + r - x_B) = 0$ is a linear programme whose solution sits at a vertex of the $\ell_1$
 # ball: it moves **only the coordinate $d$ with the largest $|w_d|$**, by $|w^\top(x - x_B)| / |w_d|$
 # (Eq. 4 without a box). The $\ell_2$ projection (DeepFool) moves every coordinate a little.
-#
-# **Why $\ell_1$-DeepFool ranks classes by $|f_k| / \|w_k\|_\infty$.** §2.1 builds $\ell_1$-DeepFool
+
+# %% [markdown] tags=["for-the-curious"]
+# **Why $\ell_1$-DeepFool ranks classes by $|f_k| / \|w_k\|_\infty$** (optional: the proof behind §2.1,
+# not needed for the exercises). §2.1 builds $\ell_1$-DeepFool
 # by replacing DeepFool's $\ell_2$ projection with the $\ell_p$ one, $p = 1$. Write
 # $f_k = f_k(x) - f_{\hat k(x)}(x)$ and $w_k = \nabla f_k(x) - \nabla f_{\hat k(x)}(x)$: class $k$'s
 # linearised boundary is $\{x + r : f_k + w_k^\top r = 0\}$, so reaching it needs $w_k^\top r = -f_k$.
@@ -265,7 +273,8 @@ course.check_first_step(predict_first_step, x_star[0], w[0], x_b[0], lb[0], ub[0
 # puts the whole step on one coordinate $d$ with $|w_{k,d}| = \|w_k\|_\infty$, by $|f_k| / |w_{k,d}|$.
 # So $\ell_1$-DeepFool crosses towards the class with the smallest $|f_k| / \|w_k\|_\infty$ and moves
 # one coordinate per step (`sfutils.attacks.deepfool_l1`).
-#
+
+# %% [markdown]
 # **The box.** A sparse step is a large step. The moons sit well inside $[0, 1]^2$, but image pixels
 # do not: most MNIST pixels are 0 and can only move up, by at most 1. To recreate that in two
 # dimensions we give our point a tight box, $[x - \delta, x + \delta] \cap [0, 1]^2$ with
@@ -439,7 +448,8 @@ plt.show()
 # on random 20-dimensional problems and tests what every correct answer does: it stays in the box,
 # lands on $\mathcal{B}$ (or just past it: the authors' offset $\beta$ and minimum step are allowed,
 # not needed), moves the coordinates in the order of Eq. (5), and no more of them than needed.
-# `linear_solver` and `toy.linear_solver_path` are switched off while it runs.
+# `linear_solver`, `toy.linear_solver_path` and `sfutils/testing/reference.py`'s `ref_linear_solver` are
+# switched off while it runs.
 
 # %% [raw] tags=["stub"]
 # def my_linear_solver(x, w, x_b, lb, ub):
@@ -542,12 +552,13 @@ plt.show()
 # %% [markdown]
 # **Exercise 3 — what does $\lambda$ buy?** First predict, then measure.
 #
-# *(a) Predict*, before you see any table: write `predict_lambda_effects()` returning a pair. First: does
+# *(a) Predict*, before you see any table: write `predict_lambda_effects()` returning a triple. First: does
 # `one coordinate %` (of the fooled toy points, the share whose perturbation changes a single coordinate)
 # `"rises"` or `"falls"` from $\lambda = 1$ to $\lambda = 2$? Second: in two dimensions every perturbation
 # changes one or two coordinates; at $\lambda = 1$, where does the second one mostly come from: the
-# `"same LinearSolver step"` or a `"later iteration"` of SparseFool? Write one sentence of reasoning for each
-# as a comment. The check compares your pair with this run and, once both are right, prints the counts.
+# `"same LinearSolver step"` or a `"later iteration"` of SparseFool? Third: your reasoning for both, in a
+# sentence or two. The check is a self-test, not a grade: it asks for your reasoning before it says anything
+# about your choices, then compares them with this run and, once both are right, prints the counts.
 #
 # *(b) Measure:* write `lambda_sweep(lams)`: run `sparsefool` on the toy test set `x_test` for each
 # $\lambda$ and return a `pandas.DataFrame` with one row per $\lambda$ and the columns `lambda`,
@@ -560,18 +571,17 @@ plt.show()
 
 # %% [raw] tags=["stub"]
 # def predict_lambda_effects():
-#     """(does `one coordinate %` rise or fall from lambda 1 to 2, where does the second coordinate come from)."""
-#     # trend: "rises" or "falls" -- because ...
-#     # source: "same LinearSolver step" or "later iteration" -- because ...
+#     """(does `one coordinate %` rise or fall from lambda 1 to 2, where does the second coordinate come from, why)."""
+#     # trend: "rises" or "falls"; source: "same LinearSolver step" or "later iteration"; reason: a sentence or two
 #     raise NotImplementedError("Hint: when does Algorithm 1 move a second coordinate within one step, and "
 #                               "what does a larger lambda do to the number of iterations?")
 
 # %% tags=["solution"]
 def predict_lambda_effects():
-    """(does `one coordinate %` rise or fall from lambda 1 to 2, where does the second coordinate come from)."""
-    # trend: a larger lambda needs fewer iterations, so fewer chances for a new normal to pick the other coordinate.
-    # source: one LinearSolver step moves a second coordinate only when Q clips the first; [0, 1]^2 is far away.
-    return "rises", "later iteration"
+    """(does `one coordinate %` rise or fall from lambda 1 to 2, where does the second coordinate come from, why)."""
+    return "rises", "later iteration", (
+        "A larger lambda needs fewer iterations, so fewer chances for a new normal to pick the other coordinate; "
+        "one LinearSolver step moves a second coordinate only when Q clips the first, and [0, 1]^2 is far away.")
 
 
 # %% tags=["check"]
@@ -630,9 +640,12 @@ print("\n".join(toy.lambda_table_reading(lam_table)))  # what this run's table s
 # The sparsity side of Fig. 4 (more perturbed pixels, $\ell_0$, for a larger $\lambda$) does **not** show
 # on the toy either: `one coordinate %` rises from $\lambda = 1$ to 2, i.e. *fewer* changed coordinates, and
 # is lower again at $\lambda = 5$ than at its highest. The second coordinate on the toy: within one
-# LinearSolver step a second coordinate moves only when $Q$ clips the first at the box, and on the moons the
-# box $[0, 1]^2$ is far away, so (as the prediction check counts) it comes from a *later SparseFool
-# iteration*: the boundary curves, the new normal $w^{(i)}$ has its largest entry on the other coordinate,
+# LinearSolver step a second coordinate moves only when $Q$ clips the first at the box, or, in the authors'
+# code (which `sfutils` follows), when DeepFool's normal points back at the iterate ($w^\top r_{adv} \le 0$,
+# where Algorithm 1 as printed has no step to take): that code then steps every coordinate along
+# $\mathrm{sign}(w)$ (the same case as the note `course.check_sparsefool` may print). On the moons the box
+# $[0, 1]^2$ is far away and such normals are rare, so (as the prediction check counts) the second coordinate
+# mostly comes from a *later SparseFool iteration*: the boundary curves, the new normal $w^{(i)}$ has its largest entry on the other coordinate,
 # and Eq. (5) picks that one. The fooled points need fewer iterations at $\lambda = 2$ than at 1, so fewer
 # of them switch coordinate. On images, one LinearSolver step saturates many pixels, and a hyperplane further
 # away needs a longer step that saturates more of them: there the median number of perturbed pixels grows
@@ -652,9 +665,9 @@ print("\n".join(toy.lambda_table_reading(lam_table)))  # what this run's table s
 # binding box of $\delta$ = 40 (Part 6), and tests what every correct answer does: it stays in the
 # box, fools the MLP wherever `sfutils.attacks.sparsefool` does, and each iteration (`max_iter=k`
 # against `max_iter=k-1`) is one LinearSolver step from $x^{(i)}$: the coordinates of Eq. (5), no more
-# than needed, onto the hyperplane through $x^{(i)} + \lambda\, r_{adv}^{(i)}$. `sparsefool` and
-# `toy.sparsefool_trajectory` are switched off while the check runs: an answer that calls them, under
-# any name, is refused.
+# than needed, onto the hyperplane through $x^{(i)} + \lambda\, r_{adv}^{(i)}$. `sparsefool` (and the
+# engine inside it), `toy.sparsefool_trajectory` and `sfutils/testing/reference.py`'s `ref_sparsefool` are
+# switched off while the check runs: an answer that calls them, under any name, is refused.
 
 # %% [raw] tags=["stub"]
 # def my_sparsefool(x, lb, ub, lam=3.0, max_iter=50):

@@ -14,10 +14,6 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/01_overall_performance.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F01_overall_performance.ipynb)
-#
-# Student time: about 30 minutes. Executing it needs the full install (`make install`; see
-# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
-# profile it reads the committed per-sample results instead of attacking.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -26,6 +22,10 @@ if "google.colab" in sys.modules:
 
 # %% [markdown]
 # # §4.2 Overall performance: Table 1, Table 2, Fig. 4 and §2.2
+#
+# Student time: about 30 minutes. Executing it needs the full install (`make install`; see
+# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
+# profile it reads the committed per-sample results instead of attacking.
 #
 # **The paper's claims.** SparseFool (λ = 1 on MNIST and 3 on CIFAR-10, as §4.2 states; the paper
 # states no λ for ImageNet, where we use the official code's demo value, 3) fools (almost) every
@@ -414,7 +414,10 @@ else:
 print(run.markdown(n=int(t1["n"].sum() + t2["n"].sum())))
 
 # %% [markdown]
-# **Exercise 1 — a Wilson interval by hand.** Every fooling rate here carries a Wilson 95 %
+# **Exercise 1 — a Wilson interval by hand.**
+# In the student version (no outputs), read the results on
+# [this notebook's page on the course site](../book/_build/html/notebooks/01_overall_performance.html) first, then do the
+# exercise here. Every fooling rate here carries a Wilson 95 %
 # interval (see the [glossary](../book/glossary.md)). Write `wilson_interval(k, n)`: for $k$ fooled
 # images out of $n$, with $p = k/n$ and $z = 1.96$, the interval is centre ± half-width, where
 # centre $= (p + z^2/2n) / (1 + z^2/n)$ and half-width $= z\sqrt{p(1-p)/n + z^2/4n^2} / (1 + z^2/n)$;

@@ -14,10 +14,6 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/02_perceptibility.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F02_perceptibility.ipynb)
-#
-# Student time: about 20 minutes. Executing it needs the full install (`make install`; see
-# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
-# profile it reads the committed per-sample results instead of attacking.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -26,6 +22,10 @@ if "google.colab" in sys.modules:
 
 # %% [markdown]
 # # §4.2 Perceptibility: Figs. 1, 5, 6 and 7
+#
+# Student time: about 20 minutes. Executing it needs the full install (`make install`; see
+# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
+# profile it reads the committed per-sample results instead of attacking.
 #
 # **The paper's claims.** Figs. 1 and 5 show SparseFool examples at three levels of sparsity
 # (ImageNet ResNet-101, MNIST LeNet, CIFAR-10 ResNet-18): when very few pixels change the
@@ -77,25 +77,29 @@ TABLES = ["02_fig6_delta_sweep", "02_fig6_trends", "02_fig7_same_image", "02_fig
 store = dict(shard=shard, num_shards=num_shards, chunk_size=P.chunk_size)
 
 # %% [markdown]
-# **Exercise 1 — predict, then read Fig. 6.** Before the runs below: when the box
+# **Exercise 1 — predict, then read Fig. 6.**
+# In the student version (no outputs), read the results on
+# [this notebook's page on the course site](../book/_build/html/notebooks/02_perceptibility.html) first, then do the
+# exercise here. Before the runs below: when the box
 # $[x - \delta, x + \delta]$ shrinks from $\delta = 255$ to the smallest $\delta$ of the sweep, does
 # SparseFool perturb *more* or *fewer* pixels (median over the fooled images)? Reason from
 # Algorithm 1: what does LinearSolver do when a pixel reaches its bound? Write
-# `predict_pixels_when_delta_shrinks()` returning `"more"` or `"fewer"`; the check compares your
-# choice with the paper's. Then write your reason in one or two sentences in the markdown cell after the
-# check and compare it with the answer key that follows it (folded on the site); the table and Fig. 6
+# `predict_pixels_when_delta_shrinks()` returning the pair (`"more"` or `"fewer"`, your reason in one or two
+# sentences); the check compares your choice with the paper's. The check is a self-test, not a grade: it
+# asks for your reason before it says anything about your choice. Then compare your reason with the answer
+# key after the check (folded on the site); the table and Fig. 6
 # below then show what this run measured. (Words: [glossary](../book/glossary.md).)
 
 # %% [raw] tags=["stub"]
 # def predict_pixels_when_delta_shrinks():
-#     """'more' or 'fewer' perturbed pixels at the smallest delta than at delta = 255?"""
+#     """('more' or 'fewer' perturbed pixels at the smallest delta than at delta = 255, your reason)."""
 #     raise NotImplementedError("Hint: each pixel may move at most delta; Algorithm 1 moves to the next "
 #                               "coordinate when the current one is clipped.")
 
 # %% tags=["solution"]
 def predict_pixels_when_delta_shrinks():
-    """'more' or 'fewer' perturbed pixels at the smallest delta than at delta = 255?"""
-    return "more"  # each pixel can move less, so LinearSolver saturates pixels sooner and needs more of them
+    """('more' or 'fewer' perturbed pixels at the smallest delta than at delta = 255, your reason)."""
+    return "more", "each pixel can move less, so LinearSolver saturates pixels sooner and needs more of them"
 
 
 # %% tags=["check"]

@@ -14,10 +14,6 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/03_transferability.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F03_transferability.ipynb)
-#
-# Student time: about 20 minutes. Executing it needs the full install (`make install`; see
-# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
-# profile it reads the committed per-sample results instead of attacking.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -26,6 +22,10 @@ if "google.colab" in sys.modules:
 
 # %% [markdown]
 # # §4.2 Transferability: Table 3
+#
+# Student time: about 20 minutes. Executing it needs the full install (`make install`; see
+# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
+# profile it reads the committed per-sample results instead of attacking.
 #
 # **The paper's claim.** SparseFool perturbations computed on one ImageNet network are fed to
 # another one; Table 3 reports "the fooling rate of each model when fed with adversarial examples
@@ -170,7 +170,10 @@ display(Markdown(summary.to_markdown(index=False, floatfmt=".3g")))
 display(Markdown(run.markdown(n=int(summary["n per source"].iloc[1:].sum()))))
 
 # %% [markdown]
-# **Exercise 1 — the mean transfer rate by hand.** Table 3's summary gives, per setting, the mean
+# **Exercise 1 — the mean transfer rate by hand.**
+# In the student version (no outputs), read the results on
+# [this notebook's page on the course site](../book/_build/html/notebooks/03_transferability.html) first, then do the
+# exercise here. Table 3's summary gives, per setting, the mean
 # of the off-diagonal cells of the fooling matrix (source net → a *different* target net). Write
 # `mean_off_diagonal(matrix)` for a `pandas.DataFrame` with sources as rows and targets as columns
 # (skip empty cells); the check applies it to this run's first matrix and compares with the

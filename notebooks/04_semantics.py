@@ -14,10 +14,6 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/04_semantics.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F04_semantics.ipynb)
-#
-# Student time: about 20 minutes. Executing it needs the full install (`make install`; see
-# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
-# profile it reads the committed per-sample results instead of attacking.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -26,6 +22,10 @@ if "google.colab" in sys.modules:
 
 # %% [markdown]
 # # §4.2 Semantic information of SparseFool perturbations: Figs. 8 and 9
+#
+# Student time: about 20 minutes. Executing it needs the full install (`make install`; see
+# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
+# profile it reads the committed per-sample results instead of attacking.
 #
 # **The paper's claims** (qualitative, from figures; no table):
 #
@@ -218,7 +218,10 @@ display(Markdown(top.to_markdown(index=False, floatfmt=".3g")))
 print(run.markdown(n=len(cdf) + P.n_images * len(P.networks)))
 
 # %% [markdown]
-# **Exercise 1 — read the pair counts.** The heatmap above counts, for every source class (the clean
+# **Exercise 1 — read the pair counts.**
+# In the student version (no outputs), read the results on
+# [this notebook's page on the course site](../book/_build/html/notebooks/04_semantics.html) first, then do the
+# exercise here. The heatmap above counts, for every source class (the clean
 # prediction), into which class SparseFool pushed the fooled images. Write
 # `share_of_source(counts, source, fooling)`: the percentage of the fooled images of class `source`
 # that went to class `fooling`, from the count matrix `counts` (source rows, fooling-class columns,

@@ -14,10 +14,6 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/05_adversarial_training.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F05_adversarial_training.ipynb)
-#
-# Student time: about 15 minutes. Executing it needs the full install (`make install`; see
-# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
-# profile it reads the committed per-sample results instead of attacking.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -26,6 +22,10 @@ if "google.colab" in sys.modules:
 
 # %% [markdown]
 # # §4.2 (last paragraph): SparseFool against an l∞-adversarially-trained network
+#
+# Student time: about 15 minutes. Executing it needs the full install (`make install`; see
+# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
+# profile it reads the committed per-sample results instead of attacking.
 #
 # **The paper's claim.** "We study the robustness to sparse perturbations of an adversarially
 # trained ResNet-18 network on the CIFAR-10 dataset, using ℓ∞ perturbations. The accuracy of this
@@ -88,25 +88,29 @@ else:
     print("training record of the l-inf net:", json.dumps(record, indent=1) if record else "(none found)")
 
 # %% [markdown]
-# **Exercise 1 — predict the cost of robustness.** §4.2 attacks an $\ell_\infty$ adversarially
+# **Exercise 1 — predict the cost of robustness.**
+# In the student version (no outputs), read the results on
+# [this notebook's page on the course site](../book/_build/html/notebooks/05_adversarial_training.html) first, then do the
+# exercise here. §4.2 attacks an $\ell_\infty$ adversarially
 # trained net as well as a standard one. Before the runs below: does SparseFool need *more* or
 # *fewer* perturbed pixels (median, % of the image) on the adversarially trained net? Write
-# `predict_robust_pixels()` returning `"more"` or `"fewer"`; the check compares your choice with the
-# paper's. Then write your reason in one or two sentences in the markdown cell after the check and
-# compare it with the answer key that follows it (folded on the site); the table below then shows what
+# `predict_robust_pixels()` returning the pair (`"more"` or `"fewer"`, your reason in one or two
+# sentences); the check compares your choice with the paper's. The check is a self-test, not a grade: it
+# asks for your reason before it says anything about your choice. Then compare your reason with the answer
+# key after the check (folded on the site); the table below then shows what
 # this run measured. (Words:
 # [glossary](../book/glossary.md).)
 
 # %% [raw] tags=["stub"]
 # def predict_robust_pixels():
-#     """'more' or 'fewer' perturbed pixels on the l-inf trained net than on the standard one?"""
+#     """('more' or 'fewer' perturbed pixels on the l-inf trained net than on the standard one, your reason)."""
 #     raise NotImplementedError("Hint: l-inf training makes the net's output change less under small "
 #                               "changes of every pixel; what does that do to the distance to the boundary?")
 
 # %% tags=["solution"]
 def predict_robust_pixels():
-    """'more' or 'fewer' perturbed pixels on the l-inf trained net than on the standard one?"""
-    return "more"  # the boundary is further away in l-inf; a sparse perturbation needs somewhat more pixels
+    """('more' or 'fewer' perturbed pixels on the l-inf trained net than on the standard one, your reason)."""
+    return "more", "the boundary is further away in l-inf; a sparse perturbation needs somewhat more pixels"
 
 
 # %% tags=["check"]

@@ -14,10 +14,6 @@
 # %% [markdown]
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/sparsefool-course/sparsefool-repro/blob/main/notebooks/06_beyond_the_paper.ipynb)
 # [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/sparsefool-course/sparsefool-repro/main?labpath=notebooks%2F06_beyond_the_paper.ipynb)
-#
-# Student time: about 30 minutes. Executing it needs the full install (`make install`; see
-# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
-# profile it reads the committed per-sample results instead of attacking.
 
 # %% tags=["remove-cell"]
 import subprocess, sys  # On Colab only: install this project with its extras (elsewhere `make install` did).
@@ -26,6 +22,10 @@ if "google.colab" in sys.modules:
 
 # %% [markdown]
 # # 06 · Beyond the paper: SparseFool next to the sparse attacks that came after it
+#
+# Student time: about 30 minutes. Executing it needs the full install (`make install`; see
+# the README); in the `quick` profile it runs in well under a minute on 2 CPU cores, and in the `full`
+# profile it reads the committed per-sample results instead of attacking.
 #
 # **The paper's claim (Modas et al., CVPR 2019, §4.2, Table 1).** SparseFool finds sparse
 # adversarial perturbations fast: on MNIST/LeNet it fools 99.93% of the images changing a median
@@ -119,24 +119,28 @@ budget_table = pd.DataFrame([{"attack": s.label, "kind": s.kind, "budget": s.bud
 budget_table
 
 # %% [markdown]
-# **Exercise 1 — predict what a larger λ does.** Before the runs below: on an image classifier,
+# **Exercise 1 — predict what a larger λ does.**
+# In the student version (no outputs), read the results on
+# [this notebook's page on the course site](../book/_build/html/notebooks/06_beyond_the_paper.html) first, then do the
+# exercise here. Before the runs below: on an image classifier,
 # does SparseFool's largest λ give *more* or *fewer* perturbed pixels (median) than the smallest?
-# Write `predict_larger_lambda()` returning `"more"` or `"fewer"`; the check compares your choice
-# with the paper's (§3.3, Fig. 4). Then write your reason in one or two sentences in the markdown cell
-# after the check and compare it with the answer key that follows it (folded on the site); section 6's
+# Write `predict_larger_lambda()` returning the pair (`"more"` or `"fewer"`, your reason in one or two
+# sentences); the check compares your choice with the paper's (§3.3, Fig. 4). The check is a self-test, not
+# a grade: it asks for your reason before it says anything about your choice. Then compare your reason with
+# the answer key after the check (folded on the site); section 6's
 # λ table then shows what this run measured.
 # (Words: [glossary](../book/glossary.md).)
 
 # %% [raw] tags=["stub"]
 # def predict_larger_lambda():
-#     """'more' or 'fewer' perturbed pixels at the largest lambda than at the smallest?"""
+#     """('more' or 'fewer' perturbed pixels at the largest lambda than at the smallest, your reason)."""
 #     raise NotImplementedError("Hint: lambda puts the hyperplane through x + lambda r_adv (§3.3): how far "
 #                               "must LinearSolver go, and how many pixels does it saturate on the way?")
 
 # %% tags=["solution"]
 def predict_larger_lambda():
-    """'more' or 'fewer' perturbed pixels at the largest lambda than at the smallest?"""
-    return "more"  # a hyperplane further away needs a longer l1 step: more pixels saturate (Fig. 4)
+    """('more' or 'fewer' perturbed pixels at the largest lambda than at the smallest, your reason)."""
+    return "more", "a hyperplane further away needs a longer l1 step: more pixels saturate (Fig. 4)"
 
 
 # %% tags=["check"]
