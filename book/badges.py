@@ -5,6 +5,13 @@
 notebook source ``notebooks/NN_*.py`` (run ``make figures`` or jupytext to carry them into the
 executed ``.ipynb``); to point them at a fork, change ``repository.url`` in ``book/_config.yml``
 and run it again. A test checks that every notebook source carries what this module generates.
+
+Two kinds of badge, one address. The notebook sources (the teacher's notebooks) open the full
+notebooks ``notebooks/NN_*.ipynb``, solutions included. Whatever a student sees (the student
+versions, the course site's pages) opens the student versions instead, committed in ``student/``
+on the same branch and written by ``python book/build.py student`` (:func:`student_links`): a
+folder on the repository's own branch, not a separate branch or a site upload, because Colab and
+Binder open files of a GitHub repository only, and a fork copies it with ``main``.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from pathlib import Path
 
 BOOK = Path(__file__).resolve().parent
 NOTEBOOKS = BOOK.parent / "notebooks"
+TEACHER_FOLDER, STUDENT_FOLDER = "notebooks", "student"  # where the badges' notebooks lie in the repository
 EXTRAS = "notebooks,imagenet,compare"  # what a Colab runtime installs (pyproject.toml's extras)
 # Notebooks that need less: the course notebook 00 runs with the README's lab install alone.
 EXTRAS_OF = {"00_sparsefool_explained": "notebooks"}
@@ -34,13 +42,36 @@ def repository(config: Path = BOOK / "_config.yml") -> tuple[str, str]:
     return url.rstrip("/"), branch
 
 
-def badge_lines(stem: str, repo: tuple[str, str] | None = None) -> list[str]:
-    """The two badge lines (Markdown) of notebook ``stem``."""
-    url, branch = repo or repository()
+def _targets(folder: str, repo: tuple[str, str]) -> tuple[str, str]:
+    """The Colab and Binder address prefixes of the notebooks in ``folder`` of ``repo``."""
+    url, branch = repo
     slug = url.removeprefix("https://github.com/")
-    return [f"[![Open In Colab]({COLAB_IMAGE})](https://colab.research.google.com/github/{slug}/blob/{branch}/"
-            f"notebooks/{stem}.ipynb)",
-            f"[![Binder]({BINDER_IMAGE})](https://mybinder.org/v2/gh/{slug}/{branch}?labpath=notebooks%2F{stem}.ipynb)"]
+    return (f"https://colab.research.google.com/github/{slug}/blob/{branch}/{folder}/",
+            f"https://mybinder.org/v2/gh/{slug}/{branch}?labpath={folder}%2F")
+
+
+def badge_lines(stem: str, repo: tuple[str, str] | None = None, folder: str = TEACHER_FOLDER) -> list[str]:
+    """The two badge lines (Markdown) of notebook ``stem`` in ``folder`` (the full notebooks by default)."""
+    colab, binder = _targets(folder, repo or repository())
+    return [f"[![Open In Colab]({COLAB_IMAGE})]({colab}{stem}.ipynb)",
+            f"[![Binder]({BINDER_IMAGE})]({binder}{stem}.ipynb)"]
+
+
+def student_links(markdown: str, repo: tuple[str, str] | None = None) -> str:
+    """``markdown`` with its badges pointed at the student versions (:data:`STUDENT_FOLDER`) instead of
+    the full notebooks: what the student versions and the course site's pages show."""
+    repo = repo or repository()
+    for teacher, student in zip(_targets(TEACHER_FOLDER, repo), _targets(STUDENT_FOLDER, repo)):
+        markdown = markdown.replace(teacher, student)
+    return markdown
+
+
+def site_page(stem: str, config: Path = BOOK / "_config.yml") -> str:
+    """The course site's page of notebook ``stem``, when ``html.baseurl`` in the book's config says where
+    the site is published; else the page's path in the built site (``book/_build/html/...``)."""
+    found = re.search(r"^\s+baseurl:\s*([^\s#]+)", config.read_text(), flags=re.MULTILINE)
+    base = found.group(1).rstrip("/") if found else "book/_build/html"
+    return f"{base}/notebooks/{stem}.html"
 
 
 def install_line(stem: str, repo: tuple[str, str] | None = None) -> str:

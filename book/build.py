@@ -9,25 +9,30 @@ runs Jupyter Book 1.x (Sphinx) into ``book/_build/html``:
   pointed at local copies, so the site works offline;
 * the reproduction report ``figures/<profile>/report.md`` (written by ``python -m sfutils.claims``)
   with the figures it links, or a page saying it is not generated yet;
-* the student versions (solution cells removed) as downloads;
+* the student versions (solution cells removed) as downloads (the full notebooks are not offered:
+  teachers take them from the repository's ``notebooks/``);
 * MathJax 3 from the npm package ``mathjax`` (``npm ci --prefix book``), copied into the built site's
   ``_static/mathjax`` after the build: Jupyter Book adds every ``.js`` file of the book's own ``_static``
   folder to every page, so MathJax must not lie there (only ``mathjax_path`` loads it);
 * the API reference, generated from the ``sfutils`` docstrings by ``api.md`` (autosummary).
 
-``python book/build.py student --out DIR`` writes the student version of every notebook: the
-cells tagged ``solution`` removed, each exercise's stub (a raw cell tagged ``stub`` in the source,
+``python book/build.py student`` writes the student version of every notebook into ``student/``
+(``--out DIR``: elsewhere), built from the notebook sources ``notebooks/NN_*.py`` (a student version
+has no outputs, so it needs no execution): the cells tagged ``solution`` removed, each exercise's stub (a raw cell tagged ``stub`` in the source,
 never executed there) turned into a code cell, every output cleared (a check's shows the reference
 solution passing; later cells' would give away what the exercises ask the student to predict or
 compute; earlier ones come from the profile the teacher ran, not the one the student sets),
 papermill's ``injected-parameters`` cell removed (so the parameters cell a student edits is the one
-that counts), and the glossary link pointed at the glossary in the repository of ``book/_config.yml``
-(a downloaded notebook has no ``../book/`` beside it).
+that counts), the glossary link pointed at the glossary in the repository of ``book/_config.yml``
+(a downloaded notebook has no ``../book/`` beside it), the Colab/Binder badges pointed at the
+student versions (``badges.student_links``: the committed ``student/`` folder, never the full
+notebooks) and the link to the notebook's page on the course site (where a student without outputs
+reads the results) at ``html.baseurl`` of ``book/_config.yml`` when it is set.
 
 On the site, each solution is hidden until clicked: code cells get the ``hide-cell`` tag (input
 and output folded), markdown answers are wrapped in a folded ``dropdown`` admonition, the outputs
 of check cells (run on the reference solutions) are folded too, and stubs and papermill's
-``injected-parameters`` cell are dropped. Markdown cells tagged ``for-the-curious`` (details of the
+``injected-parameters`` cell are dropped; the badges open the student versions. Markdown cells tagged ``for-the-curious`` (details of the
 authors' code, off the learning path) are folded the same way, under their own title. ``site --out DIR`` builds into ``DIR/_build/html``
 instead (the pages are still laid out in ``book/``). Everything written here is git-ignored.
 """
@@ -63,6 +68,8 @@ INJECTED_TAG = "injected-parameters"
 ANSWER_CLASS = "solution-answer"  # the CSS class of a markdown answer's dropdown on the site
 CURIOUS_TAG = "for-the-curious"  # a markdown cell off the learning path: folded on the site
 CURIOUS_CLASS = "for-the-curious"
+SITE_FROM_NOTEBOOKS = "../book/_build/html/notebooks/"  # a notebook's site page as notebooks/NN_*.py link it
+STUDENT_DIR = REPO / "student"  # the committed student versions, which the student badges open
 
 
 def course_order(readme: Path = NOTEBOOKS / "README.md") -> list[str]:
@@ -95,13 +102,24 @@ def exercises(nb: nbformat.NotebookNode) -> list[tuple[int, int, int]]:
     return found
 
 
-def glossary_url() -> str:
-    """The glossary page in the repository named by ``book/_config.yml`` (``badges.repository``)."""
+def _badges():  # book/badges.py (not a package): the repository's address and the badges
     spec = importlib.util.spec_from_file_location("course_book_badges", BOOK / "badges.py")
     badges = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(badges)
-    url, branch = badges.repository()
+    return badges
+
+
+def glossary_url() -> str:
+    """The glossary page in the repository named by ``book/_config.yml`` (``badges.repository``)."""
+    url, branch = _badges().repository()
     return f"{url}/blob/{branch}/book/glossary.md"
+
+
+def site_base() -> str:
+    """Where a student version links a notebook's site page: ``html.baseurl`` of ``book/_config.yml``
+    when set, else the built site in a clone (:data:`SITE_FROM_NOTEBOOKS`, after ``make book``)."""
+    page = _badges().site_page("STEM")
+    return page.removesuffix("STEM.html") if page.startswith("http") else SITE_FROM_NOTEBOOKS
 
 
 def student_version(nb: nbformat.NotebookNode, solved: bool = False) -> nbformat.NotebookNode:
@@ -114,23 +132,29 @@ def student_version(nb: nbformat.NotebookNode, solved: bool = False) -> nbformat
         code = nbformat.v4.new_code_cell(nb.cells[sol].source if solved else cell.source,
                                          metadata={"tags": [STUB_TAG]})
         nb.cells[stub] = code
-    glossary = glossary_url()
+    glossary, badges, site = glossary_url(), _badges(), site_base()
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         elif cell.cell_type == "markdown":
             cell.source = cell.source.replace(f"]({GLOSSARY_FROM_NOTEBOOKS}", f"]({glossary}")
+            cell.source = badges.student_links(cell.source).replace(f"]({SITE_FROM_NOTEBOOKS}", f"]({site}")
     remover = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG, INJECTED_TAG}, enabled=True)
     nb, _ = remover.preprocess(nb, {})
+    for i, cell in enumerate(nb.cells):  # stable ids: the same source writes the same student version
+        cell["id"] = f"cell-{i:03d}"
     return nb
 
 
-def write_student_versions(out: Path) -> list[Path]:
-    """Every notebook of the course without its solution cells, as ``out/NN_*.ipynb``."""
+def write_student_versions(out: Path = STUDENT_DIR) -> list[Path]:
+    """Every notebook of the course without its solution cells, as ``out/NN_*.ipynb``, from the
+    notebook sources ``notebooks/NN_*.py``."""
+    import jupytext
+
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for stem in course_order():
-        nb = student_version(nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4))
+        nb = student_version(jupytext.read(NOTEBOOKS / f"{stem}.py"))
         nbformat.write(nb, out / f"{stem}.ipynb")
         written.append(out / f"{stem}.ipynb")
     return written
@@ -147,6 +171,7 @@ def site_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     stubs and papermill's injected-parameters cell dropped, solutions (code, outputs, markdown
     answers) folded until clicked."""
     nb.cells = [c for c in nb.cells if not {STUB_TAG, INJECTED_TAG} & set(_tags(c))]
+    badges = _badges()
     for cell in nb.cells:
         solution = SOLUTION_TAG in _tags(cell)
         if cell.cell_type == "code":
@@ -159,12 +184,20 @@ def site_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             for remote, local in BADGES.items():
                 cell.source = cell.source.replace(remote, local)
             cell.source = cell.source.replace(f"]({GLOSSARY_FROM_NOTEBOOKS}", "](../glossary.md")
+            cell.source = re.sub(re.escape(f"]({SITE_FROM_NOTEBOOKS}") + r"(\w+)\.html\)", r"](\1.ipynb)",
+                                 badges.student_links(cell.source))  # the page itself, on the site
             if solution:
                 cell.source = hidden_answer(cell.source)
             elif CURIOUS_TAG in _tags(cell):
-                cell.source = hidden_answer(cell.source, "For the curious: the authors' code (click to show)",
+                cell.source = hidden_answer(cell.source, f"For the curious: {curious_title(cell.source)} (click to show)",
                                             CURIOUS_CLASS)
     return nb
+
+
+def curious_title(markdown: str) -> str:
+    """A for-the-curious cell's fold title: its opening bold words, else "details off the learning path"."""
+    found = re.match(r"\s*\*\*(.+?)\.?\*\*", markdown)
+    return found.group(1) if found else "details off the learning path"
 
 
 def write_report(profile: str) -> str:
@@ -189,15 +222,15 @@ def write_report(profile: str) -> str:
 
 
 def downloads_page(stems: list[str]) -> str:
-    """``downloads.md``: the student notebooks (solutions removed) and the executed ones."""
-    rows = "\n".join(
-        f"| {s[:2]} | {{download}}`{s}.ipynb <student/{s}.ipynb>` | {{download}}`{s}.ipynb <notebooks/{s}.ipynb>` |"
-        for s in stems)
-    return ("# Downloads\n\nThe student versions are the executed notebooks without the cells tagged "
+    """``downloads.md``: the student notebooks (solutions removed); the full ones are not offered here."""
+    rows = "\n".join(f"| {s[:2]} | {{download}}`{s}.ipynb <student/{s}.ipynb>` |" for s in stems)
+    return ("# Downloads\n\nThe student versions are the notebooks without the cells tagged "
             "`solution` (the worked answers to the exercises) and without outputs (they would give answers away, "
-            "and come from the profile the teacher ran): each exercise keeps a stub to fill in and a check "
-            "cell that says whether the answer is right; `make student` writes them into "
-            "`build/student/`.\n\n| # | student version | with solutions |\n|---|---|---|\n" + rows + "\n")
+            "and come from the profile the teacher ran; each notebook's page on this site shows them): each "
+            "exercise keeps a stub to fill in and a check cell that says whether the answer is right. "
+            "`python book/build.py student` writes them into the repository's `student/` folder, which the "
+            "Colab and Binder badges open. Teachers find the full notebooks, with solutions, in the "
+            "repository's `notebooks/` folder.\n\n| # | student version |\n|---|---|\n" + rows + "\n")
 
 
 def toc(stems: list[str]) -> str:
@@ -263,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     site.add_argument("--profile", default=HEADLINE_PROFILE, help="whose reproduction report to show")
     site.add_argument("--out", type=Path, default=BOOK, help="build into OUT/_build/html (default: book/)")
     student = sub.add_parser("student", help="write the notebooks without their solution cells")
-    student.add_argument("--out", type=Path, default=REPO / "build" / "student")
+    student.add_argument("--out", type=Path, default=STUDENT_DIR, help="default: student/ (what the badges open)")
     args = parser.parse_args(argv)
     if args.command == "site":
         print(f"site: {build_site(args.profile, args.out.resolve()) / 'index.html'}")

@@ -173,7 +173,10 @@ def test_no_link_points_to_a_missing_page_and_nothing_loads_from_the_internet(si
     assert not online, "resources loaded from the internet:\n" + "\n".join(online[:20])
     downloads = parse((site / "downloads.html").read_text()).links
     n = len(book.course_order())
-    assert sum(d.endswith(".ipynb") for d in downloads) == 2 * n, "student and full notebooks, one each"
+    assert sum(d.endswith(".ipynb") for d in downloads) == n, "the student notebooks only, none with solutions"
+    for page in sorted((site / "notebooks").glob("*.html")):  # the badges open the student versions, never the solutions
+        colab = [a for a in parse(page.read_text()).links if "colab.research.google.com/github/" in a]
+        assert colab and all("/student/" in a for a in colab), f"{page.relative_to(site)}: {colab}"
 
 
 # Injected into a copy of a notebook page: after load (and the toggle scripts), the solutions on the
@@ -245,14 +248,43 @@ def test_notebook_starts_with_badges_and_a_colab_only_install_cell(source, monke
     assert len(calls) == 1 and "pip" in calls[0][0] and any("sfutils[" in arg for arg in calls[0][0])
 
 
+def test_the_committed_student_versions_are_what_make_student_writes(tmp_path):
+    """The student badges open ``student/NN_*.ipynb`` in the repository: they must exist and be current
+    (after editing a notebook source, run ``python book/build.py student`` and commit ``student/``)."""
+    for path in book.write_student_versions(tmp_path):
+        committed = book.STUDENT_DIR / path.name
+        assert committed.is_file(), f"student/{path.name} missing: run `python book/build.py student`"
+        assert committed.read_text() == path.read_text(), f"student/{path.name} is stale: run `python book/build.py student`"
+
+
+def test_site_and_student_badges_follow_the_books_address(tmp_path):
+    badges = book._badges()
+    config = tmp_path / "_config.yml"
+    config.write_text("repository:\n  url: https://github.com/fork/course\n  branch: dev\n")
+    fork = badges.repository(config)
+    teacher = "\n".join(badges.badge_lines("00_x", fork))
+    assert "blob/dev/notebooks/00_x.ipynb" in teacher and "labpath=notebooks%2F00_x.ipynb" in teacher
+    student = badges.student_links(teacher, fork)
+    assert student == "\n".join(badges.badge_lines("00_x", fork, folder=badges.STUDENT_FOLDER))
+    assert "github/fork/course/blob/dev/student/00_x.ipynb" in student and "fork/course/dev?labpath=student%2F00_x" in student
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("\n".join(badges.badge_lines("00_x")))])
+    assert "/student/00_x.ipynb" in book.site_notebook(nb).cells[0].source
+    assert badges.site_page("00_x", config) == "book/_build/html/notebooks/00_x.html"
+    config.write_text(config.read_text() + "html:\n  baseurl: https://fork.github.io/course/\n")
+    assert badges.site_page("00_x", config) == "https://fork.github.io/course/notebooks/00_x.html"
+
+
 def test_student_versions_drop_exactly_the_solution_cells(tmp_path):
     written = book.write_student_versions(tmp_path)
     assert [p.stem for p in written] == book.course_order()
+    badges = book._badges()
     for path in written:
-        full = nbformat.read(ROOT / "notebooks" / path.name, as_version=4)
+        full = jupytext.read(ROOT / "notebooks" / f"{path.stem}.py")
         student = nbformat.read(path, as_version=4)
         dropped = {book.SOLUTION_TAG, book.INJECTED_TAG}
-        kept = [c.source.replace(f"]({book.GLOSSARY_FROM_NOTEBOOKS}", f"]({book.glossary_url()}")
+        kept = [badges.student_links(c.source.replace(f"]({book.GLOSSARY_FROM_NOTEBOOKS}", f"]({book.glossary_url()}")
+                                     .replace(f"]({book.SITE_FROM_NOTEBOOKS}", f"]({book.site_base()}"))
+                if c.cell_type == "markdown" else c.source
                 for c in full.cells if not dropped & set(c.metadata.get("tags", []))]
         assert [c.source for c in student.cells] == kept
         assert all(c.cell_type == "code" for c in student.cells if book.STUB_TAG in c.metadata.get("tags", []))
@@ -260,8 +292,11 @@ def test_student_versions_drop_exactly_the_solution_cells(tmp_path):
             f"{path.name}: a cell keeps its output (from the teacher's profile; after an exercise it may give an answer away)"
         text = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
         assert book.GLOSSARY_FROM_NOTEBOOKS not in text, f"{path.name}: a glossary link breaks once downloaded"
+        colab, binder = badges.badge_lines(path.stem, folder=badges.STUDENT_FOLDER)
+        assert student.cells[0].source.splitlines()[:2] == [colab, binder], f"{path.name}: badges open the full notebook"
+        assert "/notebooks/" not in student.cells[0].source and "labpath=notebooks" not in student.cells[0].source
     assert book.glossary_url().startswith("https://github.com/") and book.glossary_url().endswith("/book/glossary.md")
-    full00 = nbformat.read(ROOT / "notebooks" / written[0].name, as_version=4).cells
+    full00 = jupytext.read(ROOT / "notebooks" / f"{written[0].stem}.py").cells
     solutions = [c for c in full00 if book.SOLUTION_TAG in c.metadata.get("tags", [])]
     student00 = nbformat.read(written[0], as_version=4).cells
     injected = [c for c in full00 if book.INJECTED_TAG in c.metadata.get("tags", [])]
