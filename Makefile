@@ -68,7 +68,7 @@ book: install tools
 	$(BIN)/python book/build.py site --profile $(PROFILE)
 
 student: install
-	$(BIN)/python book/build.py student --out build/student
+	$(BIN)/python book/build.py student
 
 clean-results:
 	rm -rf data/results
