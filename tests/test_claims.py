@@ -300,7 +300,8 @@ def test_transfer_asymmetry_is_read_with_its_image_level_interval(root):
                                        "asymmetry (pooled, points)": 30.0, "asymmetry (pooled, points) lo": 12.0,
                                        "asymmetry (pooled, points) hi": 45.0}])
     v = measured(by_id("T3-cifar10-asymmetry"), root)  # one family: judged on the stand-in, with that caveat
-    assert (v.value, v.lo, v.hi, v.n, v.verdict) == (30.0, 12.0, 45.0, 100, claims.HOLDS_STAND_IN)
+    # Table 3 is ImageNet only: the CIFAR-10 row supports the sentence, beyond the paper (as §2.2's rows)
+    assert (v.value, v.lo, v.hi, v.n, v.verdict) == (30.0, 12.0, 45.0, 100, claims.BEYOND_HOLDS)
     assert "one family" in v.claim.caveat
 
 
@@ -345,7 +346,7 @@ def test_transfer_mean_reads_the_pooled_rate_with_its_image_level_interval(root)
                                        **transfer.pooled_transfer(long)}])
     v = measured(by_id("T3-cifar10-mean"), root)
     assert (v.value, v.n) == (pytest.approx(17.0), 100) and 7.0 < v.lo < 17.0 < v.hi < 27.0
-    assert "cluster bootstrap" in v.coverage and v.verdict == claims.HOLDS_STAND_IN  # inside 7.0-27.0 %
+    assert "cluster bootstrap" in v.coverage and v.verdict == claims.BEYOND_HOLDS  # below 27.0 %; CIFAR-10: beyond
     write(root, "03_table3_summary", [{"setting": "ours: CIFAR-10", "n per source": 100}])
     v = measured(by_id("T3-cifar10-mean"), root)
     assert v.verdict == claims.NOT_RUN and "re-run notebook 03" in v.why and math.isnan(v.value or math.nan)
@@ -409,7 +410,7 @@ def test_speed_claims_come_from_the_interleaved_benchmark(root):
     assert measured(by_id("T1-mnist-lenet-walltime-jsma"), root).verdict == claims.HOLDS_STAND_IN
     ours = measured(by_id("T1-mnist-lenet-walltime-jsma-ours"), root)  # against the faster JSMA: context
     assert ours.verdict == claims.CONTEXT and ours.value == pytest.approx(1.25)
-    assert "undecided" in ours.why  # [1.0, 1.5] reaches 1: told, not judged
+    assert "runs against the paper" in ours.why  # [1.0, 1.5] is below half the paper's 4.7x: told, not judged
     dim = measured(by_id("T1-dimension-jsma"), root)
     assert dim.value == pytest.approx(12.0 / 5.0) and dim.lo == pytest.approx(9.6 / 6.0)
 

@@ -313,9 +313,9 @@ def render_report(root: Path, label: str, level: int = 1, page_dir: Path | None 
             shown = [v for v in sub if not judged(v)]
             parts += _short_table_and_details(sub) if details else [
                 section_table(_rows([v for v in sub if judged(v)])), "",
-                f"Each claim in detail (the reading, the setting, the criterion and why), and the "
-                f"{count_text(len(shown), 'row', 'rows')} not judged here (context, illustrations, claims not run): "
-                f"[the report]({report_link}#notebook-{nb}).", ""]
+                "Each claim in detail (the reading, the setting, the criterion and why)"
+                + (f", and the {count_text(len(shown), 'row', 'rows')} not judged here (context, illustrations, "
+                   "claims not run)" if shown else "") + f": [the report]({report_link}#notebook-{nb}).", ""]
     return "\n".join(parts)
 
 

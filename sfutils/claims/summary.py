@@ -228,7 +228,7 @@ SHORT_TITLES = (
     (r"T1-.*-walltime-jsma-ours", "{model}: SparseFool faster than JSMA, even an accelerated one"),
     (r"T1-.*-walltime-jsma", "{model}: SparseFool is much faster per image than JSMA"),
     (r"T1-dimension-jsma", "JSMA becomes much slower as the input dimension grows"),
-    (r"T2-.*-fool-cap50", "Sensitivity, {model}: fooling rate with the iterations capped at 50"),
+    (r"T2-.*-fool-cap50", "Sensitivity, {model}: fooled within 50 iterations (batched)"),
     (r"T2-.*-random", "{model}: random changes of as many elements fool far fewer images"),
     (r"T2-mean-pixels", "SparseFool's mean share of perturbed pixels over the ImageNet nets"),
     (r"T3-.*-asymmetry", "Perturbations transfer better from larger to smaller networks"),
@@ -566,7 +566,7 @@ def against_text(vs: Sequence[Verdict]) -> str:
     reasons: dict[str, list[Verdict]] = {}  # rows that share a reason are named together, in order
     for v in against:
         reasons.setdefault(context_reason(v), []).append(v)
-    named = "; ".join(f"{_named(group, limit=len(group), among=vs)}, context because {why}"
+    named = "; ".join(f"{no_interval(_named(group, limit=len(group), among=vs))}, context because {why}"
                       for why, group in reasons.items())
     return (f"Of the {count_text(len(context), 'context row', 'context rows')}, {compared} "
             f"{'has' if compared == 1 else 'have'} a criterion; read against it anyway, {agree} "
@@ -578,9 +578,15 @@ def differs_items(vs: Sequence[Verdict]) -> list[str]:
     """The checks of our setting among ``vs`` (baseline checks, stand-in magnitudes) that differ from
     the paper's, one short item each: "title: ours X, the paper's Y" (what a reader must know before
     reading SparseFool's verdicts on these stand-ins)."""
-    return [f"{title(v.claim.claim, v.claim.id, ours=v.ours)}: ours {whole_part(ours_text(v), 40)}, the paper's "
-            f"{whole_part(v.claim.paper, 40)}" for v in vs
+    return [f"{title(v.claim.claim, v.claim.id, ours=v.ours)}: ours {no_interval(whole_part(ours_text(v), 40))}, "
+            f"the paper's {whole_part(v.claim.paper, 40)}" for v in vs
             if v.verdict.startswith(("baseline check", "stand-in magnitude")) and "differs" in v.verdict]
+
+
+def no_interval(text: str) -> str:
+    """``text`` without its bracketed intervals ("0.684 % [0.684, 0.684]" -> "0.684 %"): plain words for a
+    headline, the tables keep the intervals."""
+    return re.sub(r" \[[^\]]*\]", "", text)
 
 
 def differs_text(vs: Sequence[Verdict]) -> str:

@@ -271,14 +271,15 @@ def speed_bench_claims() -> list[Claim]:
             f"{paper_text} (this net: {factor:.3g}×)",
             Measurement("01", "01_speed_bench", "estimate", ("jsma-ours / sparsefool",), _bench(dataset, net),
                         model_column="model (ours)", unit="×"),
-            above(1.0, "> 1× (SparseFool faster)"), setting, bench, (),
+            at_least(floor, f"≥ {floor:g}× (half the paper's factor for this net, as {tag})"), setting, bench, (),
             join("not the pair scoring of cleverhans' JSMA: the pair search here scores only the search domain with "
                  "relu(α)·relu(-β), which picks the same pair as cleverhans' score (benchmarks/bench_speed.py counts "
                  "the images with identical adversarials)", ATTACK_CAVEAT["jsma-walltime"], stand_in),
             "JSMA's wall time over SparseFool's on the same images against the faster of the two JSMAs, on the "
-            "benchmark's paired interval, read against > 1× (faster at all). Shown, not judged: the paper's "
-            f"\"much faster\" is a size (its factor), judged with the JSMA authors' scoring ({tag}); a JSMA "
-            "accelerated here is not the paper's baseline.", "context", factor))
+            f"benchmark's paired interval, read against the same criterion as {tag}. Shown, not judged: a JSMA "
+            "accelerated here, returning the same adversarials faster, is not the paper's baseline, and the "
+            "speed-up depends on how JSMA scores pixel pairs (the verdict is on the JSMA authors' scoring, "
+            f"{tag}).", "context", factor))
     out.append(Claim(
         "T1-dimension-jsma", "§4.2", "JSMA becomes much slower as the input dimension grows, while SparseFool's "
         "time stays low: the JSMA/SparseFool time factor is larger on CIFAR-10 (ResNet-18) than on MNIST.",
@@ -386,7 +387,12 @@ def table2_claims() -> list[Claim]:
                 "(its own rate, beside SparseFool's).", f"{rnd:g} %",
                 Measurement("01", "01_table2", "rate", ("random fooling % (ours)",), rows, model_column="model (ours)"),
                 Criterion(f"within ± 10 points of {rnd:g} % ({rnd - 10:g}–{rnd + 10:g} %)", rnd - 10, rnd + 10),
-                setting, our, (), caveat, "A baseline check of the random baseline: its own fooling rate within ± 10 "
+                setting, our, (), join(caveat, "on these stand-ins SparseFool's perturbations sit almost wholly in "
+                                       "one colour channel (its per-channel median counts, column channel_counts of "
+                                       "the records), so this baseline changes nearly only that channel: a weaker "
+                                       "noise than one spread over three channels, a likely cause of a lower rate "
+                                       "(why SparseFool prefers one channel on these nets is not yet explained)"),
+                "A baseline check of the random baseline: its own fooling rate within ± 10 "
                 "points of the paper's (two-sided; at n = 100 a Wilson interval near 15 % spans about ± 7 points, so "
                 "± 5 could not be met), not a claim about SparseFool. It changes as many elements per colour "
                 "channel as SparseFool's median, set to 0 or 1; T2-*-random judges SparseFool's gap to it.",

@@ -7,7 +7,7 @@ import math
 from itertools import combinations
 
 from sfutils import paper, paths
-from sfutils.claims.model import (Claim, Criterion, Measurement, Rows, above, at_most, band, below, fooling_near,
+from sfutils.claims.model import (Claim, Criterion, Measurement, Rows, above, at_least, at_most, band, below, fooling_near,
                                   within_factor)
 from sfutils.claims.registry.settings import (CIFAR_JPEG, IMAGENET_JOB, IMAGENET_OURS, QUERIES, READ_FOOLING,
                                               READ_MAGNITUDE)
@@ -81,6 +81,11 @@ def perceptibility_claims() -> list[Claim]:
                   "time at 200 and 1000), δ ≤ 100 batched runs at the cap of 1000: an image's outcome and pixels do "
                   "not depend on a cap it did not reach, but its seconds do, so costs are read in queries")
         sweep = dict(model_column="model", pending=IMAGENET_JOB if dataset == "imagenet" else "")
+        # Fig. 6 is ImageNet only: the CIFAR-10 rows support its sentences, beyond the paper (as §2.2's MNIST and
+        # CIFAR-10 rows), so each sentence has one verdict (F6-imagenet-*).
+        f6_role = "sparsefool" if dataset == "imagenet" else "beyond"
+        if dataset != "imagenet":
+            caveat += "; beyond the paper: Fig. 6 is ImageNet only, so this row supports its sentence (F6-imagenet-* judge it)"
         out += [
             Claim(f"F6-{dataset}-pixels", "§4.2, Fig. 6", "As the box ±δ around the image shrinks, more pixels "
                   "are perturbed.", f"falls as δ grows (plotted only, on an axis to {paper.FIG6_AXIS_MAX_PIXELS} px)",
@@ -91,11 +96,11 @@ def perceptibility_claims() -> list[Claim]:
                   below(0.0, f"{TAU}(δ, pixels) < 0 (its interval below 0)"), setting, ours, (), caveat,
                   "A direction over δ, paired: each image's Kendall τ between δ and its perturbed pixels, averaged "
                   "over the images fooled at every δ, with a bootstrap interval that resamples images; it holds when "
-                  "the interval lies below 0 (falling; the one-sided Wilcoxon p is shown)."),
+                  "the interval lies below 0 (falling; the one-sided Wilcoxon p is shown).", f6_role),
             Claim(f"F6-{dataset}-fooling", "§4.2, Fig. 6", "The fooling rate stays at 100 % for every δ.", "100 %",
                   Measurement("02", "02_fig6_delta_sweep", "min_rate", ("fooling",), rows, **sweep),
                   fooling_near(100.0), setting, ours, (), caveat,
-                  READ_FOOLING + " The lowest rate over the δ values is judged.", "sparsefool", 100.0),
+                  READ_FOOLING + " The lowest rate over the δ values is judged.", f6_role, 100.0),
             Claim(f"F6-{dataset}-plateau", "§4.2, Fig. 6", f"After δ ≈ {paper.FIG6_PLATEAU_DELTA:g} the sparsity "
                   "levels seem to remain almost constant.", f"almost constant (plotted only); Fig. 7's two images: "
                   f"slope ratio {f7_slopes}",
@@ -114,7 +119,7 @@ def perceptibility_claims() -> list[Claim]:
                   f"steeper of Fig. 7's two images ({f7_slopes}), so that the paper's own images pass; the power is "
                   "computed at that image's value. \"Almost constant\" is the paper's word for a curve that still "
                   f"falls: Fig. 7's images perturb {factors} the pixels at δ = 30 as at δ = 255; our medians at "
-                  "δ = 30 and 255 are shown beside the ratio so the remaining fall can be read.", "sparsefool",
+                  "δ = 30 and 255 are shown beside the ratio so the remaining fall can be read.", f6_role,
                   max(f7_values)),
             Claim(f"F6-{dataset}-cost", "§4.2", f"From δ ≈ {paper.FIG6_PLATEAU_DELTA:g} on, a smaller box costs no more "
                   "time per image (the paper: the time \"seems to remain constant\"; judged on queries per image, "
@@ -129,7 +134,7 @@ def perceptibility_claims() -> list[Claim]:
                   "over δ = 255 on the same images (paired), one-sided, at most 1.5× (cheaper does not refute it); "
                   "power at 1×. A value well below 1× means a small box is cheaper, not constant: the sentence's "
                   "point (a small box costs no more) holds, its word \"constant\" does not describe it.",
-                  "sparsefool", 1.0),
+                  f6_role, 1.0),
         ]
     return out
 
@@ -147,18 +152,21 @@ def transfer_claims() -> list[Claim]:
     for label, ours, caveat, direction in (
             ("CIFAR-10", "CIFAR-10 ResNet-20/32/44/56 on " + CIFAR_JPEG,
              "CIFAR-10 instead of ImageNet, and four ResNets differing only in depth (one family) instead of three "
-             "different architectures", "'larger' read as deeper"),
+             "different architectures; beyond the paper: Table 3 is ImageNet only, so this row supports its sentence "
+             "(T3-imagenet-* judge it)", "'larger' read as deeper"),
             ("ImageNet", "EfficientNet-Lite0/1/2 (stand-ins) on the offline ImageNet sample images",
              "EfficientNet-Lite0/1/2 (one family scaled together) stand in for VGG-16, ResNet-101 and DenseNet-161, "
              f"on 100 sample images (not 4000 validation images); {crop}",
              "'larger' read as deeper; the 224-pixel crop below Lite1's and Lite2's native size is a possible "
              "cause of a reversal, not tested")):
         summary: Rows = (("setting", f"ours: {label}"),)
+        # Table 3 is ImageNet: the CIFAR-10 rows support its sentences, beyond the paper (as §2.2's).
+        t3_role = "sparsefool" if label == "ImageNet" else "beyond"
         setting = "VGG-16 / ResNet-101 / DenseNet-161, 4000 ImageNet validation images"
         key = label.lower().replace("-", "")
         out += [
             Claim(f"T3-{key}-mean", "§4.2, Table 3", "SparseFool perturbations transfer only to some extent "
-                  "between networks.", f"mean off-diagonal {mean:.1f} % ({min(off):g}–{max(off):g} %)",
+                  "between networks (judged as: limited; its size is T3-*-mean-size).", f"mean off-diagonal {mean:.1f} % ({min(off):g}–{max(off):g} %)",
                   Measurement("03", "03_table3_summary", "estimate", (POOLED,), summary, n_column="n per source",
                               requires=(POOLED,), reason="03_table3_summary has no image-level pooled mean yet "
                               "(re-run notebook 03)", interval=CLUSTER_BOOTSTRAP),
@@ -169,7 +177,7 @@ def transfer_claims() -> list[Claim]:
                   f"points ({mean + 10:.1f} %): less transfer is the claim's own direction, only a rate near 100 % "
                   "would contradict it. \"Some\" is not judged (any rate above 0 would meet it, and random noise of "
                   f"the same size already flips a few %): how much transfers is T3-{key}-mean-size. The interval "
-                  "resamples whole images, since every pair reuses them.", "sparsefool", mean),
+                  "resamples whole images, since every pair reuses them.", t3_role, mean),
             Claim(f"T3-{key}-mean-size", "§4.2, Table 3", "How much SparseFool perturbations transfer between "
                   "networks: the pooled off-diagonal rate of Table 3.", f"mean off-diagonal {mean:.1f} % "
                   f"({min(off):g}–{max(off):g} %)",
@@ -178,10 +186,10 @@ def transfer_claims() -> list[Claim]:
                               "(re-run notebook 03)", interval=CLUSTER_BOOTSTRAP),
                   Criterion(f"within ± 10 points of {mean:.1f} % ({mean - 10:.1f}–{mean + 10:.1f} %)", mean - 10,
                             mean + 10), setting, ours, (), caveat,
-                  "A stand-in magnitude: the pooled transfer rate beside the paper's mean off-diagonal rate, two-sided "
-                  "within ± 10 points (the paper's own cells span 8.2–28.2 %). How much transfers depends on the nets "
-                  "and the data, so a difference is a fact about the stand-ins, not a verdict on SparseFool.",
-                  "magnitude", round(mean, 1)),
+                  "The pooled transfer rate beside the paper's mean off-diagonal rate, read against ± 10 points (the "
+                  "paper's own cells span 8.2–28.2 %). Shown, not judged: how much transfers depends on the nets and "
+                  f"the data, and the sentence's claim (limited transfer) is judged once, as T3-{key}-mean.",
+                  "context", round(mean, 1)),
             Claim(f"T3-{key}-asymmetry", "§4.2, Table 3", "Perturbations transfer better from larger to smaller "
                   "networks than the reverse.", f"{down_mean:.1f} % vs {up_mean:.1f} % ({down_mean - up_mean:+.1f} "
                   "points)",
@@ -194,7 +202,7 @@ def transfer_claims() -> list[Claim]:
                   "expected [29]\", a property of the architectures; our nets are one family each (four ResNets "
                   "differing only in depth; EfficientNet-Lite0/1/2 scaled together), so it is judged on the stand-in "
                   "within one family, and which way that biases it is not known, as for Table 3's mean, "
-                  "T2-consistent and F8-shared-areas.", "sparsefool",
+                  "T2-consistent and F8-shared-areas.", t3_role,
                   down_mean - up_mean),
         ]
     return out
@@ -319,21 +327,22 @@ def robustness_claims() -> list[Claim]:
         Claim("AT-fooling", "beyond the paper (§4.2, §5 setting)", "Adversarial training does not stop SparseFool: it "
               "still fools the l∞-trained net.", "not given (the paper reports only the robust net's sparsity)",
               Measurement("05", "05_robustness", "rate", ("fooling % (ours)",), rob, model_column="model (ours)"),
-              fooling_near(100.0), setting, ours, (), caveat,
+              at_least(95.0, "≥ 95 %"), setting, ours, (), caveat,
               READ_FOOLING + " The paper gives no fooling rate on the robust net, so this is beyond the paper.",
               "beyond"),
     ]
 
 
 # Why the robust / standard pair is shown, not judged: the two nets differ in more than adversarial training.
-AT_CONFOUND = ("Shown, not judged: our two nets differ in more than adversarial training. The standard ResNet-20 was "
+AT_CONFOUND = ("Shown, not judged: our two nets differ in more than adversarial training, which most likely "
+               "inflates the ratio, so the paper's adversarial-training conclusion is neither confirmed nor refuted "
+               "here. The standard ResNet-20 was "
                "trained on real CIFAR-10 and is attacked on its JPEG copy (a shift that costs it about 10 accuracy "
                "points), while the robust one was trained on the JPEG copy itself; a matched control (the same "
-               "fine-tuning recipe without the FGSM step) is not trained here. The mismatch most likely inflates "
-               "the ratio: the shifted standard net needs fewer pixels (its median is about half the paper's "
-               "ResNet-18's, T1-cifar10-resnet-18-sparsefool-pixels), while the robust net's own median matches the "
-               "paper's (AT-robust-pixels), so the paper's conclusion that adversarial training does not "
-               "significantly improve robustness to sparse perturbations is neither confirmed nor refuted here.")
+               "fine-tuning recipe without the FGSM step) is not trained here. Why inflated: the shifted standard "
+               "net needs fewer pixels (its median is about half the paper's ResNet-18's, "
+               "T1-cifar10-resnet-18-sparsefool-pixels), while the robust net's own median matches the paper's "
+               "(AT-robust-pixels).")
 # Why AT-only-slightly's ratio can differ from the paper's: either net of the pair is a stand-in.
 WEAK_ROBUST_NET = ("the ratio has two stand-ins: the robust net (a ResNet-20 trained here with fast l∞ adversarial "
                    "training, FGSM from a random start, not Madry's PGD; AT-robust-pixels compares its median with "
