@@ -581,7 +581,8 @@ def predict_lambda_effects():
     """(does `one coordinate %` rise or fall from lambda 1 to 2, where does the second coordinate come from, why)."""
     return "rises", "later iteration", (
         "A larger lambda needs fewer iterations, so fewer chances for a new normal to pick the other coordinate; "
-        "one LinearSolver step moves a second coordinate only when Q clips the first, and [0, 1]^2 is far away.")
+        "one LinearSolver step moves a second coordinate only when Q clips the first (or when the normal points "
+        "back), and [0, 1]^2 is far away.")
 
 
 # %% tags=["check"]
@@ -640,10 +641,11 @@ print("\n".join(toy.lambda_table_reading(lam_table)))  # what this run's table s
 # The sparsity side of Fig. 4 (more perturbed pixels, $\ell_0$, for a larger $\lambda$) does **not** show
 # on the toy either: `one coordinate %` rises from $\lambda = 1$ to 2, i.e. *fewer* changed coordinates, and
 # is lower again at $\lambda = 5$ than at its highest. The second coordinate on the toy: within one
-# LinearSolver step a second coordinate moves only when $Q$ clips the first at the box, or, in the authors'
-# code (which `sfutils` follows), when DeepFool's normal points back at the iterate ($w^\top r_{adv} \le 0$,
-# where Algorithm 1 as printed has no step to take): that code then steps every coordinate along
-# $\mathrm{sign}(w)$ (the same case as the note `course.check_sparsefool` may print). On the moons the box
+# LinearSolver step a second coordinate moves only when $Q$ clips the first at the box, or when DeepFool's
+# normal points back at the iterate ($w^\top r_{adv} \le 0$): Eq. (4) then still steps along
+# $\mathrm{sign}(w_d)$, away from $B$, so Algorithm 1 as printed never reaches $B$ and has no exit, while the
+# authors' code (which `sfutils` follows) steps every coordinate once and stops (the same case as the note
+# `course.check_sparsefool` may print). On the moons the box
 # $[0, 1]^2$ is far away and such normals are rare, so (as the prediction check counts) the second coordinate
 # mostly comes from a *later SparseFool iteration*: the boundary curves, the new normal $w^{(i)}$ has its largest entry on the other coordinate,
 # and Eq. (5) picks that one. The fooled points need fewer iterations at $\lambda = 2$ than at 1, so fewer

@@ -505,9 +505,9 @@ def check_sparsefool(attack: Callable[..., torch.Tensor], model: nn.Module, x: t
                     last = deepfool_boundary(model, adv)
                     if float((last.normal * last.r_tot).sum()) <= 0:  # no step: see _check_first_iteration
                         print(f"note, {where}: not fooled, but at your last iterate DeepFool's normal points back "
-                              "at it (w.r_adv <= 0), where Algorithm 1 as printed has no step to take (the authors' "
-                              "code steps every coordinate along sign(w) regardless: notebook 00's Exercise 3 key); not "
-                              "counted against you")
+                              "at it (w.r_adv <= 0): Eq. (4) then steps along sign(w_d), away from B, so Algorithm 1 as "
+                              "printed never reaches B (the authors' code steps every coordinate once and stops: "
+                              "notebook 00's Exercise 3 key); not counted against you")
                         continue
                     _fail(name, f"{where}: the label did not change; loop until it does (Algorithm 2, line 2), "
                                 "re-running DeepFool from the current iterate each time")

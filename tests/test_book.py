@@ -213,6 +213,14 @@ def test_no_solution_text_is_visible_on_load(site):
 
 
 @pytest.mark.slow
+def test_no_page_serves_the_full_notebook_a_student_could_download(site):
+    """The full notebooks hold the solutions: no page links a source download (teacher round 3)."""
+    for page in sorted((site / "notebooks").glob("*.html")):
+        text = page.read_text()
+        assert "_sources/" not in text and "Download source file" not in text, page.name
+
+
+@pytest.mark.slow
 def test_screenshots_of_the_index_and_notebook_00(site):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     first = book.course_order()[0]
