@@ -305,9 +305,10 @@ def _mcnemar_one_sided(b: int, c: int) -> float:
 
 @dataclass(frozen=True)
 class PairedDifference:
-    """Rate 1 minus rate 2 measured on the same ``n`` units (fractions), when only the two counts are
-    known: the interval and the one-sided p-value are the worst case over every 2×2 table those
-    counts allow (so their coverage is at least the nominal 95 %)."""
+    """Rate 1 minus rate 2 measured on the same ``n`` units (fractions): Newcombe's paired interval
+    and one-sided exact McNemar p-values, on the units' own 2×2 table
+    (:func:`paired_outcomes_difference`) or, when only the two counts are known, the worst case over
+    every 2×2 table those counts allow (:func:`paired_rate_difference`: coverage at least 95 %)."""
 
     difference: float
     lo: float

@@ -92,13 +92,19 @@ def colour(verdict: str) -> str:
         return COLOURS[verdict]
     if any(word in verdict for word in ("unsettled", "inconclusive")):
         return OTHER_UNSETTLED
-    _, agrees, differs = OTHER_STYLES.get(verdict.split(": ", 1)[0], OTHER_STYLES["baseline check"])
+    _, agrees, differs = _style(verdict) or OTHER_STYLES["baseline check"]
     return differs if any(word in verdict for word in ("differs", "does not hold")) else agrees
+
+
+def _style(verdict: str) -> tuple[str, str, str] | None:
+    """The :data:`OTHER_STYLES` entry of ``verdict``'s kind (its words before ": "), or None."""
+    return OTHER_STYLES.get(verdict.split(": ", 1)[0])
 
 
 def marker(verdict: str) -> str:
     """The marker of ``verdict``: a circle for SparseFool's claims, its kind's for the others."""
-    return OTHER_STYLES[verdict.split(": ", 1)[0]][0] if verdict.split(": ", 1)[0] in OTHER_STYLES else "o"
+    style = _style(verdict)
+    return style[0] if style else "o"
 
 
 def _scale(v: Verdict) -> str:

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sfutils.claims.judge import AGREES, NOT_IMPLEMENTED, RUNS_AGAINST
+from sfutils.claims.judge import AGREES, CONTEXT_READ, NOT_IMPLEMENTED, RUNS_AGAINST
 from sfutils.claims.model import (BASELINE_AS_PAPER, BASELINE_DIFFERS, BASELINE_UNSETTLED, BEYOND_FAILS,
                                   BEYOND_HOLDS, BEYOND_UNSETTLED, CONTEXT, FAILS, FAILS_STAND_IN, HOLDS, HOLDS_STAND_IN,
                                   ILLUSTRATION, INCONCLUSIVE, LOW_POWER, MAGNITUDE_AS_PAPER, MAGNITUDE_DIFFERS,
@@ -126,8 +126,6 @@ def ours_text(v: Verdict) -> str:
     """Our estimate with its interval (or trend p-value) in words, and the values shown beside it
     (the median with failures counted as ∞; a share of pixels in whole pixels; a measurement's further
     columns and ``beside`` values)."""
-    m = v.claim.measurement
-    unit = m.unit
     unfinished = v.verdict == NOT_RUN and not_run_kind(v) == COMPUTING  # its value so far, marked as such
     if (v.verdict == NOT_RUN and not unfinished) or v.value is None:
         return "see the figure" if v.verdict == ILLUSTRATION else "—"
@@ -562,7 +560,7 @@ def against_text(vs: Sequence[Verdict]) -> str:
     if not against:
         return ""
     agree = sum(AGREES in v.why for v in context)
-    compared = sum(AGREES in v.why or RUNS_AGAINST in v.why or "it is undecided" in v.why for v in context)
+    compared = sum(any(read in v.why for read in CONTEXT_READ.values()) for v in context)
     reasons: dict[str, list[Verdict]] = {}  # rows that share a reason are named together, in order
     for v in against:
         reasons.setdefault(context_reason(v), []).append(v)
